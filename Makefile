@@ -1,0 +1,99 @@
+# pagoda: one Makefile for everything.
+#   make            build build/pagoda.efi and the test guest
+#   make run        boot pagoda with its default guest in QEMU (installs what is missing)
+#   make test       run every test through prove (installs what is missing)
+#   make bench      benchmarks (not tests): teardown modes, fault throughput
+#   make esp        the ESP directory build/esp, ready to copy to a FAT partition
+
+CC       ?= gcc
+NASM     ?= nasm
+OBJCOPY  ?= objcopy
+LD       ?= ld
+B        := build
+
+EFI_INC  := /usr/include/efi
+EFI_LIB  := /usr/lib
+
+# Every C file of the VMM: vendor-neutral and both vendors, one image.
+VMM_C    := $(filter-out arch/x86/asm-offsets.c,$(wildcard boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c))
+VMM_ASM  := $(wildcard arch/x86/*.asm arch/x86/svm/*.asm arch/x86/vmx/*.asm)
+VMM_OBJ  := $(VMM_C:%.c=$(B)/obj/%.o) $(VMM_ASM:%.asm=$(B)/obj/%.asm.o) $(B)/obj/testguest.o
+
+CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
+	-ffreestanding -fpic -fvisibility=hidden -fno-stack-protector -fno-stack-check \
+	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -mgeneral-regs-only \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -DPAGODA_VMM
+CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
+
+.PHONY: all run test bench esp deps clean check-layering host-tests
+all: $(B)/pagoda.efi $(B)/guest/testguest.bin
+
+deps:
+	@scripts/install-deps.sh
+
+# --- the VMM image ---------------------------------------------------------
+$(B)/obj/boot/%.o: boot/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_VMM) $(CFLAGS_EFI) -MMD -c $< -o $@
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_VMM) -MMD -c $< -o $@
+
+# Struct offsets the assembly needs are generated from C, never typed by hand.
+$(B)/asm-offsets.inc: arch/x86/asm-offsets.c vmm/hv.h
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS_VMM) -S $< -o $(B)/asm-offsets.s
+	sed -n 's/.*@@OFFSET \([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' $(B)/asm-offsets.s > $@
+
+$(B)/obj/%.asm.o: %.asm $(B)/asm-offsets.inc
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -Werror -I$(B)/ -I$(dir $<) $< -o $@
+
+$(B)/guest/testguest.bin: $(wildcard guest/*.asm guest/*.inc)
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -Wall -o $@ guest/testguest.asm
+
+# The test guest is also built into the VMM image (image=test).
+$(B)/obj/testguest.o: $(B)/guest/testguest.bin
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) -I binary -O elf64-x86-64 -B i386:x86-64 \
+		--redefine-sym _binary_$(subst /,_,$(subst .,_,$<))_start=testguest_image_start \
+		--redefine-sym _binary_$(subst /,_,$(subst .,_,$<))_end=testguest_image_end \
+		--strip-symbol _binary_$(subst /,_,$(subst .,_,$<))_size \
+		--rename-section .data=.rodata.testguest,alloc,load,readonly,data,contents $< $@
+
+$(B)/pagoda.so: $(VMM_OBJ) linker.ld
+	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack -T linker.ld -o $@ \
+		$(EFI_LIB)/crt0-efi-x86_64.o $(VMM_OBJ) -L$(EFI_LIB) -lgnuefi -lefi
+
+$(B)/pagoda.efi: $(B)/pagoda.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+esp: all
+	rm -rf $(B)/esp && mkdir -p $(B)/esp/EFI/BOOT $(B)/esp/pagoda
+	cp $(B)/pagoda.efi $(B)/esp/EFI/BOOT/BOOTX64.EFI
+	cp $(B)/guest/testguest.bin $(B)/esp/pagoda/testguest.bin
+	cp guest/default-startup.txt $(B)/esp/pagoda/startup.txt
+
+-include $(VMM_OBJ:.o=.d)
+
+# --- running -------------------------------------------------------------
+run: deps all
+	scripts/run-qemu.sh --interactive --startup guest/default-startup.txt
+
+# --- tests ---------------------------------------------------------------
+-include tests/host/host.mk
+
+check-layering:
+	@tests/layering.t
+
+test: deps all $(HOST_TESTS)
+	prove --exec '' $(HOST_TESTS) tests/layering.t $(wildcard tests/guest-direct/*.t) $(sort $(wildcard tests/qemu/*.t))
+
+bench: deps all
+	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "no benchmarks yet"; fi
+
+clean:
+	rm -rf $(B)

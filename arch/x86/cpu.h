@@ -1,0 +1,118 @@
+/*
+ * x86 CPU access for the VMM: CPUID, MSRs, control registers, port I/O, TSC.
+ * Vendor-neutral; SVM/VMX instructions live under arch/x86/svm and vmx.
+ */
+#ifndef PAGODA_CPU_H
+#define PAGODA_CPU_H
+
+#include "vmm/types.h"
+
+#define MSR_EFER 0xc0000080
+#define EFER_SCE BIT(0)
+#define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
+#define EFER_NXE BIT(11)
+#define EFER_SVME BIT(12)
+
+#define MSR_PAT 0x277
+#define MSR_FEATURE_CONTROL 0x3a
+
+#define CR0_PE BIT(0)
+#define CR0_MP BIT(1)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
+#define CR0_WP BIT(16)
+#define CR0_CD BIT(30)
+#define CR0_NW BIT(29)
+#define CR0_PG BIT(31)
+#define CR4_PAE BIT(5)
+#define CR4_PGE BIT(7)
+#define CR4_OSFXSR BIT(9)
+#define CR4_VMXE BIT(13)
+
+#define RFLAGS_IF BIT(9)
+
+struct cpuid_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid_count(u32 leaf, u32 sub)
+{
+	struct cpuid_regs r;
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(sub));
+	return r;
+}
+
+static inline struct cpuid_regs cpuid(u32 leaf) { return cpuid_count(leaf, 0); }
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+#define DEFINE_CR(n)                                                              \
+	static inline u64 read_cr##n(void)                                        \
+	{                                                                         \
+		u64 v;                                                            \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                 \
+		return v;                                                         \
+	}                                                                         \
+	static inline void write_cr##n(u64 v)                                     \
+	{                                                                         \
+		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");          \
+	}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline u64 read_rflags(void)
+{
+	u64 f;
+	__asm__ volatile("pushfq; popq %0" : "=r"(f));
+	return f;
+}
+
+static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port)
+{
+	u8 v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
+
+static inline __noreturn void halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* Zero one 4 KiB page fast (rep stosq); PA is identity-mapped. */
+static inline void page_zero(void *p)
+{
+	u64 cnt = PAGE_SIZE / 8;
+	__asm__ volatile("rep stosq" : "+D"(p), "+c"(cnt) : "a"(0ULL) : "memory");
+}
+
+#endif

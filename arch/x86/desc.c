@@ -1,0 +1,153 @@
+/*
+ * GDT, TSS and IDT of the VMM, loaded once boot services are gone.
+ *
+ * GDT: null, 64-bit kernel code (0x08), kernel data (0x10), a 16-byte
+ * 64-bit TSS descriptor (0x18).  The TSS gives #DF, NMI and #MC their own
+ * stack (IST1) so that even a stack overflow is reported, not a triple fault.
+ * IDT: the 32 exception vectors go to entry.asm's stubs, which save every
+ * general register and call exception_dispatch(); vectors 32..255 go to
+ * handlers registered with idt_set_irq_handler(), or are reported as
+ * unexpected.
+ */
+#include "arch/x86/desc.h"
+#include "arch/x86/cpu.h"
+#include "vmm/log.h"
+
+struct tss64 {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __packed;
+
+struct idt_gate {
+	u16 off_lo;
+	u16 sel;
+	u8 ist;
+	u8 type_attr;
+	u16 off_mid;
+	u32 off_hi;
+	u32 reserved;
+} __packed;
+
+struct desc_ptr {
+	u16 limit;
+	u64 base;
+} __packed;
+
+static u64 gdt[5] __aligned(16);
+static struct tss64 tss __aligned(16);
+static struct idt_gate idt[256] __aligned(16);
+static u8 ist1_stack[16384] __aligned(16);
+static void (*irq_handlers[256])(struct exc_frame *f);
+
+/* Entry stubs (arch/x86/entry.asm): 256 addresses, one per vector. */
+extern const u64 isr_stub_table[256];
+
+static const char *const exc_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
+	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
+	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
+	"#VE virtualization", "#CP control protection", "reserved 22", "reserved 23",
+	"reserved 24", "reserved 25", "reserved 26", "reserved 27",
+	"#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved 31",
+};
+
+static void set_gate(int vec, u64 handler, u8 ist)
+{
+	idt[vec].off_lo = handler & 0xffff;
+	idt[vec].sel = GDT_KERNEL_CS;
+	idt[vec].ist = ist;
+	idt[vec].type_attr = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
+	idt[vec].off_mid = (handler >> 16) & 0xffff;
+	idt[vec].off_hi = handler >> 32;
+	idt[vec].reserved = 0;
+}
+
+void desc_init(void)
+{
+	u64 tss_base = (u64)(uintptr_t)&tss;
+	u64 tss_limit = sizeof(tss) - 1;
+
+	gdt[0] = 0;
+	gdt[1] = 0x00af9b000000ffffULL; /* code: P, DPL0, S, exec/read, L=1, G=1 */
+	gdt[2] = 0x00cf93000000ffffULL; /* data: P, DPL0, S, read/write, D=1, G=1 */
+	/* 64-bit TSS descriptor (SDM Vol 3 7.2.3): type 9 (available), P=1 */
+	gdt[3] = (tss_limit & 0xffff) | ((tss_base & 0xffffff) << 16) | (0x89ULL << 40) |
+		 ((tss_limit >> 16 & 0xf) << 48) | ((tss_base >> 24 & 0xff) << 56);
+	gdt[4] = tss_base >> 32;
+
+	tss.ist[0] = (u64)(uintptr_t)(ist1_stack + sizeof(ist1_stack));
+	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
+
+	struct desc_ptr gp = {sizeof(gdt) - 1, (u64)(uintptr_t)gdt};
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movl %2, %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "xorl %%eax, %%eax\n\t"
+			 "movl %%eax, %%fs\n\t"
+			 "movl %%eax, %%gs\n\t"
+			 "ltr %w3\n\t" ::"m"(gp),
+			 "i"(GDT_KERNEL_CS), "i"(GDT_KERNEL_DS), "r"((u16)GDT_TSS)
+			 : "rax", "memory");
+
+	for (int v = 0; v < 256; v++) {
+		u8 ist = (v == 2 || v == 8 || v == 18) ? 1 : 0; /* NMI, #DF, #MC */
+		set_gate(v, isr_stub_table[v], ist);
+	}
+	struct desc_ptr ip = {sizeof(idt) - 1, (u64)(uintptr_t)idt};
+	__asm__ volatile("lidt %0" ::"m"(ip) : "memory");
+}
+
+void idt_set_irq_handler(u8 vector, void (*handler)(struct exc_frame *f))
+{
+	irq_handlers[vector] = handler;
+}
+
+u64 desc_gdt_base(void) { return (u64)(uintptr_t)gdt; }
+u64 desc_idt_base(void) { return (u64)(uintptr_t)idt; }
+u64 desc_tss_base(void) { return (u64)(uintptr_t)&tss; }
+
+/*
+ * Called by the entry stubs for every vector.  Exceptions in the VMM are
+ * bugs: print the vector, error code, RIP, CR2 and every register, then
+ * halt this CPU (never a silent triple fault).  Interrupt vectors go to
+ * their registered handler.
+ */
+void exception_dispatch(struct exc_frame *f);
+void exception_dispatch(struct exc_frame *f)
+{
+	if (f->vector >= 32 && irq_handlers[f->vector]) {
+		irq_handlers[f->vector](f);
+		return;
+	}
+	if (f->vector == 2) {
+		pr_warn("cpu", "NMI at rip=0x%lx", f->rip);
+		return;
+	}
+	if (f->vector >= 32) {
+		pr_warn("cpu", "unexpected interrupt vector %lu", f->vector);
+		return;
+	}
+	pr_err("cpu", "VMM exception %lu (%s) error=0x%lx rip=0x%lx cs=0x%lx rflags=0x%lx",
+	       f->vector, exc_names[f->vector], f->error, f->rip, f->cs, f->rflags);
+	pr_err("cpu", "rsp=0x%lx cr2=0x%lx cr3=0x%lx", f->rsp, read_cr2(), read_cr3());
+	pr_err("cpu", "rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx", f->rax, f->rbx, f->rcx, f->rdx);
+	pr_err("cpu", "rsi=0x%lx rdi=0x%lx rbp=0x%lx r8=0x%lx", f->rsi, f->rdi, f->rbp, f->r8);
+	pr_err("cpu", "r9=0x%lx r10=0x%lx r11=0x%lx r12=0x%lx", f->r9, f->r10, f->r11, f->r12);
+	pr_err("cpu", "r13=0x%lx r14=0x%lx r15=0x%lx", f->r13, f->r14, f->r15);
+	pr_err("cpu", "halting this CPU");
+	halt_forever();
+}

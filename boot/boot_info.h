@@ -1,0 +1,47 @@
+/*
+ * What boot/ hands the VMM after ExitBootServices.  Plain C, no UEFI types:
+ * vmm/ includes this, never <efi.h>.
+ */
+#ifndef PAGODA_BOOT_INFO_H
+#define PAGODA_BOOT_INFO_H
+
+#include "vmm/types.h"
+
+#define BOOT_MAX_RANGES 256
+#define BOOT_MAX_FILES 32
+#define BOOT_NAME_MAX 64
+
+/* A range of usable RAM for pmm (EfiConventionalMemory). */
+struct boot_mem_range {
+	u64 base;   /* physical address, page-aligned */
+	u64 npages; /* 4 KiB pages */
+};
+
+/* A file read from the ESP directory \pagoda\ before boot services ended. */
+struct boot_file {
+	char name[BOOT_NAME_MAX]; /* file name, ASCII, as in the directory */
+	const void *data;         /* contents, in EfiLoaderData memory kept for good */
+	u64 size;                 /* bytes */
+};
+
+struct boot_info {
+	u64 tsc_start;        /* TSC at efi_main's first line: VMM time 0 */
+	u64 tsc_khz;          /* TSC frequency, calibrated against the firmware's Stall() */
+	u64 image_base;       /* where the firmware loaded pagoda.efi */
+	u64 image_size;       /* its size in bytes */
+	u64 max_phys;         /* end of the highest range in the UEFI memory map */
+	u64 firmware_pages;   /* pages the map gave to firmware and runtime (not ours) */
+	struct boot_mem_range ranges[BOOT_MAX_RANGES]; /* usable RAM for pmm */
+	unsigned nr_ranges;
+	struct boot_file files[BOOT_MAX_FILES]; /* the \pagoda\ directory */
+	unsigned nr_files;
+	const char *startup;  /* contents of \pagoda\startup.txt, or NULL */
+	u64 startup_len;
+	void (*poweroff)(void); /* firmware ResetSystem(shutdown); returns if it fails */
+	void (*reboot)(void);   /* firmware ResetSystem(cold) */
+};
+
+/* The VMM's entry, called by boot/ on its own stack with boot services gone. */
+__noreturn void vmm_main(struct boot_info *bi);
+
+#endif

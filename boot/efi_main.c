@@ -1,0 +1,231 @@
+/*
+ * boot/: the only code that includes <efi.h>.
+ *
+ * efi_main() logs to COM1 from its first line, calibrates the TSC, reads the
+ * ESP directory \pagoda\ (the startup file and guest images) into memory,
+ * takes the final memory map, calls ExitBootServices, and hands a
+ * struct boot_info to vmm_main() on a stack of its own.  From then on the
+ * firmware's boot services are gone; only ResetSystem (a runtime service)
+ * is used, for poweroff and reboot.
+ */
+#include <efi.h>
+#include <efilib.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/serial.h"
+#include "boot/boot_info.h"
+#include "vmm/log.h"
+#include "vmm/string.h"
+#include "vmm/time.h"
+
+#define VMM_STACK_PAGES 32 /* 128 KiB */
+
+static struct boot_info bi;
+
+static void efi_poweroff(void)
+{
+	uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, EFI_SUCCESS, 0, NULL);
+}
+
+static void efi_reboot(void)
+{
+	uefi_call_wrapper(RT->ResetSystem, 4, EfiResetCold, EFI_SUCCESS, 0, NULL);
+}
+
+/* TSC ticks per millisecond, measured over 20 ms of the firmware's Stall(). */
+static u64 calibrate_tsc_khz(void)
+{
+	u64 t0 = rdtsc();
+	uefi_call_wrapper(BS->Stall, 1, 20000);
+	u64 t1 = rdtsc();
+	return (t1 - t0) / 20;
+}
+
+static void name_to_ascii(const CHAR16 *w, char *out, size_t max)
+{
+	size_t i = 0;
+	for (; w[i] && i + 1 < max; i++)
+		out[i] = w[i] < 0x80 ? (char)w[i] : '?';
+	out[i] = 0;
+}
+
+/*
+ * Read every regular file of \pagoda\ on the volume pagoda was loaded from
+ * into EfiLoaderData pool memory (which survives ExitBootServices and is not
+ * given to pmm).  A missing directory is not an error: the VMM then has only
+ * its built-in test guest and no startup file.
+ */
+static void load_esp_files(EFI_HANDLE image)
+{
+	EFI_LOADED_IMAGE *li = NULL;
+	EFI_STATUS st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
+					  (void **)&li);
+	if (EFI_ERROR(st)) {
+		pr_err("boot", "no loaded-image protocol (status %lx)", (u64)st);
+		return;
+	}
+	bi.image_base = (u64)(uintptr_t)li->ImageBase;
+	bi.image_size = li->ImageSize;
+
+	EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle);
+	if (!root) {
+		pr_warn("boot", "cannot open the boot volume; no files loaded");
+		return;
+	}
+	EFI_FILE_HANDLE dir;
+	st = uefi_call_wrapper(root->Open, 5, root, &dir, L"\\pagoda", EFI_FILE_MODE_READ, 0);
+	if (EFI_ERROR(st)) {
+		pr_warn("boot", "no \\pagoda directory on the boot volume; no files loaded");
+		return;
+	}
+	for (;;) {
+		UINT8 buf[sizeof(EFI_FILE_INFO) + 512];
+		UINTN sz = sizeof(buf);
+		st = uefi_call_wrapper(dir->Read, 3, dir, &sz, buf);
+		if (EFI_ERROR(st) || sz == 0)
+			break;
+		EFI_FILE_INFO *fi = (EFI_FILE_INFO *)buf;
+		if (fi->Attribute & EFI_FILE_DIRECTORY)
+			continue;
+		if (bi.nr_files == BOOT_MAX_FILES) {
+			pr_warn("boot", "more than %d files in \\pagoda; the rest are ignored",
+				BOOT_MAX_FILES);
+			break;
+		}
+		struct boot_file *bf = &bi.files[bi.nr_files];
+		name_to_ascii(fi->FileName, bf->name, sizeof(bf->name));
+		EFI_FILE_HANDLE fh;
+		st = uefi_call_wrapper(dir->Open, 5, dir, &fh, fi->FileName, EFI_FILE_MODE_READ, 0);
+		if (EFI_ERROR(st)) {
+			pr_warn("boot", "cannot open %s (status %lx)", bf->name, (u64)st);
+			continue;
+		}
+		UINTN size = fi->FileSize;
+		void *data = NULL;
+		st = uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, size ? size : 1, &data);
+		if (!EFI_ERROR(st) && size)
+			st = uefi_call_wrapper(fh->Read, 3, fh, &size, data);
+		uefi_call_wrapper(fh->Close, 1, fh);
+		if (EFI_ERROR(st) || size != fi->FileSize) {
+			pr_warn("boot", "cannot read %s (status %lx)", bf->name, (u64)st);
+			continue;
+		}
+		bf->data = data;
+		bf->size = size;
+		pr_info("boot", "loaded \\pagoda\\%s (%lu bytes)", bf->name, (u64)size);
+		if (strcmp(bf->name, "startup.txt") == 0) {
+			bi.startup = data;
+			bi.startup_len = size;
+		}
+		bi.nr_files++;
+	}
+	uefi_call_wrapper(dir->Close, 1, dir);
+}
+
+/*
+ * Turn the final UEFI memory map into pmm ranges.  Only EfiConventionalMemory
+ * is taken, and nothing below 1 MiB (left for real-mode trampolines and
+ * firmware habits).  Boot-services memory is left alone: the UEFI stack and
+ * tables we ran on live there.
+ */
+static void collect_ranges(EFI_MEMORY_DESCRIPTOR *map, UINTN map_size, UINTN desc_size)
+{
+	for (UINTN off = 0; off < map_size; off += desc_size) {
+		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((u8 *)map + off);
+		u64 base = d->PhysicalStart, end = base + d->NumberOfPages * PAGE_SIZE;
+		if (end > bi.max_phys)
+			bi.max_phys = end;
+		if (d->Type != EfiConventionalMemory) {
+			if (d->Type == EfiRuntimeServicesCode || d->Type == EfiRuntimeServicesData ||
+			    d->Type == EfiACPIReclaimMemory || d->Type == EfiACPIMemoryNVS)
+				bi.firmware_pages += d->NumberOfPages;
+			continue;
+		}
+		if (base < MiB(1))
+			base = MiB(1);
+		if (end <= base)
+			continue;
+		if (bi.nr_ranges && bi.ranges[bi.nr_ranges - 1].base +
+					    bi.ranges[bi.nr_ranges - 1].npages * PAGE_SIZE == base) {
+			bi.ranges[bi.nr_ranges - 1].npages += (end - base) / PAGE_SIZE;
+			continue;
+		}
+		if (bi.nr_ranges == BOOT_MAX_RANGES)
+			continue; /* counted as lost below */
+		bi.ranges[bi.nr_ranges].base = base;
+		bi.ranges[bi.nr_ranges].npages = (end - base) / PAGE_SIZE;
+		bi.nr_ranges++;
+	}
+}
+
+/* Jump to vmm_main on STACK_TOP; never returns. */
+static __noreturn void switch_stack_and_enter(u64 stack_top)
+{
+	__asm__ volatile("mov %0, %%rsp\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "call vmm_main\n\t"
+			 "ud2" ::"r"(stack_top), "D"(&bi)
+			 : "memory");
+	__builtin_unreachable();
+}
+
+/* Called by GNU-EFI's crt0 with the System V ABI (crt0 converts from the UEFI one). */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	bi.tsc_start = rdtsc();
+	time_init(bi.tsc_start, 0);
+	InitializeLib(image, systab);
+	serial_init();
+	pr_info("boot", "pagoda starting (UEFI %d.%02d)", systab->Hdr.Revision >> 16,
+		systab->Hdr.Revision & 0xffff);
+
+	bi.tsc_khz = calibrate_tsc_khz();
+	time_set_khz(bi.tsc_khz);
+	pr_info("boot", "TSC %lu kHz", bi.tsc_khz);
+	bi.poweroff = efi_poweroff;
+	bi.reboot = efi_reboot;
+
+	load_esp_files(image);
+
+	EFI_PHYSICAL_ADDRESS stack = 0;
+	EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
+					  VMM_STACK_PAGES, &stack);
+	if (EFI_ERROR(st)) {
+		pr_err("boot", "cannot allocate the VMM stack (status %lx)", (u64)st);
+		return st;
+	}
+
+	/*
+	 * ExitBootServices needs the key of the current map; any allocation in
+	 * between changes it, so the map buffer is sized generously first and
+	 * the pair is retried a few times.
+	 */
+	UINTN map_size = 0, map_key, desc_size;
+	UINT32 desc_ver;
+	EFI_MEMORY_DESCRIPTOR *map = NULL;
+	uefi_call_wrapper(BS->GetMemoryMap, 5, &map_size, map, &map_key, &desc_size, &desc_ver);
+	UINTN buf_size = map_size + 16 * desc_size;
+	st = uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, buf_size, (void **)&map);
+	if (EFI_ERROR(st)) {
+		pr_err("boot", "cannot allocate the memory map buffer");
+		return st;
+	}
+	pr_info("boot", "exiting boot services");
+	for (int tries = 0;; tries++) {
+		map_size = buf_size;
+		st = uefi_call_wrapper(BS->GetMemoryMap, 5, &map_size, map, &map_key, &desc_size,
+				       &desc_ver);
+		if (!EFI_ERROR(st)) {
+			st = uefi_call_wrapper(BS->ExitBootServices, 2, image, map_key);
+			if (!EFI_ERROR(st))
+				break;
+		}
+		if (tries == 4) {
+			pr_err("boot", "ExitBootServices failed (status %lx)", (u64)st);
+			return st;
+		}
+	}
+	/* Boot services are gone: no more BS calls, no ConOut, no pool. */
+	collect_ranges(map, map_size, desc_size);
+	switch_stack_and_enter(stack + VMM_STACK_PAGES * PAGE_SIZE);
+}

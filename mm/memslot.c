@@ -1,0 +1,327 @@
+/*
+ * Memslots and their lazily allocated backing (see memslot.h).
+ */
+#include "mm/memslot.h"
+#include "mm/mm_debug.h"
+#include "mm/mm_env.h"
+#include "mm/mm_string.h"
+#include "mm/pmm.h"
+
+#define RADIX_BITS 9
+#define RADIX_ENTRIES 512
+#define BLOCK_2M_PAGES 512
+#define BLOCK_2M_ORDER 9
+
+/* One registered prefill blob. */
+struct prefill_rec {
+	u64 gpa;         /* where it appears in the guest */
+	u64 len;         /* bytes */
+	const void *src; /* the bytes; valid until the slot is deleted */
+};
+
+#define PREFILL_PER_PAGE ((PAGE_SIZE - 16) / sizeof(struct prefill_rec))
+
+/* A pmm page holding prefill records; pages are chained. */
+struct prefill_page {
+	u64 next;                          /* physical address of the next page, or 0 */
+	u64 n;                             /* records used */
+	struct prefill_rec rec[PREFILL_PER_PAGE];
+};
+
+_Static_assert(sizeof(struct prefill_page) <= PAGE_SIZE, "prefill page");
+
+static u64 radix_load(u64 *e) { return __atomic_load_n(e, __ATOMIC_ACQUIRE); }
+
+/*
+ * Publish V in the empty radix entry E.  True when we won; otherwise *CUR
+ * gets the winner's value.  Release ordering makes the contents of the
+ * page/node we publish (zeroes, prefill) visible before its address.
+ */
+static bool radix_publish(u64 *e, u64 v, u64 *cur)
+{
+	u64 expected = 0;
+	if (__atomic_compare_exchange_n(e, &expected, v, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return true;
+	*cur = expected;
+	return false;
+}
+
+void memslots_init(struct memslots *ms)
+{
+	memset(ms, 0, sizeof(*ms));
+}
+
+u64 memslots_generation(struct memslots *ms)
+{
+	return __atomic_load_n(&ms->generation, __ATOMIC_ACQUIRE);
+}
+
+static void bump_generation(struct memslots *ms)
+{
+	__atomic_fetch_add(&ms->generation, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Add a slot for [gpa, gpa + size) with FLAGS; the range must be page-aligned,
+ * non-empty, end at or below MAX_GPA and overlap no slot.  Allocates the radix
+ * root.  Returns the slot id, or -E_INVAL / -E_EXIST / -E_NOMEM (no slot
+ * free, or no page for the root).  Caller holds the MMU lock for write.
+ */
+int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max_gpa)
+{
+	if (!size || !IS_ALIGNED(gpa, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE) ||
+	    gpa + size < gpa || gpa + size > max_gpa ||
+	    (flags & ~(unsigned)(MEMSLOT_READONLY | MEMSLOT_HUGE)))
+		return -E_INVAL;
+	u64 base = gpa >> PAGE_SHIFT, n = size >> PAGE_SHIFT;
+	int id = -1;
+	for (int i = 0; i < TDP_MAX_MEMSLOTS; i++) {
+		struct memslot *s = &ms->slot[i];
+		if (!s->used) {
+			if (id < 0)
+				id = i;
+			continue;
+		}
+		if (base < s->base_gfn + s->npages && s->base_gfn < base + n)
+			return -E_EXIST;
+	}
+	if (id < 0)
+		return -E_NOMEM;
+	u64 root = pmm_alloc_page_zeroed();
+	if (!root)
+		return -E_NOMEM;
+	struct memslot *s = &ms->slot[id];
+	memset(s, 0, sizeof(*s));
+	s->flags = flags;
+	s->base_gfn = base;
+	s->npages = n;
+	s->radix_root = root;
+	s->radix_nodes = 1;
+	s->radix_base = ALIGN_DOWN(base, 1ULL << (2 * RADIX_BITS));
+	u64 span = base + n - s->radix_base;
+	s->radix_depth = 2;
+	while (s->radix_depth < 6 && span > (1ULL << (RADIX_BITS * s->radix_depth)))
+		s->radix_depth++;
+	s->used = true;
+	bump_generation(ms);
+	return id;
+}
+
+/* Free a radix subtree at NODE of LEVEL; returns the 4 KiB frames of backing freed. */
+static u64 radix_free(struct memslot *s, u64 node_pa, int level)
+{
+	u64 *node = phys_to_virt(node_pa), freed = 0;
+	for (int i = 0; i < RADIX_ENTRIES; i++) {
+		u64 v = node[i];
+		if (!v)
+			continue;
+		if (level == 1) {
+			pmm_free_page(v);
+			freed++;
+		} else if (v & RADIX_BLOCK) {
+			MM_ASSERT(level == 2);
+			pmm_free_pages(v & PAGE_MASK, BLOCK_2M_ORDER);
+			freed += BLOCK_2M_PAGES;
+		} else {
+			freed += radix_free(s, v, level - 1);
+		}
+	}
+	pmm_free_page(node_pa);
+	return freed;
+}
+
+/*
+ * Delete slot ID: free its backing, radix and prefill records, bump the
+ * generation.  Returns the 4 KiB frames of backing freed.  Caller holds the
+ * MMU lock for write and has already zapped every table entry mapping the
+ * slot and flushed the hardware TLBs (nothing may still reach the frames).
+ */
+u64 memslots_remove(struct memslots *ms, int id)
+{
+	struct memslot *s = &ms->slot[id];
+	MM_ASSERT(s->used);
+	u64 freed = radix_free(s, s->radix_root, s->radix_depth);
+	MM_ASSERT(freed == s->backing_pages);
+	for (u64 p = s->prefill; p;) {
+		u64 next = ((struct prefill_page *)phys_to_virt(p))->next;
+		pmm_free_page(p);
+		p = next;
+	}
+	__atomic_fetch_sub(&ms->backing_pages, freed, __ATOMIC_RELAXED);
+	memset(s, 0, sizeof(*s));
+	bump_generation(ms);
+	return freed;
+}
+
+/* The slot containing GFN, or NULL.  MMU lock held (either mode). */
+struct memslot *memslots_find(struct memslots *ms, u64 gfn)
+{
+	for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
+		if (memslot_contains(&ms->slot[i], gfn))
+			return &ms->slot[i];
+	return NULL;
+}
+
+/* Slot ID if in use, else NULL. */
+struct memslot *memslots_get(struct memslots *ms, int id)
+{
+	if (id < 0 || id >= TDP_MAX_MEMSLOTS || !ms->slot[id].used)
+		return NULL;
+	return &ms->slot[id];
+}
+
+/* Copy the parts of every prefill blob that fall in [gpa, gpa + len) to DST. */
+static void apply_prefill(struct memslot *s, u64 gpa, void *dst, u64 len)
+{
+	for (u64 p = s->prefill; p;) {
+		struct prefill_page *pp = phys_to_virt(p);
+		for (u64 i = 0; i < pp->n; i++) {
+			struct prefill_rec *r = &pp->rec[i];
+			u64 lo = MAX(r->gpa, gpa), hi = MIN(r->gpa + r->len, gpa + len);
+			if (lo < hi)
+				memcpy((u8 *)dst + (lo - gpa), (const u8 *)r->src + (lo - r->gpa),
+				       hi - lo);
+		}
+		p = pp->next;
+	}
+}
+
+/* Contents of not-yet-backed guest memory: zeros plus prefill. */
+void memslot_read_unbacked(struct memslot *s, u64 gpa, void *dst, u64 len)
+{
+	memset(dst, 0, len);
+	apply_prefill(s, gpa, dst, len);
+}
+
+/* Fresh backing for [gpa, gpa + 4K << order): zeroed and prefilled.  0 if none. */
+static u64 new_backing(struct memslot *s, u64 gpa, unsigned order)
+{
+	u64 pa = pmm_alloc_pages(order);
+	if (!pa)
+		return 0;
+	memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
+	apply_prefill(s, gpa, phys_to_virt(pa), PAGE_SIZE << order);
+	return pa;
+}
+
+static void account(struct memslots *ms, struct memslot *s, u64 pages)
+{
+	__atomic_fetch_add(&s->backing_pages, pages, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ms->backing_pages, pages, __ATOMIC_RELAXED);
+}
+
+/*
+ * Find (and with ALLOC, create) the backing of GFN in slot S.  Returns 0 and
+ * fills OUT; -E_NOENT when the page has no backing yet and ALLOC is false;
+ * -E_NOMEM when a page or node could not be allocated (nothing published is
+ * left half-filled: a node that was published stays, empty, and is freed
+ * with the slot).  Caller holds the MMU lock (either mode; under the shared
+ * lock several CPUs may race here, see memslot.h).
+ */
+int memslot_backing(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
+		    struct memslot_backing *out)
+{
+	MM_ASSERT(memslot_contains(s, gfn));
+	u64 idx = gfn - s->radix_base;
+	u64 *node = phys_to_virt(s->radix_root);
+	for (int level = s->radix_depth; level >= 1; level--) {
+		u64 *e = &node[(idx >> (RADIX_BITS * (level - 1))) & (RADIX_ENTRIES - 1)];
+		u64 v = radix_load(e);
+	again:
+		if (level == 1) {
+			if (!v) {
+				if (!alloc)
+					return -E_NOENT;
+				u64 pa = new_backing(s, gfn << PAGE_SHIFT, 0);
+				if (!pa)
+					return -E_NOMEM;
+				if (radix_publish(e, pa, &v)) {
+					account(ms, s, 1);
+					v = pa;
+				} else {
+					pmm_free_page(pa);
+				}
+			}
+			out->hpa = out->block_hpa = v;
+			out->order = 0;
+			return 0;
+		}
+		if (v & RADIX_BLOCK) {
+			MM_ASSERT(level == 2);
+			out->block_hpa = v & PAGE_MASK;
+			out->hpa = out->block_hpa + ((gfn & (BLOCK_2M_PAGES - 1)) << PAGE_SHIFT);
+			out->order = BLOCK_2M_ORDER;
+			return 0;
+		}
+		if (!v) {
+			if (!alloc)
+				return -E_NOENT;
+			u64 frame = ALIGN_DOWN(gfn, BLOCK_2M_PAGES);
+			if (level == 2 && (s->flags & MEMSLOT_HUGE) && frame >= s->base_gfn &&
+			    frame + BLOCK_2M_PAGES <= s->base_gfn + s->npages) {
+				u64 blk = new_backing(s, frame << PAGE_SHIFT, BLOCK_2M_ORDER);
+				if (blk) {
+					if (radix_publish(e, blk | RADIX_BLOCK, &v)) {
+						account(ms, s, BLOCK_2M_PAGES);
+						v = blk | RADIX_BLOCK;
+					} else {
+						pmm_free_pages(blk, BLOCK_2M_ORDER);
+					}
+					goto again;
+				}
+				/* No 2 MiB block left: fall back to 4 KiB frames. */
+			}
+			u64 n = pmm_alloc_page_zeroed();
+			if (!n)
+				return -E_NOMEM;
+			if (radix_publish(e, n, &v)) {
+				__atomic_fetch_add(&s->radix_nodes, 1, __ATOMIC_RELAXED);
+				v = n;
+			} else {
+				pmm_free_page(n);
+				goto again;
+			}
+		}
+		node = phys_to_virt(v);
+	}
+	MM_BUG("radix walk fell through");
+}
+
+/*
+ * Register LEN bytes at SRC to appear at GPA in slot S: recorded for pages
+ * allocated later, and copied now into pages that already have backing.
+ * 0 or -E_NOMEM (no page for the record).  MMU lock held for write (no
+ * fault may allocate backing meanwhile).
+ */
+int memslot_add_prefill(struct memslot *s, u64 gpa, const void *src, u64 len)
+{
+	struct prefill_page *pp = NULL;
+	for (u64 p = s->prefill; p; p = pp->next) {
+		pp = phys_to_virt(p);
+		if (pp->n < PREFILL_PER_PAGE)
+			break;
+	}
+	if (!pp || pp->n == PREFILL_PER_PAGE) {
+		u64 np = pmm_alloc_page_zeroed();
+		if (!np)
+			return -E_NOMEM;
+		struct prefill_page *fresh = phys_to_virt(np);
+		if (pp)
+			pp->next = np;
+		else
+			s->prefill = np;
+		pp = fresh;
+	}
+	pp->rec[pp->n++] = (struct prefill_rec){ .gpa = gpa, .len = len, .src = src };
+
+	/* Pages already backed get the bytes now. */
+	for (u64 a = ALIGN_DOWN(gpa, PAGE_SIZE); a < gpa + len; a += PAGE_SIZE) {
+		struct memslot_backing b;
+		if (memslot_backing(NULL, s, a >> PAGE_SHIFT, false, &b) != 0)
+			continue;
+		u64 lo = MAX(a, gpa), hi = MIN(a + PAGE_SIZE, gpa + len);
+		memcpy((u8 *)phys_to_virt(b.hpa) + (lo - a), (const u8 *)src + (lo - gpa), hi - lo);
+	}
+	return 0;
+}

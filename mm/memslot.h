@@ -1,0 +1,81 @@
+/*
+ * Memslots: which guest-physical ranges are RAM, and the host frames that
+ * back them.
+ *
+ * Backing is allocated lazily, the first time a page is touched (a nested
+ * page fault or tdp_write_guest), and stays with the slot until the slot is
+ * deleted: zapping table entries never loses guest data.  The gfn -> frame
+ * map of a slot is a sparse 512-ary radix tree whose nodes are pmm pages:
+ *
+ *   - the tree is indexed by gfn - radix_base, with radix_base the slot's
+ *     first gfn rounded down to 1 GiB, so the entries of a level-2 node
+ *     correspond to naturally aligned guest 2 MiB frames and those of a
+ *     level-3 node to guest 1 GiB frames, whatever the slot's alignment;
+ *   - a level-1 entry holds the physical address of one 4 KiB frame;
+ *   - a level-2 entry holds a level-1 node, or (MEMSLOT_HUGE) a 2 MiB block
+ *     (pmm order 9) tagged with RADIX_BLOCK, used when the whole aligned
+ *     guest 2 MiB frame lies inside the slot.  (1 GiB blocks at level 3 are
+ *     the same idea, left for later.)
+ *
+ * Several vCPUs may fault on the same page at once, all holding the MMU lock
+ * for read: each allocates a candidate, fills it, and publishes it with a
+ * compare-and-exchange from 0; the losers free their candidate and use the
+ * winner's.  Prefill blobs are copied into a candidate before it is
+ * published, so nobody sees a half-filled page.
+ *
+ * Adding and deleting slots and registering prefill happen under the MMU
+ * lock held for write.  Each change bumps the generation, which MMIO
+ * entries carry (see spte.h).
+ */
+#ifndef PAGODA_MEMSLOT_H
+#define PAGODA_MEMSLOT_H
+
+#include "mm/tdp_mmu.h"
+#include "vmm/types.h"
+
+#define RADIX_BLOCK 0x1ULL /* level >= 2 radix entry: a block, not a node */
+
+struct memslot {
+	bool used;          /* slot in use */
+	unsigned flags;     /* MEMSLOT_* */
+	u64 base_gfn;       /* first guest frame */
+	u64 npages;         /* guest frames */
+	u64 radix_root;     /* physical address of the radix root node */
+	int radix_depth;    /* levels of the radix tree (>= 2) */
+	u64 radix_base;     /* gfn of radix index 0 (base_gfn rounded down to 1 GiB) */
+	u64 prefill;        /* physical address of the first prefill record page, or 0 */
+	u64 backing_pages;  /* 4 KiB frames backing the slot now (atomic) */
+	u64 radix_nodes;    /* radix node pages (atomic) */
+};
+
+struct memslots {
+	struct memslot slot[TDP_MAX_MEMSLOTS];
+	u64 generation;     /* bumped on every add / delete / prefill (atomic) */
+	u64 backing_pages;  /* sum over slots of backing_pages (atomic) */
+};
+
+/* Where the backing of one gfn lives. */
+struct memslot_backing {
+	u64 hpa;        /* host frame backing the gfn */
+	u64 block_hpa;  /* first frame of the block it belongs to */
+	unsigned order; /* pmm order of that block (0 or 9) */
+};
+
+void memslots_init(struct memslots *ms);
+int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max_gpa);
+u64 memslots_remove(struct memslots *ms, int id);
+struct memslot *memslots_find(struct memslots *ms, u64 gfn);
+struct memslot *memslots_get(struct memslots *ms, int id);
+u64 memslots_generation(struct memslots *ms);
+
+int memslot_backing(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
+		    struct memslot_backing *out);
+int memslot_add_prefill(struct memslot *s, u64 gpa, const void *src, u64 len);
+void memslot_read_unbacked(struct memslot *s, u64 gpa, void *dst, u64 len);
+
+static inline bool memslot_contains(const struct memslot *s, u64 gfn)
+{
+	return s->used && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages;
+}
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * pmm: the host physical page allocator.
+ *
+ * It owns every 4 KiB frame that boot/ found usable in the UEFI memory map
+ * (EfiConventionalMemory, minus the VMM image and anything boot/ kept), and
+ * hands them out in power-of-two blocks (order 0 = one page, order 9 = 2 MiB,
+ * order 18 = 1 GiB), so that guest RAM can be backed by huge pages when a
+ * memslot asks for it.  It is safe to call from several CPUs (one spinlock).
+ * Pages come back NOT zeroed unless the _zeroed variant is used.
+ *
+ * In the host tests the "physical" ranges handed to pmm_add_range() are heap
+ * memory; addresses are identity-mapped in both worlds (mm/mm_env.h).
+ */
+#ifndef PAGODA_PMM_H
+#define PAGODA_PMM_H
+
+#include "vmm/types.h"
+
+#define PMM_MAX_ORDER 18 /* 1 GiB blocks */
+
+/* Forget everything: no free pages.  Call once before pmm_add_range(). */
+void pmm_init(void);
+/* Give the frames [pa, pa + npages * 4K) to the allocator.  pa is page-aligned. */
+void pmm_add_range(u64 pa, u64 npages);
+/* One page, or 0 when none is left. */
+u64 pmm_alloc_page(void);
+/* One zero-filled page, or 0 when none is left. */
+u64 pmm_alloc_page_zeroed(void);
+/* 2^order contiguous pages aligned to their size, or 0. */
+u64 pmm_alloc_pages(unsigned order);
+void pmm_free_page(u64 pa);
+void pmm_free_pages(u64 pa, unsigned order);
+/* Pages free now / pages ever added. */
+u64 pmm_free_count(void);
+u64 pmm_total_count(void);
+/* Free blocks of exactly ORDER now (tests, console). */
+u64 pmm_free_blocks(unsigned order);
+
+#endif

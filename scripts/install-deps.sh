@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install what pagoda needs to build, run and test, when it is missing:
+# Debian/Ubuntu packages by name, with sudo when not root.
+#   scripts/install-deps.sh          build + QEMU (make run, make test)
+#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests)
+set -euo pipefail
+
+pkgs=()
+need() { # need PACKAGE TEST-COMMAND...
+	local pkg=$1; shift
+	"$@" >/dev/null 2>&1 || pkgs+=("$pkg")
+}
+need qemu-system-x86 command -v qemu-system-x86_64
+need ovmf test -f /usr/share/OVMF/OVMF_CODE_4M.fd
+need gnu-efi test -f /usr/lib/crt0-efi-x86_64.o
+need nasm command -v nasm
+need mtools command -v mcopy
+need gcc command -v gcc
+need make command -v make
+need binutils command -v objcopy
+need perl command -v prove
+need python3 command -v python3
+if [ "${1:-}" = "--bochs" ]; then
+	need bochs command -v bochs-bin
+	need bochsbios test -f /usr/share/bochs/BIOS-bochs-latest
+	need vgabios test -f /usr/share/vgabios/vgabios.bin
+	need ovmf test -f /usr/share/OVMF/OVMF_CODE.fd
+fi
+[ ${#pkgs[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "install-deps: installing ${pkgs[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2

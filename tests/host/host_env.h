@@ -1,0 +1,21 @@
+/* Host-side stand-ins for what the VMM gives mm/, plus test helpers. */
+#ifndef PAGODA_HOST_ENV_H
+#define PAGODA_HOST_ENV_H
+
+#include "mm/tdp_fmt.h"
+#include "vmm/types.h"
+
+extern const struct tdp_fmt tdp_fmt_test_npt, tdp_fmt_test_ept;
+
+/* Log lines at or below this level go to stderr (env PAGODA_LOG=0..3, default 1). */
+extern int host_log_level;
+
+/*
+ * Map BYTES of anonymous memory aligned to ALIGN (a power of two, >= 4K),
+ * untouched (MAP_NORESERVE): it stands in for physical memory.
+ */
+void *host_map(u64 bytes, u64 align);
+/* pmm_init() and hand it BYTES of fresh memory aligned to 2 MiB; returns its base. */
+u64 host_pmm_setup(u64 bytes);
+
+#endif

@@ -1,0 +1,189 @@
+/* pmm: alloc/free/coalesce, orders, exhaustion, unaligned ranges. */
+#include "mm/pmm.h"
+#include "tests/host/host_env.h"
+#include "tests/host/tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void snapshot(u64 *blocks)
+{
+	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
+		blocks[o] = pmm_free_blocks(o);
+}
+
+static bool same_blocks(const u64 *a, const u64 *b)
+{
+	return memcmp(a, b, sizeof(u64) * (PMM_MAX_ORDER + 1)) == 0;
+}
+
+static void test_basic(void)
+{
+	u64 base = host_pmm_setup(MiB(64));
+	u64 total = pmm_total_count();
+	/* 16384 frames, the bitmap (2 KiB) + header take the last one. */
+	is_u64(total, 16383, "64 MiB range: all but one metadata page managed");
+	is_u64(pmm_free_count(), total, "everything free after add");
+	u64 start[PMM_MAX_ORDER + 1], now[PMM_MAX_ORDER + 1];
+	snapshot(start);
+
+	u64 a = pmm_alloc_page(), b = pmm_alloc_page();
+	ok(a && b && a != b, "two distinct pages");
+	ok(IS_ALIGNED(a, PAGE_SIZE) && a >= base && a < base + MiB(64), "page inside the range");
+	is_u64(pmm_free_count(), total - 2, "free count down by 2");
+	pmm_free_page(a);
+	pmm_free_page(b);
+	snapshot(now);
+	ok(same_blocks(start, now), "free lists coalesce back to the initial blocks");
+
+	bool aligned = true, counted = true;
+	u64 got[10];
+	for (unsigned o = 0; o < 10; o++) {
+		u64 before = pmm_free_count();
+		got[o] = pmm_alloc_pages(o);
+		aligned &= got[o] && IS_ALIGNED(got[o], PAGE_SIZE << o);
+		counted &= pmm_free_count() == before - (1ULL << o);
+	}
+	ok(aligned, "orders 0..9 come aligned to their size");
+	ok(counted, "free count drops by 2^order");
+	for (unsigned o = 0; o < 10; o++)
+		pmm_free_pages(got[o], o);
+	snapshot(now);
+	ok(same_blocks(start, now), "orders 0..9 freed: back to the initial blocks");
+	is_u64(pmm_alloc_pages(PMM_MAX_ORDER), 0, "order 18 from 64 MiB fails");
+	is_u64(pmm_alloc_pages(PMM_MAX_ORDER + 1), 0, "order 19 rejected");
+
+	/* Zeroing. */
+	u64 z = pmm_alloc_page();
+	memset((void *)z, 0xa5, PAGE_SIZE);
+	pmm_free_page(z);
+	u64 z2 = pmm_alloc_page_zeroed();
+	u8 *zp = (u8 *)z2;
+	bool zero = true;
+	for (int i = 0; i < (int)PAGE_SIZE; i++)
+		zero &= zp[i] == 0;
+	ok(z2 == z && zero, "pmm_alloc_page_zeroed zeroes a dirty page");
+	pmm_free_page(z2);
+
+	/* Exhaustion. */
+	u64 *all = malloc(total * sizeof(u64));
+	u64 n = 0, p;
+	while ((p = pmm_alloc_page()) != 0)
+		all[n++] = p;
+	is_u64(n, total, "every frame can be allocated");
+	is_u64(pmm_free_count(), 0, "then none is free");
+	is_u64(pmm_alloc_page(), 0, "exhausted: alloc returns 0");
+	is_u64(pmm_alloc_pages(3), 0, "exhausted: order 3 returns 0");
+	/* Distinct pages. */
+	u8 *seen = calloc(16384, 1);
+	bool distinct = true;
+	for (u64 i = 0; i < n; i++) {
+		u64 idx = (all[i] - base) >> PAGE_SHIFT;
+		distinct &= idx < 16383 && !seen[idx];
+		seen[idx] = 1;
+	}
+	ok(distinct, "no frame handed out twice, metadata page never");
+	/* Free in a scrambled order to exercise merging from both sides. */
+	srand(1);
+	for (u64 i = n - 1; i > 0; i--) {
+		u64 j = (u64)rand() % (i + 1), t = all[i];
+		all[i] = all[j];
+		all[j] = t;
+	}
+	for (u64 i = 0; i < n; i++)
+		pmm_free_page(all[i]);
+	is_u64(pmm_free_count(), total, "free count back to start");
+	snapshot(now);
+	ok(same_blocks(start, now), "all merged back to the initial blocks");
+	free(all);
+	free(seen);
+}
+
+static void test_random(void)
+{
+	u64 base = host_pmm_setup(MiB(16));
+	u64 total = pmm_total_count(), start[PMM_MAX_ORDER + 1], now[PMM_MAX_ORDER + 1];
+	snapshot(start);
+	u8 *owner = calloc(4096, 1);
+	struct { u64 pa; unsigned order; } live[512];
+	int nlive = 0;
+	bool good = true;
+	srand(7);
+	for (int step = 0; step < 20000; step++) {
+		if (nlive < 512 && (rand() % 2 || nlive == 0)) {
+			unsigned o = (unsigned)(rand() % 6);
+			u64 pa = pmm_alloc_pages(o);
+			if (!pa)
+				continue;
+			good &= IS_ALIGNED(pa, PAGE_SIZE << o);
+			for (u64 i = 0; i < (1ULL << o); i++) {
+				u64 idx = ((pa - base) >> PAGE_SHIFT) + i;
+				good &= !owner[idx];
+				owner[idx] = 1;
+			}
+			live[nlive].pa = pa;
+			live[nlive++].order = o;
+		} else {
+			int k = rand() % nlive;
+			for (u64 i = 0; i < (1ULL << live[k].order); i++)
+				owner[((live[k].pa - base) >> PAGE_SHIFT) + i] = 0;
+			pmm_free_pages(live[k].pa, live[k].order);
+			live[k] = live[--nlive];
+		}
+	}
+	ok(good, "random alloc/free of orders 0..5: aligned and never overlapping");
+	while (nlive)
+		pmm_free_pages(live[nlive - 1].pa, live[nlive - 1].order), nlive--;
+	is_u64(pmm_free_count(), total, "random run: free count back");
+	snapshot(now);
+	ok(same_blocks(start, now), "random run: fully coalesced");
+	free(owner);
+}
+
+static void test_unaligned_ranges(void)
+{
+	u8 *mem = host_map(MiB(8), MiB(2));
+	u64 b = (u64)(uintptr_t)mem;
+	pmm_init();
+	/* Added out of order, at odd offsets, with odd lengths. */
+	pmm_add_range(b + MiB(4) + 5 * PAGE_SIZE, 777);
+	pmm_add_range(b + 3 * PAGE_SIZE, 300);
+	pmm_add_range(b + MiB(2), 1); /* too small for its own metadata: ignored */
+	is_u64(pmm_total_count(), 776 + 299, "unaligned ranges: each loses one metadata page");
+	u64 p8 = pmm_alloc_pages(3);
+	ok(p8 && IS_ALIGNED(p8, 8 * PAGE_SIZE), "order 3 from unaligned ranges is aligned");
+	u64 n = 1, p, lo = ~0ULL, hi = 0;
+	bool inside = true;
+	while ((p = pmm_alloc_page()) != 0) {
+		n++;
+		lo = MIN(lo, p);
+		hi = MAX(hi, p);
+		inside &= (p >= b + 3 * PAGE_SIZE && p < b + (3 + 299) * PAGE_SIZE) ||
+			  (p >= b + MiB(4) + 5 * PAGE_SIZE && p < b + MiB(4) + (5 + 776) * PAGE_SIZE);
+	}
+	ok(inside, "every frame lies in a managed part of a range");
+	is_u64(n - 1 + 8, pmm_total_count(), "all frames of both ranges allocatable");
+	pmm_free_pages(p8, 3);
+	is_u64(pmm_free_count(), 8, "free count after freeing the order-3 block");
+}
+
+static void test_gib(void)
+{
+	u64 base = (u64)(uintptr_t)host_map(GiB(1) + MiB(4), GiB(1));
+	pmm_init();
+	pmm_add_range(base, (GiB(1) + MiB(4)) >> PAGE_SHIFT);
+	u64 g = pmm_alloc_pages(PMM_MAX_ORDER);
+	ok(g == base, "order 18 (1 GiB) block from a 1 GiB-aligned range");
+	is_u64(pmm_alloc_pages(PMM_MAX_ORDER), 0, "only one 1 GiB block");
+	pmm_free_pages(g, PMM_MAX_ORDER);
+	is_u64(pmm_free_blocks(PMM_MAX_ORDER), 1, "1 GiB block back on its list");
+}
+
+int main(void)
+{
+	test_basic();
+	test_random();
+	test_unaligned_ranges();
+	test_gib();
+	return tap_done();
+}

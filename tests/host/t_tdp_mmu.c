@@ -1,0 +1,269 @@
+/*
+ * TDP MMU: fault install + read back + page walk, MMIO entries and their
+ * staleness, NOMEM leaves nothing behind, huge backing, prefill, memslot
+ * delete, shared zap with the grace period; page counts balance.
+ */
+#include "mm/pmm.h"
+#include "mm/spte.h"
+#include "mm/tdp_mmu.h"
+#include "tests/host/host_env.h"
+#include "tests/host/tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int flushes;
+static void count_flush(void *arg) { (void)arg; flushes++; }
+
+/* Walk the tables by hand as the hardware would; returns the host address or 0. */
+static u64 hw_walk(struct tdp_mmu *mmu, u64 gpa, u64 *leaf)
+{
+	const struct tdp_fmt *f = tdp_mmu_fmt(mmu);
+	u64 *pt = (u64 *)(uintptr_t)tdp_mmu_root_pa(mmu);
+	for (int level = f->levels; level >= 1; level--) {
+		u64 e = pt[spte_index(gpa >> PAGE_SHIFT, level)];
+		if (!(e & f->present_mask) || spte_is_mmio(f, e))
+			return 0;
+		if (level == 1 || (e & f->large_mask)) {
+			*leaf = e;
+			u64 off = gpa & ((PAGE_SIZE << (9 * (level - 1))) - 1);
+			return (e & f->addr_mask) + off;
+		}
+		if ((e & f->nonleaf_bits) != f->nonleaf_bits)
+			return 0;
+		pt = (u64 *)(uintptr_t)(e & f->addr_mask);
+	}
+	return 0;
+}
+
+static void test_fault(const struct tdp_fmt *f)
+{
+	const char *n = f->name;
+	u64 free0 = pmm_free_count();
+	struct tdp_mmu *mmu = tdp_mmu_create(f);
+	struct tdp_mmu_cache c = { 0 };
+	struct tdp_mmu_stats st;
+	ok(mmu, "%s: create", n);
+	is_u64(tdp_memslot_add(mmu, 0x1001, PAGE_SIZE, 0), -E_INVAL, "%s: unaligned slot refused", n);
+	int s0 = tdp_memslot_add(mmu, 0, MiB(16), 0);
+	is_u64(s0, 0, "%s: slot 0 added", n);
+	is_u64(tdp_memslot_add(mmu, MiB(8), MiB(16), 0), -E_EXIST, "%s: overlapping slot refused", n);
+	is_u64(tdp_memslot_add(mmu, 1ULL << 48, PAGE_SIZE, 0), -E_INVAL, "%s: slot beyond 48 bits refused", n);
+	tdp_mmu_cache_topup(&c);
+
+	u64 gpa = MiB(3) + 0x123;
+	is_u64(tdp_mmu_page_fault(mmu, &c, gpa, TDP_ACC_WRITE), TDP_FAULT_MAPPED, "%s: fault maps", n);
+	is_u64(tdp_mmu_page_fault(mmu, &c, gpa, TDP_ACC_READ), TDP_FAULT_SPURIOUS, "%s: second fault spurious", n);
+	tdp_mmu_get_stats(mmu, &st);
+	ok(st.tables == 4 && st.leaves_4k == 1 && st.backing_pages == 1 && st.faults == 2,
+	   "%s: 4 tables, 1 leaf, 1 backing page, 2 faults", n);
+
+	char msg[64] = "hello through the nested tables", back[64] = { 0 };
+	is_u64(tdp_write_guest(mmu, gpa, msg, sizeof(msg)), 0, "%s: write_guest", n);
+	is_u64(tdp_read_guest(mmu, gpa, back, sizeof(back)), 0, "%s: read_guest", n);
+	ok(memcmp(msg, back, sizeof(msg)) == 0, "%s: read back what was written", n);
+	u64 leaf = 0, hva = hw_walk(mmu, gpa, &leaf);
+	ok(hva && memcmp((void *)(uintptr_t)hva, msg, sizeof(msg)) == 0,
+	   "%s: hardware-style walk of the tables reaches the same bytes", n);
+	ok(spte_leaf_allows(f, leaf, TDP_ACC_READ | TDP_ACC_WRITE | TDP_ACC_EXEC),
+	   "%s: installed leaf allows RWX", n);
+	u64 sp;
+	is_u64(tdp_mmu_lookup(mmu, gpa, &sp), 1, "%s: lookup stops at level 1", n);
+	is_u64(sp, leaf, "%s: lookup returns the leaf", n);
+
+	/* Read of a never-touched page: zeros, no allocation. */
+	memset(back, 0x55, sizeof(back));
+	tdp_read_guest(mmu, MiB(5), back, sizeof(back));
+	tdp_mmu_get_stats(mmu, &st);
+	ok(back[0] == 0 && back[63] == 0 && st.backing_pages == 1, "%s: untouched page reads zero without backing", n);
+	is_u64(tdp_read_guest(mmu, MiB(16) - 8, back, 16), -E_FAULT, "%s: read past the slot: -E_FAULT", n);
+
+	/* Prefill, crossing a page boundary. */
+	static const char blob[] = "prefilled-bytes-crossing-a-page";
+	u64 pg = MiB(6) + PAGE_SIZE - 9;
+	is_u64(tdp_memslot_prefill(mmu, pg, blob, sizeof(blob)), 0, "%s: prefill registered", n);
+	is_u64(tdp_memslot_prefill(mmu, MiB(16) - 4, blob, sizeof(blob)), -E_INVAL, "%s: prefill past slot refused", n);
+	char pb[sizeof(blob)];
+	tdp_read_guest(mmu, pg, pb, sizeof(pb));
+	ok(memcmp(pb, blob, sizeof(blob)) == 0, "%s: prefill visible before any backing", n);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, pg + 12, TDP_ACC_READ);
+	hva = hw_walk(mmu, pg + 12, &leaf);
+	ok(hva && memcmp((void *)(uintptr_t)hva, blob + 12, sizeof(blob) - 12) == 0,
+	   "%s: prefill copied into the page on its first fault", n);
+
+	/* MMIO: outside every slot. */
+	u64 mmio = GiB(3) + 0x40;
+	tdp_mmu_cache_topup(&c);
+	is_u64(tdp_mmu_page_fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MMIO, "%s: MMIO fault", n);
+	tdp_mmu_lookup(mmu, mmio, &sp);
+	ok(spte_is_mmio(f, sp) && !spte_is_mmu_present(sp), "%s: MMIO entry installed", n);
+	is_u64(tdp_mmu_page_fault(mmu, &c, mmio, TDP_ACC_WRITE), TDP_FAULT_MMIO, "%s: MMIO again", n);
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.mmio_entries, 1, "%s: current MMIO entry not reinstalled", n);
+	int s1 = tdp_memslot_add(mmu, GiB(3), MiB(2), 0);
+	ok(s1 > 0, "%s: slot added over the MMIO address", n);
+	u64 sp2;
+	tdp_mmu_lookup(mmu, mmio, &sp2);
+	ok(sp2 == sp, "%s: entry untouched by the slot change", n);
+	/* The entry's generation is now stale: the next fault maps RAM. */
+	tdp_mmu_cache_topup(&c);
+	is_u64(tdp_mmu_page_fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MAPPED, "%s: stale MMIO replaced by RAM", n);
+	tdp_mmu_lookup(mmu, mmio, &sp);
+	ok(spte_is_mmu_present(sp), "%s: now a present leaf", n);
+
+	/* Memslot delete. */
+	tdp_mmu_set_flush(mmu, count_flush, NULL);
+	flushes = 0;
+	struct tdp_teardown_stats ts;
+	tdp_mmu_get_stats(mmu, &st);
+	u64 tables_before = st.tables;
+	is_u64(tdp_memslot_delete(mmu, s1, &ts), 0, "%s: slot deleted", n);
+	is_u64(ts.pages_freed, 1, "%s: its backing page freed", n);
+	is_u64(ts.tables_freed, 1, "%s: its PT freed (the PD covers more than the slot)", n);
+	is_u64(flushes, 1, "%s: one TLB flush", n);
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.tables, tables_before - 1, "%s: table count follows", n);
+	is_u64(tdp_memslot_delete(mmu, s1, NULL), -E_NOENT, "%s: deleting again: -E_NOENT", n);
+	tdp_mmu_cache_topup(&c);
+	is_u64(tdp_mmu_page_fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MMIO, "%s: MMIO again after delete", n);
+
+	/* Read-only slot. */
+	int s2 = tdp_memslot_add(mmu, GiB(1), MiB(1), MEMSLOT_READONLY);
+	tdp_mmu_cache_topup(&c);
+	is_u64(tdp_mmu_page_fault(mmu, &c, GiB(1), TDP_ACC_WRITE), TDP_FAULT_WRITE_PROT, "%s: write to RO slot", n);
+	is_u64(tdp_mmu_page_fault(mmu, &c, GiB(1), TDP_ACC_READ), TDP_FAULT_MAPPED, "%s: read of RO slot maps", n);
+	tdp_mmu_lookup(mmu, GiB(1), &sp);
+	ok(!(sp & f->writable_mask), "%s: RO leaf not writable", n);
+	(void)s2;
+
+	/* Slots are limited. */
+	int last = 0;
+	for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
+		last = tdp_memslot_add(mmu, GiB(8) + (u64)i * MiB(1), MiB(1), 0);
+	is_u64(last, -E_NOMEM, "%s: slot table full: -E_NOMEM", n);
+
+	tdp_mmu_cache_free(&c);
+	tdp_mmu_destroy(mmu, &ts);
+	is_u64(pmm_free_count(), free0, "%s: free pages before create == after destroy", n);
+}
+
+static void test_nomem(void)
+{
+	u64 free0 = pmm_free_count();
+	struct tdp_mmu *mmu = tdp_mmu_create(&tdp_fmt_test_npt);
+	struct tdp_mmu_cache c = { 0 }, empty = { 0 };
+	struct tdp_mmu_stats st;
+	tdp_memslot_add(mmu, 0, GiB(1), 0);
+	is_u64(tdp_mmu_page_fault(mmu, &empty, MiB(1), TDP_ACC_READ), TDP_FAULT_NOMEM,
+	       "nomem: empty cache gives NOMEM");
+	tdp_mmu_get_stats(mmu, &st);
+	ok(st.tables == 1 && st.backing_pages == 0, "nomem: nothing built, nothing allocated");
+	tdp_mmu_cache_topup(&c);
+	/* Eat every free page. */
+	u64 n = 0, cap = pmm_free_count(), *hog = malloc(cap * sizeof(u64)), p;
+	while ((p = pmm_alloc_page()) != 0)
+		hog[n++] = p;
+	is_u64(tdp_mmu_page_fault(mmu, &c, MiB(1), TDP_ACC_READ), TDP_FAULT_NOMEM,
+	       "nomem: no page for backing gives NOMEM");
+	tdp_mmu_get_stats(mmu, &st);
+	ok(st.tables == 1 && st.leaves_4k == 0 && st.backing_pages == 0 && c.nr == TDP_CACHE_PAGES,
+	   "nomem: no table linked, cache intact");
+	is_u64(tdp_mmu_cache_topup(&empty), -E_NOMEM, "nomem: topup reports NOMEM");
+	is_u64(tdp_mmu_page_fault(mmu, &c, GiB(2), TDP_ACC_READ), TDP_FAULT_MMIO,
+	       "nomem: MMIO still reported");
+	for (u64 i = 0; i < n; i++)
+		pmm_free_page(hog[i]);
+	free(hog);
+	is_u64(tdp_mmu_page_fault(mmu, &c, MiB(1), TDP_ACC_READ), TDP_FAULT_MAPPED, "nomem: maps once memory is back");
+	tdp_mmu_cache_free(&c);
+	tdp_mmu_cache_free(&empty);
+	tdp_mmu_destroy(mmu, NULL);
+	is_u64(pmm_free_count(), free0, "nomem: no page leaked");
+}
+
+static void test_huge_backing(void)
+{
+	u64 free0 = pmm_free_count();
+	struct tdp_mmu *mmu = tdp_mmu_create(&tdp_fmt_test_ept);
+	struct tdp_mmu_cache c = { 0 };
+	struct tdp_mmu_stats st;
+	/* [1 MiB, 7 MiB): 2 MiB frames [2,4) and [4,6) inside; [0,2) and [6,8) partial. */
+	tdp_memslot_add(mmu, MiB(1), MiB(6), MEMSLOT_HUGE);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(2) + PAGE_SIZE, TDP_ACC_WRITE);
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.backing_pages, 512, "huge: aligned 2 MiB frame backed by one block");
+	u64 a, b;
+	tdp_mmu_lookup(mmu, MiB(2) + PAGE_SIZE, &a);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(2) + 9 * PAGE_SIZE, TDP_ACC_READ);
+	tdp_mmu_lookup(mmu, MiB(2) + 9 * PAGE_SIZE, &b);
+	const struct tdp_fmt *f = &tdp_fmt_test_ept;
+	ok(spte_addr(f, b) == spte_addr(f, a) + 8 * PAGE_SIZE && IS_ALIGNED(spte_addr(f, a) - PAGE_SIZE, MiB(2)),
+	   "huge: pages of the frame are contiguous in one aligned block");
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.backing_pages, 512, "huge: second page of the frame allocates nothing");
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(1), TDP_ACC_READ);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(6) + PAGE_SIZE, TDP_ACC_READ);
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.backing_pages, 514, "huge: partial frames at the edges get 4 KiB pages");
+	tdp_mmu_cache_free(&c);
+	tdp_mmu_destroy(mmu, NULL);
+	is_u64(pmm_free_count(), free0, "huge: all freed");
+}
+
+static void test_shared_zap(void)
+{
+	u64 free0 = pmm_free_count();
+	struct tdp_mmu *mmu = tdp_mmu_create(&tdp_fmt_test_npt);
+	struct tdp_mmu_cache c = { 0 };
+	struct tdp_mmu_stats st;
+	struct tdp_teardown_stats ts;
+	tdp_memslot_add(mmu, 0, MiB(64), 0);
+	for (u64 g = 0; g < MiB(8); g += MiB(1)) {
+		tdp_mmu_cache_topup(&c);
+		tdp_mmu_page_fault(mmu, &c, g, TDP_ACC_READ);
+	}
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.tables, 1 + 1 + 1 + 4, "zap: 4 PTs for 8 MiB");
+	tdp_mmu_quiescent(0); /* CPU 0 takes part in grace periods */
+	tdp_mmu_zap_gpa_range(mmu, 0, MiB(4), true, &ts);
+	tdp_mmu_get_stats(mmu, &st);
+	ok(st.tables == 5 && st.leaves_4k == 4 && ts.tables_freed == 2, "zap: shared zap removed 2 PTs");
+	is_u64(ts.visited - 4, 2 * 512, "zap: every entry of the removed tables frozen");
+	u64 pending = tdp_mmu_gp_drain();
+	is_u64(pending, 2, "zap: tables wait for CPU 0's quiescent point");
+	tdp_mmu_quiescent(0); /* closes the list; CPU 0 saw the old sequence */
+	tdp_mmu_quiescent(0); /* now past the close */
+	is_u64(tdp_mmu_gp_drain(), 0, "zap: freed after the grace period");
+	tdp_mmu_cpu_offline(0);
+	char x = 7, y = 0;
+	tdp_write_guest(mmu, MiB(1), &x, 1);
+	tdp_read_guest(mmu, MiB(1), &y, 1);
+	is_u64(y, 7, "zap: backing survives a zap");
+	tdp_mmu_cache_topup(&c);
+	is_u64(tdp_mmu_page_fault(mmu, &c, MiB(1), TDP_ACC_READ), TDP_FAULT_MAPPED, "zap: refault maps again");
+	tdp_mmu_zap_gpa_range(mmu, 0, MiB(64), false, &ts);
+	tdp_mmu_get_stats(mmu, &st);
+	ok(st.tables == 3 && st.leaves_4k == 0, "zap: exclusive zap of the whole slot leaves root, PDPT, PD");
+	tdp_mmu_cache_free(&c);
+	tdp_mmu_destroy(mmu, NULL);
+	is_u64(pmm_free_count(), free0, "zap: all freed");
+}
+
+int main(void)
+{
+	host_pmm_setup(MiB(64));
+	u64 free0 = pmm_free_count();
+	test_fault(&tdp_fmt_test_npt);
+	test_fault(&tdp_fmt_test_ept);
+	test_nomem();
+	test_huge_backing();
+	test_shared_zap();
+	is_u64(pmm_free_count(), free0, "pmm back to its initial free count");
+	is_u64(tdp_mmu_gp_leaked(), 0, "no table page leaked by the grace-period queue");
+	return tap_done();
+}

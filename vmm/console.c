@@ -1,0 +1,446 @@
+/*
+ * Console commands (see vmm/console.h).  Parsing is in vmm/cmdparse.c;
+ * this file decides what each command does and prints its result line.
+ */
+#include "vmm/console.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/serial.h"
+#include "mm/mm_env.h"
+#include "mm/pmm.h"
+#include "vmm/cmdparse.h"
+#include "vmm/guest.h"
+#include "vmm/log.h"
+#include "vmm/string.h"
+#include "vmm/time.h"
+
+static struct boot_info *boot;
+
+/* The test guest built into the image (Makefile: build/obj/testguest.o). */
+extern const u8 testguest_image_start[] __attribute__((visibility("hidden")));
+extern const u8 testguest_image_end[] __attribute__((visibility("hidden")));
+
+void console_init(struct boot_info *bi) { boot = bi; }
+
+static void out_line(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	log_raw(buf, n);
+}
+
+static void reply(const char *fmt, ...) __printf(1, 2);
+static void reply(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	out_line(fmt, ap);
+	va_end(ap);
+}
+
+void console_event(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	out_line(fmt, ap);
+	va_end(ap);
+}
+
+/* The image named by image=: "test" (built in) or a file from \pagoda\. */
+static bool find_image(const char *path, const void **data, u64 *size)
+{
+	if (strcmp(path, "test") == 0) {
+		*data = testguest_image_start;
+		*size = (u64)(testguest_image_end - testguest_image_start);
+		return true;
+	}
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	for (unsigned i = 0; boot && i < boot->nr_files; i++) {
+		if (strcmp(boot->files[i].name, base) == 0) {
+			*data = boot->files[i].data;
+			*size = boot->files[i].size;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool check_keys(const struct cmd_line *c, const char *const *allowed, unsigned npos)
+{
+	for (unsigned i = 0; i < c->nr_args; i++) {
+		const char *k = c->args[i].key;
+		if (!k) {
+			if (npos-- == 0) {
+				reply("err %s unexpected argument \"%s\"", c->cmd, c->args[i].value);
+				return false;
+			}
+			continue;
+		}
+		bool ok = false;
+		for (unsigned j = 0; allowed && allowed[j]; j++)
+			if (strcmp(k, allowed[j]) == 0)
+				ok = true;
+		if (!ok) {
+			reply("err %s unknown key \"%s\"", c->cmd, k);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The guest named by the first positional argument, or an err line. */
+static struct guest *arg_guest(const struct cmd_line *c)
+{
+	const char *n = cmd_pos(c, 0);
+	if (!n) {
+		reply("err %s missing guest name", c->cmd);
+		return NULL;
+	}
+	struct guest *g = guest_find(n);
+	if (!g)
+		reply("err %s no guest \"%s\"", c->cmd, n);
+	return g;
+}
+
+static void cmd_create(const struct cmd_line *c)
+{
+	static const char *const keys[] = {"mem", "image", "cmdline", "vcpus", NULL};
+	if (!check_keys(c, keys, 1))
+		return;
+	const char *name = cmd_pos(c, 0), *mem_s = cmd_get(c, "mem"), *img = cmd_get(c, "image");
+	const char *cmdline = cmd_get(c, "cmdline"), *vcpus = cmd_get(c, "vcpus");
+	u64 mem, nv;
+	if (!name || !mem_s || !img) {
+		reply("err create usage: create NAME mem=SIZE image=PATH|test [cmdline=\"...\"]");
+		return;
+	}
+	if (parse_size(mem_s, &mem)) {
+		reply("err create bad size \"%s\"", mem_s);
+		return;
+	}
+	if (vcpus && (parse_u64(vcpus, &nv) || nv != 1)) {
+		reply("err create vcpus=%s: only 1 vCPU per guest is supported", vcpus);
+		return;
+	}
+	const void *data;
+	u64 size;
+	if (!find_image(img, &data, &size)) {
+		reply("err create no image \"%s\" (test, or a file in \\pagoda\\ on the ESP)", img);
+		return;
+	}
+	struct guest *g;
+	char err[160];
+	if (guest_create(name, mem, data, size, cmdline ? cmdline : "", &g, err, sizeof(err))) {
+		reply("err create %s", err);
+		return;
+	}
+	reply("ok create name=%s id=%u mem=%luM", g->name, g->id, g->mem_size >> 20);
+}
+
+static void cmd_start(const struct cmd_line *c)
+{
+	if (!check_keys(c, NULL, 1))
+		return;
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	if (guest_start(g)) {
+		reply("err start guest %s is %s", g->name, guest_state_name(g->state));
+		return;
+	}
+	reply("ok start name=%s", g->name);
+}
+
+static void cmd_stop_resume(const struct cmd_line *c, bool stop)
+{
+	if (!check_keys(c, NULL, 1))
+		return;
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	enum guest_state from = stop ? GUEST_RUNNING : GUEST_STOPPED;
+	if (g->state != from) {
+		reply("err %s guest %s is %s", c->cmd, g->name, guest_state_name(g->state));
+		return;
+	}
+	g->state = stop ? GUEST_STOPPED : GUEST_RUNNING;
+	reply("ok %s name=%s state=%s", c->cmd, g->name, guest_state_name(g->state));
+}
+
+static void cmd_wait(const struct cmd_line *c)
+{
+	static const char *const keys[] = {"timeout", NULL};
+	if (!check_keys(c, keys, 1))
+		return;
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	u64 timeout_s = 0;
+	const char *t = cmd_get(c, "timeout");
+	if (t && parse_u64(t, &timeout_s)) {
+		reply("err wait bad timeout \"%s\"", t);
+		return;
+	}
+	if (g->state == GUEST_CREATED || g->state == GUEST_STOPPED) {
+		reply("err wait guest %s is %s", g->name, guest_state_name(g->state));
+		return;
+	}
+	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
+	while (g->state == GUEST_RUNNING) {
+		sched_step();
+		if (deadline && time_us() > deadline) {
+			reply("err wait timeout after %lus, guest %s still running", timeout_s,
+			      g->name);
+			return;
+		}
+	}
+	if (g->state == GUEST_EXITED)
+		reply("ok wait name=%s state=exited status=%d", g->name, g->exit_status);
+	else
+		reply("ok wait name=%s state=%s reason=\"%s\"", g->name, guest_state_name(g->state),
+		      g->crash_reason);
+}
+
+static void cmd_destroy(const struct cmd_line *c)
+{
+	if (!check_keys(c, NULL, 1))
+		return;
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	char name[GUEST_NAME_MAX];
+	memcpy(name, g->name, sizeof(name));
+	guest_destroy(g);
+	reply("ok destroy name=%s free_pages=%lu", name, pmm_free_count());
+}
+
+static void cmd_mem(const struct cmd_line *c)
+{
+	if (!check_keys(c, NULL, 0))
+		return;
+	u64 f = pmm_free_count(), t = pmm_total_count();
+	reply("ok mem free_pages=%lu used_pages=%lu total_pages=%lu free_mib=%lu", f, t - f, t,
+	      f >> 8);
+}
+
+static void cmd_list(const struct cmd_line *c)
+{
+	if (!check_keys(c, NULL, 0))
+		return;
+	unsigned n = 0;
+	struct guest *g;
+	while ((g = guest_at(n)) != NULL) {
+		reply("guest name=%s id=%u state=%s mem=%luM exits=%lu", g->name, g->id,
+		      guest_state_name(g->state), g->mem_size >> 20, g->vcpu.exits);
+		n++;
+	}
+	reply("ok list count=%u", n);
+}
+
+static void cmd_stats(const struct cmd_line *c)
+{
+	if (!check_keys(c, NULL, 1))
+		return;
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	struct tdp_mmu_stats s;
+	tdp_mmu_get_stats(g->mmu, &s);
+	struct vcpu *v = &g->vcpu;
+	reply("ok stats name=%s exits=%lu io=%lu cpuid=%lu msr=%lu hypercall=%lu tdp_fault=%lu "
+	      "tdp_mmio=%lu virt_insn=%lu tables=%lu leaves_4k=%lu leaves_2m=%lu leaves_1g=%lu "
+	      "faults=%lu retries=%lu mmio_entries=%lu backing_pages=%lu",
+	      g->name, v->exits, v->exits_by_kind[VM_EXIT_IO], v->exits_by_kind[VM_EXIT_CPUID],
+	      v->exits_by_kind[VM_EXIT_MSR_READ] + v->exits_by_kind[VM_EXIT_MSR_WRITE],
+	      v->exits_by_kind[VM_EXIT_HYPERCALL], v->exits_by_kind[VM_EXIT_TDP_FAULT],
+	      v->exits_by_kind[VM_EXIT_TDP_MISCONFIG], v->exits_by_kind[VM_EXIT_VIRT_INSN],
+	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.retries,
+	      s.mmio_entries, s.backing_pages);
+}
+
+static void cmd_set(const struct cmd_line *c)
+{
+	static const char *const keys[] = {"teardown", "loglevel", NULL};
+	if (!check_keys(c, keys, 0))
+		return;
+	const char *td = cmd_get(c, "teardown"), *ll = cmd_get(c, "loglevel");
+	if (!td && !ll) {
+		reply("err set nothing to set (teardown=noskip|skip|summary loglevel=err|warn|info|debug)");
+		return;
+	}
+	if (td) {
+		enum tdp_teardown_mode m;
+		if (strcmp(td, "noskip") == 0)
+			m = TDP_TEARDOWN_NOSKIP;
+		else if (strcmp(td, "skip") == 0)
+			m = TDP_TEARDOWN_SKIP;
+		else if (strcmp(td, "summary") == 0)
+			m = TDP_TEARDOWN_SUMMARY;
+		else {
+			reply("err set teardown must be noskip, skip or summary");
+			return;
+		}
+		tdp_set_teardown_mode(m);
+	}
+	if (ll) {
+		static const char *const names[] = {"err", "warn", "info", "debug"};
+		unsigned i;
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (strcmp(ll, names[i]) == 0)
+				break;
+		if (i == ARRAY_SIZE(names)) {
+			reply("err set loglevel must be err, warn, info or debug");
+			return;
+		}
+		log_set_level((enum log_level)i);
+	}
+	reply("ok set teardown=%s loglevel=%d", tdp_teardown_mode_name(tdp_get_teardown_mode()),
+	      log_get_level());
+}
+
+static void cmd_help(const struct cmd_line *c)
+{
+	(void)c;
+	static const char *const lines[] = {
+		"  create NAME mem=SIZE image=PATH|test [cmdline=\"...\"]",
+		"  start NAME | stop NAME | resume NAME | wait NAME [timeout=S] | destroy NAME",
+		"  list | stats NAME | mem | set teardown=noskip|skip|summary loglevel=LEVEL",
+		"  help | poweroff | reboot",
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(lines); i++)
+		reply("%s", lines[i]);
+	reply("ok help");
+}
+
+static __noreturn void power(bool off)
+{
+	struct guest *g;
+	while ((g = guest_at(0)) != NULL)
+		guest_destroy(g);
+	pr_info("vmm", "%s (free pages %lu of %lu)", off ? "powering off" : "rebooting",
+		pmm_free_count(), pmm_total_count());
+	if (boot) {
+		if (off && boot->poweroff)
+			boot->poweroff();
+		if (!off && boot->reboot)
+			boot->reboot();
+	}
+	if (off) {
+		outw(0x604, 0x2000);  /* QEMU q35 ACPI PM1a control: SLP_EN | S5 */
+		outw(0xb004, 0x2000); /* Bochs / PIIX4 */
+	} else {
+		outb(0xcf9, 0x06);    /* reset control register: full reset */
+	}
+	pr_err("vmm", "%s failed; halting", off ? "poweroff" : "reboot");
+	halt_forever();
+}
+
+void console_exec(const char *line, size_t len)
+{
+	struct cmd_line c;
+	char err[80];
+	if (cmd_parse(line, len, &c, err, sizeof(err))) {
+		reply("err parse %s", err);
+		return;
+	}
+	if (!c.cmd)
+		return;
+	if (strcmp(c.cmd, "create") == 0)
+		cmd_create(&c);
+	else if (strcmp(c.cmd, "start") == 0)
+		cmd_start(&c);
+	else if (strcmp(c.cmd, "stop") == 0)
+		cmd_stop_resume(&c, true);
+	else if (strcmp(c.cmd, "resume") == 0)
+		cmd_stop_resume(&c, false);
+	else if (strcmp(c.cmd, "wait") == 0)
+		cmd_wait(&c);
+	else if (strcmp(c.cmd, "destroy") == 0)
+		cmd_destroy(&c);
+	else if (strcmp(c.cmd, "mem") == 0)
+		cmd_mem(&c);
+	else if (strcmp(c.cmd, "list") == 0)
+		cmd_list(&c);
+	else if (strcmp(c.cmd, "stats") == 0)
+		cmd_stats(&c);
+	else if (strcmp(c.cmd, "set") == 0)
+		cmd_set(&c);
+	else if (strcmp(c.cmd, "help") == 0)
+		cmd_help(&c);
+	else if (strcmp(c.cmd, "poweroff") == 0) {
+		reply("ok poweroff");
+		power(true);
+	} else if (strcmp(c.cmd, "reboot") == 0) {
+		reply("ok reboot");
+		power(false);
+	} else
+		reply("err %s unknown command (try help)", c.cmd);
+}
+
+void console_run_startup(const char *text, u64 len)
+{
+	u64 i = 0;
+	pr_info("console", "running the startup file (%lu bytes)", len);
+	while (i < len) {
+		u64 j = i;
+		while (j < len && text[j] != '\n')
+			j++;
+		u64 n = j - i;
+		if (n && !(n == 1 && text[i] == '\r')) {
+			char echo[CMD_LINE_MAX + 16];
+			int m = snprintf(echo, sizeof(echo), "pagoda> %.*s\n", (int)MIN(n, CMD_LINE_MAX),
+					 text + i);
+			log_raw(echo, (size_t)MIN((u64)m, sizeof(echo) - 1));
+			console_exec(text + i, n);
+		}
+		i = j + 1;
+	}
+}
+
+__noreturn void console_loop(void)
+{
+	char line[CMD_LINE_MAX];
+	size_t n = 0;
+	bool overflow = false;
+	log_raw("pagoda> ", 8);
+	for (;;) {
+		int ch = serial_getc();
+		if (ch < 0) {
+			if (!sched_step())
+				cpu_relax();
+			continue;
+		}
+		if (ch == '\r' || ch == '\n') {
+			log_raw("\n", 1);
+			if (overflow)
+				reply("err parse line too long");
+			else
+				console_exec(line, n);
+			n = 0;
+			overflow = false;
+			log_raw("pagoda> ", 8);
+			continue;
+		}
+		if (ch == 0x7f || ch == 0x08) {
+			if (n) {
+				n--;
+				log_raw("\b \b", 3);
+			}
+			continue;
+		}
+		if (n < sizeof(line) - 1) {
+			line[n++] = (char)ch;
+			char e = (char)ch;
+			log_raw(&e, 1);
+		} else {
+			overflow = true;
+		}
+	}
+}

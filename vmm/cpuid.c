@@ -1,0 +1,46 @@
+/*
+ * CPUID as a guest sees it: the host's answers, filtered.
+ *  - leaf 1 ECX: hypervisor bit (31) set; VMX (5) hidden; XSAVE (26),
+ *    OSXSAVE (27) and AVX (28) hidden, since XSETBV is not offered.
+ *  - leaf 0xD (XSAVE state) and 0x8000000A (SVM features): all zero.
+ *  - leaf 0x80000001 ECX: SVM (2) hidden.
+ *  - leaves 0x40000000..0x40000001: pagoda's signature "pagodapagoda" and
+ *    version; 0x40000000 EAX gives the highest hypervisor leaf.
+ */
+#include "arch/x86/cpu.h"
+#include "vmm/policy.h"
+#include "vmm/string.h"
+
+void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
+{
+	if (leaf >= 0x40000000 && leaf < 0x40000100) {
+		memset(out, 0, 16);
+		if (leaf == 0x40000000) {
+			out[0] = 0x40000001;
+			memcpy(&out[1], "pago", 4);
+			memcpy(&out[2], "dapa", 4);
+			memcpy(&out[3], "goda", 4);
+		} else if (leaf == 0x40000001) {
+			out[0] = PAGODA_VERSION;
+		}
+		return;
+	}
+	struct cpuid_regs r = cpuid_count(leaf, subleaf);
+	switch (leaf) {
+	case 1:
+		r.ecx |= BIT(31);
+		r.ecx &= ~(u32)(BIT(5) | BIT(26) | BIT(27) | BIT(28));
+		break;
+	case 0xd:
+	case 0x8000000a:
+		r.eax = r.ebx = r.ecx = r.edx = 0;
+		break;
+	case 0x80000001:
+		r.ecx &= ~(u32)BIT(2);
+		break;
+	}
+	out[0] = r.eax;
+	out[1] = r.ebx;
+	out[2] = r.ecx;
+	out[3] = r.edx;
+}

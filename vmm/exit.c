@@ -1,0 +1,183 @@
+/*
+ * Exit dispatch: what happens after every VM exit, switched on the
+ * vendor-neutral kind only (vmm/hv.h).  Each handler either lets the guest
+ * go on (returns true) or ends it with a logged reason (returns false).
+ */
+#include "mm/pmm.h"
+#include "vmm/devices.h"
+#include "vmm/guest.h"
+#include "vmm/log.h"
+#include "vmm/policy.h"
+#include "vmm/string.h"
+
+#define X86_UD 6
+#define X86_GP 13
+
+static const char *const kind_names[] = {
+	[VM_EXIT_NONE] = "none",
+	[VM_EXIT_IO] = "io",
+	[VM_EXIT_CPUID] = "cpuid",
+	[VM_EXIT_MSR_READ] = "rdmsr",
+	[VM_EXIT_MSR_WRITE] = "wrmsr",
+	[VM_EXIT_HLT] = "hlt",
+	[VM_EXIT_HYPERCALL] = "hypercall",
+	[VM_EXIT_TDP_FAULT] = "tdp_fault",
+	[VM_EXIT_TDP_MISCONFIG] = "tdp_mmio",
+	[VM_EXIT_VIRT_INSN] = "virt_insn",
+	[VM_EXIT_TRIPLE_FAULT] = "triple_fault",
+	[VM_EXIT_PREEMPT] = "preempt",
+	[VM_EXIT_INVALID] = "invalid",
+	[VM_EXIT_UNHANDLED] = "unhandled",
+};
+
+const char *exit_kind_name(enum vm_exit_kind k)
+{
+	return k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
+}
+
+/* Log every register of V and the vendor's view (for exits we cannot handle). */
+static void dump_guest(struct vcpu *v)
+{
+	struct vcpu_regs *r = &v->regs;
+	const char *n = v->guest->name;
+	pr_err("exit", "guest %s: rip=0x%lx rflags=0x%lx rsp=0x%lx", n, r->rip, r->rflags, r->rsp);
+	pr_err("exit", "guest %s: rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx", n, r->rax, r->rbx,
+	       r->rcx, r->rdx);
+	pr_err("exit", "guest %s: rsi=0x%lx rdi=0x%lx rbp=0x%lx r8=0x%lx", n, r->rsi, r->rdi,
+	       r->rbp, r->r8);
+	pr_err("exit", "guest %s: r9=0x%lx r10=0x%lx r11=0x%lx r12=0x%lx", n, r->r9, r->r10,
+	       r->r11, r->r12);
+	pr_err("exit", "guest %s: r13=0x%lx r14=0x%lx r15=0x%lx", n, r->r13, r->r14, r->r15);
+	hv->dump(v);
+}
+
+static bool handle_io(struct vcpu *v, struct vm_exit *e)
+{
+	struct guest *g = v->guest;
+	if (e->io.string) {
+		guest_crash(g, "string I/O (INS/OUTS) on port 0x%x is not emulated", e->io.port);
+		return false;
+	}
+	u32 mask = e->io.size == 4 ? 0xffffffff : (1u << (e->io.size * 8)) - 1;
+	u32 val = e->io.in ? 0 : (u32)v->regs.rax & mask;
+	devices_io(g, e->io.port, e->io.size, e->io.in, &val);
+	if (g->state != GUEST_RUNNING)
+		return false; /* the device ended the guest (debug exit) */
+	if (e->io.in)
+		v->regs.rax = (v->regs.rax & ~(u64)mask) | (val & mask);
+	hv->skip_insn(v, e);
+	return true;
+}
+
+/*
+ * A nested page fault.  Fill the vCPU's page cache outside the MMU lock,
+ * then let the TDP MMU install the entry.  A GPA outside every memslot is
+ * the device model's; with no device there, the guest has touched memory
+ * it does not have and is ended.
+ */
+static bool handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
+{
+	struct guest *g = v->guest;
+	if (tdp_mmu_cache_topup(&v->mmu_cache)) {
+		guest_crash(g, "host out of memory (%lu pages free) at gpa 0x%lx", pmm_free_count(),
+			    e->tdp.gpa);
+		return false;
+	}
+	switch (tdp_mmu_page_fault(g->mmu, &v->mmu_cache, e->tdp.gpa, e->tdp.access)) {
+	case TDP_FAULT_MAPPED:
+	case TDP_FAULT_SPURIOUS:
+		return true;
+	case TDP_FAULT_NOMEM:
+		guest_crash(g, "host out of memory (%lu pages free) at gpa 0x%lx", pmm_free_count(),
+			    e->tdp.gpa);
+		return false;
+	case TDP_FAULT_WRITE_PROT:
+		guest_crash(g, "write to read-only memory at gpa 0x%lx", e->tdp.gpa);
+		return false;
+	case TDP_FAULT_MMIO:
+		break;
+	}
+	if (devices_find_mmio(g, e->tdp.gpa)) {
+		/* MMIO emulation needs an instruction decoder; no device needs it yet. */
+		guest_crash(g, "MMIO at gpa 0x%lx needs instruction emulation (not built)",
+			    e->tdp.gpa);
+		return false;
+	}
+	guest_crash(g, "access to gpa 0x%lx outside guest memory (no memslot, no device) at "
+		    "rip=0x%lx", e->tdp.gpa, v->regs.rip);
+	return false;
+}
+
+bool exit_handle(struct vcpu *v, struct vm_exit *e)
+{
+	struct guest *g = v->guest;
+	v->exits++;
+	v->exits_by_kind[e->kind]++;
+
+	switch (e->kind) {
+	case VM_EXIT_NONE:
+	case VM_EXIT_PREEMPT:
+		return true;
+	case VM_EXIT_IO:
+		return handle_io(v, e);
+	case VM_EXIT_CPUID: {
+		u32 out[4];
+		cpuid_guest((u32)v->regs.rax, (u32)v->regs.rcx, out);
+		v->regs.rax = out[0];
+		v->regs.rbx = out[1];
+		v->regs.rcx = out[2];
+		v->regs.rdx = out[3];
+		hv->skip_insn(v, e);
+		return true;
+	}
+	case VM_EXIT_MSR_READ: {
+		u64 val;
+		if (!msr_guest_read(v, e->msr.index, &val)) {
+			hv->inject_exception(v, X86_GP, true, 0);
+			return true;
+		}
+		v->regs.rax = (u32)val;
+		v->regs.rdx = val >> 32;
+		hv->skip_insn(v, e);
+		return true;
+	}
+	case VM_EXIT_MSR_WRITE:
+		if (!msr_guest_write(v, e->msr.index, e->msr.value)) {
+			hv->inject_exception(v, X86_GP, true, 0);
+			return true;
+		}
+		hv->skip_insn(v, e);
+		return true;
+	case VM_EXIT_HLT:
+		/* No interrupt source exists for a guest yet: HLT would never end. */
+		guest_crash(g, "HLT with no interrupt source at rip=0x%lx (guest would sleep forever)",
+			    v->regs.rip);
+		return false;
+	case VM_EXIT_HYPERCALL:
+		hv->skip_insn(v, e);
+		return hypercall_handle(v);
+	case VM_EXIT_TDP_FAULT:
+	case VM_EXIT_TDP_MISCONFIG:
+		return handle_tdp_fault(v, e);
+	case VM_EXIT_VIRT_INSN:
+		pr_info("exit", "guest %s: %s at rip=0x%lx -> #UD", g->name, e->insn.name,
+			v->regs.rip);
+		hv->inject_exception(v, X86_UD, false, 0);
+		return true;
+	case VM_EXIT_TRIPLE_FAULT:
+		guest_crash(g, "triple fault at rip=0x%lx", v->regs.rip);
+		return false;
+	case VM_EXIT_INVALID:
+		dump_guest(v);
+		guest_crash(g, "VM entry failed: invalid guest state");
+		return false;
+	case VM_EXIT_UNHANDLED:
+		pr_err("exit", "guest %s: unhandled exit code 0x%lx info1=0x%lx info2=0x%lx", g->name,
+		       e->raw_code, e->raw_info1, e->raw_info2);
+		dump_guest(v);
+		guest_crash(g, "unhandled exit 0x%lx", e->raw_code);
+		return false;
+	}
+	guest_crash(g, "bad exit kind %d", e->kind);
+	return false;
+}

@@ -1,0 +1,265 @@
+/*
+ * Guests: creation from a Multiboot image, the run loop, ending and
+ * destruction.  One vCPU per guest; all guests share the CPU the VMM runs
+ * on, one VM exit at a time, round robin (vmm/sched in sched_step()).
+ */
+#include "vmm/guest.h"
+#include "mm/mm_env.h"
+#include "mm/pmm.h"
+#include "vmm/cmdparse.h"
+#include "vmm/console.h"
+#include "vmm/devices.h"
+#include "vmm/log.h"
+#include "vmm/multiboot.h"
+#include "vmm/string.h"
+#include "vmm/time.h"
+#include "arch/x86/cpu.h"
+
+static struct guest guests[GUEST_MAX];
+static unsigned next_guest_id = 1;
+
+const char *guest_state_name(enum guest_state s)
+{
+	switch (s) {
+	case GUEST_CREATED: return "created";
+	case GUEST_RUNNING: return "running";
+	case GUEST_STOPPED: return "stopped";
+	case GUEST_EXITED: return "exited";
+	case GUEST_CRASHED: return "crashed";
+	}
+	return "?";
+}
+
+struct guest *guest_at(unsigned i)
+{
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (guests[k].in_use && i-- == 0)
+			return &guests[k];
+	return NULL;
+}
+
+struct guest *guest_find(const char *name_or_id)
+{
+	u64 id = 0;
+	bool by_id = parse_u64(name_or_id, &id) == 0;
+	for (unsigned k = 0; k < GUEST_MAX; k++) {
+		struct guest *g = &guests[k];
+		if (!g->in_use)
+			continue;
+		if (by_id ? g->id == id : strcmp(g->name, name_or_id) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+static void guest_flush_cb(void *arg)
+{
+	struct guest *g = arg;
+	g->vcpu.flush_pending = true;
+}
+
+static int create_fail(char *err, size_t errlen, int rc, const char *fmt, ...) __printf(4, 5);
+static int create_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Undo a partly built guest: every page it took goes back. */
+static void guest_release(struct guest *g, struct tdp_teardown_stats *st)
+{
+	if (g->vcpu.arch)
+		hv->vcpu_destroy(&g->vcpu);
+	tdp_mmu_cache_free(&g->vcpu.mmu_cache);
+	if (g->mmu)
+		tdp_mmu_destroy(g->mmu, st);
+	if (g->boot_page)
+		pmm_free_page(g->boot_page);
+	memset(g, 0, sizeof(*g));
+}
+
+int guest_create(const char *name, u64 mem, const void *image, u64 size, const char *cmdline,
+		 struct guest **out, char *err, size_t errlen)
+{
+	struct guest *g = NULL;
+	struct mb_image mb;
+	int r;
+
+	if (!hv)
+		return create_fail(err, errlen, -E_NODEV, "no hardware virtualization");
+	if (!cmd_valid_name(name))
+		return create_fail(err, errlen, -E_INVAL, "bad name (1-31 of A-Z a-z 0-9 _ -, "
+							  "not all digits)");
+	if (guest_find(name))
+		return create_fail(err, errlen, -E_EXIST, "a guest named %s exists", name);
+	if (mem < MiB(2) || mem > GiB(1024) || !IS_ALIGNED(mem, PAGE_SIZE))
+		return create_fail(err, errlen, -E_INVAL, "mem must be 2M..1T in whole pages");
+	if (strlen(cmdline) >= GUEST_CMDLINE_MAX)
+		return create_fail(err, errlen, -E_INVAL, "cmdline longer than %d bytes",
+				   GUEST_CMDLINE_MAX - 1);
+	char why[96];
+	if (mb_parse(image, size, mem, &mb, why, sizeof(why)))
+		return create_fail(err, errlen, -E_INVAL, "bad image: %s", why);
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (!guests[k].in_use) {
+			g = &guests[k];
+			break;
+		}
+	if (!g)
+		return create_fail(err, errlen, -E_BUSY, "all %d guest slots in use", GUEST_MAX);
+
+	memset(g, 0, sizeof(*g));
+	g->free_pages_at_create = pmm_free_count();
+	g->in_use = true;
+	g->id = next_guest_id++;
+	memcpy(g->name, name, strlen(name) + 1);
+	memcpy(g->cmdline, cmdline, strlen(cmdline) + 1);
+	g->mem_size = mem;
+	g->state = GUEST_CREATED;
+	g->vcpu.guest = g;
+
+	g->mmu = tdp_mmu_create(hv->tdp_fmt);
+	if (!g->mmu) {
+		guest_release(g, NULL);
+		return create_fail(err, errlen, -E_NOMEM, "out of host memory");
+	}
+	tdp_mmu_set_flush(g->mmu, guest_flush_cb, g);
+	r = tdp_memslot_add(g->mmu, 0, mem, 0);
+	if (r < 0)
+		goto fail;
+	/* Image and boot information are copied in page by page at first touch. */
+	for (unsigned i = 0; i < mb.nr_seg; i++) {
+		r = tdp_memslot_prefill(g->mmu, mb.seg[i].gpa, (const u8 *)image + mb.seg[i].file_off,
+					mb.seg[i].filesz);
+		if (r)
+			goto fail;
+	}
+	g->boot_page = pmm_alloc_page();
+	if (!g->boot_page) {
+		r = -E_NOMEM;
+		goto fail;
+	}
+	mb_build_info(phys_to_virt(g->boot_page), mem, cmdline);
+	r = tdp_memslot_prefill(g->mmu, MB_INFO_GPA, phys_to_virt(g->boot_page), PAGE_SIZE);
+	if (r)
+		goto fail;
+	struct vcpu_start st = {VCPU_START_PM32, mb.entry, MB_BOOT_MAGIC, MB_INFO_GPA, 0};
+	r = hv->vcpu_create(&g->vcpu, &st, tdp_mmu_root_pa(g->mmu));
+	if (r)
+		goto fail;
+	devices_init(g);
+	pr_info("vmm", "guest %s created: id=%u mem=%luM entry=0x%lx image=%lu bytes cmdline=\"%s\"",
+		g->name, g->id, mem >> 20, mb.entry, size, cmdline);
+	*out = g;
+	return 0;
+fail:
+	guest_release(g, NULL);
+	return create_fail(err, errlen, r, "cannot set up guest memory (%s)",
+			   r == -E_NOMEM ? "out of host memory" : "bad layout");
+}
+
+int guest_start(struct guest *g)
+{
+	if (g->state != GUEST_CREATED)
+		return -E_BUSY;
+	g->state = GUEST_RUNNING;
+	g->start_tsc = rdtsc();
+	pr_info("vmm", "guest %s started", g->name);
+	return 0;
+}
+
+static void guest_end(struct guest *g)
+{
+	g->end_tsc = rdtsc();
+	vuart_flush(g);
+}
+
+void guest_exit(struct guest *g, int status)
+{
+	if (g->state != GUEST_RUNNING)
+		return;
+	guest_end(g);
+	g->state = GUEST_EXITED;
+	g->exit_status = status;
+	pr_info("vmm", "guest %s exited: status=%d after %lu exits in %lu us", g->name, status,
+		g->vcpu.exits, time_tsc_to_us(g->end_tsc - g->start_tsc));
+	console_event("event guest %s exited status=%d", g->name, status);
+}
+
+void guest_crash(struct guest *g, const char *fmt, ...)
+{
+	va_list ap;
+	if (g->state != GUEST_RUNNING)
+		return;
+	guest_end(g);
+	g->state = GUEST_CRASHED;
+	va_start(ap, fmt);
+	vsnprintf(g->crash_reason, sizeof(g->crash_reason), fmt, ap);
+	va_end(ap);
+	pr_err("vmm", "guest %s ended by the VMM: %s (after %lu exits)", g->name, g->crash_reason,
+	       g->vcpu.exits);
+	console_event("event guest %s crashed reason=\"%s\"", g->name, g->crash_reason);
+}
+
+/*
+ * Run one VM exit's worth of V: flush if the TDP MMU asked, enter the guest,
+ * pass the grace-period quiescent point, handle the exit.
+ */
+static void vcpu_step(struct vcpu *v)
+{
+	struct vm_exit e;
+	if (v->flush_pending) {
+		v->flush_pending = false;
+		hv->flush_tlb(v);
+	}
+	int r = hv->vcpu_run(v, &e);
+	tdp_mmu_quiescent(0);
+	if (r) {
+		guest_crash(v->guest, "world switch failed (%d)", r);
+		return;
+	}
+	exit_handle(v, &e);
+}
+
+bool sched_step(void)
+{
+	static unsigned rr;
+	for (unsigned k = 0; k < GUEST_MAX; k++) {
+		struct guest *g = &guests[(rr + k) % GUEST_MAX];
+		if (g->in_use && g->state == GUEST_RUNNING) {
+			rr = (rr + k + 1) % GUEST_MAX;
+			vcpu_step(&g->vcpu);
+			return true;
+		}
+	}
+	return false;
+}
+
+void guest_wait(struct guest *g)
+{
+	while (g->state == GUEST_RUNNING)
+		sched_step();
+}
+
+void guest_destroy(struct guest *g)
+{
+	struct tdp_teardown_stats st = {0};
+	char name[GUEST_NAME_MAX];
+	u64 at_create = g->free_pages_at_create;
+
+	if (g->state == GUEST_RUNNING || g->state == GUEST_STOPPED) {
+		guest_end(g);
+		g->state = GUEST_CRASHED;
+		snprintf(g->crash_reason, sizeof(g->crash_reason), "destroyed while running");
+	}
+	memcpy(name, g->name, sizeof(name));
+	enum tdp_teardown_mode mode = tdp_get_teardown_mode();
+	guest_release(g, &st);
+	pr_info("vmm", "guest %s destroyed: mode=%s tables=%lu visited=%lu skipped=%lu changed=%lu "
+		"tables_freed=%lu pages_freed=%lu us=%lu free_pages=%lu (at create %lu)",
+		name, tdp_teardown_mode_name(mode), st.tables, st.visited, st.skipped, st.changed,
+		st.tables_freed, st.pages_freed, st.time_us, pmm_free_count(), at_create);
+}

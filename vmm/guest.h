@@ -1,0 +1,91 @@
+/*
+ * Guests and their vCPUs: the vendor-neutral objects vmm/ manages.
+ */
+#ifndef PAGODA_GUEST_H
+#define PAGODA_GUEST_H
+
+#include "mm/tdp_mmu.h"
+#include "vmm/devices.h"
+#include "vmm/hv.h"
+#include "vmm/types.h"
+
+#define GUEST_NAME_MAX 32
+#define GUEST_CMDLINE_MAX 256
+#define GUEST_MAX 16
+#define UART_LINE_MAX 160
+
+struct guest;
+
+struct vcpu {
+	struct guest *guest;       /* owner */
+	unsigned id;               /* index within the guest */
+	struct vcpu_regs regs;     /* general registers, RIP and RFLAGS */
+	void *arch;                /* vendor state (struct svm_vcpu / struct vmx_vcpu) */
+	struct tdp_mmu_cache mmu_cache; /* page-table pages for faults, filled unlocked */
+	u64 exits;                 /* VM exits taken */
+	u64 exits_by_kind[VM_EXIT_UNHANDLED + 1]; /* per enum vm_exit_kind */
+	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
+};
+
+enum guest_state {
+	GUEST_CREATED,  /* memory and vCPU set up, never run */
+	GUEST_RUNNING,  /* runnable: the scheduler runs it */
+	GUEST_STOPPED,  /* paused by the console */
+	GUEST_EXITED,   /* ended by itself (debug exit, hypercall) */
+	GUEST_CRASHED,  /* ended by the VMM (triple fault, bad access, invalid state) */
+};
+
+/* Virtual 16550 state: only what a polled guest driver needs. */
+struct vuart {
+	char line[UART_LINE_MAX]; /* bytes of the line being written */
+	unsigned len;             /* bytes in line[] */
+	u8 lcr, ier, mcr, scratch, dll, dlm;
+};
+
+struct guest {
+	bool in_use;               /* slot of the guest table taken */
+	unsigned id;               /* unique id, never reused while the VMM runs */
+	char name[GUEST_NAME_MAX]; /* console name, also the UART line prefix */
+	enum guest_state state;
+	u64 mem_size;              /* bytes of guest RAM from GPA 0 */
+	char cmdline[GUEST_CMDLINE_MAX];
+	struct tdp_mmu *mmu;       /* nested page tables and memslots */
+	struct vcpu vcpu;          /* one vCPU per guest */
+	struct vuart uart;
+	struct device_table devices; /* port and MMIO handlers */
+	u64 boot_page;             /* host page holding the Multiboot info (freed at destroy) */
+	int exit_status;           /* valid in GUEST_EXITED */
+	char crash_reason[96];     /* valid in GUEST_CRASHED */
+	u64 start_tsc, end_tsc;    /* run time */
+	u64 free_pages_at_create;  /* pmm free count just before create, for the destroy line */
+};
+
+/* Look a guest up by name or decimal id; NULL when there is none. */
+struct guest *guest_find(const char *name_or_id);
+/*
+ * Create a guest: memslot of MEM bytes from GPA 0, the Multiboot image
+ * IMAGE (SIZE bytes) loaded lazily, the command line, one vCPU.  Returns 0
+ * and *OUT, or a negative error with a reason in ERR (at most ERRLEN bytes).
+ */
+int guest_create(const char *name, u64 mem, const void *image, u64 size, const char *cmdline,
+		 struct guest **out, char *err, size_t errlen);
+int guest_start(struct guest *g);
+/* Run every runnable guest until G has ended (or the console asks to stop). */
+void guest_wait(struct guest *g);
+/* Tear a guest down from any state; every page goes back to pmm. */
+void guest_destroy(struct guest *g);
+/* End G with the given reason (the guest is not run again). */
+void guest_crash(struct guest *g, const char *fmt, ...) __printf(2, 3);
+void guest_exit(struct guest *g, int status);
+const char *guest_state_name(enum guest_state s);
+/* Iterate: the I-th used slot or NULL. */
+struct guest *guest_at(unsigned i);
+
+/* Run one VM exit of the next runnable guest; false when none is runnable. */
+bool sched_step(void);
+
+/* Exit dispatch (vmm/exit.c): handle one exit; false when the guest ended. */
+bool exit_handle(struct vcpu *v, struct vm_exit *e);
+const char *exit_kind_name(enum vm_exit_kind k);
+
+#endif

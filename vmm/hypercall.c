@@ -1,0 +1,50 @@
+/*
+ * Hypercalls (VMMCALL on AMD, VMCALL on Intel): number in RAX, arguments in
+ * RDI, RSI, RDX, result in RAX.  Unknown numbers return -E_NOSYS and never
+ * end the guest.
+ */
+#include "vmm/devices.h"
+#include "vmm/log.h"
+#include "vmm/policy.h"
+
+bool hypercall_handle(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	struct vcpu_regs *r = &v->regs;
+	s64 ret;
+
+	switch (r->rax) {
+	case HC_VERSION:
+		ret = PAGODA_VERSION;
+		break;
+	case HC_CONSOLE_WRITE: {
+		char buf[256];
+		u64 gpa = r->rdi, len = r->rsi, done = 0;
+		if (len > HC_MAX_WRITE) {
+			ret = -E_RANGE;
+			break;
+		}
+		ret = 0;
+		while (done < len) {
+			u64 n = MIN(len - done, sizeof(buf));
+			if (tdp_read_guest(g->mmu, gpa + done, buf, n)) {
+				ret = -E_FAULT;
+				break;
+			}
+			vuart_write_bytes(g, buf, n);
+			done += n;
+		}
+		if (!ret)
+			ret = (s64)len;
+		break;
+	}
+	case HC_EXIT:
+		guest_exit(g, (int)r->rdi);
+		return false;
+	default:
+		pr_debug("hcall", "guest %s: unknown hypercall %lu", g->name, r->rax);
+		ret = -E_NOSYS;
+	}
+	r->rax = (u64)ret;
+	return true;
+}

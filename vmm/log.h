@@ -1,0 +1,37 @@
+/*
+ * The VMM log.  One call is one line on the serial console:
+ *
+ *   [   12.345678] svm: vmrun failed: exitcode=0x...
+ *
+ * (seconds since VMM start, subsystem, message; the newline is added).  The
+ * printer never blocks on a lock another context may hold: the VMM runs its
+ * exit handlers on the CPU that prints, with interrupts off, and the serial
+ * writer is a polled 16550, so a line is written start to end in one go.
+ *
+ * mm/ uses this header too; the host-side tests provide their own log_msg()
+ * that writes to stderr.
+ */
+#ifndef PAGODA_LOG_H
+#define PAGODA_LOG_H
+
+#include "vmm/types.h"
+#include <stdarg.h>
+
+enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+/* Print one log line at LOG_INFO for subsystem SUBSYS. */
+void log_msg(const char *subsys, const char *fmt, ...) __printf(2, 3);
+/* Print one log line at LEVEL; dropped when LEVEL is above the current level. */
+void log_lvl(enum log_level level, const char *subsys, const char *fmt, ...) __printf(3, 4);
+
+#define pr_err(sub, ...) log_lvl(LOG_ERR, sub, __VA_ARGS__)
+#define pr_warn(sub, ...) log_lvl(LOG_WARN, sub, __VA_ARGS__)
+#define pr_info(sub, ...) log_lvl(LOG_INFO, sub, __VA_ARGS__)
+#define pr_debug(sub, ...) log_lvl(LOG_DEBUG, sub, __VA_ARGS__)
+
+void log_set_level(enum log_level l);
+enum log_level log_get_level(void);
+/* Write bytes to the console as they are (no timestamp, no newline added). */
+void log_raw(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * vmm_main: where pagoda owns the machine.  boot/ has exited boot services
+ * and called us on our own stack with the memory map and the ESP files.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/paging.h"
+#include "boot/boot_info.h"
+#include "mm/pmm.h"
+#include "vmm/console.h"
+#include "vmm/hv.h"
+#include "vmm/log.h"
+
+/* Mask both 8259 PICs: the VMM polls; stray firmware timer ticks stay out. */
+static void mask_legacy_pic(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+__noreturn void vmm_main(struct boot_info *bi)
+{
+	cli();
+	desc_init();
+	mask_legacy_pic();
+	pr_info("vmm", "boot services exited; VMM on its own GDT/IDT/stack, image at 0x%lx "
+		"(%lu KiB)", bi->image_base, bi->image_size >> 10);
+
+	pmm_init();
+	u64 pages = 0;
+	for (unsigned i = 0; i < bi->nr_ranges; i++) {
+		pmm_add_range(bi->ranges[i].base, bi->ranges[i].npages);
+		pages += bi->ranges[i].npages;
+	}
+	pr_info("pmm", "%lu MiB usable in %u ranges (highest address 0x%lx)", pages >> 8,
+		bi->nr_ranges, bi->max_phys);
+
+	u64 pt_pages;
+	if (paging_init(bi->max_phys, &pt_pages)) {
+		pr_err("vmm", "out of memory building the VMM page tables");
+		halt_forever();
+	}
+	pr_info("paging", "identity map up to 0x%lx loaded (%lu table pages)",
+		MAX(bi->max_phys, GiB(4)), pt_pages);
+
+	if (hv_select() == 0 && hv->cpu_enable() != 0) {
+		pr_err("vmm", "%s: enabling virtualization failed", hv->name);
+		hv = NULL;
+	}
+	pr_info("vmm", "ready: %lu pages free", pmm_free_count());
+
+	console_init(bi);
+	if (bi->startup)
+		console_run_startup(bi->startup, bi->startup_len);
+	else
+		pr_info("console", "no \\pagoda\\startup.txt on the ESP");
+	console_loop();
+}

@@ -1,0 +1,37 @@
+/* TSC-based time.  boot/ calibrates the TSC with the firmware's Stall(). */
+#include "vmm/time.h"
+#include "arch/x86/cpu.h"
+#include "mm/mm_env.h"
+
+static u64 tsc_start_val;
+static u64 tsc_khz_val;
+
+void time_init(u64 tsc_start, u64 tsc_khz)
+{
+	tsc_start_val = tsc_start;
+	tsc_khz_val = tsc_khz;
+}
+
+void time_set_khz(u64 tsc_khz) { tsc_khz_val = tsc_khz; }
+
+u64 time_tsc_khz(void) { return tsc_khz_val; }
+
+u64 time_tsc_to_us(u64 delta)
+{
+	if (!tsc_khz_val)
+		return 0;
+	/* delta * 1000 / khz, split to avoid overflow for long deltas */
+	return delta / tsc_khz_val * 1000 + (delta % tsc_khz_val) * 1000 / tsc_khz_val;
+}
+
+u64 time_us(void) { return time_tsc_to_us(rdtsc() - tsc_start_val); }
+
+void time_delay_us(u64 us)
+{
+	u64 end = rdtsc() + us * tsc_khz_val / 1000;
+	while (rdtsc() < end)
+		cpu_relax();
+}
+
+/* mm/'s clock (mm/mm_env.h). */
+u64 mm_time_us(void) { return time_us(); }

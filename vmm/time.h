@@ -1,0 +1,18 @@
+/* Time since VMM start, from the TSC calibrated by boot/. */
+#ifndef PAGODA_TIME_H
+#define PAGODA_TIME_H
+
+#include "vmm/types.h"
+
+/* Record the TSC at VMM start and its frequency (0 until calibrated). */
+void time_init(u64 tsc_start, u64 tsc_khz);
+void time_set_khz(u64 tsc_khz);
+u64 time_tsc_khz(void);
+/* Microseconds since VMM start (0 while uncalibrated). */
+u64 time_us(void);
+/* Convert a TSC delta to microseconds. */
+u64 time_tsc_to_us(u64 delta);
+/* Busy-wait about US microseconds. */
+void time_delay_us(u64 us);
+
+#endif
