@@ -34,11 +34,13 @@ deps:
 # --- the VMM image ---------------------------------------------------------
 $(B)/obj/boot/%.o: boot/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_VMM) $(CFLAGS_EFI) -MMD -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_VMM) $(CFLAGS_EFI) -MMD -c $< -o $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_VMM) -MMD -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_VMM) -MMD -c $< -o $@
 
 # Struct offsets the assembly needs are generated from C, never typed by hand.
 $(B)/asm-offsets.inc: arch/x86/asm-offsets.c vmm/hv.h
@@ -85,12 +87,14 @@ run: deps all
 
 # --- tests ---------------------------------------------------------------
 -include tests/host/host.mk
+-include tests/host/parsers.mk
 
 check-layering:
 	@tests/layering.t
 
 test: deps all $(HOST_TESTS)
-	prove --exec '' $(HOST_TESTS) tests/layering.t $(wildcard tests/guest-direct/*.t) $(sort $(wildcard tests/qemu/*.t))
+	prove --exec '' $(HOST_TESTS) tests/layering.t tests/guest-direct/run.t \
+		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t))
 
 bench: deps all
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "no benchmarks yet"; fi

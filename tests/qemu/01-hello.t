@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# First light: pagoda boots from UEFI, enables SVM, runs the default test
+# guest (built in, and loaded from the ESP), which prints hello, measures
+# CPUID exits and exits with its code; the teardown line follows.  Bad
+# console input gets clear err lines and changes nothing.
+source "$(dirname "$0")/lib.sh"
+plan 8
+printf 'not a multiboot image\n' > "$WORK/garbage.bin"
+boot hello 120 --file "$WORK/garbage.bin" <<'CMDS'
+mem
+create demo mem=64M image=test cmdline="hello cpuid=1000 exit=3"
+start demo
+wait demo
+destroy demo
+create demo mem=32M image=/pagoda/testguest.bin cmdline="hello exit=0"
+start demo
+wait demo
+destroy demo
+create bad1 mem=64M image=nosuchfile
+create bad2 mem=1M image=test
+create bad3 mem=64M image=garbage.bin
+create bad!name mem=64M image=test
+create bad4 mem=64Q image=test
+destroy nosuchguest
+frobnicate
+mem
+poweroff
+CMDS
+ok_if "the VMM powered off cleanly (run-qemu.sh status 0)" [ "$RC" -eq 0 ]
+expect_seq "boot, SVM, guest output, exit and teardown lines in order" \
+	'boot: pagoda starting' \
+	'boot: exiting boot services' \
+	'pmm: [0-9]+ MiB usable' \
+	'svm: SVM enabled' \
+	'ok create name=demo id=1 mem=64M' \
+	'guest demo: pagoda test guest: cmdline "hello cpuid=1000 exit=3" mem=64M' \
+	'guest demo: hello from the pagoda test guest' \
+	'guest demo: cpuid: 1000 exits, [0-9]+ cycles/exit' \
+	'event guest demo exited status=7' \
+	'ok wait name=demo state=exited status=7' \
+	'vmm: guest demo destroyed: mode=skip tables=[0-9]+ visited=[0-9]+ skipped=[0-9]+ changed=[0-9]+ tables_freed=[0-9]+ pages_freed=[1-9][0-9]* us=[0-9]+' \
+	'ok destroy name=demo'
+expect_seq "the image loaded from the ESP runs too (name reusable after destroy)" \
+	'boot: loaded \\pagoda\\testguest.bin' \
+	'ok create name=demo id=2 mem=32M' \
+	'guest demo: hello from the pagoda test guest' \
+	'ok wait name=demo state=exited status=1'
+expect_seq "missing image, tiny memory and a malformed image are refused" \
+	'err create no image "nosuchfile"' \
+	'err create mem must be' \
+	'err create bad image: no Multiboot header'
+expect_seq "bad names, sizes, guests and commands are refused" \
+	'err create bad name' \
+	'err create bad size "64Q"' \
+	'err destroy no guest "nosuchguest"' \
+	'err frobnicate unknown command'
+before=$(field 'ok mem free_pages=([0-9]+).*' 1)
+after=$(field 'ok mem free_pages=([0-9]+).*' -1)
+ok_if "free pages at the end ($after) == at the start ($before)" test -n "$before" -a "$before" = "$after"
+td_tables=$(field 'guest demo destroyed: .* tables=([0-9]+) .*' 1)
+td_freed=$(field 'guest demo destroyed: .* tables_freed=([0-9]+) .*' 1)
+ok_if "teardown freed every table ($td_freed of $td_tables)" test -n "$td_tables" -a "$td_tables" = "$td_freed"
+ok_if "no VMM exception in the log" no_line 'VMM exception' 

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A misbehaving guest ends alone: a triple fault, an access outside every
+# memslot with no device there, and a guest that exhausts host memory are
+# each ended with a clear log line and event, and the VMM goes on to run
+# the next guest of the startup file.  All their memory comes back.
+source "$(dirname "$0")/lib.sh"
+plan 7
+boot crash 240 --mem 256M <<'CMDS'
+mem
+create tf mem=32M image=test cmdline="hello triple"
+start tf
+wait tf
+destroy tf
+create oob mem=32M image=test cmdline="mmio"
+start oob
+wait oob
+destroy oob
+create hog mem=2G image=test cmdline="touch=1G"
+start hog
+wait hog
+destroy hog
+create next mem=32M image=test cmdline="hello exit=9"
+start next
+wait next
+destroy next
+mem
+poweroff
+CMDS
+ok_if "the VMM powered off cleanly" test "$RC" -eq 0
+expect_seq "a triple fault ends that guest only" \
+	'guest tf: triple: faulting now' \
+	'vmm: guest tf ended by the VMM: triple fault' \
+	'event guest tf crashed reason="triple fault' \
+	'ok wait name=tf state=crashed reason="triple fault'
+expect_seq "an access outside guest memory with no device ends the guest" \
+	'guest oob: mmio: reading 0x' \
+	'vmm: guest oob ended by the VMM: access to gpa 0x[0-9a-f]+ outside guest memory' \
+	'ok wait name=oob state=crashed'
+expect_seq "a guest that exhausts host memory is ended, the VMM goes on" \
+	'ok create name=hog' \
+	'vmm: guest hog ended by the VMM: host out of memory' \
+	'ok wait name=hog state=crashed reason="host out of memory' \
+	'vmm: guest hog destroyed'
+expect_seq "the next guest in the startup file runs" \
+	'guest next: hello from the pagoda test guest' \
+	'ok wait name=next state=exited status=19'
+m0=$(field 'ok mem free_pages=([0-9]+).*' 1)
+m1=$(field 'ok mem free_pages=([0-9]+).*' -1)
+ok_if "free pages at the end ($m1) == at the start ($m0)" test -n "$m0" -a "$m0" = "$m1"
+ok_if "no VMM exception in the log" no_line 'VMM exception'
