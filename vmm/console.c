@@ -237,8 +237,11 @@ static void cmd_list(const struct cmd_line *c)
 	unsigned n = 0;
 	struct guest *g;
 	while ((g = guest_at(n)) != NULL) {
-		reply("guest name=%s id=%u state=%s mem=%luM exits=%lu", g->name, g->id,
-		      guest_state_name(g->state), g->mem_size >> 20, g->vcpu.exits);
+		u64 up = 0;
+		if (g->start_tsc)
+			up = time_tsc_to_us((g->end_tsc ? g->end_tsc : rdtsc()) - g->start_tsc);
+		reply("guest name=%s id=%u state=%s mem=%luM exits=%lu uptime_ms=%lu", g->name, g->id,
+		      guest_state_name(g->state), g->mem_size >> 20, g->vcpu.exits, up / 1000);
 		n++;
 	}
 	reply("ok list count=%u", n);
@@ -267,12 +270,19 @@ static void cmd_stats(const struct cmd_line *c)
 
 static void cmd_set(const struct cmd_line *c)
 {
-	static const char *const keys[] = {"teardown", "loglevel", NULL};
+	static const char *const keys[] = {"teardown", "loglevel", "slice", NULL};
 	if (!check_keys(c, keys, 0))
 		return;
 	const char *td = cmd_get(c, "teardown"), *ll = cmd_get(c, "loglevel");
-	if (!td && !ll) {
-		reply("err set nothing to set (teardown=noskip|skip|summary loglevel=err|warn|info|debug)");
+	const char *sl = cmd_get(c, "slice");
+	u64 slice_ms = 0;
+	if (!td && !ll && !sl) {
+		reply("err set nothing to set (teardown=noskip|skip|summary "
+		      "loglevel=err|warn|info|debug slice=MS)");
+		return;
+	}
+	if (sl && (parse_u64(sl, &slice_ms) || slice_ms < 1 || slice_ms > 10000)) {
+		reply("err set slice must be 1..10000 (milliseconds)");
 		return;
 	}
 	if (td) {
@@ -301,8 +311,37 @@ static void cmd_set(const struct cmd_line *c)
 		}
 		log_set_level((enum log_level)i);
 	}
-	reply("ok set teardown=%s loglevel=%d", tdp_teardown_mode_name(tdp_get_teardown_mode()),
-	      log_get_level());
+	if (sl)
+		sched_set_slice_us(slice_ms * 1000);
+	reply("ok set teardown=%s loglevel=%d slice=%lu", tdp_teardown_mode_name(tdp_get_teardown_mode()),
+	      log_get_level(), sched_slice_us() / 1000);
+}
+
+static void cmd_log(const struct cmd_line *c)
+{
+	static const char *const keys[] = {"level", "only", NULL};
+	static const char *const names[] = {"err", "warn", "info", "debug"};
+	if (!check_keys(c, keys, 0))
+		return;
+	const char *lv = cmd_get(c, "level"), *only = cmd_get(c, "only");
+	if (lv) {
+		unsigned i;
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (strcmp(lv, names[i]) == 0)
+				break;
+		if (i == ARRAY_SIZE(names)) {
+			reply("err log level must be err, warn, info or debug");
+			return;
+		}
+		log_set_level((enum log_level)i);
+	}
+	if (only && log_set_only(only)) {
+		reply("err log only= takes up to 8 comma-separated subsystems, or all");
+		return;
+	}
+	char buf[128];
+	log_get_only(buf, sizeof(buf));
+	reply("ok log level=%s only=%s", names[log_get_level()], buf);
 }
 
 static void cmd_help(const struct cmd_line *c)
@@ -311,7 +350,8 @@ static void cmd_help(const struct cmd_line *c)
 	static const char *const lines[] = {
 		"  create NAME mem=SIZE image=PATH|test [cmdline=\"...\"]",
 		"  start NAME | stop NAME | resume NAME | wait NAME [timeout=S] | destroy NAME",
-		"  list | stats NAME | mem | set teardown=noskip|skip|summary loglevel=LEVEL",
+		"  list | stats NAME | mem | set teardown=noskip|skip|summary slice=MS",
+		"  log [level=err|warn|info|debug] [only=SUBSYS,...|all]",
 		"  help | poweroff | reboot",
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(lines); i++)
@@ -372,6 +412,8 @@ void console_exec(const char *line, size_t len)
 		cmd_stats(&c);
 	else if (strcmp(c.cmd, "set") == 0)
 		cmd_set(&c);
+	else if (strcmp(c.cmd, "log") == 0)
+		cmd_log(&c);
 	else if (strcmp(c.cmd, "help") == 0)
 		cmd_help(&c);
 	else if (strcmp(c.cmd, "poweroff") == 0) {
@@ -404,43 +446,54 @@ void console_run_startup(const char *text, u64 len)
 	}
 }
 
-__noreturn void console_loop(void)
+/* Input typed so far; a finished line waits in it until the loop runs it. */
+static char in_line[CMD_LINE_MAX];
+static size_t in_len;
+static bool in_ready, in_overflow;
+
+bool console_poll(void)
 {
-	char line[CMD_LINE_MAX];
-	size_t n = 0;
-	bool overflow = false;
-	log_raw("pagoda> ", 8);
-	for (;;) {
-		int ch = serial_getc();
-		if (ch < 0) {
-			if (!sched_step())
-				cpu_relax();
-			continue;
-		}
+	int ch;
+	while (!in_ready && (ch = serial_getc()) >= 0) {
 		if (ch == '\r' || ch == '\n') {
 			log_raw("\n", 1);
+			in_ready = true;
+		} else if (ch == 0x7f || ch == 0x08) {
+			if (in_len) {
+				in_len--;
+				log_raw("\b \b", 3);
+			}
+		} else if (in_len < sizeof(in_line) - 1) {
+			in_line[in_len++] = (char)ch;
+			char e = (char)ch;
+			log_raw(&e, 1);
+		} else {
+			in_overflow = true;
+		}
+	}
+	return in_ready;
+}
+
+__noreturn void console_loop(void)
+{
+	log_raw("pagoda> ", 8);
+	for (;;) {
+		if (console_poll()) {
+			char line[CMD_LINE_MAX];
+			size_t n = in_len;
+			bool overflow = in_overflow;
+			memcpy(line, in_line, n);
+			in_len = 0;
+			in_overflow = false;
+			in_ready = false;
 			if (overflow)
 				reply("err parse line too long");
 			else
 				console_exec(line, n);
-			n = 0;
-			overflow = false;
 			log_raw("pagoda> ", 8);
 			continue;
 		}
-		if (ch == 0x7f || ch == 0x08) {
-			if (n) {
-				n--;
-				log_raw("\b \b", 3);
-			}
-			continue;
-		}
-		if (n < sizeof(line) - 1) {
-			line[n++] = (char)ch;
-			char e = (char)ch;
-			log_raw(&e, 1);
-		} else {
-			overflow = true;
-		}
+		if (!sched_step())
+			cpu_relax();
 	}
 }

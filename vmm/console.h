@@ -17,6 +17,8 @@ void console_run_startup(const char *text, u64 len);
 void console_exec(const char *line, size_t len);
 /* The interactive loop: read lines, run guests while idle.  Never returns. */
 __noreturn void console_loop(void);
+/* Read waiting serial input; true when a whole line is ready to run. */
+bool console_poll(void);
 /* Print an asynchronous event line. */
 void console_event(const char *fmt, ...) __printf(1, 2);
 

@@ -16,7 +16,6 @@
 #include "arch/x86/cpu.h"
 
 static struct guest guests[GUEST_MAX];
-static unsigned next_guest_id = 1;
 
 const char *guest_state_name(enum guest_state s)
 {
@@ -49,6 +48,14 @@ struct guest *guest_find(const char *name_or_id)
 		if (by_id ? g->id == id : strcmp(g->name, name_or_id) == 0)
 			return g;
 	}
+	return NULL;
+}
+
+static struct guest *guest_find_id(unsigned id)
+{
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (guests[k].in_use && guests[k].id == id)
+			return &guests[k];
 	return NULL;
 }
 
@@ -113,8 +120,10 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 
 	memset(g, 0, sizeof(*g));
 	g->free_pages_at_create = pmm_free_count();
+	g->id = 1;
+	while (guest_find_id(g->id)) /* the lowest id not in use: ids are reusable */
+		g->id++;
 	g->in_use = true;
-	g->id = next_guest_id++;
 	memcpy(g->name, name, strlen(name) + 1);
 	memcpy(g->cmdline, cmdline, strlen(cmdline) + 1);
 	g->mem_size = mem;
@@ -206,9 +215,10 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 
 /*
  * Run one VM exit's worth of V: flush if the TDP MMU asked, enter the guest,
- * pass the grace-period quiescent point, handle the exit.
+ * pass the grace-period quiescent point, handle the exit.  Returns the kind
+ * of the exit (VM_EXIT_INVALID too when the world switch itself failed).
  */
-static void vcpu_step(struct vcpu *v)
+enum vm_exit_kind vcpu_run_once(struct vcpu *v)
 {
 	struct vm_exit e;
 	if (v->flush_pending) {
@@ -219,29 +229,10 @@ static void vcpu_step(struct vcpu *v)
 	tdp_mmu_quiescent(0);
 	if (r) {
 		guest_crash(v->guest, "world switch failed (%d)", r);
-		return;
+		return VM_EXIT_INVALID;
 	}
 	exit_handle(v, &e);
-}
-
-bool sched_step(void)
-{
-	static unsigned rr;
-	for (unsigned k = 0; k < GUEST_MAX; k++) {
-		struct guest *g = &guests[(rr + k) % GUEST_MAX];
-		if (g->in_use && g->state == GUEST_RUNNING) {
-			rr = (rr + k + 1) % GUEST_MAX;
-			vcpu_step(&g->vcpu);
-			return true;
-		}
-	}
-	return false;
-}
-
-void guest_wait(struct guest *g)
-{
-	while (g->state == GUEST_RUNNING)
-		sched_step();
+	return e.kind;
 }
 
 void guest_destroy(struct guest *g)

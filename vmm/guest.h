@@ -70,8 +70,6 @@ struct guest *guest_find(const char *name_or_id);
 int guest_create(const char *name, u64 mem, const void *image, u64 size, const char *cmdline,
 		 struct guest **out, char *err, size_t errlen);
 int guest_start(struct guest *g);
-/* Run every runnable guest until G has ended (or the console asks to stop). */
-void guest_wait(struct guest *g);
 /* Tear a guest down from any state; every page goes back to pmm. */
 void guest_destroy(struct guest *g);
 /* End G with the given reason (the guest is not run again). */
@@ -81,8 +79,14 @@ const char *guest_state_name(enum guest_state s);
 /* Iterate: the I-th used slot or NULL. */
 struct guest *guest_at(unsigned i);
 
-/* Run one VM exit of the next runnable guest; false when none is runnable. */
+/* Enter V once and handle the exit; the exit's kind. */
+enum vm_exit_kind vcpu_run_once(struct vcpu *v);
+
+/* Scheduler (vmm/sched.c): run one time slice of the next runnable guest
+ * round robin; false when no guest is runnable. */
 bool sched_step(void);
+void sched_set_slice_us(u64 us);
+u64 sched_slice_us(void);
 
 /* Exit dispatch (vmm/exit.c): handle one exit; false when the guest ended. */
 bool exit_handle(struct vcpu *v, struct vm_exit *e);

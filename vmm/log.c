@@ -12,6 +12,57 @@
 #include "vmm/time.h"
 
 static enum log_level cur_level = LOG_INFO;
+#define LOG_ONLY_MAX 8
+static char only[LOG_ONLY_MAX][16]; /* subsystems shown at info/debug; none = all */
+static unsigned nr_only;
+
+int log_set_only(const char *csv)
+{
+	char tmp[LOG_ONLY_MAX][16];
+	unsigned n = 0;
+	if (strcmp(csv, "all") == 0) {
+		nr_only = 0;
+		return 0;
+	}
+	while (*csv) {
+		size_t len = 0;
+		while (csv[len] && csv[len] != ',')
+			len++;
+		if (!len || len >= sizeof(tmp[0]) || n == LOG_ONLY_MAX)
+			return -E_INVAL;
+		memcpy(tmp[n], csv, len);
+		tmp[n++][len] = 0;
+		csv += len + (csv[len] == ',');
+	}
+	if (!n)
+		return -E_INVAL;
+	memcpy(only, tmp, sizeof(tmp));
+	nr_only = n;
+	return 0;
+}
+
+void log_get_only(char *buf, size_t len)
+{
+	size_t o = 0;
+	if (!nr_only) {
+		snprintf(buf, len, "all");
+		return;
+	}
+	buf[0] = 0;
+	for (unsigned i = 0; i < nr_only && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s%s", i ? "," : "", only[i]);
+}
+
+/* Errors and warnings always show; info and debug only for chosen subsystems. */
+static bool subsys_shown(const char *subsys)
+{
+	if (!nr_only)
+		return true;
+	for (unsigned i = 0; i < nr_only; i++)
+		if (strncmp(subsys, only[i], strlen(only[i])) == 0)
+			return true;
+	return false;
+}
 static int print_lock;
 
 void log_set_level(enum log_level l) { cur_level = l; }
@@ -47,7 +98,7 @@ void log_msg(const char *subsys, const char *fmt, ...)
 
 void log_lvl(enum log_level level, const char *subsys, const char *fmt, ...)
 {
-	if (level > cur_level)
+	if (level > cur_level || (level >= LOG_INFO && !subsys_shown(subsys)))
 		return;
 	va_list ap;
 	va_start(ap, fmt);

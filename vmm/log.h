@@ -30,6 +30,11 @@ void log_lvl(enum log_level level, const char *subsys, const char *fmt, ...) __p
 #define pr_debug(sub, ...) log_lvl(LOG_DEBUG, sub, __VA_ARGS__)
 
 void log_set_level(enum log_level l);
+/* Show info/debug lines only of these comma-separated subsystems ("all":
+ * every one); a subsystem matches by prefix ("guest" covers "guest demo").
+ * 0 or -E_INVAL. */
+int log_set_only(const char *csv);
+void log_get_only(char *buf, size_t len);
 enum log_level log_get_level(void);
 /* Write bytes to the console as they are (no timestamp, no newline added). */
 void log_raw(const char *s, size_t n);

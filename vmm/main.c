@@ -4,6 +4,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "boot/boot_info.h"
 #include "mm/pmm.h"
@@ -47,6 +48,8 @@ __noreturn void vmm_main(struct boot_info *bi)
 		pr_err("vmm", "%s: enabling virtualization failed", hv->name);
 		hv = NULL;
 	}
+	if (lapic_init())
+		pr_warn("vmm", "no local APIC timer: guests are not preempted on AMD");
 	pr_info("vmm", "ready: %lu pages free", pmm_free_count());
 
 	console_init(bi);

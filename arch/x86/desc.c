@@ -11,6 +11,7 @@
  */
 #include "arch/x86/desc.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "vmm/log.h"
 
 struct tss64 {
@@ -139,6 +140,7 @@ void exception_dispatch(struct exc_frame *f)
 	}
 	if (f->vector >= 32) {
 		pr_warn("cpu", "unexpected interrupt vector %lu", f->vector);
+		lapic_eoi();
 		return;
 	}
 	pr_err("cpu", "VMM exception %lu (%s) error=0x%lx rip=0x%lx cs=0x%lx rflags=0x%lx",

@@ -40,9 +40,9 @@ expect_seq "boot, SVM, guest output, exit and teardown lines in order" \
 	'ok wait name=demo state=exited status=7' \
 	'vmm: guest demo destroyed: mode=skip tables=[0-9]+ visited=[0-9]+ skipped=[0-9]+ changed=[0-9]+ tables_freed=[0-9]+ pages_freed=[1-9][0-9]* us=[0-9]+' \
 	'ok destroy name=demo'
-expect_seq "the image loaded from the ESP runs too (name reusable after destroy)" \
+expect_seq "the image loaded from the ESP runs too (name and id reusable after destroy)" \
 	'boot: loaded \\pagoda\\testguest.bin' \
-	'ok create name=demo id=2 mem=32M' \
+	'ok create name=demo id=1 mem=32M' \
 	'guest demo: hello from the pagoda test guest' \
 	'ok wait name=demo state=exited status=1'
 expect_seq "missing image, tiny memory and a malformed image are refused" \

@@ -5,6 +5,7 @@
  */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
 #include "mm/mm_env.h"
@@ -129,7 +130,8 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_
 	struct vmcb_save *s = &sv->vmcb->save;
 	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
-			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_NMI;
+			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_NMI |
+			     SVM_INTERCEPT_INTR;
 	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
 			     SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
 			     SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV;
@@ -296,9 +298,16 @@ static int svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmcb->ctl.tlb_control = sv->flush ? 3 : 0; /* 3: flush this guest's ASID */
 	sv->flush = false;
 
-	__asm__ volatile("clgi" ::: "memory");
+	/*
+	 * With V_INTR_MASKING the host's RFLAGS.IF decides whether physical
+	 * interrupts reach the INTR intercept while the guest runs (15.21.1),
+	 * so IF is set around VMRUN with GIF clear; after #VMEXIT, STGI lets
+	 * a pending interrupt (the preemption timer) be taken by the host's
+	 * handler, then IF is cleared again for the exit handlers.
+	 */
+	__asm__ volatile("clgi; sti" ::: "memory");
 	svm_vmrun(&v->regs, virt_to_phys(vmcb), host_vmcb_pa);
-	__asm__ volatile("stgi" ::: "memory");
+	__asm__ volatile("stgi; cli" ::: "memory");
 
 	v->regs.rax = vmcb->save.rax;
 	v->regs.rsp = vmcb->save.rsp;
@@ -355,10 +364,14 @@ void svm_set_guest_efer(struct vcpu *v, u64 efer)
 	sv->vmcb->save.efer = (efer & (EFER_SCE | EFER_LME | EFER_NXE)) | lma | EFER_SVME;
 }
 
+/*
+ * SVM has no preemption timer: a one-shot local APIC timer interrupt,
+ * caught by the INTR intercept, ends the slice.
+ */
 static void svm_set_preempt_ns(struct vcpu *v, u64 ns)
 {
 	(void)v;
-	(void)ns; /* the host timer interrupt (INTR intercept) ends a slice */
+	lapic_timer_oneshot(ns);
 }
 
 const struct hv_ops svm_ops = {

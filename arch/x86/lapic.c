@@ -1,0 +1,92 @@
+/*
+ * Local APIC (xAPIC, memory-mapped at the address in IA32_APIC_BASE) and
+ * its timer in one-shot mode (SDM Vol 3 11.5.4).  Register offsets: 0xB0
+ * EOI, 0xF0 spurious-interrupt vector (bit 8 = software enable), 0x320 LVT
+ * timer, 0x380 initial count, 0x390 current count, 0x3E0 divide
+ * configuration (0xB = divide by 1).
+ */
+#include "arch/x86/lapic.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "mm/mm_env.h"
+#include "vmm/log.h"
+#include "vmm/time.h"
+
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_ENABLE BIT(11)
+#define APIC_BASE_X2APIC BIT(10)
+
+#define LAPIC_EOI 0xb0
+#define LAPIC_SVR 0xf0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+#define LVT_MASKED BIT(16)
+
+static volatile u32 *lapic;
+static u64 ticks_per_ms; /* timer counts per millisecond at divide-by-1 */
+static u64 timer_ticks;
+
+static u32 rd(u32 reg) { return lapic[reg / 4]; }
+static void wr(u32 reg, u32 v) { lapic[reg / 4] = v; }
+
+void lapic_eoi(void)
+{
+	if (lapic)
+		wr(LAPIC_EOI, 0);
+}
+
+u64 lapic_timer_ticks(void) { return timer_ticks; }
+
+static void timer_irq(struct exc_frame *f)
+{
+	(void)f;
+	timer_ticks++;
+	lapic_eoi();
+}
+
+static void spurious_irq(struct exc_frame *f) { (void)f; }
+
+int lapic_init(void)
+{
+	if (!(cpuid(1).edx & BIT(9)))
+		return -E_NODEV;
+	u64 base = rdmsr(MSR_APIC_BASE);
+	if (base & APIC_BASE_X2APIC) {
+		pr_warn("lapic", "x2APIC mode is on: the xAPIC timer is not used");
+		return -E_NODEV;
+	}
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	lapic = phys_to_virt(base & ~(u64)0xfff);
+	idt_set_irq_handler(LAPIC_TIMER_VECTOR, timer_irq);
+	idt_set_irq_handler(LAPIC_SPURIOUS_VECTOR, spurious_irq);
+	wr(LAPIC_SVR, BIT(8) | LAPIC_SPURIOUS_VECTOR);
+	wr(LAPIC_TIMER_DIV, 0xb);
+	wr(LAPIC_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);
+
+	/* Count down from the top for 10 ms of TSC time. */
+	wr(LAPIC_TIMER_INIT, 0xffffffff);
+	time_delay_us(10000);
+	u32 left = rd(LAPIC_TIMER_CUR);
+	wr(LAPIC_TIMER_INIT, 0);
+	ticks_per_ms = (0xffffffffULL - left) / 10;
+	if (!ticks_per_ms) {
+		pr_warn("lapic", "timer does not count; no preemption");
+		lapic = NULL;
+		return -E_NODEV;
+	}
+	wr(LAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR); /* one-shot, unmasked */
+	pr_info("lapic", "xAPIC at 0x%lx, timer %lu kHz", base & ~(u64)0xfff, ticks_per_ms);
+	return 0;
+}
+
+void lapic_timer_oneshot(u64 ns)
+{
+	if (!lapic)
+		return;
+	u64 count = ns * ticks_per_ms / 1000000;
+	if (ns && !count)
+		count = 1;
+	wr(LAPIC_TIMER_INIT, (u32)MIN(count, 0xffffffffULL));
+}

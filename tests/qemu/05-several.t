@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Several guests on one CPU: four guests at once each print their own lines
+# under their own prefix and end with their own status; a guest spinning
+# forever is preempted (local APIC timer + INTR intercept on AMD), so the
+# others complete and the console keeps answering; stop, resume and
+# destroy work mid-run; all memory comes back.
+source "$(dirname "$0")/lib.sh"
+plan 8
+boot several 180 <<'CMDS'
+mem
+create spin mem=32M image=test cmdline="spin"
+start spin
+create g1 mem=32M image=test cmdline="tick=3 exit=1"
+create g2 mem=32M image=test cmdline="tick=3 exit=2"
+create g3 mem=48M image=test cmdline="tick=3 exit=3"
+create g4 mem=64M image=test cmdline="tick=3 exit=4"
+start g1
+start g2
+start g3
+start g4
+wait g1 timeout=60
+wait g2 timeout=60
+wait g3 timeout=60
+wait g4 timeout=60
+list
+stop spin
+list
+create late mem=32M image=test cmdline="hello exit=6"
+start late
+wait late timeout=60
+resume spin
+wait spin timeout=1
+destroy spin
+destroy g1
+destroy g2
+destroy g3
+destroy g4
+destroy late
+list
+mem
+poweroff
+CMDS
+ok_if "the VMM powered off cleanly" test "$RC" -eq 0
+for i in 1 2 3 4; do
+	expect_seq "guest g$i printed its own lines and exited with its own status" \
+		"guest g$i: tick 1" "guest g$i: tick 2" "guest g$i: tick 3" \
+		"event guest g$i exited status=$((i * 2 + 1))"
+done
+expect_seq "the spinning guest was preempted: the others finished, the console answered" \
+	'guest spin: spin: looping forever' \
+	'ok wait name=g4 state=exited status=9' \
+	'guest name=spin id=1 state=running' \
+	'ok list count=5' \
+	'ok stop name=spin state=stopped' \
+	'guest name=spin id=1 state=stopped' \
+	'ok wait name=late state=exited status=13' \
+	'ok resume name=spin state=running' \
+	'err wait timeout after 1s, guest spin still running' \
+	'vmm: guest spin destroyed' \
+	'ok list count=0'
+m0=$(field 'ok mem free_pages=([0-9]+).*' 1)
+m1=$(field 'ok mem free_pages=([0-9]+).*' -1)
+ok_if "free pages at the end ($m1) == at the start ($m0)" test -n "$m0" -a "$m0" = "$m1"
+ok_if "no VMM exception in the log" no_line 'VMM exception'

@@ -1,0 +1,47 @@
+/*
+ * The scheduler: all guests share the CPU the VMM runs on, round robin, one
+ * time slice each.  A slice ends when the preemption timer fires (a local
+ * APIC timer interrupt on AMD, the VMX preemption timer on Intel: both
+ * reach vmm/ as VM_EXIT_PREEMPT), when the slice's TSC deadline has passed
+ * at an exit, when the guest ends, or when a console line is waiting; so a
+ * guest that spins forever stalls neither the console nor the others.
+ */
+#include "arch/x86/cpu.h"
+#include "vmm/console.h"
+#include "vmm/guest.h"
+#include "vmm/time.h"
+
+static u64 slice_us = 10000; /* 10 ms */
+
+void sched_set_slice_us(u64 us) { slice_us = us; }
+u64 sched_slice_us(void) { return slice_us; }
+
+bool sched_step(void)
+{
+	static unsigned rr;
+	struct guest *g = NULL;
+	unsigned n = 0;
+	while (guest_at(n))
+		n++;
+	for (unsigned k = 0; k < n; k++) {
+		struct guest *c = guest_at((rr + k) % n);
+		if (c->state == GUEST_RUNNING) {
+			g = c;
+			rr = (rr + k + 1) % n;
+			break;
+		}
+	}
+	if (!g)
+		return false;
+
+	struct vcpu *v = &g->vcpu;
+	u64 end = rdtsc() + slice_us * time_tsc_khz() / 1000;
+	hv->set_preempt_ns(v, slice_us * 1000);
+	while (g->state == GUEST_RUNNING) {
+		enum vm_exit_kind k = vcpu_run_once(v);
+		if (k == VM_EXIT_PREEMPT || rdtsc() >= end || console_poll())
+			break;
+	}
+	hv->set_preempt_ns(v, 0);
+	return true;
+}
