@@ -176,7 +176,7 @@ static u64 gp_reclaim_locked(void)
 		if (!gp.closed_head)
 			gp.closed_tail = 0;
 		for (u64 i = 0; i < b->n; i++)
-			pmm_free_pages(b->pa[i], TDP_PT_ORDER);
+			pmm_free_page(b->pa[i]);
 		gp.pending -= b->n;
 		if (!gp.spare)
 			__atomic_store_n(&gp.spare, p, __ATOMIC_RELAXED);

@@ -33,25 +33,8 @@
  *    entry changes, not 100 * 512.
  *
  *  - Every change of an entry goes through handle_changed_spte(), which
- *    keeps the counters and the presence summary, and recurses into
- *    handle_removed_pt() when a link to a table disappears.
- *
- *  - Presence summary (TDP_TEARDOWN_SUMMARY).  Every table is a pmm block of
- *    two pages (TDP_PT_ORDER): the 512 entries the hardware walks, then a
- *    metadata page whose first 8 words are a 512-bit map, bit i set when
- *    entry i may be MMU-present.  handle_changed_spte() sets the bit after
- *    an entry became MMU-present and clears it after it stopped being so,
- *    with atomic OR / AND, so it runs under the read lock too.  Why the map
- *    is exact once every changer is done (as under the write lock): an
- *    entry leaves MMU-present either under the write lock, or under the
- *    read lock through FROZEN (zap: present -> FROZEN, clear, -> 0).  So no
- *    new value can be installed until the remover has cleared the bit, and
- *    the only reordering left is "install, remove + clear, late set of the
- *    first installer": a bit set over a non-present entry, which teardown
- *    reads, finds not present and counts as skipped.  "Present but bit
- *    clear" cannot happen.  Teardown in SUMMARY mode then visits only the
- *    entries whose bit is set: a table with one present entry costs 8 word
- *    reads and one entry, not 512.
+ *    keeps the counters and recurses into handle_removed_pt() when a link
+ *    to a table disappears.
  *
  * Host frames backing guest RAM belong to the memslots (memslot.c), not to
  * the tables: zapping an entry never frees guest data.
@@ -92,13 +75,9 @@ struct zap_ctx {
 	u64 chain;                    /* exclusive, !free_now: removed tables, linked through
 					 entry 0, freed after the flush */
 	bool need_flush;              /* something the hardware may cache was removed */
-	bool can_yield;               /* the range walk may drop and retake the lock */
 };
 
 static enum tdp_teardown_mode teardown_mode = TDP_TEARDOWN_SKIP;
-
-/* Entries a yielding range walk handles between two drops of the lock. */
-#define TDP_YIELD_EVERY 1024
 
 #define LOCKDEP_READ_OR_WRITE(m) MM_ASSERT(mm_rwlock_is_held(&(m)->lock))
 #define LOCKDEP_WRITE(m) MM_ASSERT(mm_rwlock_is_write_held(&(m)->lock))
@@ -117,39 +96,18 @@ static u64 *leaf_counter(struct tdp_mmu *mmu, int level)
 
 static u64 *pt_of(u64 pa) { return phys_to_virt(pa); }
 
-/* The presence summary of the table holding SPTEP: 8 words, see the top. */
-static u64 *pt_summary_of(u64 *sptep)
-{
-	return (u64 *)(((uintptr_t)sptep & ~(uintptr_t)(PAGE_SIZE - 1)) + PAGE_SIZE);
-}
-
-static unsigned pt_index_of(u64 *sptep)
-{
-	return (unsigned)(((uintptr_t)sptep & (PAGE_SIZE - 1)) / sizeof(u64));
-}
-
-/* A zeroed table block (table + summary), straight from pmm; 0 when none. */
-static u64 alloc_pt(void)
-{
-	u64 pa = pmm_alloc_pages(TDP_PT_ORDER);
-	if (pa)
-		memset(pt_of(pa), 0, PAGE_SIZE << TDP_PT_ORDER);
-	return pa;
-}
-
 static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_pa, int level,
 			      u64 base_gfn);
 
 /*
  * The single place that learns about an entry change: the level-LEVEL entry
- * at SPTEP for GFN went from OLD to NEW (already written by the caller,
- * atomically).  Keeps the leaf/table/MMIO counters and the presence summary
- * of the table holding SPTEP, notes that a flush is due when something
- * MMU-present went away or lost rights, and tears down the table OLD linked
- * when that link is gone.  Caller holds the MMU lock (mode in ctx->shared).
+ * for GFN went from OLD to NEW (already written by the caller, atomically).
+ * Keeps the leaf/table/MMIO counters, notes that a flush is due when
+ * something MMU-present went away, and tears down the table OLD linked when
+ * that link is gone.  Caller holds the MMU lock (mode in ctx->shared).
  */
-static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gfn,
-				int level, u64 old, u64 new)
+static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 gfn, int level,
+				u64 old, u64 new)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	LOCKDEP_READ_OR_WRITE(mmu);
@@ -164,14 +122,6 @@ static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *s
 	bool same_table = was_p && is_p && !was_leaf && !is_leaf &&
 			  spte_addr(fmt, old) == spte_addr(fmt, new);
 
-	if (was_p != is_p) {
-		unsigned i = pt_index_of(sptep);
-		u64 *sum = pt_summary_of(sptep);
-		if (is_p)
-			__atomic_fetch_or(&sum[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
-		else
-			__atomic_fetch_and(&sum[i / 64], ~BIT(i % 64), __ATOMIC_RELAXED);
-	}
 	if (was_leaf)
 		stat_add(leaf_counter(mmu, level), -1);
 	if (is_leaf)
@@ -194,7 +144,7 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 	if (ctx->shared) {
 		gp_defer_free(pt_pa);
 	} else if (ctx->free_now) {
-		pmm_free_pages(pt_pa, TDP_PT_ORDER);
+		pmm_free_page(pt_pa);
 	} else {
 		/*
 		 * Exclusive, but the guest may run: the hardware may still
@@ -217,12 +167,10 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
  * because another CPU may be about to cmpxchg something into it (see the
  * comment at the top).  The exchange returns what was really there.
  *
- * Exclusive lock: nobody else writes entries.  In SKIP mode an entry that
- * is not MMU-present is only read and counted as skipped; in NOSKIP mode it
- * is frozen and handled like the others, which is what KVM did before March
- * 2021; in SUMMARY mode only the entries whose summary bit is set are read
- * at all (a set bit over a non-present entry, left by a raced installer,
- * counts as skipped).
+ * Exclusive lock: nobody else writes entries.  In SKIP mode (and, until the
+ * summary exists, SUMMARY mode) an entry that is not MMU-present is only
+ * read and counted as skipped; in NOSKIP mode it is frozen and handled like
+ * the others, which is what KVM did before March 2021.
  */
 static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_pa, int level,
 			      u64 base_gfn)
@@ -232,28 +180,6 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 	LOCKDEP_READ_OR_WRITE(mmu);
 	if (!ctx->shared)
 		LOCKDEP_WRITE(mmu); /* skipping is only sound when nobody else writes */
-	if (!ctx->shared && ctx->mode == TDP_TEARDOWN_SUMMARY) {
-		u64 *sum = pt_summary_of(pt);
-		for (int w = 0; w < SPTE_ENTRIES / 64; w++) {
-			u64 bits = __atomic_load_n(&sum[w], __ATOMIC_RELAXED);
-			while (bits) {
-				int i = w * 64 + __builtin_ctzll(bits);
-				bits &= bits - 1;
-				u64 old = spte_read(&pt[i]);
-				ts->visited++;
-				MM_ASSERT(!spte_is_frozen(old));
-				if (!spte_is_mmu_present(old)) {
-					ts->skipped++;
-					continue;
-				}
-				__atomic_store_n(&pt[i], SPTE_FROZEN, __ATOMIC_RELAXED);
-				handle_changed_spte(mmu, ctx, &pt[i],
-						    base_gfn + (u64)i * spte_level_pages(level), level,
-						    old, SPTE_FROZEN);
-			}
-		}
-		goto done;
-	}
 	for (int i = 0; i < SPTE_ENTRIES; i++) {
 		u64 gfn = base_gfn + (u64)i * spte_level_pages(level), old;
 		ts->visited++;
@@ -270,9 +196,8 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 			}
 			__atomic_store_n(&pt[i], SPTE_FROZEN, __ATOMIC_RELAXED);
 		}
-		handle_changed_spte(mmu, ctx, &pt[i], gfn, level, old, SPTE_FROZEN);
+		handle_changed_spte(mmu, ctx, gfn, level, old, SPTE_FROZEN);
 	}
-done:
 	stat_add(&mmu->stats.tables, -1);
 	ts->tables_freed++;
 	dispose_table(ctx, pt_pa);
@@ -292,7 +217,7 @@ static void finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 	while (ctx->chain) {
 		u64 pa = ctx->chain;
 		ctx->chain = __atomic_load_n(&pt_of(pa)[0], __ATOMIC_RELAXED);
-		pmm_free_pages(pa, TDP_PT_ORDER);
+		pmm_free_page(pa);
 	}
 }
 
@@ -305,7 +230,12 @@ static bool iter_try_set(struct tdp_iter *it, u64 new)
 
 /* ---------------------------------------------------------------- create */
 
-static enum tdp_teardown_mode effective_mode(void) { return tdp_get_teardown_mode(); }
+static enum tdp_teardown_mode effective_mode(void)
+{
+	enum tdp_teardown_mode m = tdp_get_teardown_mode();
+	/* TODO(phase 2): per-table presence summaries; until then SUMMARY == SKIP. */
+	return m == TDP_TEARDOWN_SUMMARY ? TDP_TEARDOWN_SKIP : m;
+}
 
 /*
  * A new TDP MMU for FMT with an empty root table and no memslots.  The struct
@@ -319,7 +249,7 @@ struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt)
 	u64 self = pmm_alloc_page_zeroed();
 	if (!self)
 		return NULL;
-	u64 root = alloc_pt();
+	u64 root = pmm_alloc_page_zeroed();
 	if (!root) {
 		pmm_free_page(self);
 		return NULL;
@@ -357,8 +287,6 @@ int tdp_memslot_add(struct tdp_mmu *mmu, u64 gpa, u64 size, unsigned flags)
 {
 	mm_write_lock(&mmu->lock);
 	int r = memslots_add(&mmu->slots, gpa, size, flags, mmu->max_gpa);
-	if (r >= 0)
-		memslots_changed(mmu);
 	mm_write_unlock(&mmu->lock);
 	return r;
 }
@@ -383,99 +311,17 @@ int tdp_memslot_prefill(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len)
 }
 
 /*
- * Split the huge leaf the iterator stands on, in place: build a table of 512
- * leaves one level down mapping the same frames with the same rights
- * (complete before anyone can see it), then replace the leaf by a link to
- * it with compare-and-exchange.  The walk then steps into the new table.
- * Returns 0, -E_AGAIN when the entry changed under us (the caller restarts),
- * or -E_NOMEM (no page: the caller zaps the whole leaf instead, which is
- * always correct since the backing stays with the memslot).
+ * Zap every MMU-present entry mapping [start, end) (gfns), descending into
+ * tables that straddle the range's edges, removing whole the tables inside
+ * it.  Lock held in the mode ctx->shared says.  Counts visited entries in
+ * ctx->ts.  Under the shared lock a zap is done in two steps, like KVM: the
+ * entry is frozen with cmpxchg (so no one installs below it while its
+ * subtree is handled), then cleared.
  */
-static int split_huge_leaf(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it)
-{
-	const struct tdp_fmt *fmt = mmu->fmt;
-	u64 old = it->old_spte;
-	int cl = it->level - 1;
-	MM_ASSERT(cl >= 1 && spte_is_mmu_present(old) && spte_is_leaf(fmt, old, it->level));
-	u64 pa = alloc_pt();
-	if (!pa)
-		return -E_NOMEM;
-	u64 *child = pt_of(pa), base = spte_addr(fmt, old);
-	u64 bits = old & ~fmt->addr_mask;
-	if (cl == 1)
-		bits &= ~fmt->large_mask; /* bit 7 of a 4 KiB NPT entry is PAT */
-	for (int i = 0; i < SPTE_ENTRIES; i++)
-		child[i] = (base + (((u64)i * spte_level_pages(cl)) << PAGE_SHIFT)) | bits;
-	memset(pt_summary_of(child), 0xff, SPTE_ENTRIES / 8);
-	u64 new = spte_make_nonleaf(fmt, pa);
-	if (!iter_try_set(it, new)) {
-		pmm_free_pages(pa, TDP_PT_ORDER); /* never published */
-		stat_add(&mmu->stats.retries, 1);
-		return -E_AGAIN;
-	}
-	stat_add(leaf_counter(mmu, cl), SPTE_ENTRIES);
-	stat_add(&mmu->stats.splits, 1);
-	handle_changed_spte(mmu, ctx, it->sptep, it->gfn, it->level, old, new);
-	it->old_spte = new; /* step down into it */
-	return 0;
-}
-
-/*
- * Drop and retake the MMU lock in the middle of a range walk, so that a long
- * zap does not hold up faults (exclusive) or grace periods forever.  Done
- * only when the walk has moved since its last restart (forward progress):
- * the walk resumes at it->next_last_level_gfn, everything before it is done.
- * Exclusive: flush and free what was removed first, since faults may run
- * while we are out.
- */
-static bool range_maybe_yield(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it,
-			      u64 *since)
-{
-	if (!ctx->can_yield || ++*since < TDP_YIELD_EVERY ||
-	    it->next_last_level_gfn == it->yielded_gfn)
-		return false;
-	*since = 0;
-	if (ctx->shared) {
-		if (ctx->need_flush && mmu->flush)
-			mmu->flush(mmu->flush_arg);
-		ctx->need_flush = false;
-		mm_read_unlock(&mmu->lock);
-		cpu_relax();
-		mm_read_lock(&mmu->lock);
-	} else {
-		finish_zap(mmu, ctx);
-		mm_write_unlock(&mmu->lock);
-		cpu_relax();
-		mm_write_lock(&mmu->lock);
-	}
-	if (ctx->ts)
-		ctx->ts->yields++;
-	tdp_iter_restart(it);
-	return true;
-}
-
-enum range_op {
-	RANGE_ZAP,     /* remove every mapping of the range */
-	RANGE_WRPROT,  /* clear the write permission of every leaf in the range */
-	RANGE_WRPROT_4K, /* the same, splitting every huge leaf down to 4 KiB first */
-};
-
-/*
- * Apply OP to every MMU-present entry mapping [start, end) (gfns).  Tables
- * entirely inside the range are removed whole by RANGE_ZAP; tables that
- * straddle an edge are walked into; a huge leaf that straddles an edge (or
- * any huge leaf, for RANGE_WRPROT_4K) is split first (split_huge_leaf), so
- * the rest of it stays mapped.  Lock held in the mode ctx->shared says.
- * Counts visited entries in ctx->ts.  Under the shared lock a zap is done
- * in two steps, like KVM: the entry is frozen with cmpxchg (so no one
- * installs below it while its subtree is handled), then cleared.
- */
-static void range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end,
-		     enum range_op op)
+static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	struct tdp_iter it;
-	u64 since = 0;
 	LOCKDEP_READ_OR_WRITE(mmu);
 	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, start, end);
 	while (it.valid) {
@@ -489,97 +335,31 @@ static void range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 en
 			tdp_iter_restart(&it);
 			continue;
 		}
-		if (range_maybe_yield(mmu, ctx, &it, &since))
-			continue; /* walked again from the root: look afresh */
 		if (!spte_is_mmu_present(old)) {
 			tdp_iter_next(&it);
 			continue;
 		}
-		bool leaf = spte_is_leaf(fmt, old, it.level);
 		bool inside = it.gfn >= start && it.gfn + spte_level_pages(it.level) <= end;
-		if (!leaf) {
-			if (op != RANGE_ZAP || !inside) {
-				tdp_iter_next(&it); /* steps into the table */
-				continue;
-			}
-		} else if (it.level > 1 && (!inside || op == RANGE_WRPROT_4K)) {
-			int r = split_huge_leaf(mmu, ctx, &it);
-			if (r == -E_AGAIN) {
-				tdp_iter_restart(&it);
-				continue;
-			}
-			if (r == 0) {
-				tdp_iter_next(&it); /* into the new table */
-				continue;
-			}
-			/* No page to split with: zap the whole leaf. */
-			goto zap;
-		}
-		if (op != RANGE_ZAP) {
-			u64 new = old & ~fmt->writable_mask & ~fmt->dirty_mask;
-			if (new != old) {
-				if (!iter_try_set(&it, new)) {
-					stat_add(&mmu->stats.retries, 1);
-					tdp_iter_restart(&it);
-					continue;
-				}
-				handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, new);
-			}
-			tdp_iter_next(&it);
+		if (!inside && !spte_is_leaf(fmt, old, it.level)) {
+			tdp_iter_next(&it); /* steps into the table */
 			continue;
 		}
-zap:
 		if (ctx->shared) {
 			if (!iter_try_set(&it, SPTE_FROZEN)) {
 				stat_add(&mmu->stats.retries, 1);
 				tdp_iter_restart(&it);
 				continue;
 			}
-			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, SPTE_FROZEN);
+			handle_changed_spte(mmu, ctx, it.gfn, it.level, old, SPTE_FROZEN);
 			__atomic_store_n(it.sptep, 0, __ATOMIC_RELEASE);
-			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, SPTE_FROZEN, 0);
+			handle_changed_spte(mmu, ctx, it.gfn, it.level, SPTE_FROZEN, 0);
 		} else {
 			__atomic_store_n(it.sptep, 0, __ATOMIC_RELAXED);
-			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, 0);
+			handle_changed_spte(mmu, ctx, it.gfn, it.level, old, 0);
 		}
 		it.old_spte = 0; /* do not step into the removed table */
 		tdp_iter_next(&it);
 	}
-}
-
-static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end)
-{
-	range_op(mmu, ctx, start, end, RANGE_ZAP);
-}
-
-/*
- * Remove every MMIO entry of the tree (they are not MMU-present, so only a
- * full walk finds them).  Called under the write lock when the memslot
- * generation wraps in the bits an MMIO entry can hold: an entry installed
- * 2^n generations ago would otherwise look current again.  Rare (every
- * 2048 memslot changes with 11 generation bits), so its cost does not
- * matter.
- */
-static void zap_all_mmio(struct tdp_mmu *mmu)
-{
-	const struct tdp_fmt *fmt = mmu->fmt;
-	struct tdp_iter it;
-	LOCKDEP_WRITE(mmu);
-	for_each_tdp_pte(it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, 0,
-			 mmu->max_gpa >> PAGE_SHIFT) {
-		if (spte_is_mmio(fmt, it.old_spte)) {
-			__atomic_store_n(it.sptep, 0, __ATOMIC_RELAXED);
-			stat_add(&mmu->stats.mmio_zapped, 1);
-		}
-	}
-}
-
-/* After a memslot change (write lock held): handle a wrap of the MMIO generation. */
-static void memslots_changed(struct tdp_mmu *mmu)
-{
-	u64 gen = memslots_generation(&mmu->slots);
-	if (spte_mmio_gen_bits(mmu->fmt, gen) == 0)
-		zap_all_mmio(mmu);
 }
 
 /*
@@ -602,7 +382,6 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 	zap_range(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages);
 	finish_zap(mmu, &ctx);
 	ts.pages_freed = memslots_remove(&mmu->slots, slot);
-	memslots_changed(mmu);
 	mm_write_unlock(&mmu->lock);
 	ts.time_us = mm_time_us() - t0;
 	if (st)
@@ -623,9 +402,7 @@ int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 		return -E_INVAL;
 	struct tdp_teardown_stats ts = { 0 };
 	u64 t0 = mm_time_us();
-	struct zap_ctx ctx = {
-		.shared = shared, .mode = effective_mode(), .ts = &ts, .can_yield = true
-	};
+	struct zap_ctx ctx = { .shared = shared, .mode = effective_mode(), .ts = &ts };
 	u64 start = gpa >> PAGE_SHIFT, end = ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT;
 	if (shared) {
 		gp_hold();

@@ -63,9 +63,6 @@ struct tdp_mmu_stats {
 	u64 retries;       /* installs that lost a race and were retried */
 	u64 mmio_entries;  /* MMIO entries installed */
 	u64 backing_pages; /* host pages now backing guest RAM */
-	u64 splits;        /* huge leaves split into a table of smaller leaves */
-	u64 mmio_zapped;   /* MMIO entries removed when the generation wrapped */
-	u64 dirty_faults;  /* write faults that re-opened a page in a dirty-logged slot */
 };
 
 /* Figures of one teardown (tdp_mmu_destroy or memslot deletion). */
@@ -77,7 +74,6 @@ struct tdp_teardown_stats {
 	u64 tables_freed;    /* page-table pages freed */
 	u64 pages_freed;     /* guest backing pages freed */
 	u64 time_us;         /* duration */
-	u64 yields;          /* times a range zap dropped and retook the MMU lock */
 };
 
 /* A new, empty TDP MMU (root table only) using FMT; NULL when out of pages. */

@@ -42,7 +42,7 @@ ok_if "the 64 MiB guest is backed by 16384..16448 pages (got $backing)" \
 freed=$(field 'guest touch destroyed: .* pages_freed=([0-9]+) .*' 1)
 ok_if "teardown gave back every backing page ($freed == $backing)" test -n "$freed" -a "$freed" = "$backing"
 expect_seq "the 6 GiB guest ran on a 1 GiB machine" \
-	'ok create name=sparse id=2 mem=6144M' \
+	'ok create name=sparse id=1 mem=6144M' \
 	'guest sparse: touch: 80 pages at 0x20000000 stride 67108864 size 5368709120 ok' \
 	'ok wait name=sparse state=exited status=1' \
 	'vmm: guest sparse destroyed: mode=skip'
