@@ -54,9 +54,7 @@ expect_seq "bad names, sizes, guests and commands are refused" \
 	'err create bad size "64Q"' \
 	'err destroy no guest "nosuchguest"' \
 	'err frobnicate unknown command'
-before=$(field 'ok mem free_pages=([0-9]+).*' 1)
-after=$(field 'ok mem free_pages=([0-9]+).*' -1)
-ok_if "free pages at the end ($after) == at the start ($before)" test -n "$before" -a "$before" = "$after"
+expect_pages_back
 td_tables=$(field 'guest demo destroyed: .* tables=([0-9]+) .*' 1)
 td_freed=$(field 'guest demo destroyed: .* tables_freed=([0-9]+) .*' 1)
 ok_if "teardown freed every table ($td_freed of $td_tables)" test -n "$td_tables" -a "$td_tables" = "$td_freed"

@@ -58,7 +58,5 @@ expect_seq "the spinning guest was preempted: the others finished, the console a
 	'err wait timeout after 1s, guest spin still running' \
 	'vmm: guest spin destroyed' \
 	'ok list count=0'
-m0=$(field 'ok mem free_pages=([0-9]+).*' 1)
-m1=$(field 'ok mem free_pages=([0-9]+).*' -1)
-ok_if "free pages at the end ($m1) == at the start ($m0)" test -n "$m0" -a "$m0" = "$m1"
+expect_pages_back
 ok_if "no VMM exception in the log" no_line 'VMM exception'

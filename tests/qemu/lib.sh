@@ -5,6 +5,7 @@
 #       serial log) and RC (run-qemu.sh's exit status).
 #   ok_if DESC COMMAND...        one TAP line from a command's status
 #   no_line REGEX                true when no log line matches
+#   expect_pages_back            first and last `mem` free page counts are equal
 #   expect_seq DESC REGEX...     the REGEXes match lines of the log in order
 #   field REGEX N                the Nth (1-based, -1 = last) match of REGEX's
 #                                first capture group in the log
@@ -56,6 +57,14 @@ expect_seq() {
 }
 
 no_line() { ! grep -q -E -- "$1" "$LOG"; }
+
+# The first and last "ok mem free_pages=N" of the log are equal.
+expect_pages_back() {
+	local m0 m1
+	m0=$(field 'ok mem free_pages=([0-9]+).*' 1)
+	m1=$(field 'ok mem free_pages=([0-9]+).*' -1)
+	ok_if "free pages at the end ($m1) == at the start ($m0)" test -n "$m0" -a "$m0" = "$m1"
+}
 
 field() {
 	local all

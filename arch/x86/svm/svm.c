@@ -270,6 +270,12 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct vcpu *v, struct vm_exit 
 	case SVM_EXIT_INTR:
 		e->kind = VM_EXIT_PREEMPT;
 		break;
+	case SVM_EXIT_INVD:
+		/* INVD would drop dirty host cache lines: run it as WBINVD's
+		 * harmless cousin, i.e. skip it (2 bytes, 0F 08). */
+		e->kind = VM_EXIT_NONE;
+		v->regs.rip += 2;
+		break;
 	case SVM_EXIT_NMI:
 		e->kind = VM_EXIT_NONE; /* taken by the host's NMI handler after STGI */
 		break;

@@ -135,6 +135,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define SVM_EXIT_NMI 0x061
 #define SVM_EXIT_CPUID 0x072
 #define SVM_EXIT_HLT 0x078
+#define SVM_EXIT_INVD 0x076
 #define SVM_EXIT_INVLPGA 0x07a
 #define SVM_EXIT_IOIO 0x07b
 #define SVM_EXIT_MSR 0x07c
