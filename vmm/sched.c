@@ -43,5 +43,8 @@ bool sched_step(void)
 			break;
 	}
 	hv->set_preempt_ns(v, 0);
+	/* A tick that fired while the exit was handled is taken now, so it
+	 * does not cut the next guest's slice short. */
+	irq_window();
 	return true;
 }

@@ -101,6 +101,8 @@ static inline u8 inb(u16 port)
 
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
+/* Let an interrupt that is pending be taken, then mask again. */
+static inline void irq_window(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
 
 static inline __noreturn void halt_forever(void)
 {

@@ -31,6 +31,10 @@ static u64 host_vmcb_pa;      /* VMSAVE/VMLOAD of host FS/GS/TR/LDTR/MSRs */
 static u64 iopm_pa;           /* 12 KiB, all ones: every port intercepted */
 static u64 msrpm_pa;          /* 8 KiB, all ones: every MSR intercepted */
 static u32 nr_asids;          /* CPUID 0x8000000A EBX */
+/* Which vCPU last ran with each ASID on this CPU: guests share ASIDs when
+ * there are more guests than ASIDs, and a switch between two of them must
+ * flush that ASID's TLB entries. */
+static struct svm_vcpu *asid_owner[256];
 static bool has_nrips;        /* CPUID 0x8000000A EDX bit 3 */
 
 void svm_vmrun(struct vcpu_regs *regs, u64 guest_vmcb_pa, u64 host_vmcb_pa);
@@ -122,7 +126,7 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_
 	sv = phys_to_virt(pa);
 	sv->vmcb = phys_to_virt(vmcb_pa);
 	/* ASID 0 is the host's; guests share the rest round robin. */
-	sv->asid = 1 + (v->guest->id % (nr_asids > 1 ? nr_asids - 1 : 1));
+	sv->asid = 1 + (v->guest->id % (MIN(nr_asids, 256) > 1 ? MIN(nr_asids, 256) - 1 : 1));
 	sv->flush = true;
 	v->arch = sv;
 
@@ -175,6 +179,9 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	struct svm_vcpu *sv = v->arch;
 	if (!sv)
 		return;
+	for (unsigned i = 0; i < ARRAY_SIZE(asid_owner); i++)
+		if (asid_owner[i] == sv)
+			asid_owner[i] = NULL;
 	pmm_free_page(virt_to_phys(sv->vmcb));
 	pmm_free_page(virt_to_phys(sv));
 	v->arch = NULL;
@@ -301,6 +308,10 @@ static int svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmcb->save.rsp = v->regs.rsp;
 	vmcb->save.rip = v->regs.rip;
 	vmcb->save.rflags = v->regs.rflags;
+	if (asid_owner[sv->asid % ARRAY_SIZE(asid_owner)] != sv) {
+		asid_owner[sv->asid % ARRAY_SIZE(asid_owner)] = sv;
+		sv->flush = true;
+	}
 	vmcb->ctl.tlb_control = sv->flush ? 3 : 0; /* 3: flush this guest's ASID */
 	sv->flush = false;
 
