@@ -25,11 +25,14 @@ CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -DPAGODA_VMM
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
-.PHONY: all run test bench esp deps clean check-layering host-tests
+.PHONY: all run test bench esp deps deps-test clean check-layering host-tests
 all: $(B)/pagoda.efi $(B)/guest/testguest.bin
 
 deps:
 	@scripts/install-deps.sh
+
+deps-test:
+	@scripts/install-deps.sh --bochs
 
 # --- the VMM image ---------------------------------------------------------
 $(B)/obj/boot/%.o: boot/%.c
@@ -92,9 +95,11 @@ run: deps all
 check-layering:
 	@tests/layering.t
 
-test: deps all $(HOST_TESTS)
-	prove --exec '' $(HOST_TESTS) tests/layering.t tests/guest-direct/run.t \
-		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t))
+# The VMX path runs under Bochs (tests/vmx), the SVM path under QEMU's TCG.
+test: deps-test all $(HOST_TESTS)
+	PAGODA_REQUIRE_BOCHS=1 prove --exec '' $(HOST_TESTS) tests/layering.t tests/guest-direct/run.t \
+		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t)) \
+		$(sort $(wildcard tests/vmx/*.t))
 
 bench: deps all
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "no benchmarks yet"; fi

@@ -2,7 +2,7 @@
 # Install what pagoda needs to build, run and test, when it is missing:
 # Debian/Ubuntu packages by name, with sudo when not root.
 #   scripts/install-deps.sh          build + QEMU (make run, make test)
-#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests)
+#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests: make test)
 set -euo pipefail
 
 pkgs=()
@@ -22,6 +22,7 @@ need perl command -v prove
 need python3 command -v python3
 if [ "${1:-}" = "--bochs" ]; then
 	need bochs command -v bochs-bin
+	need bochs-term test -f /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so
 	need bochsbios test -f /usr/share/bochs/BIOS-bochs-latest
 	need vgabios test -f /usr/share/vgabios/vgabios.bin
 	need ovmf test -f /usr/share/OVMF/OVMF_CODE.fd

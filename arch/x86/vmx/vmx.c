@@ -1,0 +1,976 @@
+/*
+ * Intel VMX backend: fills struct hv_ops (vmm/hv.h) with everything that
+ * names a VMCS field or runs VMLAUNCH/VMRESUME.  References are to the
+ * Intel SDM Vol 3C (System Programming Guide, Part 3): chapters 23-30 and
+ * appendices A-C.  The AMD twin is arch/x86/svm/svm.c.
+ *
+ * Shape of the backend:
+ *   probe        CPUID.1:ECX.VMX, IA32_FEATURE_CONTROL, the capability MSRs;
+ *                computes every VM-execution/exit/entry control once from
+ *                the allowed-0/allowed-1 settings and refuses CPUs without
+ *                EPT + unrestricted guest + the EFER load/save controls.
+ *   cpu_enable   locks IA32_FEATURE_CONTROL if firmware left it open, fixes
+ *                CR0/CR4 to the VMX-fixed bits, CR4.VMXE, VMXON; allocates
+ *                the all-ones I/O and MSR bitmaps shared by every guest.
+ *   vcpu_create  one VMCS per vCPU (VMCLEAR + VMPTRLD), controls, host
+ *                state from the VMM's GDT/IDT/TSS, guest state for a
+ *                Multiboot entry (32-bit protected mode, paging off).
+ *   vcpu_run     vmrun.asm's vmx_enter() (VMLAUNCH first, VMRESUME after),
+ *                then the exit is decoded into the neutral struct vm_exit.
+ *
+ * Guest CR0.PG / EFER.LMA: the guest turns paging (and long mode) on by
+ * itself.  Unrestricted guest lets it clear/set PE and PG (26.3.1.1), and
+ * IA32_VMX_MISC bit 5 - required with unrestricted guest - makes every VM
+ * exit copy EFER.LMA into the "IA-32e mode guest" entry control (27.2,
+ * A.6), so CR0 writes need no intercept; the EFER "save" exit control keeps
+ * the VMCS copy of EFER current for get_efer.  Only the CR0 bits VMX forces
+ * to 1 (NE) and CR4.VMXE are owned by the host (guest/host masks, 24.6.6):
+ * the guest reads its own values from the read shadows.
+ */
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_insn.h"
+#include "mm/mm_env.h"
+#include "mm/pmm.h"
+#include "vmm/guest.h"
+#include "vmm/log.h"
+#include "vmm/string.h"
+#include "vmm/time.h"
+
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+
+#define X86_GP 13
+#define X86_MC 18
+
+/* Vendor state of one vCPU. */
+struct vmx_vcpu {
+	u64 vmcs_pa;        /* this vCPU's VMCS region (one page) */
+	u64 eptp;           /* EPT pointer: root | WB | 4-level | A/D */
+	u16 vpid;           /* tag of this guest's linear translations, 0 = none */
+	bool launched;      /* VMCS launch state is "launched": VMRESUME next */
+	bool flush;         /* INVEPT/INVVPID before the next entry */
+	u32 inject_info;    /* VM-entry interruption information to write, 0 = none */
+	u32 inject_error;   /* its error code */
+	u32 inject_len;     /* its instruction length (software events) */
+	u32 pin_ctls;       /* pin-based controls now in the VMCS */
+	u32 preempt_ticks;  /* preemption timer value per entry, 0 = not armed */
+	u64 cr0_guest;      /* CR0 as the guest last wrote it through an exit (the read
+	                       shadow's source; bits it owns may have changed since) */
+	u64 cr4_guest;      /* likewise for CR4 */
+	u64 cr8;            /* the guest's TPR as MOV CR8 sees it (no APIC behind it yet) */
+	u64 last_reason;    /* full exit-reason field of the last exit, for dump */
+	u64 last_qual;      /* its exit qualification */
+};
+
+/* Capabilities and controls, computed once by vmx_probe(). */
+static struct {
+	u32 revision;       /* VMCS revision identifier (IA32_VMX_BASIC 30:0) */
+	u32 pin, cpu, cpu2, exit, entry; /* controls every VMCS starts with */
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	u64 ept_cap;        /* IA32_VMX_EPT_VPID_CAP */
+	bool ept_ad;        /* EPT accessed/dirty flags enabled in the EPTP */
+	bool vpid;          /* VPID enabled */
+	bool preempt;       /* VMX-preemption timer can be activated */
+	unsigned preempt_rate; /* timer ticks every 2^rate TSC cycles (MISC 4:0) */
+	bool lma_store;     /* MISC bit 5: exits store EFER.LMA into the entry control */
+} vmx;
+
+/* Per-CPU state (one CPU runs guests for now). */
+static u64 vmxon_pa;        /* VMXON region */
+static u64 io_bitmap_pa;    /* 8 KiB, all ones: A (ports 0-0x7fff) then B */
+static u64 msr_bitmap_pa;   /* 4 KiB, all ones: every RDMSR/WRMSR exits */
+static u64 current_vmcs;    /* VMCS made current by the last VMPTRLD, 0 = none */
+
+int vmx_enter(struct vcpu_regs *regs, u64 launched);
+
+/* --- VMCS access ---------------------------------------------------------- */
+
+/* First VMWRITE that failed since vmw_reset(); VMCS setup checks it once. */
+static bool vmw_failed;
+static u64 vmw_fail_field;
+
+static void vmw(u64 field, u64 val)
+{
+	if (!vmwrite_ok(field, val) && !vmw_failed) {
+		vmw_failed = true;
+		vmw_fail_field = field;
+	}
+}
+
+static const char *insn_error_name(u64 n)
+{
+	/* SDM 30.4, Table 30-1: VM-instruction error numbers. */
+	static const char *const names[] = {
+		[1] = "VMCALL in VMX root operation",
+		[2] = "VMCLEAR with invalid physical address",
+		[3] = "VMCLEAR with VMXON pointer",
+		[4] = "VMLAUNCH with non-clear VMCS",
+		[5] = "VMRESUME with non-launched VMCS",
+		[6] = "VMRESUME after VMXOFF",
+		[7] = "VM entry with invalid control field(s)",
+		[8] = "VM entry with invalid host-state field(s)",
+		[9] = "VMPTRLD with invalid physical address",
+		[10] = "VMPTRLD with VMXON pointer",
+		[11] = "VMPTRLD with incorrect VMCS revision identifier",
+		[12] = "VMREAD/VMWRITE of unsupported VMCS component",
+		[13] = "VMWRITE to read-only VMCS component",
+		[15] = "VMXON in VMX root operation",
+		[16] = "VM entry with invalid executive-VMCS pointer",
+		[17] = "VM entry with non-launched executive VMCS",
+		[18] = "VM entry with executive-VMCS pointer not VMXON pointer",
+		[19] = "VMCALL with non-clear VMCS",
+		[20] = "VMCALL with invalid VM-exit control fields",
+		[22] = "VMCALL with incorrect MSEG revision identifier",
+		[23] = "VMXOFF under dual-monitor treatment",
+		[24] = "VMCALL with invalid SMM-monitor features",
+		[25] = "VM entry with invalid VM-execution control fields in executive VMCS",
+		[26] = "VM entry with events blocked by MOV SS",
+		[28] = "invalid operand to INVEPT/INVVPID",
+	};
+	return n < ARRAY_SIZE(names) && names[n] ? names[n] : "unknown";
+}
+
+/* Make V's VMCS the current one (VMPTRLD, SDM 30.3) unless it already is. */
+static int vmcs_load(struct vmx_vcpu *vx)
+{
+	if (current_vmcs == vx->vmcs_pa)
+		return 0;
+	if (!vmptrld(vx->vmcs_pa)) {
+		pr_err("vmx", "VMPTRLD 0x%lx failed", vx->vmcs_pa);
+		current_vmcs = 0;
+		return -E_INVAL;
+	}
+	current_vmcs = vx->vmcs_pa;
+	return 0;
+}
+
+/* --- probe: capabilities and controls -------------------------------------- */
+
+/*
+ * Settle one control word from its capability MSR (SDM A.3-A.5, 31.5.1):
+ * bits 31:0 are the allowed-0 settings (a 1 there means the control must be
+ * 1), bits 63:32 the allowed-1 settings (a 0 there means it must be 0).
+ * NEED are controls pagoda cannot work without, WANT ones it uses when
+ * present.  Returns 0 and *OUT, or -E_NODEV naming the missing bits.
+ */
+static int adjust_ctls(const char *what, u32 msr, u32 need, u32 want, u32 *out)
+{
+	u64 cap = rdmsr(msr);
+	u32 must = (u32)cap, may = (u32)(cap >> 32);
+	if (need & ~may) {
+		pr_err("vmx", "%s controls 0x%x not supported (allowed-1 0x%x): VMX unusable", what,
+		       need & ~may, may);
+		return -E_NODEV;
+	}
+	*out = ((need | want) & may) | must;
+	return 0;
+}
+
+/*
+ * Is VMX usable?  CPUID.1:ECX.VMX (bit 5); IA32_FEATURE_CONTROL not locked
+ * against VMX outside SMX (23.7); and the capabilities pagoda needs: EPT
+ * with a 4-level walk and write-back tables, INVEPT, unrestricted guest
+ * (Multiboot guests start with paging off), and the EFER load/save controls.
+ * Fills vmx.* and ept_fmt.  Returns 0 or -E_NODEV with the reason logged.
+ */
+static int vmx_probe(void)
+{
+	if (!(cpuid(1).ecx & BIT(5)))
+		return -E_NODEV;
+
+	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
+	if ((fc & FEATURE_CONTROL_LOCK) && !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+		pr_err("vmx", "VMX is disabled by firmware (IA32_FEATURE_CONTROL=0x%lx locked without "
+		       "VMX outside SMX): enable VT-x in the firmware setup", fc);
+		return -E_NODEV;
+	}
+
+	/* IA32_VMX_BASIC (A.1): 30:0 revision, 44:32 region size, 53:50 memory
+	 * type of the VMCS, 55 "true" control MSRs exist. */
+	u64 basic = rdmsr(MSR_IA32_VMX_BASIC);
+	vmx.revision = basic & 0x7fffffff;
+	bool true_ctls = basic & VMX_BASIC_TRUE_CTLS;
+	if (basic & VMX_BASIC_32BIT_ADDR) {
+		pr_err("vmx", "VMX limits VMCS addresses to 32 bits: not supported");
+		return -E_NODEV;
+	}
+
+	/* Primary controls (24.6.2): HLT exits (no interrupt source yet), I/O
+	 * and MSR through the all-ones bitmaps, MWAIT/MONITOR exit (unhandled
+	 * exits end the guest rather than idling the CPU), MOV to/from CR8 exit
+	 * (without a TPR shadow CR8 is the host's own TPR), secondary controls.
+	 * CR3 load/store exiting are left clear (EPT needs no shadow of CR3);
+	 * only the non-"true" MSR can force them, and CR access exits handle it. */
+	u32 cpu_need = CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS |
+		       CPU_SECONDARY_CTLS;
+	if (adjust_ctls("primary processor-based",
+			true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+			cpu_need | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING,
+			CPU_MWAIT_EXITING | CPU_MONITOR_EXITING, &vmx.cpu))
+		return -E_NODEV;
+
+	/* Secondary controls (24.6.2, Table 24-7): EPT and unrestricted guest are
+	 * required; VPID, RDTSCP and INVPCID are used when present (without the
+	 * latter two enabled the guest would get #UD for instructions its
+	 * CPUID advertises). */
+	u64 cap2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+	if ((cap2 >> 32 & (CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST)) !=
+	    (CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST)) {
+		pr_err("vmx", "VMX without EPT and unrestricted guest (secondary controls 0x%lx) is "
+		       "not supported", cap2 >> 32);
+		return -E_NODEV;
+	}
+	vmx.ept_cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	u64 ec = vmx.ept_cap;
+	if (!(ec & EPT_CAP_WALK_4) || !(ec & EPT_CAP_WB) || !(ec & EPT_CAP_INVEPT) ||
+	    !(ec & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
+		pr_err("vmx", "EPT capabilities 0x%lx lack a 4-level walk, WB tables or INVEPT", ec);
+		return -E_NODEV;
+	}
+	vmx.ept_ad = ec & EPT_CAP_AD;
+	vmx.vpid = (cap2 >> 32 & CPU2_ENABLE_VPID) && (ec & VPID_CAP_INVVPID) &&
+		   (ec & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL));
+	if (adjust_ctls("secondary processor-based", MSR_IA32_VMX_PROCBASED_CTLS2,
+			CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST,
+			(vmx.vpid ? CPU2_ENABLE_VPID : 0) | CPU2_RDTSCP | CPU2_INVPCID, &vmx.cpu2))
+		return -E_NODEV;
+
+	/* Pin-based controls (24.6.1): external interrupts and NMIs exit to the
+	 * host instead of going through the guest IDT. */
+	if (adjust_ctls("pin-based",
+			true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+			PIN_EXTINT_EXITING | PIN_NMI_EXITING, 0, &vmx.pin))
+		return -E_NODEV;
+	u64 pin_cap = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
+	vmx.preempt = (pin_cap >> 32) & PIN_PREEMPT_TIMER;
+	u64 misc = rdmsr(MSR_IA32_VMX_MISC);
+	vmx.preempt_rate = misc & 0x1f;
+	vmx.lma_store = misc & VMX_MISC_LMA_TO_ENTRY;
+
+	/* VM-exit controls (24.7.1): return to a 64-bit host, save the guest's
+	 * EFER and load the host's. */
+	if (adjust_ctls("VM-exit",
+			true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+			EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, 0, &vmx.exit))
+		return -E_NODEV;
+	/* VM-entry controls (24.8.1): load the guest's EFER; "IA-32e mode guest"
+	 * starts clear (the guest enters in 32-bit protected mode). */
+	if (adjust_ctls("VM-entry",
+			true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+			ENTRY_LOAD_EFER, 0, &vmx.entry))
+		return -E_NODEV;
+	if (vmx.entry & ENTRY_IA32E_MODE_GUEST) {
+		pr_err("vmx", "VM-entry control \"IA-32e mode guest\" is forced to 1");
+		return -E_NODEV;
+	}
+
+	/* CR0/CR4 bits fixed in VMX operation (A.7, A.8). */
+	vmx.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	vmx.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	vmx.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	vmx.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+
+	pr_info("vmx", "VMX revision 0x%x, VMCS %lu bytes, %s controls; EPT (4-level, WB%s%s%s), "
+		"unrestricted guest%s%s", vmx.revision, (basic >> 32) & 0x1fff,
+		true_ctls ? "true" : "default", (ec & EPT_CAP_2M) ? ", 2M" : "",
+		(ec & EPT_CAP_1G) ? ", 1G" : "", vmx.ept_ad ? ", A/D" : "",
+		vmx.vpid ? ", VPID" : "", vmx.preempt ? ", preemption timer" : "");
+	pr_info("vmx", "controls: pin=0x%x cpu=0x%x cpu2=0x%x exit=0x%x entry=0x%x", vmx.pin,
+		vmx.cpu, vmx.cpu2, vmx.exit, vmx.entry);
+	ept_fmt_init(vmx.ept_cap, vmx.ept_ad);
+	return 0;
+}
+
+/* Allocate 2^ORDER pages as one block with every byte set to FILL. */
+static u64 alloc_filled(unsigned order, u8 fill)
+{
+	u64 pa = pmm_alloc_pages(order);
+	if (pa)
+		memset(phys_to_virt(pa), fill, PAGE_SIZE << order);
+	return pa;
+}
+
+/*
+ * Enter VMX operation on this CPU (SDM 23.7, 31.5): IA32_FEATURE_CONTROL
+ * locked with VMX outside SMX (OVMF under Bochs leaves it 0, unlocked),
+ * CR0/CR4 adjusted to the fixed bits (CR4.VMXE among them), VMXON on a
+ * region that starts with the VMCS revision identifier.  Also allocates the
+ * all-ones I/O bitmaps (24.6.4) and MSR bitmap (24.6.9).
+ */
+static int vmx_cpu_enable(void)
+{
+	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
+	if (!(fc & FEATURE_CONTROL_LOCK)) {
+		fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+		wrmsr(MSR_FEATURE_CONTROL, fc);
+		pr_info("vmx", "IA32_FEATURE_CONTROL was unlocked: set to 0x%lx (locked, VMX outside "
+			"SMX)", fc);
+	}
+
+	write_cr0((read_cr0() | vmx.cr0_fixed0) & vmx.cr0_fixed1);
+	write_cr4((read_cr4() | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
+
+	vmxon_pa = alloc_filled(0, 0);
+	io_bitmap_pa = alloc_filled(1, 0xff);
+	msr_bitmap_pa = alloc_filled(0, 0xff);
+	if (!vmxon_pa || !io_bitmap_pa || !msr_bitmap_pa)
+		return -E_NOMEM;
+	*(u32 *)phys_to_virt(vmxon_pa) = vmx.revision;
+	if (!vmxon(vmxon_pa)) {
+		pr_err("vmx", "VMXON failed (cr0=0x%lx cr4=0x%lx feature_control=0x%lx)", read_cr0(),
+		       read_cr4(), rdmsr(MSR_FEATURE_CONTROL));
+		return -E_INVAL;
+	}
+	pr_info("vmx", "VMX enabled: VMXON region at 0x%lx, cr0=0x%lx cr4=0x%lx", vmxon_pa,
+		read_cr0(), read_cr4());
+	return 0;
+}
+
+/* --- vCPU creation: the VMCS ----------------------------------------------- */
+
+/* One guest segment register: selector, base, limit, access rights (24.4.1). */
+static void guest_seg(enum vmx_seg s, u16 sel, u64 base, u32 limit, u32 ar)
+{
+	vmw(VMCS_GUEST_ES_SEL + 2 * s, sel);
+	vmw(VMCS_GUEST_ES_BASE + 2 * s, base);
+	vmw(VMCS_GUEST_ES_LIMIT + 2 * s, limit);
+	vmw(VMCS_GUEST_ES_AR + 2 * s, ar);
+}
+
+/* Host CR0 bits the guest may not clear (VMX-fixed, 23.8) except PE and PG,
+ * which unrestricted guest hands to the guest (26.3.1.1). */
+static u64 cr0_host_owned(void)
+{
+	return vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG);
+}
+
+static void write_controls(struct vmx_vcpu *vx)
+{
+	/* VM-execution controls (24.6). */
+	vmw(VMCS_PIN_CTLS, vmx.pin);
+	vx->pin_ctls = vmx.pin;
+	vmw(VMCS_CPU_CTLS, vmx.cpu);
+	vmw(VMCS_CPU_CTLS2, vmx.cpu2);
+	vmw(VMCS_EXCEPTION_BITMAP, BIT(X86_MC)); /* 24.6.3: never let a guest swallow #MC */
+	vmw(VMCS_PF_ERR_MASK, 0);
+	vmw(VMCS_PF_ERR_MATCH, 0);
+	vmw(VMCS_IO_BITMAP_A, io_bitmap_pa);              /* 24.6.4: ports 0000-7fff */
+	vmw(VMCS_IO_BITMAP_B, io_bitmap_pa + PAGE_SIZE);  /* ports 8000-ffff */
+	vmw(VMCS_MSR_BITMAP, msr_bitmap_pa);              /* 24.6.9 */
+	vmw(VMCS_CR3_TARGET_COUNT, 0);                    /* 24.6.7 */
+	/* 24.6.6: host-owned CR0 bits (NE) and CR4.VMXE (plus any other fixed-1
+	 * CR4 bit); a guest MOV that would change a host-owned bit from its
+	 * read-shadow value exits; reads of those bits return the shadow. */
+	vmw(VMCS_CR0_MASK, cr0_host_owned());
+	vmw(VMCS_CR0_SHADOW, vx->cr0_guest);
+	vmw(VMCS_CR4_MASK, vmx.cr4_fixed0 | CR4_VMXE);
+	vmw(VMCS_CR4_SHADOW, vx->cr4_guest);
+	/* 24.6.11: EPT pointer; 24.6.12: VPID (0 is the host's, never a guest's). */
+	vmw(VMCS_EPT_POINTER, vx->eptp);
+	if (vx->vpid)
+		vmw(VMCS_VPID, vx->vpid);
+	/* VM-exit controls (24.7) and VM-entry controls (24.8): no MSR lists;
+	 * EFER travels through the dedicated fields. */
+	vmw(VMCS_EXIT_CTLS, vmx.exit);
+	vmw(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmw(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmw(VMCS_ENTRY_CTLS, vmx.entry);
+	vmw(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmw(VMCS_ENTRY_INTR_INFO, 0);
+	/* 24.4.2: no VMCS shadowing: the link pointer must be all ones. */
+	vmw(VMCS_LINK_POINTER, ~0ULL);
+}
+
+/*
+ * Host-state area (24.5), checked at every VM entry (26.2.2-26.2.4): the
+ * VMM's own CR0/CR3/CR4, GDT/IDT/TSS (TR must be a real selector: a host TR
+ * of 0 fails entry with error 8), flat 64-bit code and data selectors with
+ * RPL 0, FS/GS bases and SYSENTER MSRs as they are now, and EFER loaded by
+ * the exit control.  HOST_RSP and HOST_RIP are written by vmx_enter().
+ */
+static void write_host_state(void)
+{
+	vmw(VMCS_HOST_CR0, read_cr0());
+	vmw(VMCS_HOST_CR3, read_cr3());
+	vmw(VMCS_HOST_CR4, read_cr4());
+	vmw(VMCS_HOST_ES_SEL, GDT_KERNEL_DS);
+	vmw(VMCS_HOST_CS_SEL, GDT_KERNEL_CS);
+	vmw(VMCS_HOST_SS_SEL, GDT_KERNEL_DS);
+	vmw(VMCS_HOST_DS_SEL, GDT_KERNEL_DS);
+	vmw(VMCS_HOST_FS_SEL, 0);
+	vmw(VMCS_HOST_GS_SEL, 0);
+	vmw(VMCS_HOST_TR_SEL, GDT_TSS);
+	vmw(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmw(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vmw(VMCS_HOST_TR_BASE, desc_tss_base());
+	vmw(VMCS_HOST_GDTR_BASE, desc_gdt_base());
+	vmw(VMCS_HOST_IDTR_BASE, desc_idt_base());
+	vmw(VMCS_HOST_SYSENTER_CS, rdmsr(MSR_SYSENTER_CS));
+	vmw(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_SYSENTER_ESP));
+	vmw(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_SYSENTER_EIP));
+	vmw(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+}
+
+/*
+ * Guest-state area (24.4) for VCPU_START_PM32, the Multiboot machine state:
+ * CR0 = PE (+ET, + the VMX-fixed NE the guest does not see), paging off,
+ * which only unrestricted guest allows (26.3.1.1); flat 4 GiB code (type
+ * 0xb: execute/read, accessed) and data (type 3: read/write, accessed)
+ * segments with D/B=1, G=1, DPL 0 (26.3.1.2); LDTR unusable; TR a busy
+ * 32-bit TSS (type 11, the one type valid both outside and inside IA-32e
+ * mode); GDTR/IDTR empty (the guest loads its own); RFLAGS = 2; EFER = 0
+ * through the "load IA32_EFER" entry control; no event blocking, active.
+ */
+static void write_guest_state(struct vmx_vcpu *vx)
+{
+	const u32 code = AR_TYPE(0xb) | AR_S | AR_P | AR_DB | AR_G;
+	const u32 data = AR_TYPE(0x3) | AR_S | AR_P | AR_DB | AR_G;
+
+	vx->cr0_guest = CR0_PE | CR0_ET;
+	vx->cr4_guest = 0;
+	vmw(VMCS_GUEST_CR0, (vx->cr0_guest | cr0_host_owned()) & vmx.cr0_fixed1);
+	vmw(VMCS_GUEST_CR3, 0);
+	vmw(VMCS_GUEST_CR4, (vx->cr4_guest | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
+	vmw(VMCS_GUEST_DR7, 0x400);
+	vmw(VMCS_GUEST_DEBUGCTL, 0);
+	vmw(VMCS_GUEST_EFER, 0);
+
+	guest_seg(SEG_CS, 0x08, 0, 0xffffffff, code);
+	guest_seg(SEG_SS, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_DS, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_ES, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_FS, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_GS, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
+	guest_seg(SEG_TR, 0, 0, 0x67, AR_TYPE(0xb) | AR_P);
+	vmw(VMCS_GUEST_GDTR_BASE, 0);
+	vmw(VMCS_GUEST_GDTR_LIMIT, 0);
+	vmw(VMCS_GUEST_IDTR_BASE, 0);
+	vmw(VMCS_GUEST_IDTR_LIMIT, 0);
+
+	vmw(VMCS_GUEST_SYSENTER_CS, 0);
+	vmw(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmw(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmw(VMCS_GUEST_RFLAGS, 0x2);
+	vmw(VMCS_GUEST_PENDING_DBG, 0);
+	vmw(VMCS_GUEST_INTERRUPTIBILITY, 0); /* 24.4.2: no STI/MOV SS/NMI blocking */
+	vmw(VMCS_GUEST_ACTIVITY, 0);         /* active */
+	if (vmx.preempt)
+		vmw(VMCS_PREEMPT_TIMER, 0);
+}
+
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	struct vmx_vcpu *vx = v->arch;
+	if (!vx)
+		return;
+	/* VMCLEAR writes any cached VMCS data back and makes it inactive
+	 * (24.11.3) before its page goes back to pmm. */
+	vmclear(vx->vmcs_pa);
+	if (current_vmcs == vx->vmcs_pa)
+		current_vmcs = 0;
+	pmm_free_page(vx->vmcs_pa);
+	pmm_free_page(virt_to_phys(vx));
+	v->arch = NULL;
+}
+
+/*
+ * Create V's VMCS: revision identifier in its first word (24.2), VMCLEAR to
+ * put it in the "clear" launch state, VMPTRLD to make it current, then
+ * every control, host and guest field.  TDP_ROOT is the EPT PML4.
+ */
+static int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_root)
+{
+	if (st->mode != VCPU_START_PM32)
+		return -E_INVAL;
+	u64 pa = pmm_alloc_page_zeroed();
+	u64 vmcs_pa = pmm_alloc_page_zeroed();
+	if (!pa || !vmcs_pa) {
+		if (pa)
+			pmm_free_page(pa);
+		if (vmcs_pa)
+			pmm_free_page(vmcs_pa);
+		return -E_NOMEM;
+	}
+	struct vmx_vcpu *vx = phys_to_virt(pa);
+	vx->vmcs_pa = vmcs_pa;
+	vx->eptp = (tdp_root & PAGE_MASK) | EPTP_MT_WB | EPTP_WALK_4 | (vmx.ept_ad ? EPTP_AD : 0);
+	/* VPIDs 1..0xffff; a reused one is flushed before the first entry. */
+	vx->vpid = vmx.vpid ? (u16)(1 + v->guest->id % 0xfffe) : 0;
+	vx->flush = true; /* the EPT root page may have served an earlier guest */
+	v->arch = vx;
+
+	*(u32 *)phys_to_virt(vmcs_pa) = vmx.revision;
+	if (!vmclear(vmcs_pa) || vmcs_load(vx)) {
+		pr_err("vmx", "VMCLEAR/VMPTRLD of the new VMCS at 0x%lx failed", vmcs_pa);
+		vmx_vcpu_destroy(v);
+		return -E_INVAL;
+	}
+	vmw_failed = false;
+	write_guest_state(vx);
+	write_controls(vx);
+	write_host_state();
+	vmw(VMCS_GUEST_RIP, st->rip);
+	vmw(VMCS_GUEST_RSP, st->rsp);
+	if (vmw_failed) {
+		u64 err = vmread(VMCS_INSN_ERROR);
+		pr_err("vmx", "VMWRITE of field 0x%lx failed: error %lu (%s)", vmw_fail_field, err,
+		       insn_error_name(err));
+		vmx_vcpu_destroy(v);
+		return -E_INVAL;
+	}
+
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rip = st->rip;
+	v->regs.rax = st->rax;
+	v->regs.rbx = st->rbx;
+	v->regs.rsp = st->rsp;
+	v->regs.rflags = 0x2; /* bit 1 is reserved as 1 */
+	return 0;
+}
+
+/* --- exits ------------------------------------------------------------------ */
+
+/* Guest GPR number N as the CR-access qualification encodes it (Table 27-3). */
+static u64 *gpr(struct vcpu *v, unsigned n)
+{
+	struct vcpu_regs *r = &v->regs;
+	u64 *const map[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
+			      &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13,
+			      &r->r14, &r->r15};
+	return map[n & 15];
+}
+
+static bool guest_64bit(void)
+{
+	return (vmread(VMCS_GUEST_EFER) & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & BIT(13));
+}
+
+/* A faulting MOV to CR: #GP(0) at the instruction, which is not skipped. */
+static bool inject_gp(struct vmx_vcpu *vx, struct vm_exit *e)
+{
+	vx->inject_info = X86_GP | INTR_TYPE_HW_EXC | INTR_INFO_ERR_VALID | INTR_INFO_VALID;
+	vx->inject_error = 0;
+	vx->inject_len = 0;
+	e->kind = VM_EXIT_NONE;
+	return true;
+}
+
+/*
+ * A control-register access exit (27.1, Table 27-3).  Only host-owned bits
+ * (CR0.NE, CR4.VMXE, the fixed ones) make a MOV to CR0/CR4 exit; MOV
+ * to/from CR3 exits only on CPUs that force CR3 exiting; MOV to/from CR8
+ * always exits (64-bit guests only).  The guest keeps its own view in the
+ * read shadow; the real register gets the fixed bits.
+ * Returns false for accesses not handled here (they end the guest).
+ */
+static bool handle_cr(struct vmx_vcpu *vx, struct vcpu *v, u64 qual, struct vm_exit *e)
+{
+	unsigned cr = CR_QUAL_CR(qual), type = CR_QUAL_TYPE(qual);
+	u64 *reg = gpr(v, CR_QUAL_GPR(qual));
+	u64 val = *reg;
+	if (!guest_64bit())
+		val = (u32)val;
+
+	if (type == 0 && cr == 0) {
+		/* The guest's CR0 now: host-owned bits from the shadow, the rest
+		 * (PE, PG, ...) from the real register the guest changes freely. */
+		u64 mask = cr0_host_owned();
+		u64 old = (vmread(VMCS_GUEST_CR0) & ~mask) | (vmread(VMCS_CR0_SHADOW) & mask);
+		if ((val & CR0_PG) && !(val & CR0_PE))
+			return inject_gp(vx, e);
+		u64 efer = vmread(VMCS_GUEST_EFER);
+		u32 entry = (u32)vmread(VMCS_ENTRY_CTLS);
+		if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
+			/* Paging on with LME: long mode becomes active (the transition
+			 * the CPU would make itself had the MOV not exited). */
+			if (!(vmread(VMCS_GUEST_CR4) & CR4_PAE))
+				return inject_gp(vx, e);
+			vmw(VMCS_GUEST_EFER, efer | EFER_LMA);
+			vmw(VMCS_ENTRY_CTLS, entry | ENTRY_IA32E_MODE_GUEST);
+		} else if (!(val & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA)) {
+			vmw(VMCS_GUEST_EFER, efer & ~EFER_LMA);
+			vmw(VMCS_ENTRY_CTLS, entry & ~ENTRY_IA32E_MODE_GUEST);
+		} else if ((val & CR0_PG) && !(old & CR0_PG) &&
+			   (vmread(VMCS_GUEST_CR4) & CR4_PAE)) {
+			/* PAE paging outside long mode would need the PDPTEs loaded into
+			 * the VMCS (26.3.1.6): not done, so say so. */
+			return false;
+		}
+		vx->cr0_guest = val;
+		vmw(VMCS_CR0_SHADOW, val);
+		vmw(VMCS_GUEST_CR0, (val | cr0_host_owned()) & vmx.cr0_fixed1);
+	} else if (type == 0 && cr == 4) {
+		/* VMX is hidden from the guest: setting VMXE is #GP, as it is for
+		 * any bit the CPU does not support (VMX CR4_FIXED1). */
+		if ((val & CR4_VMXE) || (val & ~vmx.cr4_fixed1))
+			return inject_gp(vx, e);
+		vx->cr4_guest = val;
+		vmw(VMCS_CR4_SHADOW, val);
+		vmw(VMCS_GUEST_CR4, (val | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
+	} else if (type == 0 && cr == 3) {
+		vmw(VMCS_GUEST_CR3, val);
+	} else if (type == 1 && cr == 3) {
+		*reg = vmread(VMCS_GUEST_CR3);
+	} else if (type == 0 && cr == 8) {
+		/* CR8 is the local APIC TPR (10.8.6.1): a guest must not raise the
+		 * host's, so it is kept here until pagoda gives guests an APIC. */
+		if (val & ~0xfULL)
+			return inject_gp(vx, e);
+		vx->cr8 = val;
+	} else if (type == 1 && cr == 8) {
+		*reg = vx->cr8;
+	} else {
+		return false;
+	}
+	e->kind = VM_EXIT_NONE;
+	v->regs.rip += e->insn_len;
+	return true;
+}
+
+static const char *virt_insn_name(u32 reason)
+{
+	switch (reason) {
+	case EXIT_REASON_VMCLEAR: return "VMCLEAR";
+	case EXIT_REASON_VMLAUNCH: return "VMLAUNCH";
+	case EXIT_REASON_VMPTRLD: return "VMPTRLD";
+	case EXIT_REASON_VMPTRST: return "VMPTRST";
+	case EXIT_REASON_VMREAD: return "VMREAD";
+	case EXIT_REASON_VMRESUME: return "VMRESUME";
+	case EXIT_REASON_VMWRITE: return "VMWRITE";
+	case EXIT_REASON_VMXOFF: return "VMXOFF";
+	case EXIT_REASON_VMXON: return "VMXON";
+	case EXIT_REASON_INVEPT: return "INVEPT";
+	case EXIT_REASON_INVVPID: return "INVVPID";
+	case EXIT_REASON_VMFUNC: return "VMFUNC";
+	case EXIT_REASON_GETSEC: return "GETSEC";
+	case EXIT_REASON_XSETBV: return "XSETBV";
+	}
+	return NULL;
+}
+
+/*
+ * Turn the exit-reason field (24.9.1) and its qualification (27.2.1) into
+ * the neutral struct vm_exit.  Instruction lengths come from the VM-exit
+ * instruction-length field (27.2.5), valid for every instruction exit used
+ * here.  An event being delivered through the guest IDT when the exit
+ * happened (IDT-vectoring information, 27.2.4) is queued again.
+ */
+static void vmx_decode_exit(struct vmx_vcpu *vx, struct vcpu *v, struct vm_exit *e)
+{
+	u64 full = vmread(VMCS_EXIT_REASON);
+	u32 reason = full & 0xffff;
+	u64 qual = vmread(VMCS_EXIT_QUAL);
+	memset(e, 0, sizeof(*e));
+	e->raw_code = full;
+	e->raw_info1 = qual;
+	e->raw_info2 = vmread(VMCS_GUEST_PHYS_ADDR);
+	vx->last_reason = full;
+	vx->last_qual = qual;
+
+	if (full & EXIT_REASON_ENTRY_FAIL) {
+		/* 26.8: reason 33 (invalid guest state), 34 (MSR loading) or 41
+		 * (machine check during entry); the qualification says more for
+		 * 33 (0 default, 2 PDPTE load, 3 NMI injection, 4 link pointer). */
+		e->kind = VM_EXIT_INVALID;
+		pr_err("vmx", "guest %s: VM entry failed: exit reason %u (%s) qualification 0x%lx",
+		       v->guest->name, reason,
+		       reason == EXIT_REASON_INVALID_STATE ? "invalid guest state" :
+		       reason == EXIT_REASON_MSR_LOADING ? "MSR loading" :
+		       reason == EXIT_REASON_MACHINE_CHECK ? "machine check" : "other", qual);
+		return;
+	}
+
+	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);
+	if (idt & INTR_INFO_VALID) {
+		u32 type = idt & INTR_TYPE_MASK;
+		vx->inject_info = idt & (INTR_INFO_VALID | INTR_TYPE_MASK | INTR_INFO_ERR_VALID | 0xff);
+		vx->inject_error = (u32)vmread(VMCS_IDT_VECTORING_ERROR);
+		if (type == INTR_TYPE_SW_INT || type == INTR_TYPE_PRIV_SW_EXC ||
+		    type == INTR_TYPE_SW_EXC)
+			vx->inject_len = (u32)vmread(VMCS_EXIT_INSN_LEN);
+	}
+
+	switch (reason) {
+	case EXIT_REASON_CPUID:
+		e->kind = VM_EXIT_CPUID;
+		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_REASON_HLT:
+		e->kind = VM_EXIT_HLT;
+		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_REASON_VMCALL:
+		e->kind = VM_EXIT_HYPERCALL;
+		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_REASON_RDMSR:
+	case EXIT_REASON_WRMSR:
+		e->kind = reason == EXIT_REASON_WRMSR ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
+		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
+		e->msr.index = (u32)v->regs.rcx;
+		e->msr.value = (v->regs.rdx << 32) | (u32)v->regs.rax;
+		break;
+	case EXIT_REASON_IO:
+		e->kind = VM_EXIT_IO;
+		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
+		e->io.port = IO_QUAL_PORT(qual);
+		e->io.size = IO_QUAL_SIZE(qual);
+		e->io.in = qual & IO_QUAL_IN;
+		e->io.string = qual & IO_QUAL_STRING;
+		e->io.rep = qual & IO_QUAL_REP;
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		/* 28.3.3.2 / Table 27-7: bits 0-2 the access, bits 3-5 what the
+		 * entry allowed (any set: it was present), GPA in 0x2400. */
+		e->kind = VM_EXIT_TDP_FAULT;
+		e->tdp.gpa = e->raw_info2;
+		e->tdp.present = qual & EPT_QUAL_PERMS;
+		e->tdp.access = TDP_ACC_READ;
+		if (qual & EPT_QUAL_WRITE)
+			e->tdp.access |= TDP_ACC_WRITE;
+		if (qual & EPT_QUAL_FETCH)
+			e->tdp.access |= TDP_ACC_EXEC;
+		break;
+	case EXIT_REASON_EPT_MISCONFIG:
+		/* 28.3.3.1: the MMIO pattern (W without R), or a real bug. */
+		e->kind = VM_EXIT_TDP_MISCONFIG;
+		e->tdp.gpa = e->raw_info2;
+		break;
+	case EXIT_REASON_TRIPLE_FAULT:
+		e->kind = VM_EXIT_TRIPLE_FAULT;
+		break;
+	case EXIT_REASON_PREEMPT_TIMER:
+	case EXIT_REASON_EXT_INTR:
+		/* 25.2: the interrupt stays pending in the host (not acknowledged
+		 * on exit); a time slice is over either way. */
+		e->kind = VM_EXIT_PREEMPT;
+		break;
+	case EXIT_REASON_EXCEPTION_NMI: {
+		u32 info = (u32)vmread(VMCS_EXIT_INTR_INFO);
+		if ((info & INTR_INFO_VALID) && (info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+			/* NMI exiting (24.6.1): the NMI was meant for the host. */
+			__asm__ volatile("int $2");
+			e->kind = VM_EXIT_NONE;
+		} else {
+			e->kind = VM_EXIT_UNHANDLED; /* #MC (the only exception in the bitmap) */
+		}
+		break;
+	}
+	case EXIT_REASON_INVD:
+		/* 25.1.2: INVD always exits; dropping caches the host still needs is
+		 * not an option, so it becomes a no-op (as WBINVD would be). */
+		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
+		v->regs.rip += e->insn_len;
+		e->kind = VM_EXIT_NONE;
+		break;
+	case EXIT_REASON_CR_ACCESS:
+		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
+		if (!handle_cr(vx, v, qual, e))
+			e->kind = VM_EXIT_UNHANDLED;
+		break;
+	default: {
+		const char *n = virt_insn_name(reason);
+		if (n) {
+			/* Every VMX instruction but VMCALL, INVEPT/INVVPID, VMFUNC,
+			 * GETSEC and XSETBV exit unconditionally (25.1.2): #UD. */
+			e->kind = VM_EXIT_VIRT_INSN;
+			e->insn.name = n;
+		} else {
+			e->kind = VM_EXIT_UNHANDLED;
+		}
+	}
+	}
+}
+
+/*
+ * Run V once: make its VMCS current, flush its EPT/VPID translations if
+ * asked, sync RSP/RIP/RFLAGS and any queued event into the VMCS, arm the
+ * preemption timer, VMLAUNCH or VMRESUME, read the registers back and
+ * decode the exit.  A VMfail (30.2) is logged with its error number and
+ * returned as -E_INVAL: the guest is then ended by vmm/.
+ */
+static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
+{
+	struct vmx_vcpu *vx = v->arch;
+	if (vmcs_load(vx))
+		return -E_INVAL;
+
+	if (vx->flush) {
+		/* 28.4.3.1: single-context INVEPT drops every guest-physical and
+		 * combined mapping derived from this EPTP; INVVPID (28.4.3.3) the
+		 * linear ones tagged with this VPID. */
+		if (!invept((vmx.ept_cap & EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE : INVEPT_ALL,
+			    vx->eptp))
+			pr_err("vmx", "INVEPT failed (eptp=0x%lx)", vx->eptp);
+		if (vx->vpid &&
+		    !invvpid((vmx.ept_cap & VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE : INVVPID_ALL,
+			     vx->vpid))
+			pr_err("vmx", "INVVPID failed (vpid=%u)", vx->vpid);
+		vx->flush = false;
+	}
+
+	vmw_failed = false;
+	vmw(VMCS_GUEST_RSP, v->regs.rsp);
+	vmw(VMCS_GUEST_RIP, v->regs.rip);
+	vmw(VMCS_GUEST_RFLAGS, v->regs.rflags);
+	if (vx->inject_info) {
+		/* 24.8.3 / 26.6: event injection at the next entry. */
+		vmw(VMCS_ENTRY_INTR_INFO, vx->inject_info);
+		vmw(VMCS_ENTRY_EXC_ERROR, vx->inject_error);
+		vmw(VMCS_ENTRY_INSN_LEN, vx->inject_len);
+		vx->inject_info = vx->inject_error = vx->inject_len = 0;
+	}
+	u32 pin = vmx.pin | (vx->preempt_ticks ? PIN_PREEMPT_TIMER : 0);
+	if (pin != vx->pin_ctls) {
+		vmw(VMCS_PIN_CTLS, pin);
+		vx->pin_ctls = pin;
+	}
+	if (vx->preempt_ticks)
+		vmw(VMCS_PREEMPT_TIMER, vx->preempt_ticks); /* 25.5.1: counts down from here */
+
+	int r = vmw_failed ? -1 : vmx_enter(&v->regs, vx->launched);
+	if (r) {
+		u64 err = vmread(VMCS_INSN_ERROR);
+		if (r < 0)
+			pr_err("vmx", "guest %s: VMWRITE of field 0x%lx before entry failed: error %lu "
+			       "(%s)", v->guest->name, vmw_fail_field, err, insn_error_name(err));
+		else if (r == 1)
+			pr_err("vmx", "guest %s: %s failed: VMfailInvalid (no current VMCS)",
+			       v->guest->name, vx->launched ? "VMRESUME" : "VMLAUNCH");
+		else
+			pr_err("vmx", "guest %s: %s failed: VM-instruction error %lu (%s)",
+			       v->guest->name, vx->launched ? "VMRESUME" : "VMLAUNCH", err,
+			       insn_error_name(err));
+		return -E_INVAL;
+	}
+
+	v->regs.rsp = vmread(VMCS_GUEST_RSP);
+	v->regs.rip = vmread(VMCS_GUEST_RIP);
+	v->regs.rflags = vmread(VMCS_GUEST_RFLAGS);
+	if (!(vmread(VMCS_EXIT_REASON) & EXIT_REASON_ENTRY_FAIL))
+		vx->launched = true; /* a failed entry leaves the launch state alone */
+	if (!vmx.lma_store) {
+		/* CPUs without MISC bit 5 do not track EFER.LMA in the entry
+		 * control: do it here from the saved EFER (27.3.1). */
+		u32 entry = (u32)vmread(VMCS_ENTRY_CTLS);
+		u32 want = (vmread(VMCS_GUEST_EFER) & EFER_LMA) ? entry | ENTRY_IA32E_MODE_GUEST :
+								  entry & ~ENTRY_IA32E_MODE_GUEST;
+		if (want != entry)
+			vmw(VMCS_ENTRY_CTLS, want);
+	}
+	vmx_decode_exit(vx, v, e);
+	return 0;
+}
+
+/* Advance RIP past the exiting instruction (its length from 0x440c) and drop
+ * STI / MOV SS blocking, which only covers that one instruction (24.4.2). */
+static void vmx_skip_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	struct vmx_vcpu *vx = v->arch;
+	v->regs.rip += e->insn_len;
+	if (vmcs_load(vx))
+		return;
+	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & 3)
+		vmw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
+}
+
+/* Queue hardware exception VECTOR for the next entry (24.8.3: type 3). */
+static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct vmx_vcpu *vx = v->arch;
+	vx->inject_info = vector | INTR_TYPE_HW_EXC | INTR_INFO_VALID |
+			  (has_error ? INTR_INFO_ERR_VALID : 0);
+	vx->inject_error = has_error ? error : 0;
+	vx->inject_len = 0;
+}
+
+static void vmx_flush_tlb(struct vcpu *v)
+{
+	struct vmx_vcpu *vx = v->arch;
+	vx->flush = true;
+}
+
+static void vmx_dump(struct vcpu *v)
+{
+	struct vmx_vcpu *vx = v->arch;
+	if (vmcs_load(vx))
+		return;
+	pr_err("vmx", "exit reason=0x%lx qualification=0x%lx gpa=0x%lx intr_info=0x%lx "
+	       "idt_vectoring=0x%lx insn_error=%lu", vx->last_reason, vx->last_qual,
+	       vmread(VMCS_GUEST_PHYS_ADDR), vmread(VMCS_EXIT_INTR_INFO),
+	       vmread(VMCS_IDT_VECTORING_INFO), vmread(VMCS_INSN_ERROR));
+	pr_err("vmx", "cr0=0x%lx (shadow 0x%lx) cr3=0x%lx cr4=0x%lx (shadow 0x%lx) efer=0x%lx",
+	       vmread(VMCS_GUEST_CR0), vmread(VMCS_CR0_SHADOW), vmread(VMCS_GUEST_CR3),
+	       vmread(VMCS_GUEST_CR4), vmread(VMCS_CR4_SHADOW), vmread(VMCS_GUEST_EFER));
+	pr_err("vmx", "cs=0x%lx ar=0x%lx base=0x%lx limit=0x%lx ss=0x%lx ar=0x%lx tr ar=0x%lx "
+	       "interruptibility=0x%lx activity=%lu",
+	       vmread(VMCS_GUEST_CS_SEL), vmread(VMCS_GUEST_CS_AR),
+	       vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS), vmread(VMCS_GUEST_ES_LIMIT + 2 * SEG_CS),
+	       vmread(VMCS_GUEST_SS_SEL), vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS),
+	       vmread(VMCS_GUEST_ES_AR + 2 * SEG_TR), vmread(VMCS_GUEST_INTERRUPTIBILITY),
+	       vmread(VMCS_GUEST_ACTIVITY));
+	pr_err("vmx", "controls: pin=0x%lx cpu=0x%lx cpu2=0x%lx exit=0x%lx entry=0x%lx eptp=0x%lx "
+	       "vpid=%u", vmread(VMCS_PIN_CTLS), vmread(VMCS_CPU_CTLS), vmread(VMCS_CPU_CTLS2),
+	       vmread(VMCS_EXIT_CTLS), vmread(VMCS_ENTRY_CTLS), vmread(VMCS_EPT_POINTER), vx->vpid);
+}
+
+/*
+ * Arm the VMX-preemption timer (25.5.1) for the next entries: it counts
+ * down at the TSC rate divided by 2^(IA32_VMX_MISC 4:0) and exits (reason
+ * 52) at zero.  Without the timer a slice ends only at the guest's own exits.
+ */
+static void vmx_set_preempt_ns(struct vcpu *v, u64 ns)
+{
+	struct vmx_vcpu *vx = v->arch;
+	if (!ns || !vmx.preempt || !time_tsc_khz()) {
+		vx->preempt_ticks = 0;
+		return;
+	}
+	u64 ticks = (ns * time_tsc_khz() / 1000000) >> vmx.preempt_rate;
+	vx->preempt_ticks = (u32)MAX(1, MIN(ticks, 0xffffffffULL));
+}
+
+/* EFER as the guest sees it: the VMCS copy, kept current by "save IA32_EFER". */
+static u64 vmx_get_efer(struct vcpu *v)
+{
+	struct vmx_vcpu *vx = v->arch;
+	if (vmcs_load(vx))
+		return 0;
+	return vmread(VMCS_GUEST_EFER);
+}
+
+/* A guest WRMSR to EFER: SCE, LME and NXE are the guest's; LMA stays what
+ * the CPU made it (it follows CR0.PG with LME, see the top of this file). */
+static void vmx_set_efer(struct vcpu *v, u64 efer)
+{
+	struct vmx_vcpu *vx = v->arch;
+	if (vmcs_load(vx))
+		return;
+	u64 lma = vmread(VMCS_GUEST_EFER) & EFER_LMA;
+	vmw(VMCS_GUEST_EFER, (efer & (EFER_SCE | EFER_LME | EFER_NXE)) | lma);
+}
+
+const struct hv_ops vmx_ops = {
+	.name = "vmx",
+	.tdp_fmt = &ept_fmt,
+	.probe = vmx_probe,
+	.cpu_enable = vmx_cpu_enable,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_run = vmx_vcpu_run,
+	.skip_insn = vmx_skip_insn,
+	.inject_exception = vmx_inject_exception,
+	.flush_tlb = vmx_flush_tlb,
+	.dump = vmx_dump,
+	.set_preempt_ns = vmx_set_preempt_ns,
+	.get_efer = vmx_get_efer,
+	.set_efer = vmx_set_efer,
+};

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The VMX backend under Bochs, CPU model corei7_skylake_x (EPT with 2 MiB and
+# 1 GiB pages and A/D flags, unrestricted guest, VPID, preemption timer).
+# One boot runs four guests one after the other:
+#   demo  hello, 100 CPUID exits, exit code 3 (status 7)
+#   more  hypercalls (VMCALL), RDMSR/WRMSR -> #GP, VMRUN and the other SVM
+#         instructions -> #UD (natively on Intel), 8 MiB touched, HC_EXIT 5
+#   vi    tests/vmx/vmxinsn.asm: each VMX instruction -> VM exit -> #UD;
+#         CR4.VMXE hidden (#GP), CR0.NE through the read shadow
+#   tf    a triple fault ends that guest only
+# and checks the pages come back after every destroy.  TAP output.
+. "$(dirname "$0")/lib.sh"
+vmx_require
+vmx_guest_image vmxinsn.asm
+
+vmx_boot corei7_skylake_x 240 'mem
+create demo mem=64M image=test cmdline="hello cpuid=100 exit=3"
+start demo
+wait demo
+destroy demo
+create more mem=256M image=test cmdline="hypercall msr vmrun svm-insns touch=8M hcexit=5"
+start more
+wait more
+destroy more
+create vi mem=16M image=vmxinsn.bin
+start vi
+wait vi
+destroy vi
+create tf mem=16M image=test cmdline="triple"
+start tf
+wait tf
+destroy tf
+mem
+poweroff' --file "$VMX_TMP/vmxinsn.bin"
+
+check_rc "Bochs run ends with a clean poweroff"
+check_order "VMX probed with EPT 2M/1G/A-D, unrestricted guest, VPID; vmx selected; VMXON" \
+	'vmx: VMX revision 0x[0-9a-f]+, VMCS [0-9]+ bytes, true controls; EPT \(4-level, WB, 2M, 1G, A/D\), unrestricted guest, VPID' \
+	'hv: CPU vendor GenuineIntel: using vmx' \
+	'vmx: VMX enabled: VMXON region at'
+check_order "demo: hello, cpuid exits, exit status 7, teardown" \
+	'guest demo: hello from the pagoda test guest' \
+	'guest demo: cpuid: 100 exits, [0-9]+ cycles/exit' \
+	'^event guest demo exited status=7$' \
+	'^ok wait name=demo state=exited status=7$' \
+	'vmm: guest demo destroyed: mode=[a-z]+ tables=[0-9]+ .* free_pages=[0-9]+ \(at create [0-9]+\)'
+check_order "more: VMCALL hypercalls, MSR #GP, SVM instructions #UD, touch, HC_EXIT" \
+	'guest more: hypercall: version=0x[0-9a-f]+ unknown=-38' \
+	'guest more: hypercall: console write ok' \
+	'guest more: msr: #GP caught 2 of 2' \
+	'guest more: vmrun: #UD caught' \
+	'guest more: svm-insns: 5 of 5 raised #UD' \
+	'guest more: touch: 2048 pages at 0x1000000 stride 4096 size 8388608 ok' \
+	'^ok wait name=more state=exited status=5$'
+check_order "vi: every VMX instruction exits and gets #UD; CR4.VMXE hidden; CR0 shadow" \
+	'exit: guest vi: VMXON at rip=0x[0-9a-f]+ -> #UD' \
+	'exit: guest vi: VMCLEAR at' 'exit: guest vi: VMPTRLD at' 'exit: guest vi: VMPTRST at' \
+	'exit: guest vi: VMREAD at' 'exit: guest vi: VMWRITE at' 'exit: guest vi: VMLAUNCH at' \
+	'exit: guest vi: VMRESUME at' 'exit: guest vi: VMXOFF at' 'exit: guest vi: INVEPT at' \
+	'exit: guest vi: INVVPID at' \
+	'guest vi: vmxinsn: cr4.vmxe hidden, setting it is #GP' \
+	'guest vi: vmxinsn: cr0.ne reads back as written' \
+	'guest vi: vmxinsn: 11 of 11 raised #UD' \
+	'^ok wait name=vi state=exited status=23$'
+check_order "tf: a triple fault ends that guest only" \
+	'guest tf: triple: faulting now' \
+	'^event guest tf crashed reason="triple fault at rip=0x[0-9a-f]+"$' \
+	'^ok destroy name=tf '
+check_free_pages "free pages after every destroy equal the count at create"
+check_order "poweroff after all guests" '^ok mem free_pages=' 'vmm: powering off'
+if grep -qE 'VMM exception|vmx: .*failed' "$VMX_LOG"; then
+	_not_ok "no VMM exception or failed VMX instruction" "$(grep -E 'VMM exception|vmx: .*failed' "$VMX_LOG" | head -3)"
+else
+	_ok "no VMM exception or failed VMX instruction"
+fi
+vmx_done

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Several guests on one CPU under VMX (Bochs, corei7_skylake_x): a guest
+# that spins forever is preempted by the VMX-preemption timer (exit reason
+# 52 -> VM_EXIT_PREEMPT), so two ticking guests finish and the console keeps
+# answering; stop/resume work mid-run; each switch between guests is a
+# VMPTRLD of another VMCS.  All memory comes back.  TAP output.
+. "$(dirname "$0")/lib.sh"
+vmx_require
+
+vmx_boot corei7_skylake_x 240 'mem
+create spin mem=32M image=test cmdline="spin"
+start spin
+create g1 mem=32M image=test cmdline="tick=3 exit=1"
+create g2 mem=48M image=test cmdline="tick=3 exit=2"
+start g1
+start g2
+wait g1 timeout=120
+wait g2 timeout=120
+list
+stop spin
+create late mem=32M image=test cmdline="hello exit=6"
+start late
+wait late timeout=60
+resume spin
+wait spin timeout=1
+destroy spin
+destroy g1
+destroy g2
+destroy late
+list
+mem
+poweroff'
+
+check_rc "Bochs run ends with a clean poweroff"
+check_order "the ticking guests interleave and end with their own status" \
+	'guest g1: tick 1' 'guest g2: tick 1' 'guest g1: tick 2' 'guest g2: tick 2' \
+	'guest g1: tick 3' '^event guest g1 exited status=3$' \
+	'guest g2: tick 3' '^event guest g2 exited status=5$'
+check_order "the spinning guest is preempted; stop, resume and destroy work mid-run" \
+	'guest spin: spin: looping forever' \
+	'^ok wait name=g2 state=exited status=5$' \
+	'^guest name=spin id=[0-9]+ state=running' \
+	'^ok stop name=spin state=stopped$' \
+	'^ok wait name=late state=exited status=13$' \
+	'^ok resume name=spin state=running$' \
+	'^err wait timeout after 1s, guest spin still running$' \
+	'vmm: guest spin destroyed' \
+	'^ok list count=0$'
+m0=$(grep -m1 -oE '^ok mem free_pages=[0-9]+' "$VMX_LOG" | cut -d= -f2)
+m1=$(grep -oE '^ok mem free_pages=[0-9]+' "$VMX_LOG" | tail -n 1 | cut -d= -f2)
+if [ -n "$m0" ] && [ "$m0" = "$m1" ] && [ "$(grep -c '^ok mem' "$VMX_LOG")" -ge 2 ]; then
+	_ok "free pages at the end ($m1) equal those at the start ($m0)"
+else
+	_not_ok "free pages at the end ($m1) equal those at the start ($m0)"
+fi
+if grep -qE 'VMM exception|vmx: .*failed' "$VMX_LOG"; then
+	_not_ok "no VMM exception or failed VMX instruction" "$(grep -E 'VMM exception|vmx: .*failed' "$VMX_LOG" | head -3)"
+else
+	_ok "no VMM exception or failed VMX instruction"
+fi
+vmx_done
