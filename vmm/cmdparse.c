@@ -147,6 +147,8 @@ int parse_size(const char *s, u64 *out)
 {
 	char num[24];
 	size_t n = 0;
+	while (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+		s++; /* leading zeros are not digits that can overflow */
 	while (s[n] >= '0' && s[n] <= '9') {
 		if (n + 1 >= sizeof(num))
 			return -E_RANGE;
@@ -164,6 +166,8 @@ int parse_size(const char *s, u64 *out)
 	const char *suf = s + n;
 	switch (*suf) {
 	case 0:
+	case 'b':
+	case 'B':
 		break;
 	case 'k': case 'K': shift = 10; suf++; break;
 	case 'm': case 'M': shift = 20; suf++; break;

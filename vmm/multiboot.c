@@ -105,6 +105,14 @@ static int parse_elf(const u8 *p, u64 size, u64 mem, struct mb_image *out, char 
 	}
 	if (!out->nr_seg)
 		return fail(err, errlen, "ELF: no loadable segment");
+	/* The kernel is entered in 32-bit protected mode without paging. */
+	if (entry > 0xffffffffULL)
+		return fail(err, errlen, "ELF: entry point 0x%lx above 4 GiB is unreachable from "
+					 "32-bit protected mode", entry);
+	for (unsigned i = 0; i < out->nr_seg; i++)
+		if (out->seg[i].gpa + out->seg[i].memsz > GiB(4))
+			return fail(err, errlen, "ELF: segment at 0x%lx ends above 4 GiB",
+				    out->seg[i].gpa);
 	out->entry = entry;
 	return 0;
 }
@@ -116,7 +124,8 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
 
 	memset(out, 0, sizeof(*out));
 	/* The header is 32-bit aligned within the first 8192 bytes (3.1). */
-	for (u64 off = 0; off + 12 <= size && off < MB_SEARCH_BYTES; off += 4) {
+	/* ...and lies completely within them (3.1.1). */
+	for (u64 off = 0; off + 12 <= size && off + 12 <= MB_SEARCH_BYTES; off += 4) {
 		if (rd32(p + off) == MB_HEADER_MAGIC &&
 		    (u32)(rd32(p + off) + rd32(p + off + 4) + rd32(p + off + 8)) == 0) {
 			hdr = off;
@@ -137,8 +146,9 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
 		if (r)
 			return r;
 	} else {
-		if (hdr + 32 > size)
-			return fail(err, errlen, "Multiboot header truncated (address fields missing)");
+		if (hdr + 32 > size || hdr + 32 > MB_SEARCH_BYTES)
+			return fail(err, errlen, "Multiboot header truncated (address fields missing "
+						 "or beyond byte 8192)");
 		u64 header_addr = rd32(p + hdr + 12), load_addr = rd32(p + hdr + 16);
 		u64 load_end = rd32(p + hdr + 20), bss_end = rd32(p + hdr + 24);
 		u64 entry = rd32(p + hdr + 28);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# 100 create/start/wait/destroy cycles of a guest (cmdline "exit=0",
+# mem=8M) through one `pagoda-ctl run` session in one boot: every cycle
+# answers ok, every guest exits with status 1 ((0 << 1) | 1), every destroy
+# gives the pages back, and the free page count at the end equals the start.
+# CYCLES=N in the environment changes the count.
+source "$(dirname "$0")/lib.sh"
+n=${CYCLES:-100}
+plan 7
+
+boot_socket 300
+out=$(ctl --boot-timeout 120 mem 2>&1)
+rc=$?
+free0=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
+if [ $rc -eq 0 ] && [ -n "$free0" ]; then
+	pass "pagoda came up: $free0 free pages"
+else
+	fail "pagoda came up" "pagoda-ctl exit $rc: $out" "$(cat "$WORK/run-qemu.err")"
+	while [ $TAPN -lt 7 ]; do fail "skipped: no console"; done
+	exit 1
+fi
+
+{
+	echo "mem"
+	for i in $(seq 1 "$n"); do
+		echo "create cyc mem=8M image=test cmdline=\"exit=0\""
+		echo "start cyc"
+		echo "wait cyc timeout=30"
+		echo "destroy cyc"
+	done
+	echo "mem"
+} > "$WORK/cycles.txt"
+t0=$(date +%s.%N)
+ctl --timeout 60 run "$WORK/cycles.txt" > "$WORK/cycles.out" 2> "$WORK/cycles.err"
+rc=$?
+t1=$(date +%s.%N)
+secs=$(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }")
+echo "# $n cycles in $secs s ($(awk "BEGIN { printf \"%.0f\", ($t1 - $t0) * 1000 / $n }") ms per cycle)"
+ok_if "run of $n cycles: exit status 0 (got $rc)" [ $rc -eq 0 ]
+if [ $rc -ne 0 ]; then
+	tail -n 5 "$WORK/cycles.out" | sed 's/^/# /'
+	sed 's/^/# /' "$WORK/cycles.err" | tail -n 5
+fi
+nok=$(grep -c '^ok ' "$WORK/cycles.out")
+ok_if "all $((4 * n + 2)) commands answered ok (got $nok)" [ "$nok" -eq $((4 * n + 2)) ]
+nwait=$(grep -c '^ok wait name=cyc state=exited status=1$' "$WORK/cycles.out")
+ok_if "every guest exited with status 1 ($nwait of $n)" [ "$nwait" -eq "$n" ]
+bad=$(sed -n 's/^ok destroy name=cyc free_pages=\([0-9]*\)$/\1/p' "$WORK/cycles.out" | grep -vcx "$free0")
+ndes=$(grep -c '^ok destroy name=cyc free_pages=' "$WORK/cycles.out")
+ok_if "every destroy gave every page back ($ndes destroys, $bad with free_pages != $free0)" [ "$ndes" -eq "$n" ] && [ "$bad" -eq 0 ]
+f_end=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' "$WORK/cycles.out" | tail -n 1)
+ok_if "free pages at the end ($f_end) == at the start ($free0)" [ "$f_end" = "$free0" ]
+ctl poweroff > /dev/null 2>&1
+finish_qemu 30
+ok_if "poweroff: QEMU ended by itself, run-qemu.sh status 0 (got $QRC)" [ "$QRC" -eq 0 ]
+[ $FAILS -eq 0 ]
