@@ -313,8 +313,10 @@ static void cmd_set(const struct cmd_line *c)
 	}
 	if (sl)
 		sched_set_slice_us(slice_ms * 1000);
-	reply("ok set teardown=%s loglevel=%d slice=%lu", tdp_teardown_mode_name(tdp_get_teardown_mode()),
-	      log_get_level(), sched_slice_us() / 1000);
+	static const char *const level_names[] = {"err", "warn", "info", "debug"};
+	reply("ok set teardown=%s loglevel=%s slice=%lu",
+	      tdp_teardown_mode_name(tdp_get_teardown_mode()), level_names[log_get_level()],
+	      sched_slice_us() / 1000);
 }
 
 static void cmd_log(const struct cmd_line *c)
