@@ -270,15 +270,13 @@ static void cmd_stats(const struct cmd_line *c)
 
 static void cmd_set(const struct cmd_line *c)
 {
-	static const char *const keys[] = {"teardown", "loglevel", "slice", NULL};
+	static const char *const keys[] = {"teardown", "slice", NULL};
 	if (!check_keys(c, keys, 0))
 		return;
-	const char *td = cmd_get(c, "teardown"), *ll = cmd_get(c, "loglevel");
-	const char *sl = cmd_get(c, "slice");
+	const char *td = cmd_get(c, "teardown"), *sl = cmd_get(c, "slice");
 	u64 slice_ms = 0;
-	if (!td && !ll && !sl) {
-		reply("err set nothing to set (teardown=noskip|skip|summary "
-		      "loglevel=err|warn|info|debug slice=MS)");
+	if (!td && !sl) {
+		reply("err set nothing to set (teardown=noskip|skip|summary slice=MS)");
 		return;
 	}
 	if (sl && (parse_u64(sl, &slice_ms) || slice_ms < 1 || slice_ms > 10000)) {
@@ -299,23 +297,9 @@ static void cmd_set(const struct cmd_line *c)
 		}
 		tdp_set_teardown_mode(m);
 	}
-	if (ll) {
-		static const char *const names[] = {"err", "warn", "info", "debug"};
-		unsigned i;
-		for (i = 0; i < ARRAY_SIZE(names); i++)
-			if (strcmp(ll, names[i]) == 0)
-				break;
-		if (i == ARRAY_SIZE(names)) {
-			reply("err set loglevel must be err, warn, info or debug");
-			return;
-		}
-		log_set_level((enum log_level)i);
-	}
 	if (sl)
 		sched_set_slice_us(slice_ms * 1000);
-	static const char *const level_names[] = {"err", "warn", "info", "debug"};
-	reply("ok set teardown=%s loglevel=%s slice=%lu",
-	      tdp_teardown_mode_name(tdp_get_teardown_mode()), level_names[log_get_level()],
+	reply("ok set teardown=%s slice=%lu", tdp_teardown_mode_name(tdp_get_teardown_mode()),
 	      sched_slice_us() / 1000);
 }
 
