@@ -11,6 +11,8 @@
 #define RADIX_ENTRIES 512
 #define BLOCK_2M_PAGES 512
 #define BLOCK_2M_ORDER 9
+#define BLOCK_1G_PAGES (1ULL << 18)
+#define BLOCK_1G_ORDER 18
 
 /* One registered prefill blob. */
 struct prefill_rec {
@@ -101,6 +103,9 @@ int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max
 	s->radix_base = ALIGN_DOWN(base, 1ULL << (2 * RADIX_BITS));
 	u64 span = base + n - s->radix_base;
 	s->radix_depth = 2;
+	/* A 1 GiB block lives in a level-3 entry: give a huge slot that level. */
+	if ((flags & MEMSLOT_HUGE) && n >= BLOCK_1G_PAGES)
+		s->radix_depth = 3;
 	while (s->radix_depth < 6 && span > (1ULL << (RADIX_BITS * s->radix_depth)))
 		s->radix_depth++;
 	s->used = true;
@@ -120,9 +125,10 @@ static u64 radix_free(struct memslot *s, u64 node_pa, int level)
 			pmm_free_page(v);
 			freed++;
 		} else if (v & RADIX_BLOCK) {
-			MM_ASSERT(level == 2);
-			pmm_free_pages(v & PAGE_MASK, BLOCK_2M_ORDER);
-			freed += BLOCK_2M_PAGES;
+			MM_ASSERT(level == 2 || level == 3);
+			unsigned order = level == 2 ? BLOCK_2M_ORDER : BLOCK_1G_ORDER;
+			pmm_free_pages(v & PAGE_MASK, order);
+			freed += 1ULL << order;
 		} else {
 			freed += radix_free(s, v, level - 1);
 		}
@@ -149,6 +155,8 @@ u64 memslots_remove(struct memslots *ms, int id)
 		p = next;
 	}
 	__atomic_fetch_sub(&ms->backing_pages, freed, __ATOMIC_RELAXED);
+	if (s->dirty_bitmap)
+		pmm_free_pages(s->dirty_bitmap, s->dirty_order);
 	memset(s, 0, sizeof(*s));
 	bump_generation(ms);
 	return freed;
@@ -248,29 +256,35 @@ int memslot_backing(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
 			return 0;
 		}
 		if (v & RADIX_BLOCK) {
-			MM_ASSERT(level == 2);
+			MM_ASSERT(level == 2 || level == 3);
+			out->order = level == 2 ? BLOCK_2M_ORDER : BLOCK_1G_ORDER;
 			out->block_hpa = v & PAGE_MASK;
-			out->hpa = out->block_hpa + ((gfn & (BLOCK_2M_PAGES - 1)) << PAGE_SHIFT);
-			out->order = BLOCK_2M_ORDER;
+			out->hpa = out->block_hpa + ((gfn & ((1ULL << out->order) - 1)) << PAGE_SHIFT);
 			return 0;
 		}
 		if (!v) {
 			if (!alloc)
 				return -E_NOENT;
-			u64 frame = ALIGN_DOWN(gfn, BLOCK_2M_PAGES);
-			if (level == 2 && (s->flags & MEMSLOT_HUGE) && frame >= s->base_gfn &&
-			    frame + BLOCK_2M_PAGES <= s->base_gfn + s->npages) {
-				u64 blk = new_backing(s, frame << PAGE_SHIFT, BLOCK_2M_ORDER);
+			/*
+			 * A block when the slot wants huge backing and the whole
+			 * naturally aligned guest frame of this level lies inside
+			 * the slot; when pmm has no such block, smaller pieces.
+			 */
+			unsigned order = level == 2 ? BLOCK_2M_ORDER : BLOCK_1G_ORDER;
+			u64 frame = ALIGN_DOWN(gfn, 1ULL << order);
+			if ((level == 2 || level == 3) && (s->flags & MEMSLOT_HUGE) &&
+			    frame >= s->base_gfn && frame + (1ULL << order) <= s->base_gfn + s->npages) {
+				u64 blk = new_backing(s, frame << PAGE_SHIFT, order);
 				if (blk) {
 					if (radix_publish(e, blk | RADIX_BLOCK, &v)) {
-						account(ms, s, BLOCK_2M_PAGES);
+						account(ms, s, 1ULL << order);
 						v = blk | RADIX_BLOCK;
 					} else {
-						pmm_free_pages(blk, BLOCK_2M_ORDER);
+						pmm_free_pages(blk, order);
 					}
 					goto again;
 				}
-				/* No 2 MiB block left: fall back to 4 KiB frames. */
+				/* No block of that size left: fall back to smaller frames. */
 			}
 			u64 n = pmm_alloc_page_zeroed();
 			if (!n)

@@ -14,8 +14,9 @@
  *   - a level-1 entry holds the physical address of one 4 KiB frame;
  *   - a level-2 entry holds a level-1 node, or (MEMSLOT_HUGE) a 2 MiB block
  *     (pmm order 9) tagged with RADIX_BLOCK, used when the whole aligned
- *     guest 2 MiB frame lies inside the slot.  (1 GiB blocks at level 3 are
- *     the same idea, left for later.)
+ *     guest 2 MiB frame lies inside the slot; a level-3 entry likewise holds
+ *     a 1 GiB block (order 18) when the whole aligned guest 1 GiB frame lies
+ *     inside a MEMSLOT_HUGE slot (such slots get a radix of depth >= 3).
  *
  * Several vCPUs may fault on the same page at once, all holding the MMU lock
  * for read: each allocates a candidate, fills it, and publishes it with a
@@ -46,6 +47,9 @@ struct memslot {
 	u64 prefill;        /* physical address of the first prefill record page, or 0 */
 	u64 backing_pages;  /* 4 KiB frames backing the slot now (atomic) */
 	u64 radix_nodes;    /* radix node pages (atomic) */
+	bool dirty_log;     /* dirty logging on: 4 KiB leaves only, writes recorded */
+	u64 dirty_bitmap;   /* physical address of npages bits (pmm block), or 0 */
+	unsigned dirty_order; /* pmm order of that block */
 };
 
 struct memslots {
@@ -58,7 +62,7 @@ struct memslots {
 struct memslot_backing {
 	u64 hpa;        /* host frame backing the gfn */
 	u64 block_hpa;  /* first frame of the block it belongs to */
-	unsigned order; /* pmm order of that block (0 or 9) */
+	unsigned order; /* pmm order of that block (0, 9 or 18) */
 };
 
 void memslots_init(struct memslots *ms);

@@ -148,8 +148,8 @@ void pmm_add_range(u64 pa, u64 npages)
 	u64 bitmap_bytes = ALIGN_UP(npages, 64) / 8;
 	u64 nmeta = ALIGN_UP(sizeof(struct pmm_range) + bitmap_bytes, PAGE_SIZE) >> PAGE_SHIFT;
 	if (npages <= nmeta) {
-		pr_warn("pmm", "range %#llx+%llu pages too small, ignored", (unsigned long long)pa,
-			(unsigned long long)npages);
+		pr_warn("pmm", "range 0x%lx+%lu pages too small, ignored", (unsigned long)pa,
+			(unsigned long)npages);
 		return;
 	}
 	u64 managed = npages - nmeta;

@@ -111,8 +111,8 @@ void gp_defer_free(u64 pa)
 		if (!p) {
 			gp.leaked++;
 			mm_spin_unlock(&gp.lock);
-			pr_err("tdp", "no page for the deferred-free list: table page %#llx leaked",
-			       (unsigned long long)pa);
+			pr_err("tdp", "no page for the deferred-free list: table page 0x%lx leaked",
+			       (unsigned long)pa);
 			return;
 		}
 		if (gp.open_tail)
@@ -176,7 +176,7 @@ static u64 gp_reclaim_locked(void)
 		if (!gp.closed_head)
 			gp.closed_tail = 0;
 		for (u64 i = 0; i < b->n; i++)
-			pmm_free_page(b->pa[i]);
+			pmm_free_pages(b->pa[i], TDP_PT_ORDER);
 		gp.pending -= b->n;
 		if (!gp.spare)
 			__atomic_store_n(&gp.spare, p, __ATOMIC_RELAXED);

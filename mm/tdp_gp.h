@@ -16,7 +16,14 @@
 
 #define GP_MAX_CPUS 64
 
-/* Queue table page PA to be freed after a grace period. */
+/*
+ * A page table is a pmm block of order TDP_PT_ORDER: the table the hardware
+ * walks, then a metadata page (the presence summary, see tdp_mmu.c).
+ */
+#define TDP_PT_ORDER 1
+
+
+/* Queue the table block (order TDP_PT_ORDER) at PA to be freed after a grace period. */
 void gp_defer_free(u64 pa);
 /* A remover is at work: do not close the open list until gp_release(). */
 void gp_hold(void);

@@ -13,15 +13,16 @@
  *    the entry first; the loser counts a retry and walks again from the root
  *    (tdp_iter_restart), because what it read on the way down may be stale.
  *
- *  - Removing a table under the read lock (phase 2: huge-page collapse,
- *    shared zaps) must stop other CPUs from installing into the removed
- *    table, which nobody would ever see again (a leaked mapping, a leaked
- *    table).  handle_removed_pt() therefore exchanges every one of its 512
- *    entries with SPTE_FROZEN: a CPU whose cmpxchg raced with us either went
- *    first (we get its value back from the exchange and account for it) or
- *    fails on FROZEN and restarts from the root, where it finds the new
- *    parent entry.  The page itself is freed only after a grace period
- *    (tdp_gp.c), since walkers may still be reading it.
+ *  - Removing a table under the read lock (shared zaps, and the zap that
+ *    replaces a huge-leaf split when no page is left) must stop other CPUs
+ *    from installing into the removed table, which nobody would ever see
+ *    again (a leaked mapping, a leaked table).  handle_removed_pt()
+ *    therefore exchanges every one of its 512 entries with SPTE_FROZEN: a
+ *    CPU whose cmpxchg raced with us either went first (we get its value
+ *    back from the exchange and account for it) or fails on FROZEN and
+ *    restarts from the root, where it finds the new parent entry.  The page
+ *    itself is freed only after a grace period (tdp_gp.c), since walkers may
+ *    still be reading it.
  *
  *  - Under the write lock nobody else walks the tables, so entries that are
  *    not MMU-present can be left alone (TDP_TEARDOWN_SKIP): nothing can
@@ -33,8 +34,25 @@
  *    entry changes, not 100 * 512.
  *
  *  - Every change of an entry goes through handle_changed_spte(), which
- *    keeps the counters and recurses into handle_removed_pt() when a link
- *    to a table disappears.
+ *    keeps the counters and the presence summary, and recurses into
+ *    handle_removed_pt() when a link to a table disappears.
+ *
+ *  - Presence summary (TDP_TEARDOWN_SUMMARY).  Every table is a pmm block of
+ *    two pages (TDP_PT_ORDER): the 512 entries the hardware walks, then a
+ *    metadata page whose first 8 words are a 512-bit map, bit i set when
+ *    entry i may be MMU-present.  handle_changed_spte() sets the bit after
+ *    an entry became MMU-present and clears it after it stopped being so,
+ *    with atomic OR / AND, so it runs under the read lock too.  Why the map
+ *    is exact once every changer is done (as under the write lock): an
+ *    entry leaves MMU-present either under the write lock, or under the
+ *    read lock through FROZEN (zap: present -> FROZEN, clear, -> 0).  So no
+ *    new value can be installed until the remover has cleared the bit, and
+ *    the only reordering left is "install, remove + clear, late set of the
+ *    first installer": a bit set over a non-present entry, which teardown
+ *    reads, finds not present and counts as skipped.  "Present but bit
+ *    clear" cannot happen.  Teardown in SUMMARY mode then visits only the
+ *    entries whose bit is set: a table with one present entry costs 8 word
+ *    reads and one entry, not 512.
  *
  * Host frames backing guest RAM belong to the memslots (memslot.c), not to
  * the tables: zapping an entry never frees guest data.
@@ -75,9 +93,13 @@ struct zap_ctx {
 	u64 chain;                    /* exclusive, !free_now: removed tables, linked through
 					 entry 0, freed after the flush */
 	bool need_flush;              /* something the hardware may cache was removed */
+	bool can_yield;               /* the range walk may drop and retake the lock */
 };
 
 static enum tdp_teardown_mode teardown_mode = TDP_TEARDOWN_SKIP;
+
+/* Entries a yielding range walk handles between two drops of the lock. */
+#define TDP_YIELD_EVERY 1024
 
 #define LOCKDEP_READ_OR_WRITE(m) MM_ASSERT(mm_rwlock_is_held(&(m)->lock))
 #define LOCKDEP_WRITE(m) MM_ASSERT(mm_rwlock_is_write_held(&(m)->lock))
@@ -96,18 +118,40 @@ static u64 *leaf_counter(struct tdp_mmu *mmu, int level)
 
 static u64 *pt_of(u64 pa) { return phys_to_virt(pa); }
 
+/* The presence summary of the table holding SPTEP: 8 words, see the top. */
+static u64 *pt_summary_of(u64 *sptep)
+{
+	return (u64 *)(((uintptr_t)sptep & ~(uintptr_t)(PAGE_SIZE - 1)) + PAGE_SIZE);
+}
+
+static unsigned pt_index_of(u64 *sptep)
+{
+	return (unsigned)(((uintptr_t)sptep & (PAGE_SIZE - 1)) / sizeof(u64));
+}
+
+/* A zeroed table block (table + summary), straight from pmm; 0 when none. */
+static u64 alloc_pt(void)
+{
+	u64 pa = pmm_alloc_pages(TDP_PT_ORDER);
+	if (pa)
+		memset(pt_of(pa), 0, PAGE_SIZE << TDP_PT_ORDER);
+	return pa;
+}
+
 static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_pa, int level,
 			      u64 base_gfn);
+static void memslots_changed(struct tdp_mmu *mmu);
 
 /*
  * The single place that learns about an entry change: the level-LEVEL entry
- * for GFN went from OLD to NEW (already written by the caller, atomically).
- * Keeps the leaf/table/MMIO counters, notes that a flush is due when
- * something MMU-present went away, and tears down the table OLD linked when
- * that link is gone.  Caller holds the MMU lock (mode in ctx->shared).
+ * at SPTEP for GFN went from OLD to NEW (already written by the caller,
+ * atomically).  Keeps the leaf/table/MMIO counters and the presence summary
+ * of the table holding SPTEP, notes that a flush is due when something
+ * MMU-present went away or lost rights, and tears down the table OLD linked
+ * when that link is gone.  Caller holds the MMU lock (mode in ctx->shared).
  */
-static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 gfn, int level,
-				u64 old, u64 new)
+static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gfn,
+				int level, u64 old, u64 new)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	LOCKDEP_READ_OR_WRITE(mmu);
@@ -122,6 +166,14 @@ static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 gf
 	bool same_table = was_p && is_p && !was_leaf && !is_leaf &&
 			  spte_addr(fmt, old) == spte_addr(fmt, new);
 
+	if (was_p != is_p) {
+		unsigned i = pt_index_of(sptep);
+		u64 *sum = pt_summary_of(sptep);
+		if (is_p)
+			__atomic_fetch_or(&sum[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&sum[i / 64], ~BIT(i % 64), __ATOMIC_RELAXED);
+	}
 	if (was_leaf)
 		stat_add(leaf_counter(mmu, level), -1);
 	if (is_leaf)
@@ -144,7 +196,7 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 	if (ctx->shared) {
 		gp_defer_free(pt_pa);
 	} else if (ctx->free_now) {
-		pmm_free_page(pt_pa);
+		pmm_free_pages(pt_pa, TDP_PT_ORDER);
 	} else {
 		/*
 		 * Exclusive, but the guest may run: the hardware may still
@@ -167,10 +219,12 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
  * because another CPU may be about to cmpxchg something into it (see the
  * comment at the top).  The exchange returns what was really there.
  *
- * Exclusive lock: nobody else writes entries.  In SKIP mode (and, until the
- * summary exists, SUMMARY mode) an entry that is not MMU-present is only
- * read and counted as skipped; in NOSKIP mode it is frozen and handled like
- * the others, which is what KVM did before March 2021.
+ * Exclusive lock: nobody else writes entries.  In SKIP mode an entry that
+ * is not MMU-present is only read and counted as skipped; in NOSKIP mode it
+ * is frozen and handled like the others, which is what KVM did before March
+ * 2021; in SUMMARY mode only the entries whose summary bit is set are read
+ * at all (a set bit over a non-present entry, left by a raced installer,
+ * counts as skipped).
  */
 static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_pa, int level,
 			      u64 base_gfn)
@@ -180,6 +234,28 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 	LOCKDEP_READ_OR_WRITE(mmu);
 	if (!ctx->shared)
 		LOCKDEP_WRITE(mmu); /* skipping is only sound when nobody else writes */
+	if (!ctx->shared && ctx->mode == TDP_TEARDOWN_SUMMARY) {
+		u64 *sum = pt_summary_of(pt);
+		for (int w = 0; w < SPTE_ENTRIES / 64; w++) {
+			u64 bits = __atomic_load_n(&sum[w], __ATOMIC_RELAXED);
+			while (bits) {
+				int i = w * 64 + __builtin_ctzll(bits);
+				bits &= bits - 1;
+				u64 old = spte_read(&pt[i]);
+				ts->visited++;
+				MM_ASSERT(!spte_is_frozen(old));
+				if (!spte_is_mmu_present(old)) {
+					ts->skipped++;
+					continue;
+				}
+				__atomic_store_n(&pt[i], SPTE_FROZEN, __ATOMIC_RELAXED);
+				handle_changed_spte(mmu, ctx, &pt[i],
+						    base_gfn + (u64)i * spte_level_pages(level), level,
+						    old, SPTE_FROZEN);
+			}
+		}
+		goto done;
+	}
 	for (int i = 0; i < SPTE_ENTRIES; i++) {
 		u64 gfn = base_gfn + (u64)i * spte_level_pages(level), old;
 		ts->visited++;
@@ -196,8 +272,9 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 			}
 			__atomic_store_n(&pt[i], SPTE_FROZEN, __ATOMIC_RELAXED);
 		}
-		handle_changed_spte(mmu, ctx, gfn, level, old, SPTE_FROZEN);
+		handle_changed_spte(mmu, ctx, &pt[i], gfn, level, old, SPTE_FROZEN);
 	}
+done:
 	stat_add(&mmu->stats.tables, -1);
 	ts->tables_freed++;
 	dispose_table(ctx, pt_pa);
@@ -217,7 +294,7 @@ static void finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 	while (ctx->chain) {
 		u64 pa = ctx->chain;
 		ctx->chain = __atomic_load_n(&pt_of(pa)[0], __ATOMIC_RELAXED);
-		pmm_free_page(pa);
+		pmm_free_pages(pa, TDP_PT_ORDER);
 	}
 }
 
@@ -230,12 +307,7 @@ static bool iter_try_set(struct tdp_iter *it, u64 new)
 
 /* ---------------------------------------------------------------- create */
 
-static enum tdp_teardown_mode effective_mode(void)
-{
-	enum tdp_teardown_mode m = tdp_get_teardown_mode();
-	/* TODO(phase 2): per-table presence summaries; until then SUMMARY == SKIP. */
-	return m == TDP_TEARDOWN_SUMMARY ? TDP_TEARDOWN_SKIP : m;
-}
+static enum tdp_teardown_mode effective_mode(void) { return tdp_get_teardown_mode(); }
 
 /*
  * A new TDP MMU for FMT with an empty root table and no memslots.  The struct
@@ -249,7 +321,7 @@ struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt)
 	u64 self = pmm_alloc_page_zeroed();
 	if (!self)
 		return NULL;
-	u64 root = pmm_alloc_page_zeroed();
+	u64 root = alloc_pt();
 	if (!root) {
 		pmm_free_page(self);
 		return NULL;
@@ -287,6 +359,8 @@ int tdp_memslot_add(struct tdp_mmu *mmu, u64 gpa, u64 size, unsigned flags)
 {
 	mm_write_lock(&mmu->lock);
 	int r = memslots_add(&mmu->slots, gpa, size, flags, mmu->max_gpa);
+	if (r >= 0)
+		memslots_changed(mmu);
 	mm_write_unlock(&mmu->lock);
 	return r;
 }
@@ -311,17 +385,101 @@ int tdp_memslot_prefill(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len)
 }
 
 /*
- * Zap every MMU-present entry mapping [start, end) (gfns), descending into
- * tables that straddle the range's edges, removing whole the tables inside
- * it.  Lock held in the mode ctx->shared says.  Counts visited entries in
- * ctx->ts.  Under the shared lock a zap is done in two steps, like KVM: the
- * entry is frozen with cmpxchg (so no one installs below it while its
- * subtree is handled), then cleared.
+ * Split the huge leaf the iterator stands on, in place: build a table of 512
+ * leaves one level down mapping the same frames with the same rights
+ * (complete before anyone can see it), then replace the leaf by a link to
+ * it with compare-and-exchange.  The walk then steps into the new table.
+ * Returns 0, -E_AGAIN when the entry changed under us (the caller restarts),
+ * or -E_NOMEM (no page: the caller zaps the whole leaf instead, which is
+ * always correct since the backing stays with the memslot).
  */
-static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end)
+static int split_huge_leaf(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it)
+{
+	const struct tdp_fmt *fmt = mmu->fmt;
+	u64 old = it->old_spte;
+	int cl = it->level - 1;
+	MM_ASSERT(cl >= 1 && spte_is_mmu_present(old) && spte_is_leaf(fmt, old, it->level));
+	u64 pa = alloc_pt();
+	if (!pa)
+		return -E_NOMEM;
+	u64 *child = pt_of(pa), base = spte_addr(fmt, old);
+	u64 bits = old & ~fmt->addr_mask;
+	if (cl == 1)
+		bits &= ~fmt->large_mask; /* bit 7 of a 4 KiB NPT entry is PAT */
+	for (int i = 0; i < SPTE_ENTRIES; i++)
+		child[i] = (base + (((u64)i * spte_level_pages(cl)) << PAGE_SHIFT)) | bits;
+	memset(pt_summary_of(child), 0xff, SPTE_ENTRIES / 8);
+	u64 new = spte_make_nonleaf(fmt, pa);
+	if (!iter_try_set(it, new)) {
+		pmm_free_pages(pa, TDP_PT_ORDER); /* never published */
+		stat_add(&mmu->stats.retries, 1);
+		return -E_AGAIN;
+	}
+	stat_add(leaf_counter(mmu, cl), SPTE_ENTRIES);
+	stat_add(&mmu->stats.splits, 1);
+	handle_changed_spte(mmu, ctx, it->sptep, it->gfn, it->level, old, new);
+	it->old_spte = new; /* step down into it */
+	return 0;
+}
+
+/*
+ * Drop and retake the MMU lock in the middle of a range walk, so that a long
+ * zap does not hold up faults (exclusive) or grace periods forever.  Done
+ * only when the walk has moved since its last restart (forward progress):
+ * the walk resumes at it->next_last_level_gfn, everything before it is done.
+ * Exclusive: flush and free what was removed first, since faults may run
+ * while we are out.
+ */
+static bool range_maybe_yield(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it,
+			      u64 *since)
+{
+	if (!ctx->can_yield || ++*since < TDP_YIELD_EVERY ||
+	    it->next_last_level_gfn == it->yielded_gfn)
+		return false;
+	*since = 0;
+	if (ctx->shared) {
+		if (ctx->need_flush && mmu->flush)
+			mmu->flush(mmu->flush_arg);
+		ctx->need_flush = false;
+		mm_read_unlock(&mmu->lock);
+		cpu_relax();
+		mm_read_lock(&mmu->lock);
+	} else {
+		finish_zap(mmu, ctx);
+		mm_write_unlock(&mmu->lock);
+		cpu_relax();
+		mm_write_lock(&mmu->lock);
+	}
+	if (ctx->ts)
+		ctx->ts->yields++;
+	tdp_iter_restart(it);
+	return true;
+}
+
+enum range_op {
+	RANGE_ZAP,     /* remove every mapping of the range, tables inside it too */
+	RANGE_ZAP_LEAFS, /* remove the leaves only: tables stay linked (KVM's zap_leafs) */
+	RANGE_WRPROT,  /* clear the write permission of every leaf in the range */
+	RANGE_WRPROT_4K, /* the same, splitting every huge leaf down to 4 KiB first */
+};
+
+/*
+ * Apply OP to every MMU-present entry mapping [start, end) (gfns).  Tables
+ * entirely inside the range are removed whole by RANGE_ZAP (RANGE_ZAP_LEAFS
+ * walks into them and leaves them linked, empty); tables that
+ * straddle an edge are walked into; a huge leaf that straddles an edge (or
+ * any huge leaf, for RANGE_WRPROT_4K) is split first (split_huge_leaf), so
+ * the rest of it stays mapped.  Lock held in the mode ctx->shared says.
+ * Counts visited entries in ctx->ts.  Under the shared lock a zap is done
+ * in two steps, like KVM: the entry is frozen with cmpxchg (so no one
+ * installs below it while its subtree is handled), then cleared.
+ */
+static void range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end,
+		     enum range_op op)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	struct tdp_iter it;
+	u64 since = 0;
 	LOCKDEP_READ_OR_WRITE(mmu);
 	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, start, end);
 	while (it.valid) {
@@ -335,31 +493,101 @@ static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 e
 			tdp_iter_restart(&it);
 			continue;
 		}
+		if (range_maybe_yield(mmu, ctx, &it, &since))
+			continue; /* walked again from the root: look afresh */
 		if (!spte_is_mmu_present(old)) {
 			tdp_iter_next(&it);
 			continue;
 		}
+		bool leaf = spte_is_leaf(fmt, old, it.level);
 		bool inside = it.gfn >= start && it.gfn + spte_level_pages(it.level) <= end;
-		if (!inside && !spte_is_leaf(fmt, old, it.level)) {
-			tdp_iter_next(&it); /* steps into the table */
+		if (!leaf) {
+			if (op != RANGE_ZAP || !inside) {
+				MM_ASSERT(it.level > 1);
+				tdp_iter_next(&it); /* steps into the table */
+				continue;
+			}
+		} else if (it.level > 1 && (!inside || op == RANGE_WRPROT_4K)) {
+			int r = split_huge_leaf(mmu, ctx, &it);
+			if (r == -E_AGAIN) {
+				tdp_iter_restart(&it);
+				continue;
+			}
+			if (r == 0) {
+				tdp_iter_next(&it); /* into the new table */
+				continue;
+			}
+			/* No page to split with: zap the whole leaf. */
+			goto zap;
+		}
+		if (op == RANGE_WRPROT || op == RANGE_WRPROT_4K) {
+			u64 new = old & ~fmt->writable_mask & ~fmt->dirty_mask;
+			if (new != old) {
+				if (!iter_try_set(&it, new)) {
+					stat_add(&mmu->stats.retries, 1);
+					tdp_iter_restart(&it);
+					continue;
+				}
+				handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, new);
+			}
+			tdp_iter_next(&it);
 			continue;
 		}
+zap:
 		if (ctx->shared) {
 			if (!iter_try_set(&it, SPTE_FROZEN)) {
 				stat_add(&mmu->stats.retries, 1);
 				tdp_iter_restart(&it);
 				continue;
 			}
-			handle_changed_spte(mmu, ctx, it.gfn, it.level, old, SPTE_FROZEN);
+			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, SPTE_FROZEN);
 			__atomic_store_n(it.sptep, 0, __ATOMIC_RELEASE);
-			handle_changed_spte(mmu, ctx, it.gfn, it.level, SPTE_FROZEN, 0);
+			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, SPTE_FROZEN, 0);
 		} else {
 			__atomic_store_n(it.sptep, 0, __ATOMIC_RELAXED);
-			handle_changed_spte(mmu, ctx, it.gfn, it.level, old, 0);
+			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, 0);
 		}
 		it.old_spte = 0; /* do not step into the removed table */
 		tdp_iter_next(&it);
 	}
+}
+
+static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end)
+{
+	range_op(mmu, ctx, start, end, RANGE_ZAP);
+}
+
+/*
+ * Remove every MMIO entry of the tree (they are not MMU-present, so only a
+ * full walk finds them).  Called under the write lock when the memslot
+ * generation wraps in the bits an MMIO entry can hold: an entry installed
+ * 2^n generations ago would otherwise look current again.  Rare (every
+ * 2048 memslot changes with 11 generation bits), so its cost does not
+ * matter.
+ */
+static void zap_all_mmio(struct tdp_mmu *mmu)
+{
+	const struct tdp_fmt *fmt = mmu->fmt;
+	struct zap_ctx ctx = { .shared = false, .mode = effective_mode() };
+	struct tdp_iter it;
+	LOCKDEP_WRITE(mmu);
+	for_each_tdp_pte(it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, 0,
+			 mmu->max_gpa >> PAGE_SHIFT) {
+		if (spte_is_mmio(fmt, it.old_spte)) {
+			__atomic_store_n(it.sptep, 0, __ATOMIC_RELAXED);
+			handle_changed_spte(mmu, &ctx, it.sptep, it.gfn, it.level, it.old_spte, 0);
+			stat_add(&mmu->stats.mmio_zapped, 1);
+		}
+	}
+	MM_ASSERT(!ctx.need_flush && !ctx.chain); /* nothing MMU-present was touched */
+}
+
+/* After a memslot change (write lock held): handle a wrap of the MMIO generation. */
+static void memslots_changed(struct tdp_mmu *mmu)
+{
+	u64 gen = memslots_generation(&mmu->slots);
+	if (spte_mmio_gen_bits(mmu->fmt, gen) == 0)
+		zap_all_mmio(mmu);
 }
 
 /*
@@ -382,6 +610,7 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 	zap_range(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages);
 	finish_zap(mmu, &ctx);
 	ts.pages_freed = memslots_remove(&mmu->slots, slot);
+	memslots_changed(mmu);
 	mm_write_unlock(&mmu->lock);
 	ts.time_us = mm_time_us() - t0;
 	if (st)
@@ -402,7 +631,9 @@ int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 		return -E_INVAL;
 	struct tdp_teardown_stats ts = { 0 };
 	u64 t0 = mm_time_us();
-	struct zap_ctx ctx = { .shared = shared, .mode = effective_mode(), .ts = &ts };
+	struct zap_ctx ctx = {
+		.shared = shared, .mode = effective_mode(), .ts = &ts, .can_yield = true
+	};
 	u64 start = gpa >> PAGE_SHIFT, end = ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT;
 	if (shared) {
 		gp_hold();
@@ -425,18 +656,187 @@ int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 	return 0;
 }
 
+/*
+ * Zap only the leaves mapping [gpa, gpa + size) (see tdp_mmu.h): the tables
+ * stay, so under the read lock nothing is frozen but the leaves themselves
+ * and no table waits for a grace period (unless a split finds no page).
+ * Yields the lock now and then.  0 or -E_INVAL.
+ */
+int tdp_mmu_zap_leafs(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
+		      struct tdp_teardown_stats *st)
+{
+	if (!size || gpa + size < gpa || gpa + size > mmu->max_gpa)
+		return -E_INVAL;
+	struct tdp_teardown_stats ts = { 0 };
+	u64 t0 = mm_time_us();
+	struct zap_ctx ctx = {
+		.shared = shared, .mode = effective_mode(), .ts = &ts, .can_yield = true
+	};
+	if (shared) {
+		gp_hold();
+		mm_read_lock(&mmu->lock);
+	} else {
+		mm_write_lock(&mmu->lock);
+	}
+	ts.tables = __atomic_load_n(&mmu->stats.tables, __ATOMIC_RELAXED);
+	range_op(mmu, &ctx, gpa >> PAGE_SHIFT, ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT,
+		 RANGE_ZAP_LEAFS);
+	finish_zap(mmu, &ctx);
+	if (shared) {
+		mm_read_unlock(&mmu->lock);
+		gp_release();
+	} else {
+		mm_write_unlock(&mmu->lock);
+	}
+	ts.time_us = mm_time_us() - t0;
+	if (st)
+		*st = ts;
+	return 0;
+}
+
+/*
+ * Write-protect the leaves mapping [gpa, gpa + size) (see tdp_mmu.h): under
+ * the read lock, with cmpxchg, splitting huge leaves that straddle an edge.
+ * Flushes before returning.  0 or -E_INVAL.
+ */
+int tdp_mmu_write_protect_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size)
+{
+	if (!size || gpa + size < gpa || gpa + size > mmu->max_gpa)
+		return -E_INVAL;
+	struct zap_ctx ctx = { .shared = true, .mode = effective_mode(), .can_yield = true };
+	gp_hold(); /* a split that finds no page zaps, which may remove a table */
+	mm_read_lock(&mmu->lock);
+	range_op(mmu, &ctx, gpa >> PAGE_SHIFT, ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT,
+		 RANGE_WRPROT);
+	finish_zap(mmu, &ctx);
+	mm_read_unlock(&mmu->lock);
+	gp_release();
+	return 0;
+}
+
+/*
+ * Turn dirty logging on for SLOT (see tdp_mmu.h): allocate the slot's dirty
+ * bitmap, split every huge leaf of the slot down to 4 KiB and write-protect
+ * every leaf, all under the write lock, then flush.  From now on faults map
+ * the slot with 4 KiB leaves, writable only after a write, which marks the
+ * page dirty.  0, -E_NOENT, -E_NOMEM (then nothing changed), or 0 when
+ * already on.
+ */
+int tdp_dirty_log_enable(struct tdp_mmu *mmu, int slot)
+{
+	mm_write_lock(&mmu->lock);
+	struct memslot *s = memslots_get(&mmu->slots, slot);
+	int r = 0;
+	if (!s) {
+		r = -E_NOENT;
+		goto out;
+	}
+	if (s->dirty_log)
+		goto out;
+	u64 bytes = ALIGN_UP(s->npages, 64) / 8;
+	unsigned order = 0;
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	u64 bm = order <= PMM_MAX_ORDER ? pmm_alloc_pages(order) : 0;
+	if (!bm) {
+		r = -E_NOMEM;
+		goto out;
+	}
+	memset(phys_to_virt(bm), 0, PAGE_SIZE << order);
+	s->dirty_bitmap = bm;
+	s->dirty_order = order;
+	s->dirty_log = true;
+	struct zap_ctx ctx = { .shared = false, .mode = effective_mode() };
+	range_op(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages, RANGE_WRPROT_4K);
+	finish_zap(mmu, &ctx);
+out:
+	mm_write_unlock(&mmu->lock);
+	return r;
+}
+
+/*
+ * Turn dirty logging off for SLOT: free the bitmap and zap the slot's
+ * mappings (write lock), so that faults rebuild them writable and, where
+ * the backing allows, huge.  0 or -E_NOENT.
+ */
+int tdp_dirty_log_disable(struct tdp_mmu *mmu, int slot)
+{
+	mm_write_lock(&mmu->lock);
+	struct memslot *s = memslots_get(&mmu->slots, slot);
+	if (!s) {
+		mm_write_unlock(&mmu->lock);
+		return -E_NOENT;
+	}
+	if (s->dirty_log) {
+		struct zap_ctx ctx = { .shared = false, .mode = effective_mode() };
+		zap_range(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages);
+		finish_zap(mmu, &ctx);
+		pmm_free_pages(s->dirty_bitmap, s->dirty_order);
+		s->dirty_bitmap = 0;
+		s->dirty_order = 0;
+		s->dirty_log = false;
+	}
+	mm_write_unlock(&mmu->lock);
+	return 0;
+}
+
+/*
+ * Harvest the dirty pages of SLOT (see tdp_mmu.h), under the read lock.
+ * The order is the one that loses no write (as KVM's): first each bitmap
+ * word is exchanged with 0 (and copied to BITMAP), then the pages it named
+ * are write-protected again, then the TLBs are flushed.  A write that slips
+ * in between the exchange and the protection went through a writable entry
+ * before the caller copies the page, so the copy has it; any later write
+ * faults and marks the page again.  Returns the number of dirty pages, or
+ * -E_NOENT (no such slot) / -E_INVAL (dirty logging off).
+ */
+s64 tdp_dirty_log_harvest(struct tdp_mmu *mmu, int slot, u64 *bitmap)
+{
+	s64 n = 0;
+	gp_hold();
+	mm_read_lock(&mmu->lock);
+	struct memslot *s = memslots_get(&mmu->slots, slot);
+	if (!s || !s->dirty_log) {
+		n = s ? -E_INVAL : -E_NOENT;
+		goto out;
+	}
+	struct zap_ctx ctx = { .shared = true, .mode = effective_mode() };
+	u64 *bm = phys_to_virt(s->dirty_bitmap), words = ALIGN_UP(s->npages, 64) / 64;
+	for (u64 w = 0; w < words; w++) {
+		u64 bits = __atomic_exchange_n(&bm[w], 0, __ATOMIC_ACQ_REL);
+		bitmap[w] = bits;
+		for (u64 b = bits; b; b &= b - 1) /* no popcnt: no libgcc call */
+			n++;
+		while (bits) {
+			/* One range per run of set bits. */
+			int lo = __builtin_ctzll(bits);
+			u64 run = bits >> lo;
+			int len = ~run ? __builtin_ctzll(~run) : 64 - lo;
+			u64 g = s->base_gfn + w * 64 + (u64)lo;
+			range_op(mmu, &ctx, g, g + (u64)len, RANGE_WRPROT_4K);
+			bits &= len + lo >= 64 ? 0 : ~0ULL << (lo + len);
+		}
+	}
+	finish_zap(mmu, &ctx);
+out:
+	mm_read_unlock(&mmu->lock);
+	gp_release();
+	return n;
+}
+
 /* ---------------------------------------------------------------- cache */
 
 /*
- * Fill CACHE with zeroed pages up to TDP_CACHE_PAGES, and the grace-period
- * spare.  Called before the MMU lock is taken.  0, or -E_NOMEM when pmm ran
- * out (the cache keeps what it got).
+ * Fill CACHE with zeroed table blocks (order TDP_PT_ORDER: table + summary)
+ * up to TDP_CACHE_PAGES, and the grace-period spare.  Called before the MMU
+ * lock is taken.  0, or -E_NOMEM when pmm ran out (the cache keeps what it
+ * got).
  */
 int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache)
 {
 	gp_reserve();
 	while (cache->nr < TDP_CACHE_PAGES) {
-		u64 p = pmm_alloc_page_zeroed();
+		u64 p = alloc_pt();
 		if (!p)
 			return -E_NOMEM;
 		cache->pages[cache->nr++] = p;
@@ -447,63 +847,107 @@ int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache)
 void tdp_mmu_cache_free(struct tdp_mmu_cache *cache)
 {
 	while (cache->nr > 0)
-		pmm_free_page(cache->pages[--cache->nr]);
+		pmm_free_pages(cache->pages[--cache->nr], TDP_PT_ORDER);
 }
 
 /* ---------------------------------------------------------------- faults */
 
+/* What a RAM fault installs (built by tdp_mmu_page_fault, used by map_walk). */
+struct fault_plan {
+	bool mmio;          /* no slot: an MMIO entry at level 1 */
+	u64 gen;            /* memslot generation (for MMIO entries) */
+	unsigned access;    /* TDP_ACC_* of the fault */
+	int max_level;      /* largest leaf the backing, alignment and format allow */
+	u64 block_hpa;      /* backing block holding the page */
+	u64 block_gfn;      /* first gfn of that block */
+	bool writable;      /* install leaves writable */
+	struct memslot *slot; /* the slot (NULL for MMIO) */
+};
+
+/* The leaf a plan puts at LEVEL for GFN: the frame(s) of the aligned level-LEVEL guest frame. */
+static u64 plan_leaf(const struct tdp_fmt *fmt, const struct fault_plan *p, u64 gfn, int level)
+{
+	u64 g = gfn & ~(spte_level_pages(level) - 1);
+	u64 hpa = p->block_hpa + ((g - p->block_gfn) << PAGE_SHIFT);
+	return spte_make_leaf(fmt, hpa, level, p->writable, true);
+}
+
+/* Record a write to GFN of dirty-logged slot S. */
+static void mark_dirty(struct memslot *s, u64 gfn)
+{
+	if (!s->dirty_bitmap)
+		return;
+	u64 i = gfn - s->base_gfn, *bm = phys_to_virt(s->dirty_bitmap);
+	__atomic_fetch_or(&bm[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
+}
+
 /*
- * Walk from the root to the level-TARGET entry for GFN under the read lock,
- * linking missing tables from CACHE, and install LEAF there (or, when MMIO,
- * an MMIO entry of generation GEN).  Returns MAPPED / MMIO when we installed
- * it, SPURIOUS when an MMU-present leaf was already there (or the cache ran
- * dry after racing with a zap: the guest will fault again), WRITE_PROT when
- * the leaf there forbids ACCESS.  Every lost cmpxchg counts a retry and
- * restarts the walk from the root.
+ * Walk from the root towards GFN under the read lock and install what PLAN
+ * says: the largest leaf (up to plan->max_level) that fits where the walk
+ * first meets an empty (or stale MMIO) entry, linking tables from CACHE on
+ * the way down; for MMIO an MMIO entry at level 1.  Returns MAPPED / MMIO
+ * when we installed it; SPURIOUS when a leaf allowing the access was
+ * already there (or the cache ran dry after racing with a zap: the guest
+ * will fault again); WRITE_PROT when the leaf there forbids the access.  A
+ * write to a 4 KiB leaf that dirty logging write-protected is the fast path:
+ * the write right comes back with one cmpxchg and the page is marked dirty.
+ * Every lost cmpxchg counts a retry and restarts the walk from the root.
  */
 static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct tdp_mmu_cache *cache, u64 gfn,
-				      int target, u64 leaf, bool mmio, u64 gen, unsigned access)
+				      const struct fault_plan *p)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	struct zap_ctx ctx = { .shared = true };
 	struct tdp_iter it;
 	LOCKDEP_READ_OR_WRITE(mmu);
-	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, target, gfn, gfn + 1);
+	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, gfn, gfn + 1);
 	while (it.valid) {
-		u64 old = it.old_spte;
+		u64 old = it.old_spte, new;
 		if (spte_is_frozen(old)) {
 			/* The table holding this entry is being torn down: go round. */
 			cpu_relax();
 			tdp_iter_restart(&it);
 			continue;
 		}
-		if (it.level == target) {
-			u64 new = leaf;
-			if (mmio) {
-				if (spte_is_mmio(fmt, old) && !spte_mmio_is_stale(fmt, old, gen))
-					return TDP_FAULT_MMIO;
-				if (spte_is_mmu_present(old))
-					return TDP_FAULT_MMIO; /* cannot happen: no slot, no leaf */
-				new = spte_make_mmio(fmt, gen);
-			} else if (spte_is_mmu_present(old)) {
-				return spte_leaf_allows(fmt, old, access) ? TDP_FAULT_SPURIOUS
-									  : TDP_FAULT_WRITE_PROT;
+		if (spte_is_mmu_present(old)) {
+			if (!spte_is_leaf(fmt, old, it.level)) {
+				tdp_iter_next(&it); /* down into the table */
+				continue;
 			}
+			if (p->mmio)
+				return TDP_FAULT_MMIO; /* cannot happen: no slot, no leaf */
+			if (spte_leaf_allows(fmt, old, p->access))
+				return TDP_FAULT_SPURIOUS;
+			if (!(p->access & TDP_ACC_WRITE) || !p->slot->dirty_log ||
+			    (p->slot->flags & MEMSLOT_READONLY) || it.level != 1)
+				return TDP_FAULT_WRITE_PROT;
+			/* Dirty logging: mark the page, give the write right back. */
+			new = old | fmt->writable_mask | fmt->dirty_mask;
+			mark_dirty(p->slot, gfn);
 			if (!iter_try_set(&it, new)) {
 				stat_add(&mmu->stats.retries, 1);
 				tdp_iter_restart(&it);
 				continue;
 			}
-			handle_changed_spte(mmu, &ctx, it.gfn, it.level, old, new);
-			return mmio ? TDP_FAULT_MMIO : TDP_FAULT_MAPPED;
+			handle_changed_spte(mmu, &ctx, it.sptep, it.gfn, it.level, old, new);
+			stat_add(&mmu->stats.dirty_faults, 1);
+			return TDP_FAULT_MAPPED;
 		}
-		if (spte_is_mmu_present(old) && spte_is_leaf(fmt, old, it.level))
-			return TDP_FAULT_SPURIOUS; /* a huge leaf covers gfn */
-		if (!spte_is_mmu_present(old)) {
+		/* Not MMU-present: empty, MMIO (current or stale). */
+		if (p->mmio && it.level == 1) {
+			if (spte_is_mmio(fmt, old) && !spte_mmio_is_stale(fmt, old, p->gen))
+				return TDP_FAULT_MMIO;
+			new = spte_make_mmio(fmt, p->gen);
+		} else if (!p->mmio && it.level <= p->max_level) {
+			new = plan_leaf(fmt, p, gfn, it.level);
+			if (p->slot->dirty_log && p->writable)
+				mark_dirty(p->slot, gfn);
+		} else {
+			/* Link a table from the cache and go down into it. */
 			if (cache->nr == 0)
 				return TDP_FAULT_SPURIOUS;
 			u64 pt = cache->pages[--cache->nr];
-			u64 new = spte_make_nonleaf(fmt, pt);
+			new = spte_make_nonleaf(fmt, pt);
 			if (!iter_try_set(&it, new)) {
 				/* Never published: still zeroed, back to the cache. */
 				cache->pages[cache->nr++] = pt;
@@ -511,12 +955,30 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct tdp_mmu_cache 
 				tdp_iter_restart(&it);
 				continue;
 			}
-			handle_changed_spte(mmu, &ctx, it.gfn, it.level, old, new);
+			handle_changed_spte(mmu, &ctx, it.sptep, it.gfn, it.level, old, new);
 			it.old_spte = new; /* so that the step goes down into it */
+			tdp_iter_next(&it);
+			continue;
 		}
-		tdp_iter_next(&it);
+		if (!iter_try_set(&it, new)) {
+			stat_add(&mmu->stats.retries, 1);
+			tdp_iter_restart(&it);
+			continue;
+		}
+		handle_changed_spte(mmu, &ctx, it.sptep, it.gfn, it.level, old, new);
+		return p->mmio ? TDP_FAULT_MMIO : TDP_FAULT_MAPPED;
 	}
 	MM_BUG("fault walk ended without reaching its level");
+}
+
+/* Largest leaf level the format allows for a backing block of ORDER. */
+static int max_leaf_level(const struct tdp_fmt *fmt, unsigned order)
+{
+	if (order >= 18 && fmt->huge_1g && fmt->huge_2m)
+		return 3;
+	if (order >= 9 && fmt->huge_2m)
+		return 2;
+	return 1;
 }
 
 /*
@@ -525,27 +987,32 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct tdp_mmu_cache 
  * first the slot lookup and permission check, then the check that CACHE
  * holds enough pages for every missing table, then the backing (which may
  * fail with NOMEM), and only then are tables linked, always ending in the
- * leaf.  A GPA outside every memslot gets an MMIO entry of the current
- * generation (when the cache allows building the path; MMIO either way).
+ * leaf.  The leaf is as large as the backing block (2 MiB / 1 GiB, only in
+ * MEMSLOT_HUGE slots, and only where the whole aligned frame lies inside the
+ * slot), the format and dirty logging (4 KiB only) allow.  In a dirty-logged
+ * slot a read installs the page write-protected and a write marks it dirty.
+ * A GPA outside every memslot gets an MMIO entry of the current generation
+ * (when the cache allows building the path; MMIO either way).
  */
 enum tdp_fault_result tdp_mmu_page_fault(struct tdp_mmu *mmu, struct tdp_mmu_cache *cache,
 					 u64 gpa, unsigned access)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
-	int target = 1; /* TODO(phase 2): 2 MiB / 1 GiB leaves where the backing allows */
 	enum tdp_fault_result res;
-	int need = mmu->root_level - target;
+	int need = mmu->root_level - 1;
+	struct fault_plan p = { .access = access };
 
 	stat_add(&mmu->stats.faults, 1);
 	if (gpa >= mmu->max_gpa)
 		return TDP_FAULT_MMIO;
 	mm_read_lock(&mmu->lock);
-	u64 gen = memslots_generation(&mmu->slots);
+	p.gen = memslots_generation(&mmu->slots);
 	struct memslot *s = memslots_find(&mmu->slots, gfn);
 	if (!s) {
 		res = TDP_FAULT_MMIO;
+		p.mmio = true;
 		if (cache->nr >= need)
-			res = map_walk(mmu, cache, gfn, target, 0, true, gen, access);
+			res = map_walk(mmu, cache, gfn, &p);
 		goto out;
 	}
 	if ((access & TDP_ACC_WRITE) && (s->flags & MEMSLOT_READONLY)) {
@@ -561,8 +1028,12 @@ enum tdp_fault_result tdp_mmu_page_fault(struct tdp_mmu *mmu, struct tdp_mmu_cac
 		res = TDP_FAULT_NOMEM;
 		goto out;
 	}
-	u64 leaf = spte_make_leaf(mmu->fmt, b.hpa, target, !(s->flags & MEMSLOT_READONLY), true);
-	res = map_walk(mmu, cache, gfn, target, leaf, false, gen, access);
+	p.slot = s;
+	p.block_hpa = b.block_hpa;
+	p.block_gfn = gfn & ~((1ULL << b.order) - 1);
+	p.max_level = s->dirty_log ? 1 : max_leaf_level(mmu->fmt, b.order);
+	p.writable = !(s->flags & MEMSLOT_READONLY) && (!s->dirty_log || (access & TDP_ACC_WRITE));
+	res = map_walk(mmu, cache, gfn, &p);
 out:
 	mm_read_unlock(&mmu->lock);
 	return res;
@@ -619,6 +1090,8 @@ static int access_guest(struct tdp_mmu *mmu, u64 gpa, void *buf, u64 len, bool w
 			break;
 		} else {
 			u8 *host = (u8 *)phys_to_virt(b.hpa) + (gpa & (PAGE_SIZE - 1));
+			if (write && s->dirty_log)
+				mark_dirty(s, gpa >> PAGE_SHIFT);
 			if (write)
 				memcpy(host, buf, chunk);
 			else
@@ -663,6 +1136,7 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 		.shared = false, .free_now = true, .mode = effective_mode(), .ts = &ts
 	};
 	handle_removed_pt(mmu, &ctx, mmu->root_pa, mmu->root_level, 0);
+	ts.tables_time_us = mm_time_us() - t0;
 	MM_ASSERT(mmu->stats.tables == 0);
 	MM_ASSERT(!mmu->stats.leaves_4k && !mmu->stats.leaves_2m && !mmu->stats.leaves_1g);
 	for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
@@ -671,12 +1145,12 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 	mm_write_unlock(&mmu->lock);
 	ts.time_us = mm_time_us() - t0;
 
-	pr_info("tdp", "destroy (%s): tables=%llu visited=%llu skipped=%llu changed=%llu "
-		"tables_freed=%llu pages_freed=%llu time=%lluus",
-		tdp_teardown_mode_name(mode), (unsigned long long)ts.tables,
-		(unsigned long long)ts.visited, (unsigned long long)ts.skipped,
-		(unsigned long long)ts.changed, (unsigned long long)ts.tables_freed,
-		(unsigned long long)ts.pages_freed, (unsigned long long)ts.time_us);
+	pr_info("tdp", "destroy (%s): tables=%lu visited=%lu skipped=%lu changed=%lu "
+		"tables_freed=%lu pages_freed=%lu time=%luus",
+		tdp_teardown_mode_name(mode), (unsigned long)ts.tables,
+		(unsigned long)ts.visited, (unsigned long)ts.skipped,
+		(unsigned long)ts.changed, (unsigned long)ts.tables_freed,
+		(unsigned long)ts.pages_freed, (unsigned long)ts.time_us);
 	pmm_free_page(virt_to_phys(mmu));
 	tdp_mmu_gp_drain();
 	if (st)
@@ -694,6 +1168,9 @@ void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out)
 	out->retries = __atomic_load_n(&s->retries, __ATOMIC_RELAXED);
 	out->mmio_entries = __atomic_load_n(&s->mmio_entries, __ATOMIC_RELAXED);
 	out->backing_pages = __atomic_load_n(&mmu->slots.backing_pages, __ATOMIC_RELAXED);
+	out->splits = __atomic_load_n(&s->splits, __ATOMIC_RELAXED);
+	out->mmio_zapped = __atomic_load_n(&s->mmio_zapped, __ATOMIC_RELAXED);
+	out->dirty_faults = __atomic_load_n(&s->dirty_faults, __ATOMIC_RELAXED);
 }
 
 void tdp_set_teardown_mode(enum tdp_teardown_mode mode)

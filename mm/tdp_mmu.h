@@ -35,7 +35,8 @@ struct tdp_mmu;
  */
 #define TDP_CACHE_PAGES 8
 struct tdp_mmu_cache {
-	u64 pages[TDP_CACHE_PAGES]; /* physical addresses of zeroed pages */
+	u64 pages[TDP_CACHE_PAGES]; /* physical addresses of zeroed table blocks (each two
+				       pages: the table and its presence summary) */
 	int nr;                     /* how many of pages[] are valid */
 };
 
@@ -50,7 +51,8 @@ enum tdp_fault_result {
 enum tdp_teardown_mode {
 	TDP_TEARDOWN_NOSKIP,  /* freeze and handle every entry (KVM before March 2021) */
 	TDP_TEARDOWN_SKIP,    /* skip entries that are not MMU-present (KVM today) */
-	TDP_TEARDOWN_SUMMARY, /* visit only present entries via per-table summaries */
+	TDP_TEARDOWN_SUMMARY, /* visit only present entries via per-table summaries
+				 (a 512-bit presence map kept beside every table) */
 };
 
 /* Counters kept for the life of one TDP MMU. */
@@ -63,6 +65,9 @@ struct tdp_mmu_stats {
 	u64 retries;       /* installs that lost a race and were retried */
 	u64 mmio_entries;  /* MMIO entries installed */
 	u64 backing_pages; /* host pages now backing guest RAM */
+	u64 splits;        /* huge leaves split into a table of smaller leaves */
+	u64 mmio_zapped;   /* MMIO entries removed when the generation wrapped */
+	u64 dirty_faults;  /* write faults that re-opened a page in a dirty-logged slot */
 };
 
 /* Figures of one teardown (tdp_mmu_destroy or memslot deletion). */
@@ -74,6 +79,8 @@ struct tdp_teardown_stats {
 	u64 tables_freed;    /* page-table pages freed */
 	u64 pages_freed;     /* guest backing pages freed */
 	u64 time_us;         /* duration */
+	u64 yields;          /* times a range zap dropped and retook the MMU lock */
+	u64 tables_time_us;  /* destroy: part of time_us spent on the tables alone */
 };
 
 /* A new, empty TDP MMU (root table only) using FMT; NULL when out of pages. */
@@ -166,5 +173,40 @@ void tdp_mmu_cpu_offline(unsigned cpu);
 u64 tdp_mmu_gp_drain(void);
 /* Table pages leaked for want of a deferred-list page (should stay 0). */
 u64 tdp_mmu_gp_leaked(void);
+
+/* ---- phase 2: huge leaves, write protection, dirty logging ---- */
+
+/*
+ * Like tdp_mmu_zap_gpa_range, but remove only the leaves mapping
+ * [gpa, gpa + size): the tables stay linked (empty) for the next faults,
+ * as KVM's kvm_tdp_mmu_zap_leafs.  Huge leaves straddling an edge are
+ * split.  Both zaps drop and retake the lock every so often (ST->yields)
+ * and resume where they were.  0 or -E_INVAL.
+ */
+int tdp_mmu_zap_leafs(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
+		      struct tdp_teardown_stats *st);
+
+/*
+ * Clear the write permission of every leaf mapping [gpa, gpa + size), under
+ * the MMU lock held for read; a huge leaf that straddles an edge is split
+ * first, so the rest of it keeps its rights.  Writes to those pages then
+ * fault with TDP_FAULT_WRITE_PROT (in a dirty-logged slot: are recorded and
+ * let through) until their mapping is zapped and rebuilt.  0 or -E_INVAL.
+ */
+int tdp_mmu_write_protect_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size);
+/*
+ * Dirty logging of one memslot, for live migration or snapshots:
+ * enable write-protects the slot (huge leaves split to 4 KiB) and from then
+ * on every guest write (fault) and every tdp_write_guest() marks its page;
+ * harvest copies the marks into BITMAP (one bit per page of the slot, from
+ * its first page, ALIGN_UP(npages, 64) / 64 words, overwritten), clears
+ * them, write-protects those pages again and flushes, returning the number
+ * of dirty pages; disable frees the log and zaps the slot's mappings so they
+ * come back writable (and huge).  Write-protection, not the hardware D bit,
+ * is used with both formats.  0 / count, or -E_NOENT / -E_NOMEM / -E_INVAL.
+ */
+int tdp_dirty_log_enable(struct tdp_mmu *mmu, int slot);
+int tdp_dirty_log_disable(struct tdp_mmu *mmu, int slot);
+s64 tdp_dirty_log_harvest(struct tdp_mmu *mmu, int slot, u64 *bitmap);
 
 #endif

@@ -25,7 +25,13 @@ HOST_ASAN_T    := $(patsubst tests/host/t_%.c,$(HOST_BUILD)/%.t,$(filter-out %_t
 HOST_TSAN_T    := $(patsubst tests/host/t_%.c,$(HOST_BUILD)/%.t,$(filter %_tsan.c,$(HOST_T_SRCS)))
 HOST_TESTS     := $(HOST_ASAN_T) $(HOST_TSAN_T)
 
-.PHONY: host-tests host-test host-clean
+# The benchmark (not a test): mm/ and the host environment built -O2 without
+# sanitizers.  scripts/bench.sh builds and runs it.
+HOST_BENCH       := $(HOST_BUILD)/bench_tdp
+HOST_BENCH_FLAGS := -std=gnu11 -O2 -g $(HOST_WARN) -I. -MMD -MP
+HOST_BENCH_OBJS  := $(patsubst %.c,$(HOST_BUILD)/obj/bench/%.o,$(HOST_MM_SRCS) $(HOST_ENV_SRCS) tests/host/bench_tdp.c)
+
+.PHONY: host-tests host-test host-clean host-bench
 host-tests: $(HOST_TESTS)
 
 host-test: $(HOST_TESTS)
@@ -37,6 +43,15 @@ host-clean:
 $(HOST_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(HOST_ASAN) -c $< -o $@
+
+$(HOST_BUILD)/obj/bench/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_BENCH_FLAGS) -c $< -o $@
+
+host-bench: $(HOST_BENCH)
+
+$(HOST_BENCH): $(HOST_BENCH_OBJS)
+	$(HOST_CC) $(HOST_BENCH_FLAGS) $^ -o $@ $(HOST_LDLIBS)
 
 $(HOST_BUILD)/obj/tsan/%.o: %.c
 	@mkdir -p $(dir $@)

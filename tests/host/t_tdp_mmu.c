@@ -200,8 +200,10 @@ static void test_huge_backing(void)
 	tdp_mmu_page_fault(mmu, &c, MiB(2) + 9 * PAGE_SIZE, TDP_ACC_READ);
 	tdp_mmu_lookup(mmu, MiB(2) + 9 * PAGE_SIZE, &b);
 	const struct tdp_fmt *f = &tdp_fmt_test_ept;
-	ok(spte_addr(f, b) == spte_addr(f, a) + 8 * PAGE_SIZE && IS_ALIGNED(spte_addr(f, a) - PAGE_SIZE, MiB(2)),
-	   "huge: pages of the frame are contiguous in one aligned block");
+	/* Phase 2: the frame is mapped by one 2 MiB leaf onto the aligned block. */
+	ok(spte_addr(f, b) == spte_addr(f, a) && IS_ALIGNED(spte_addr(f, a), MiB(2)) &&
+	   (a & f->large_mask) && tdp_mmu_lookup(mmu, MiB(2), &b) == 2,
+	   "huge: the frame is one 2 MiB leaf onto an aligned block");
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.backing_pages, 512, "huge: second page of the frame allocates nothing");
 	tdp_mmu_cache_topup(&c);
