@@ -1145,7 +1145,7 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 	mm_write_unlock(&mmu->lock);
 	ts.time_us = mm_time_us() - t0;
 
-	pr_info("tdp", "destroy (%s): tables=%lu visited=%lu skipped=%lu changed=%lu "
+	pr_debug("tdp", "destroy (%s): tables=%lu visited=%lu skipped=%lu changed=%lu "
 		"tables_freed=%lu pages_freed=%lu time=%luus",
 		tdp_teardown_mode_name(mode), (unsigned long)ts.tables,
 		(unsigned long)ts.visited, (unsigned long)ts.skipped,

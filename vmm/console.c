@@ -111,14 +111,16 @@ static struct guest *arg_guest(const struct cmd_line *c)
 
 static void cmd_create(const struct cmd_line *c)
 {
-	static const char *const keys[] = {"mem", "image", "cmdline", "vcpus", NULL};
+	static const char *const keys[] = {"mem", "image", "cmdline", "vcpus", "huge", NULL};
 	if (!check_keys(c, keys, 1))
 		return;
 	const char *name = cmd_pos(c, 0), *mem_s = cmd_get(c, "mem"), *img = cmd_get(c, "image");
 	const char *cmdline = cmd_get(c, "cmdline"), *vcpus = cmd_get(c, "vcpus");
+	const char *huge = cmd_get(c, "huge");
 	u64 mem, nv;
 	if (!name || !mem_s || !img) {
-		reply("err create usage: create NAME mem=SIZE image=PATH|test [cmdline=\"...\"]");
+		reply("err create usage: create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] "
+		      "[huge=0|1]");
 		return;
 	}
 	if (parse_size(mem_s, &mem)) {
@@ -129,6 +131,10 @@ static void cmd_create(const struct cmd_line *c)
 		reply("err create vcpus=%s: only 1 vCPU per guest is supported", vcpus);
 		return;
 	}
+	if (huge && strcmp(huge, "0") != 0 && strcmp(huge, "1") != 0) {
+		reply("err create huge must be 0 or 1");
+		return;
+	}
 	const void *data;
 	u64 size;
 	if (!find_image(img, &data, &size)) {
@@ -137,11 +143,14 @@ static void cmd_create(const struct cmd_line *c)
 	}
 	struct guest *g;
 	char err[160];
-	if (guest_create(name, mem, data, size, cmdline ? cmdline : "", &g, err, sizeof(err))) {
+	bool use_huge = huge && strcmp(huge, "1") == 0;
+	if (guest_create(name, mem, data, size, cmdline ? cmdline : "", use_huge, &g, err,
+			 sizeof(err))) {
 		reply("err create %s", err);
 		return;
 	}
-	reply("ok create name=%s id=%u mem=%luM", g->name, g->id, g->mem_size >> 20);
+	reply("ok create name=%s id=%u mem=%luM huge=%d", g->name, g->id, g->mem_size >> 20,
+	      use_huge);
 }
 
 static void cmd_start(const struct cmd_line *c)
@@ -259,12 +268,12 @@ static void cmd_stats(const struct cmd_line *c)
 	struct vcpu *v = &g->vcpu;
 	reply("ok stats name=%s exits=%lu io=%lu cpuid=%lu msr=%lu hypercall=%lu tdp_fault=%lu "
 	      "tdp_mmio=%lu virt_insn=%lu tables=%lu leaves_4k=%lu leaves_2m=%lu leaves_1g=%lu "
-	      "faults=%lu retries=%lu mmio_entries=%lu backing_pages=%lu",
+	      "faults=%lu retries=%lu splits=%lu mmio_entries=%lu backing_pages=%lu",
 	      g->name, v->exits, v->exits_by_kind[VM_EXIT_IO], v->exits_by_kind[VM_EXIT_CPUID],
 	      v->exits_by_kind[VM_EXIT_MSR_READ] + v->exits_by_kind[VM_EXIT_MSR_WRITE],
 	      v->exits_by_kind[VM_EXIT_HYPERCALL], v->exits_by_kind[VM_EXIT_TDP_FAULT],
 	      v->exits_by_kind[VM_EXIT_TDP_MISCONFIG], v->exits_by_kind[VM_EXIT_VIRT_INSN],
-	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.retries,
+	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.retries, s.splits,
 	      s.mmio_entries, s.backing_pages);
 }
 
@@ -334,7 +343,7 @@ static void cmd_help(const struct cmd_line *c)
 {
 	(void)c;
 	static const char *const lines[] = {
-		"  create NAME mem=SIZE image=PATH|test [cmdline=\"...\"]",
+		"  create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1]",
 		"  start NAME | stop NAME | resume NAME | wait NAME [timeout=S] | destroy NAME",
 		"  list | stats NAME | mem | set teardown=noskip|skip|summary slice=MS",
 		"  log [level=err|warn|info|debug] [only=SUBSYS,...|all]",

@@ -89,7 +89,7 @@ static void guest_release(struct guest *g, struct tdp_teardown_stats *st)
 }
 
 int guest_create(const char *name, u64 mem, const void *image, u64 size, const char *cmdline,
-		 struct guest **out, char *err, size_t errlen)
+		 bool huge, struct guest **out, char *err, size_t errlen)
 {
 	struct guest *g = NULL;
 	struct mb_image mb;
@@ -136,7 +136,9 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 		return create_fail(err, errlen, -E_NOMEM, "out of host memory");
 	}
 	tdp_mmu_set_flush(g->mmu, guest_flush_cb, g);
-	r = tdp_memslot_add(g->mmu, 0, mem, 0);
+	/* huge: back RAM with 2 MiB / 1 GiB blocks mapped by huge leaves (a
+	 * touched byte then costs its whole block); else 4 KiB pages. */
+	r = tdp_memslot_add(g->mmu, 0, mem, huge ? MEMSLOT_HUGE : 0);
 	if (r < 0)
 		goto fail;
 	/* Image and boot information are copied in page by page at first touch. */
@@ -160,8 +162,9 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 	if (r)
 		goto fail;
 	devices_init(g);
-	pr_info("vmm", "guest %s created: id=%u mem=%luM entry=0x%lx image=%lu bytes cmdline=\"%s\"",
-		g->name, g->id, mem >> 20, mb.entry, size, cmdline);
+	pr_info("vmm", "guest %s created: id=%u mem=%luM%s entry=0x%lx image=%lu bytes "
+		"cmdline=\"%s\"", g->name, g->id, mem >> 20, huge ? " (huge pages)" : "", mb.entry,
+		size, cmdline);
 	*out = g;
 	return 0;
 fail:

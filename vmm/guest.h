@@ -63,12 +63,13 @@ struct guest {
 /* Look a guest up by name or decimal id; NULL when there is none. */
 struct guest *guest_find(const char *name_or_id);
 /*
- * Create a guest: memslot of MEM bytes from GPA 0, the Multiboot image
- * IMAGE (SIZE bytes) loaded lazily, the command line, one vCPU.  Returns 0
- * and *OUT, or a negative error with a reason in ERR (at most ERRLEN bytes).
+ * Create a guest: memslot of MEM bytes from GPA 0 (backed by huge blocks
+ * when HUGE), the Multiboot image IMAGE (SIZE bytes) loaded lazily, the
+ * command line, one vCPU.  Returns 0 and *OUT, or a negative error with a
+ * reason in ERR (at most ERRLEN bytes).
  */
 int guest_create(const char *name, u64 mem, const void *image, u64 size, const char *cmdline,
-		 struct guest **out, char *err, size_t errlen);
+		 bool huge, struct guest **out, char *err, size_t errlen);
 int guest_start(struct guest *g);
 /* Tear a guest down from any state; every page goes back to pmm. */
 void guest_destroy(struct guest *g);
