@@ -25,6 +25,8 @@
 ;   triple                     IDT limit 0 + INT3 -> triple fault
 ;   spin                       loop forever
 ;   tick=N                     print "tick i" N times, ~10M-iteration waits
+;   fpu=N                      fill xmm0-15 with a value of this run, then N
+;                              times wait and check they still hold it
 ;   exit=CODE                  OUT 0xF4, CODE (low byte)
 ;   hcexit=CODE                HC_EXIT(CODE)
 ; After the last token: "test guest: done", then OUT 0xF4, 0.
@@ -1168,6 +1170,78 @@ sc_tick:
 .done:
                 ret
 
+; fpu=N: SSE state must belong to this guest alone.  Enable SSE (CR4.OSFXSR
+; bit 9, OSXMMEXCPT bit 10; CR0.EM bit 2 clear, MP bit 1 set), put
+; seed + 2*i and seed + 2*i + 1 into the two halves of xmm<i> (seed from
+; RDTSC, so two guests hold different values), then N times: busy-wait
+; (long enough to be preempted and let other guests run) and check every
+; register.  Prints "fpu: N checks ok" or "fpu: xmm<i> changed" and fails.
+sc_fpu:
+                call    parse_value
+                jc      bad_value
+                mov     r12, rax                ; r12 = N
+                mov     rax, cr4
+                or      rax, (1 << 9) | (1 << 10)
+                mov     cr4, rax
+                mov     rax, cr0
+                and     rax, ~(1 << 2)
+                or      rax, (1 << 1)
+                mov     cr0, rax
+                rdtsc
+                shl     rdx, 32
+                or      rax, rdx
+                mov     r14, rax                ; r14 = seed
+                lea     rdi, [fpu_buf]
+                mov     rcx, 32
+                mov     rax, r14
+.fill:
+                stosq
+                inc     rax
+                dec     rcx
+                jnz     .fill
+%assign i 0
+%rep 16
+                movdqu  xmm %+ i, [fpu_buf + 16 * i]
+%assign i i+1
+%endrep
+                xor     r13d, r13d              ; r13 = checks done
+.round:
+                cmp     r13, r12
+                jae     .ok
+                mov     ecx, TICK_SPIN
+.wait:
+                dec     ecx
+                jnz     .wait
+%assign i 0
+%rep 16
+                movdqu  [fpu_buf + 16 * i], xmm %+ i
+%assign i i+1
+%endrep
+                lea     rsi, [fpu_buf]
+                xor     ecx, ecx                ; qword index
+.check:
+                lea     rax, [r14 + rcx]
+                cmp     [rsi + rcx * 8], rax
+                jne     .bad
+                inc     ecx
+                cmp     ecx, 32
+                jb      .check
+                inc     r13
+                jmp     .round
+.ok:
+                PUTS    "fpu: "
+                mov     rax, r12
+                call    put_dec
+                PUTSLN  " checks ok"
+                ret
+.bad:
+                PUTS    "fpu: xmm"
+                mov     eax, ecx
+                shr     eax, 1
+                call    put_dec
+                PUTSLN  " changed"
+                jmp     fail_exit
+
 ; exit=CODE: isa-debug-exit style exit; status becomes (CODE << 1) | 1.
 sc_exit:
                 call    parse_value
@@ -1442,6 +1516,7 @@ scenario_table:
                 dq      kw_triple,    sc_triple
                 dq      kw_spin,      sc_spin
                 dq      kw_tick,      sc_tick
+                dq      kw_fpu,       sc_fpu
                 dq      kw_exit,      sc_exit
                 dq      kw_hcexit,    sc_hcexit
                 dq      0, 0
@@ -1456,6 +1531,7 @@ kw_mmio:        db      "mmio", 0
 kw_triple:      db      "triple", 0
 kw_spin:        db      "spin", 0
 kw_tick:        db      "tick=", 0
+kw_fpu:         db      "fpu=", 0
 kw_exit:        db      "exit=", 0
 kw_hcexit:      db      "hcexit=", 0
 
@@ -1513,6 +1589,7 @@ fault_count:    resq    1
 cur_tok:        resq    1
 cur_tok_len:    resq    1
 scan_pos:       resq    1
+fpu_buf:        resq    32                      ; fpu=N: xmm0-15 as written / read
 expect_vec:     resb    1
 use_vmmcall:    resb    1
 first_tok:      resb    1

@@ -16,6 +16,7 @@
 #include "arch/x86/cpu.h"
 
 static struct guest guests[GUEST_MAX];
+static struct vcpu *fpu_owner; /* whose x87/SSE state the registers hold */
 
 const char *guest_state_name(enum guest_state s)
 {
@@ -78,6 +79,8 @@ static int create_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 /* Undo a partly built guest: every page it took goes back. */
 static void guest_release(struct guest *g, struct tdp_teardown_stats *st)
 {
+	if (fpu_owner == &g->vcpu)
+		fpu_owner = NULL;
 	if (g->vcpu.arch)
 		hv->vcpu_destroy(&g->vcpu);
 	tdp_mmu_cache_free(&g->vcpu.mmu_cache);
@@ -129,6 +132,7 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 	g->mem_size = mem;
 	g->state = GUEST_CREATED;
 	g->vcpu.guest = g;
+	fxsave_init(&g->vcpu.fpu);
 
 	g->mmu = tdp_mmu_create(hv->tdp_fmt);
 	if (!g->mmu) {
@@ -224,6 +228,17 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 enum vm_exit_kind vcpu_run_once(struct vcpu *v)
 {
 	struct vm_exit e;
+	/*
+	 * VM entry and exit switch no x87/SSE state and the VMM itself never
+	 * touches it (-mgeneral-regs-only), so the registers hold the state of
+	 * the vCPU that ran last; switch it lazily when another vCPU runs.
+	 */
+	if (fpu_owner != v) {
+		if (fpu_owner)
+			fxsave(&fpu_owner->fpu);
+		fxrstor(&v->fpu);
+		fpu_owner = v;
+	}
 	if (v->flush_pending) {
 		v->flush_pending = false;
 		hv->flush_tlb(v);

@@ -4,6 +4,7 @@
 #ifndef PAGODA_GUEST_H
 #define PAGODA_GUEST_H
 
+#include "arch/x86/cpu.h"
 #include "mm/tdp_mmu.h"
 #include "vmm/devices.h"
 #include "vmm/hv.h"
@@ -25,6 +26,7 @@ struct vcpu {
 	u64 exits;                 /* VM exits taken */
 	u64 exits_by_kind[VM_EXIT_UNHANDLED + 1]; /* per enum vm_exit_kind */
 	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
+	struct fxsave_area fpu;    /* x87/SSE state while another vCPU owns the registers */
 };
 
 enum guest_state {

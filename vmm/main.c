@@ -19,6 +19,23 @@ static void mask_legacy_pic(void)
 	outb(0xa1, 0xff);
 }
 
+/*
+ * The x87/SSE state guests can reach is what FXSAVE covers: CR4.OSFXSR on
+ * (FXSAVE includes XMM), and XSAVE off with XCR0 cut back to x87|SSE, so a
+ * guest that enables CR4.OSXSAVE itself cannot use AVX state the VMM would
+ * not switch between guests (CPUID hides XSAVE and AVX anyway).
+ */
+static void fpu_host_init(void)
+{
+	u64 cr4 = read_cr4();
+	if (cr4 & CR4_OSXSAVE) {
+		xsetbv(0, 0x3);
+		cr4 &= ~CR4_OSXSAVE;
+	}
+	write_cr4(cr4 | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	write_cr0((read_cr0() & ~BIT(2)) | CR0_MP); /* EM off, MP on */
+}
+
 __noreturn void vmm_main(struct boot_info *bi)
 {
 	cli();
@@ -44,6 +61,7 @@ __noreturn void vmm_main(struct boot_info *bi)
 	pr_info("paging", "identity map up to 0x%lx loaded (%lu table pages)",
 		MAX(bi->max_phys, GiB(4)), pt_pages);
 
+	fpu_host_init();
 	if (hv_select() == 0 && hv->cpu_enable() != 0) {
 		pr_err("vmm", "%s: enabling virtualization failed", hv->name);
 		hv = NULL;

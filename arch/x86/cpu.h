@@ -110,6 +110,47 @@ static inline __noreturn void halt_forever(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* x87/SSE state image for FXSAVE/FXRSTOR (SDM Vol 1 10.5.1). */
+struct fxsave_area {
+	u8 bytes[512];
+} __aligned(16);
+
+static inline void fxsave(struct fxsave_area *a)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(*a));
+}
+
+static inline void fxrstor(const struct fxsave_area *a)
+{
+	__asm__ volatile("fxrstor64 %0" ::"m"(*a));
+}
+
+/* The x87/SSE state after FNINIT and a default MXCSR. */
+static inline void fxsave_init(struct fxsave_area *a)
+{
+	for (unsigned i = 0; i < sizeof(a->bytes); i++)
+		a->bytes[i] = 0;
+	a->bytes[0] = 0x7f; /* FCW = 0x037f */
+	a->bytes[1] = 0x03;
+	a->bytes[24] = 0x80; /* MXCSR = 0x1f80: all exceptions masked */
+	a->bytes[25] = 0x1f;
+}
+
+static inline u64 xgetbv(u32 idx)
+{
+	u32 lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(idx));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void xsetbv(u32 idx, u64 v)
+{
+	__asm__ volatile("xsetbv" ::"c"(idx), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+
+#define CR4_OSXMMEXCPT BIT(10)
+#define CR4_OSXSAVE BIT(18)
+
 /* Zero one 4 KiB page fast (rep stosq); PA is identity-mapped. */
 static inline void page_zero(void *p)
 {

@@ -3,9 +3,10 @@
 # under their own prefix and end with their own status; a guest spinning
 # forever is preempted (local APIC timer + INTR intercept on AMD), so the
 # others complete and the console keeps answering; stop, resume and
-# destroy work mid-run; all memory comes back.
+# destroy work mid-run; each guest keeps its own x87/SSE state across
+# preemption by the others; all memory comes back.
 source "$(dirname "$0")/lib.sh"
-plan 8
+plan 9
 boot several 180 <<'CMDS'
 mem
 create spin mem=32M image=test cmdline="spin"
@@ -36,6 +37,14 @@ destroy g2
 destroy g3
 destroy g4
 destroy late
+create f1 mem=16M image=test cmdline="fpu=10 exit=1"
+create f2 mem=16M image=test cmdline="fpu=10 exit=2"
+start f1
+start f2
+wait f1 timeout=60
+wait f2 timeout=60
+destroy f1
+destroy f2
 list
 mem
 poweroff
@@ -58,5 +67,8 @@ expect_seq "the spinning guest was preempted: the others finished, the console a
 	'err wait timeout after 1s, guest spin still running' \
 	'vmm: guest spin destroyed' \
 	'ok list count=0'
+expect_seq "two guests interleaved by preemption each keep their own SSE registers" \
+	'guest f[12]: fpu: 10 checks ok' 'guest f[12]: fpu: 10 checks ok' \
+	'ok wait name=f1 state=exited status=3' 'ok wait name=f2 state=exited status=5'
 expect_pages_back
 ok_if "no VMM exception in the log" no_line 'VMM exception'
