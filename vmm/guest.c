@@ -16,7 +16,7 @@
 #include "arch/x86/cpu.h"
 
 static struct guest guests[GUEST_MAX];
-static struct vcpu *fpu_owner; /* whose x87/SSE state the registers hold */
+static struct vcpu *fpu_owner; /* whose x87/SSE and debug registers the CPU holds */
 
 const char *guest_state_name(enum guest_state s)
 {
@@ -133,6 +133,7 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 	g->state = GUEST_CREATED;
 	g->vcpu.guest = g;
 	fxsave_init(&g->vcpu.fpu);
+	g->vcpu.dbg.dr6 = 0xffff0ff0; /* the power-on value */
 
 	g->mmu = tdp_mmu_create(hv->tdp_fmt);
 	if (!g->mmu) {
@@ -229,14 +230,19 @@ enum vm_exit_kind vcpu_run_once(struct vcpu *v)
 {
 	struct vm_exit e;
 	/*
-	 * VM entry and exit switch no x87/SSE state and the VMM itself never
-	 * touches it (-mgeneral-regs-only), so the registers hold the state of
-	 * the vCPU that ran last; switch it lazily when another vCPU runs.
+	 * VM entry and exit switch neither x87/SSE state nor DR0-3 (nor DR6
+	 * on VMX), and the VMM itself never touches them (it is built
+	 * -mgeneral-regs-only and sets no breakpoints), so the registers hold
+	 * the state of the vCPU that ran last: switch it lazily when another
+	 * vCPU runs, so no guest sees or changes another's.
 	 */
 	if (fpu_owner != v) {
-		if (fpu_owner)
+		if (fpu_owner) {
 			fxsave(&fpu_owner->fpu);
+			debug_regs_save(&fpu_owner->dbg);
+		}
 		fxrstor(&v->fpu);
+		debug_regs_load(&v->dbg);
 		fpu_owner = v;
 	}
 	if (v->flush_pending) {

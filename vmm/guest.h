@@ -27,6 +27,7 @@ struct vcpu {
 	u64 exits_by_kind[VM_EXIT_UNHANDLED + 1]; /* per enum vm_exit_kind */
 	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
 	struct fxsave_area fpu;    /* x87/SSE state while another vCPU owns the registers */
+	struct debug_regs dbg;     /* DR0-3, DR6 likewise (neither VMCB nor VMCS holds them all) */
 };
 
 enum guest_state {

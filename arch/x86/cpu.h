@@ -83,6 +83,30 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* Debug registers 0-3 and 6 (DR7 is in the VMCB / VMCS). */
+struct debug_regs {
+	u64 dr[4];
+	u64 dr6;
+};
+
+static inline void debug_regs_save(struct debug_regs *d)
+{
+	__asm__ volatile("mov %%db0, %0" : "=r"(d->dr[0]));
+	__asm__ volatile("mov %%db1, %0" : "=r"(d->dr[1]));
+	__asm__ volatile("mov %%db2, %0" : "=r"(d->dr[2]));
+	__asm__ volatile("mov %%db3, %0" : "=r"(d->dr[3]));
+	__asm__ volatile("mov %%db6, %0" : "=r"(d->dr6));
+}
+
+static inline void debug_regs_load(const struct debug_regs *d)
+{
+	__asm__ volatile("mov %0, %%db0" ::"r"(d->dr[0]));
+	__asm__ volatile("mov %0, %%db1" ::"r"(d->dr[1]));
+	__asm__ volatile("mov %0, %%db2" ::"r"(d->dr[2]));
+	__asm__ volatile("mov %0, %%db3" ::"r"(d->dr[3]));
+	__asm__ volatile("mov %0, %%db6" ::"r"(d->dr6));
+}
+
 static inline u64 read_rflags(void)
 {
 	u64 f;

@@ -64,6 +64,7 @@ struct vmx_vcpu {
 	                       shadow's source; bits it owns may have changed since) */
 	u64 cr4_guest;      /* likewise for CR4 */
 	u64 cr8;            /* the guest's TPR as MOV CR8 sees it (no APIC behind it yet) */
+	u64 cr2;            /* the guest's CR2: not in the VMCS (SDM 27.3), switched by hand */
 	u64 last_reason;    /* full exit-reason field of the last exit, for dump */
 	u64 last_qual;      /* its exit qualification */
 };
@@ -835,7 +836,12 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	if (vx->preempt_ticks)
 		vmw(VMCS_PREEMPT_TIMER, vx->preempt_ticks); /* 25.5.1: counts down from here */
 
+	/* CR2 is neither loaded at entry nor saved at exit: the guest's value
+	 * must be in the register while it runs (another guest may have run). */
+	if (read_cr2() != vx->cr2)
+		write_cr2(vx->cr2);
 	int r = vmw_failed ? -1 : vmx_enter(&v->regs, vx->launched);
+	vx->cr2 = read_cr2();
 	if (r) {
 		u64 err = vmread(VMCS_INSN_ERROR);
 		if (r < 0)
