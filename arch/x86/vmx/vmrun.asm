@@ -18,6 +18,7 @@
 ; Offsets into struct vcpu_regs come from build/asm-offsets.inc.
 
 %include "asm-offsets.inc"
+%include "guest_regs.inc"
 
 VMCS_HOST_RSP equ 0x6c14                ; SDM Appendix B.4, natural-width host fields
 VMCS_HOST_RIP equ 0x6c16
@@ -47,19 +48,7 @@ vmx_enter:
 
     cmp qword [rsp + 8], 0      ; flags survive the MOVs below
     mov rax, [rdi + REGS_RAX]
-    mov rbx, [rdi + REGS_RBX]
-    mov rcx, [rdi + REGS_RCX]
-    mov rdx, [rdi + REGS_RDX]
-    mov rsi, [rdi + REGS_RSI]
-    mov rbp, [rdi + REGS_RBP]
-    mov r8,  [rdi + REGS_R8]
-    mov r9,  [rdi + REGS_R9]
-    mov r10, [rdi + REGS_R10]
-    mov r11, [rdi + REGS_R11]
-    mov r12, [rdi + REGS_R12]
-    mov r13, [rdi + REGS_R13]
-    mov r14, [rdi + REGS_R14]
-    mov r15, [rdi + REGS_R15]
+    LOAD_GUEST_GPRS
     mov rdi, [rdi + REGS_RDI]
     je .launch
     vmresume
@@ -78,19 +67,7 @@ vmx_enter:
     push rdi                    ; guest RDI; regs is now at [rsp+8]
     mov rdi, [rsp + 8]
     mov [rdi + REGS_RAX], rax
-    mov [rdi + REGS_RBX], rbx
-    mov [rdi + REGS_RCX], rcx
-    mov [rdi + REGS_RDX], rdx
-    mov [rdi + REGS_RSI], rsi
-    mov [rdi + REGS_RBP], rbp
-    mov [rdi + REGS_R8],  r8
-    mov [rdi + REGS_R9],  r9
-    mov [rdi + REGS_R10], r10
-    mov [rdi + REGS_R11], r11
-    mov [rdi + REGS_R12], r12
-    mov [rdi + REGS_R13], r13
-    mov [rdi + REGS_R14], r14
-    mov [rdi + REGS_R15], r15
+    SAVE_GUEST_GPRS
     pop rax
     mov [rdi + REGS_RDI], rax
     xor eax, eax
