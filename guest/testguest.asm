@@ -25,6 +25,8 @@
 ;   triple                     IDT limit 0 + INT3 -> triple fault
 ;   spin                       loop forever
 ;   tick=N                     print "tick i" N times, ~10M-iteration waits
+;   smp=N                      start vCPUs 1..N-1 (HC_VCPU_START); each prints
+;                              "vcpu K: hello" and halts; wait for all of them
 ;   fpu=N                      fill xmm0-15 with a value of this run, then N
 ;                              times wait and check they still hold it
 ;   exit=CODE                  OUT 0xF4, CODE (low byte)
@@ -68,6 +70,9 @@ FAIL_CODE       equ 1                   ; value written to 0xF4 on a guest failu
 HC_VERSION      equ 0
 HC_CONSOLE_WRITE equ 1
 HC_EXIT         equ 2
+HC_VCPU_START   equ 3                   ; (vcpu id, 32-bit entry, arg) -> 0 or -errno
+MAX_VCPUS       equ 4
+AP_STACK_SIZE   equ 4096
 HC_UNKNOWN_PROBE equ 0x7777
 
 ; ---- control register / MSR bits used for the IA-32e switch ----
@@ -267,6 +272,44 @@ entry32:
                 or      eax, CR0_PG | CR0_PE
                 mov     cr0, eax
                 jmp     SEL_CODE64:entry64
+
+; Application-processor entry (smp=N).  HC_VCPU_START starts a vCPU here in
+; the same state as the Multiboot entry (32-bit protected mode, paging off,
+; flat segments) with EAX = its vCPU id.  The BSP has already built the page
+; tables: load our GDT, take a stack of our own, and enter long mode with the
+; same IA-32e sequence as entry32.
+ap_entry32:
+                cli
+                cld
+                mov     esi, eax                ; esi = vCPU id
+                lgdt    [gdt_ptr]
+                jmp     SEL_CODE32:.reload_cs
+.reload_cs:
+                mov     eax, SEL_DATA
+                mov     ds, eax
+                mov     es, eax
+                mov     fs, eax
+                mov     gs, eax
+                mov     ss, eax
+                mov     eax, esi
+                and     eax, MAX_VCPUS - 1
+                inc     eax
+                shl     eax, 12                 ; (id + 1) * AP_STACK_SIZE
+                add     eax, ap_stacks
+                mov     esp, eax
+                mov     eax, cr4
+                or      eax, CR4_PAE
+                mov     cr4, eax
+                mov     eax, pml4
+                mov     cr3, eax
+                mov     ecx, MSR_EFER
+                rdmsr
+                or      eax, EFER_LME
+                wrmsr
+                mov     eax, cr0
+                or      eax, CR0_PG | CR0_PE
+                mov     cr0, eax
+                jmp     SEL_CODE64:ap_entry64
 
 ; Early (32-bit) failure: print the NUL-terminated string at ESI, exit.
 early_fail:
@@ -1242,6 +1285,106 @@ sc_fpu:
                 PUTSLN  " changed"
                 jmp     fail_exit
 
+; smp=N: start vCPUs 1..N-1 at ap_entry32 with HC_VCPU_START, then wait
+; (bounded) until each has said hello and counted itself in ap_count.  The
+; BSP's spin is preempted by the VMM, which runs the other vCPUs.
+sc_smp:
+                call    parse_value
+                jc      bad_value
+                mov     r12, rax                ; r12 = N
+                mov     qword [ap_count], 0
+                mov     r13d, 1                 ; r13 = next vCPU id
+.start:
+                cmp     r13, r12
+                jae     .wait
+                mov     eax, HC_VCPU_START
+                mov     rdi, r13
+                lea     rsi, [ap_entry32]
+                xor     edx, edx
+                call    hypercall
+                jc      .no_hv
+                test    rax, rax
+                jnz     .refused
+                inc     r13
+                jmp     .start
+.wait:
+                lea     rcx, [r12 - 1]          ; APs expected
+                mov     r14, 1 << 32            ; bounded wait
+.spin:
+                cmp     [ap_count], rcx
+                je      .all
+                pause
+                dec     r14
+                jnz     .spin
+                PUTS    "smp: only "
+                mov     rax, [ap_count]
+                call    put_dec
+                PUTSLN  " vcpus answered"
+                jmp     fail_exit
+.all:
+                PUTS    "smp: "
+                mov     rax, r12
+                call    put_dec
+                PUTSLN  " vcpus ran"
+                ret
+.refused:
+                mov     r14, rax
+                PUTS    "smp: vcpu "
+                mov     rax, r13
+                call    put_dec
+                PUTS    " not started ("
+                mov     rax, r14
+                call    put_sdec
+                PUTSLN  ")"
+                ret
+.no_hv:
+                PUTSLN  "smp: #UD, no hypervisor"
+                ret
+
+; 64-bit part of an application processor: say hello with direct UART
+; writes (the line buffer belongs to the BSP), count in, halt for good.
+ap_entry64:
+                mov     esi, esi                ; id (upper half undefined after the switch)
+                lea     rdx, [ap_msg_vcpu]
+                call    ap_puts
+                lea     eax, [rsi + '0']
+                call    ap_putc
+                lea     rdx, [ap_msg_hello]
+                call    ap_puts
+                lock inc qword [ap_count]
+.halt:
+                cli
+                hlt
+                jmp     .halt
+
+; ap_putc: AL to the UART, polling THR empty.  Clobbers EAX (AH), DX.
+ap_putc:
+                mov     ah, al
+                mov     dx, COM1_LSR
+.poll:
+                in      al, dx
+                test    al, LSR_THRE
+                jz      .poll
+                mov     al, ah
+                mov     dx, COM1
+                out     dx, al
+                ret
+
+; ap_puts: the NUL-terminated string at RDX to the UART.
+ap_puts:
+                push    rbx
+                mov     rbx, rdx
+.next:
+                mov     al, [rbx]
+                test    al, al
+                jz      .done
+                call    ap_putc
+                inc     rbx
+                jmp     .next
+.done:
+                pop     rbx
+                ret
+
 ; exit=CODE: isa-debug-exit style exit; status becomes (CODE << 1) | 1.
 sc_exit:
                 call    parse_value
@@ -1517,6 +1660,7 @@ scenario_table:
                 dq      kw_spin,      sc_spin
                 dq      kw_tick,      sc_tick
                 dq      kw_fpu,       sc_fpu
+                dq      kw_smp,       sc_smp
                 dq      kw_exit,      sc_exit
                 dq      kw_hcexit,    sc_hcexit
                 dq      0, 0
@@ -1532,6 +1676,9 @@ kw_triple:      db      "triple", 0
 kw_spin:        db      "spin", 0
 kw_tick:        db      "tick=", 0
 kw_fpu:         db      "fpu=", 0
+kw_smp:         db      "smp=", 0
+ap_msg_vcpu:    db      "vcpu ", 0
+ap_msg_hello:   db      ": hello from an application processor", 10, 0
 kw_exit:        db      "exit=", 0
 kw_hcexit:      db      "hcexit=", 0
 
@@ -1577,6 +1724,7 @@ pds:            resb    MAX_PDS * 4096          ; PD n maps GiB n with 2 MiB pag
 idt:            resb    256 * 16
 stack:          resb    STACK_SIZE
 stack_top:
+ap_stacks:      resb    MAX_VCPUS * AP_STACK_SIZE ; vCPU k: the k-th 4 KiB (0 unused)
 linebuf:        resb    LINEBUF_SIZE
 cmdline_buf:    resb    CMDLINE_MAX + 1
 mb_magic:       resd    1
@@ -1590,6 +1738,7 @@ cur_tok:        resq    1
 cur_tok_len:    resq    1
 scan_pos:       resq    1
 fpu_buf:        resq    32                      ; fpu=N: xmm0-15 as written / read
+ap_count:       resq    1                       ; smp=N: APs that said hello
 expect_vec:     resb    1
 use_vmmcall:    resb    1
 first_tok:      resb    1

@@ -127,8 +127,9 @@ static void cmd_create(const struct cmd_line *c)
 		reply("err create bad size \"%s\"", mem_s);
 		return;
 	}
-	if (vcpus && (parse_u64(vcpus, &nv) || nv != 1)) {
-		reply("err create vcpus=%s: only 1 vCPU per guest is supported", vcpus);
+	nv = 1;
+	if (vcpus && (parse_u64(vcpus, &nv) || nv < 1 || nv > GUEST_MAX_VCPUS)) {
+		reply("err create vcpus must be 1..%d", GUEST_MAX_VCPUS);
 		return;
 	}
 	if (huge && strcmp(huge, "0") != 0 && strcmp(huge, "1") != 0) {
@@ -144,13 +145,13 @@ static void cmd_create(const struct cmd_line *c)
 	struct guest *g;
 	char err[160];
 	bool use_huge = huge && strcmp(huge, "1") == 0;
-	if (guest_create(name, mem, data, size, cmdline ? cmdline : "", use_huge, &g, err,
-			 sizeof(err))) {
+	if (guest_create(name, mem, data, size, cmdline ? cmdline : "", use_huge, (unsigned)nv, &g,
+			 err, sizeof(err))) {
 		reply("err create %s", err);
 		return;
 	}
-	reply("ok create name=%s id=%u mem=%luM huge=%d", g->name, g->id, g->mem_size >> 20,
-	      use_huge);
+	reply("ok create name=%s id=%u mem=%luM huge=%d vcpus=%u", g->name, g->id,
+	      g->mem_size >> 20, use_huge, g->nr_vcpus);
 }
 
 static void cmd_start(const struct cmd_line *c)
@@ -249,8 +250,9 @@ static void cmd_list(const struct cmd_line *c)
 		u64 up = 0;
 		if (g->start_tsc)
 			up = time_tsc_to_us((g->end_tsc ? g->end_tsc : rdtsc()) - g->start_tsc);
-		reply("guest name=%s id=%u state=%s mem=%luM exits=%lu uptime_ms=%lu", g->name, g->id,
-		      guest_state_name(g->state), g->mem_size >> 20, g->vcpu.exits, up / 1000);
+		reply("guest name=%s id=%u state=%s mem=%luM vcpus=%u exits=%lu uptime_ms=%lu",
+		      g->name, g->id, guest_state_name(g->state), g->mem_size >> 20, g->nr_vcpus,
+		      guest_exits(g), up / 1000);
 		n++;
 	}
 	reply("ok list count=%u", n);
@@ -265,14 +267,14 @@ static void cmd_stats(const struct cmd_line *c)
 		return;
 	struct tdp_mmu_stats s;
 	tdp_mmu_get_stats(g->mmu, &s);
-	struct vcpu *v = &g->vcpu;
 	reply("ok stats name=%s exits=%lu io=%lu cpuid=%lu msr=%lu hypercall=%lu tdp_fault=%lu "
 	      "tdp_mmio=%lu virt_insn=%lu tables=%lu leaves_4k=%lu leaves_2m=%lu leaves_1g=%lu "
 	      "faults=%lu retries=%lu splits=%lu mmio_entries=%lu backing_pages=%lu",
-	      g->name, v->exits, v->exits_by_kind[VM_EXIT_IO], v->exits_by_kind[VM_EXIT_CPUID],
-	      v->exits_by_kind[VM_EXIT_MSR_READ] + v->exits_by_kind[VM_EXIT_MSR_WRITE],
-	      v->exits_by_kind[VM_EXIT_HYPERCALL], v->exits_by_kind[VM_EXIT_TDP_FAULT],
-	      v->exits_by_kind[VM_EXIT_TDP_MISCONFIG], v->exits_by_kind[VM_EXIT_VIRT_INSN],
+	      g->name, guest_exits(g), guest_exits_of(g, VM_EXIT_IO),
+	      guest_exits_of(g, VM_EXIT_CPUID),
+	      guest_exits_of(g, VM_EXIT_MSR_READ) + guest_exits_of(g, VM_EXIT_MSR_WRITE),
+	      guest_exits_of(g, VM_EXIT_HYPERCALL), guest_exits_of(g, VM_EXIT_TDP_FAULT),
+	      guest_exits_of(g, VM_EXIT_TDP_MISCONFIG), guest_exits_of(g, VM_EXIT_VIRT_INSN),
 	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.retries, s.splits,
 	      s.mmio_entries, s.backing_pages);
 }
@@ -343,7 +345,7 @@ static void cmd_help(const struct cmd_line *c)
 {
 	(void)c;
 	static const char *const lines[] = {
-		"  create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1]",
+		"  create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4]",
 		"  start NAME | stop NAME | resume NAME | wait NAME [timeout=S] | destroy NAME",
 		"  list | stats NAME | mem | set teardown=noskip|skip|summary slice=MS",
 		"  log [level=err|warn|info|debug] [only=SUBSYS,...|all]",

@@ -148,11 +148,22 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 		}
 		hv->skip_insn(v, e);
 		return true;
-	case VM_EXIT_HLT:
-		/* No interrupt source exists for a guest yet: HLT would never end. */
-		guest_crash(g, "HLT with no interrupt source at rip=0x%lx (guest would sleep forever)",
-			    v->regs.rip);
-		return false;
+	case VM_EXIT_HLT: {
+		/* No interrupt source exists for a guest yet: a halted vCPU never
+		 * wakes.  The guest goes on while another vCPU can run. */
+		hv->skip_insn(v, e);
+		v->runnable = false;
+		bool any = false;
+		for (unsigned i = 0; i < g->nr_vcpus; i++)
+			any |= g->vcpus[i].runnable;
+		if (!any) {
+			guest_crash(g, "HLT with no interrupt source at rip=0x%lx (every vCPU halted, "
+				    "the guest would sleep forever)", v->regs.rip);
+			return false;
+		}
+		pr_info("exit", "guest %s: vcpu %u halted", g->name, v->id);
+		return true;
+	}
 	case VM_EXIT_HYPERCALL:
 		hv->skip_insn(v, e);
 		return hypercall_handle(v);

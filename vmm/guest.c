@@ -63,7 +63,24 @@ static struct guest *guest_find_id(unsigned id)
 static void guest_flush_cb(void *arg)
 {
 	struct guest *g = arg;
-	g->vcpu.flush_pending = true;
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		g->vcpus[i].flush_pending = true;
+}
+
+u64 guest_exits(const struct guest *g)
+{
+	u64 n = 0;
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		n += g->vcpus[i].exits;
+	return n;
+}
+
+u64 guest_exits_of(const struct guest *g, enum vm_exit_kind k)
+{
+	u64 n = 0;
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		n += g->vcpus[i].exits_by_kind[k];
+	return n;
 }
 
 static int create_fail(char *err, size_t errlen, int rc, const char *fmt, ...) __printf(4, 5);
@@ -79,11 +96,14 @@ static int create_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 /* Undo a partly built guest: every page it took goes back. */
 static void guest_release(struct guest *g, struct tdp_teardown_stats *st)
 {
-	if (fpu_owner == &g->vcpu)
-		fpu_owner = NULL;
-	if (g->vcpu.arch)
-		hv->vcpu_destroy(&g->vcpu);
-	tdp_mmu_cache_free(&g->vcpu.mmu_cache);
+	for (unsigned i = 0; i < GUEST_MAX_VCPUS; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		if (fpu_owner == v)
+			fpu_owner = NULL;
+		if (v->arch)
+			hv->vcpu_destroy(v);
+		tdp_mmu_cache_free(&v->mmu_cache);
+	}
 	if (g->mmu)
 		tdp_mmu_destroy(g->mmu, st);
 	if (g->boot_page)
@@ -92,7 +112,7 @@ static void guest_release(struct guest *g, struct tdp_teardown_stats *st)
 }
 
 int guest_create(const char *name, u64 mem, const void *image, u64 size, const char *cmdline,
-		 bool huge, struct guest **out, char *err, size_t errlen)
+		 bool huge, unsigned nr_vcpus, struct guest **out, char *err, size_t errlen)
 {
 	struct guest *g = NULL;
 	struct mb_image mb;
@@ -107,6 +127,8 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 		return create_fail(err, errlen, -E_EXIST, "a guest named %s exists", name);
 	if (mem < MiB(2) || mem > GiB(1024) || !IS_ALIGNED(mem, PAGE_SIZE))
 		return create_fail(err, errlen, -E_INVAL, "mem must be 2M..1T in whole pages");
+	if (nr_vcpus < 1 || nr_vcpus > GUEST_MAX_VCPUS)
+		return create_fail(err, errlen, -E_INVAL, "vcpus must be 1..%d", GUEST_MAX_VCPUS);
 	if (strlen(cmdline) >= GUEST_CMDLINE_MAX)
 		return create_fail(err, errlen, -E_INVAL, "cmdline longer than %d bytes",
 				   GUEST_CMDLINE_MAX - 1);
@@ -131,9 +153,14 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 	memcpy(g->cmdline, cmdline, strlen(cmdline) + 1);
 	g->mem_size = mem;
 	g->state = GUEST_CREATED;
-	g->vcpu.guest = g;
-	fxsave_init(&g->vcpu.fpu);
-	g->vcpu.dbg.dr6 = 0xffff0ff0; /* the power-on value */
+	g->nr_vcpus = nr_vcpus;
+	for (unsigned i = 0; i < nr_vcpus; i++) {
+		struct vcpu *v = &g->vcpus[i];
+		v->guest = g;
+		v->id = i;
+		fxsave_init(&v->fpu);
+		v->dbg.dr6 = 0xffff0ff0; /* the power-on value */
+	}
 
 	g->mmu = tdp_mmu_create(hv->tdp_fmt);
 	if (!g->mmu) {
@@ -162,20 +189,41 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 	r = tdp_memslot_prefill(g->mmu, MB_INFO_GPA, phys_to_virt(g->boot_page), PAGE_SIZE);
 	if (r)
 		goto fail;
+	/* Every vCPU gets the Multiboot machine state; the others' registers
+	 * are set again when HC_VCPU_START starts them. */
 	struct vcpu_start st = {VCPU_START_PM32, mb.entry, MB_BOOT_MAGIC, MB_INFO_GPA, 0};
-	r = hv->vcpu_create(&g->vcpu, &st, tdp_mmu_root_pa(g->mmu));
-	if (r)
-		goto fail;
+	for (unsigned i = 0; i < nr_vcpus; i++) {
+		r = hv->vcpu_create(&g->vcpus[i], &st, tdp_mmu_root_pa(g->mmu));
+		if (r)
+			goto fail;
+	}
+	g->vcpus[0].started = g->vcpus[0].runnable = true;
 	devices_init(g);
-	pr_info("vmm", "guest %s created: id=%u mem=%luM%s entry=0x%lx image=%lu bytes "
-		"cmdline=\"%s\"", g->name, g->id, mem >> 20, huge ? " (huge pages)" : "", mb.entry,
-		size, cmdline);
+	pr_info("vmm", "guest %s created: id=%u mem=%luM%s vcpus=%u entry=0x%lx image=%lu bytes "
+		"cmdline=\"%s\"", g->name, g->id, mem >> 20, huge ? " (huge pages)" : "", nr_vcpus,
+		mb.entry, size, cmdline);
 	*out = g;
 	return 0;
 fail:
 	guest_release(g, NULL);
 	return create_fail(err, errlen, r, "cannot set up guest memory (%s)",
 			   r == -E_NOMEM ? "out of host memory" : "bad layout");
+}
+
+int guest_vcpu_start(struct guest *g, unsigned id, u64 entry, u64 arg)
+{
+	if (id == 0 || id >= g->nr_vcpus || entry >= MIN(g->mem_size, GiB(4)))
+		return -E_INVAL;
+	struct vcpu *v = &g->vcpus[id];
+	if (v->started)
+		return -E_BUSY;
+	v->regs.rip = entry;
+	v->regs.rax = id;
+	v->regs.rbx = arg;
+	v->regs.rflags = 0x2;
+	v->started = v->runnable = true;
+	pr_info("vmm", "guest %s: vcpu %u started at 0x%lx", g->name, id, entry);
+	return 0;
 }
 
 int guest_start(struct guest *g)
@@ -202,7 +250,7 @@ void guest_exit(struct guest *g, int status)
 	g->state = GUEST_EXITED;
 	g->exit_status = status;
 	pr_info("vmm", "guest %s exited: status=%d after %lu exits in %lu us", g->name, status,
-		g->vcpu.exits, time_tsc_to_us(g->end_tsc - g->start_tsc));
+		guest_exits(g), time_tsc_to_us(g->end_tsc - g->start_tsc));
 	console_event("event guest %s exited status=%d", g->name, status);
 }
 
@@ -217,7 +265,7 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 	vsnprintf(g->crash_reason, sizeof(g->crash_reason), fmt, ap);
 	va_end(ap);
 	pr_err("vmm", "guest %s ended by the VMM: %s (after %lu exits)", g->name, g->crash_reason,
-	       g->vcpu.exits);
+	       guest_exits(g));
 	console_event("event guest %s crashed reason=\"%s\"", g->name, g->crash_reason);
 }
 
@@ -249,6 +297,7 @@ enum vm_exit_kind vcpu_run_once(struct vcpu *v)
 		v->flush_pending = false;
 		hv->flush_tlb(v);
 	}
+	v->guest->cur = v;
 	int r = hv->vcpu_run(v, &e);
 	tdp_mmu_quiescent(0);
 	if (r) {

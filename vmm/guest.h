@@ -13,6 +13,7 @@
 #define GUEST_NAME_MAX 32
 #define GUEST_CMDLINE_MAX 256
 #define GUEST_MAX 16
+#define GUEST_MAX_VCPUS 4
 #define UART_LINE_MAX 160
 
 struct guest;
@@ -28,6 +29,10 @@ struct vcpu {
 	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
 	struct fxsave_area fpu;    /* x87/SSE state while another vCPU owns the registers */
 	struct debug_regs dbg;     /* DR0-3, DR6 likewise (neither VMCB nor VMCS holds them all) */
+	bool started;              /* vCPU 0 at guest start, the others by HC_VCPU_START */
+	bool runnable;             /* started and not halted: the scheduler runs it */
+	char uart_line[UART_LINE_MAX]; /* UART bytes of the line this vCPU is writing */
+	unsigned uart_len;         /* bytes in uart_line[] */
 };
 
 enum guest_state {
@@ -38,10 +43,10 @@ enum guest_state {
 	GUEST_CRASHED,  /* ended by the VMM (triple fault, bad access, invalid state) */
 };
 
-/* Virtual 16550 state: only what a polled guest driver needs. */
+/* Virtual 16550 state: only what a polled guest driver needs.  Output is
+ * assembled into lines per vCPU (struct vcpu), so that vCPUs preempted in
+ * the middle of a line never mix their bytes. */
 struct vuart {
-	char line[UART_LINE_MAX]; /* bytes of the line being written */
-	unsigned len;             /* bytes in line[] */
 	u8 lcr, ier, mcr, scratch, dll, dlm;
 };
 
@@ -53,7 +58,10 @@ struct guest {
 	u64 mem_size;              /* bytes of guest RAM from GPA 0 */
 	char cmdline[GUEST_CMDLINE_MAX];
 	struct tdp_mmu *mmu;       /* nested page tables and memslots */
-	struct vcpu vcpu;          /* one vCPU per guest */
+	struct vcpu vcpus[GUEST_MAX_VCPUS]; /* vCPU 0 boots; the others start by hypercall */
+	unsigned nr_vcpus;         /* vCPUs in use */
+	struct vcpu *cur;          /* the vCPU whose exit is being handled */
+	unsigned rr;               /* round-robin position among the vCPUs */
 	struct vuart uart;
 	struct device_table devices; /* port and MMIO handlers */
 	u64 boot_page;             /* host page holding the Multiboot info (freed at destroy) */
@@ -68,11 +76,18 @@ struct guest *guest_find(const char *name_or_id);
 /*
  * Create a guest: memslot of MEM bytes from GPA 0 (backed by huge blocks
  * when HUGE), the Multiboot image IMAGE (SIZE bytes) loaded lazily, the
- * command line, one vCPU.  Returns 0 and *OUT, or a negative error with a
- * reason in ERR (at most ERRLEN bytes).
+ * command line, NR_VCPUS vCPUs (vCPU 0 enters the image; the others wait for
+ * HC_VCPU_START).  Returns 0 and *OUT, or a negative error with a reason in
+ * ERR (at most ERRLEN bytes).
  */
 int guest_create(const char *name, u64 mem, const void *image, u64 size, const char *cmdline,
-		 bool huge, struct guest **out, char *err, size_t errlen);
+		 bool huge, unsigned nr_vcpus, struct guest **out, char *err, size_t errlen);
+/* Start vCPU ID of G at the 32-bit protected-mode ENTRY with EAX = ID and
+ * EBX = ARG.  0, or -E_INVAL (no such vCPU, entry outside RAM) / -E_BUSY. */
+int guest_vcpu_start(struct guest *g, unsigned id, u64 entry, u64 arg);
+/* VM exits of all vCPUs of G, in total and of one kind. */
+u64 guest_exits(const struct guest *g);
+u64 guest_exits_of(const struct guest *g, enum vm_exit_kind k);
 int guest_start(struct guest *g);
 /* Tear a guest down from any state; every page goes back to pmm. */
 void guest_destroy(struct guest *g);

@@ -38,6 +38,9 @@ bool hypercall_handle(struct vcpu *v)
 			ret = (s64)len;
 		break;
 	}
+	case HC_VCPU_START:
+		ret = guest_vcpu_start(g, (unsigned)MIN(r->rdi, 0xffffffffULL), r->rsi, r->rdx);
+		break;
 	case HC_EXIT:
 		guest_exit(g, (int)r->rdi);
 		return false;

@@ -10,6 +10,8 @@
 #define HC_VERSION 0       /* -> PAGODA_VERSION */
 #define HC_CONSOLE_WRITE 1 /* (gpa, len) -> len written, or -E_FAULT */
 #define HC_EXIT 2          /* (status) -> does not return */
+#define HC_VCPU_START 3    /* (vcpu id, 32-bit entry, arg) -> 0 or -E_INVAL/-E_BUSY: the vCPU
+			      starts in 32-bit protected mode, paging off, EAX = id, EBX = arg */
 #define HC_MAX_WRITE 4096
 
 /* Fill the CPUID result the guest sees for LEAF/SUBLEAF. */

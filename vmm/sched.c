@@ -1,6 +1,6 @@
 /*
  * The scheduler: all guests share the CPU the VMM runs on, round robin, one
- * time slice each.  A slice ends when the preemption timer fires (a local
+ * time slice each, given to the guest's next runnable vCPU in turn.  A slice ends when the preemption timer fires (a local
  * APIC timer interrupt on AMD, the VMX preemption timer on Intel: both
  * reach vmm/ as VM_EXIT_PREEMPT), when the slice's TSC deadline has passed
  * at an exit, when the guest ends, or when a console line is waiting; so a
@@ -16,28 +16,38 @@ static u64 slice_us = 10000; /* 10 ms */
 void sched_set_slice_us(u64 us) { slice_us = us; }
 u64 sched_slice_us(void) { return slice_us; }
 
+/* The next runnable vCPU of G after the last one run, or NULL. */
+static struct vcpu *next_vcpu(struct guest *g)
+{
+	for (unsigned k = 0; k < g->nr_vcpus; k++) {
+		struct vcpu *v = &g->vcpus[(g->rr + k) % g->nr_vcpus];
+		if (v->runnable) {
+			g->rr = (v->id + 1) % g->nr_vcpus;
+			return v;
+		}
+	}
+	return NULL;
+}
+
 bool sched_step(void)
 {
 	static unsigned rr;
-	struct guest *g = NULL;
+	struct vcpu *v = NULL;
 	unsigned n = 0;
 	while (guest_at(n))
 		n++;
-	for (unsigned k = 0; k < n; k++) {
+	for (unsigned k = 0; k < n && !v; k++) {
 		struct guest *c = guest_at((rr + k) % n);
-		if (c->state == GUEST_RUNNING) {
-			g = c;
+		if (c->state == GUEST_RUNNING && (v = next_vcpu(c)) != NULL)
 			rr = (rr + k + 1) % n;
-			break;
-		}
 	}
-	if (!g)
+	if (!v)
 		return false;
 
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
 	u64 end = rdtsc() + slice_us * time_tsc_khz() / 1000;
 	hv->set_preempt_ns(v, slice_us * 1000);
-	while (g->state == GUEST_RUNNING) {
+	while (g->state == GUEST_RUNNING && v->runnable) {
 		enum vm_exit_kind k = vcpu_run_once(v);
 		if (k == VM_EXIT_PREEMPT || rdtsc() >= end || console_poll())
 			break;

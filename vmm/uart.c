@@ -2,8 +2,9 @@
  * A virtual 16550 at 0x3f8-0x3ff, enough for a polled driver: the
  * transmitter is always ready (LSR = THRE | TEMT), nothing is ever
  * received, no interrupt is raised (IIR = 1).  Guest output is collected
- * per line and written to the console as one log line prefixed with the
- * guest's name: "[   1.234567] guest demo: hello".
+ * per line (and per vCPU) and written to the console as one log line
+ * prefixed with the guest's name: "[   1.234567] guest demo: hello", or
+ * "guest demo/2: ..." for vCPU 2.
  */
 #include "vmm/devices.h"
 #include "vmm/guest.h"
@@ -13,27 +14,36 @@
 #define UART_LSR_THRE 0x20
 #define UART_LSR_TEMT 0x40
 
+/* Emit the line V's UART output has gathered, prefixed with the guest's
+ * name (and the vCPU's number for vCPUs other than 0). */
+static void vuart_flush_vcpu(struct vcpu *v)
+{
+	if (!v->uart_len)
+		return;
+	char sub[GUEST_NAME_MAX + 16];
+	if (v->id)
+		snprintf(sub, sizeof(sub), "guest %s/%u", v->guest->name, v->id);
+	else
+		snprintf(sub, sizeof(sub), "guest %s", v->guest->name);
+	log_msg(sub, "%.*s", (int)v->uart_len, v->uart_line);
+	v->uart_len = 0;
+}
+
 void vuart_flush(struct guest *g)
 {
-	struct vuart *u = &g->uart;
-	if (!u->len)
-		return;
-	char sub[GUEST_NAME_MAX + 8];
-	snprintf(sub, sizeof(sub), "guest %s", g->name);
-	log_msg(sub, "%.*s", (int)u->len, u->line);
-	u->len = 0;
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		vuart_flush_vcpu(&g->vcpus[i]);
 }
 
 void vuart_write_bytes(struct guest *g, const char *s, size_t n)
 {
-	struct vuart *u = &g->uart;
+	struct vcpu *v = g->cur ? g->cur : &g->vcpus[0];
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (c == '\n') {
-			if (!u->len) {
-				u->line[u->len++] = ' ';
-			}
-			vuart_flush(g);
+			if (!v->uart_len)
+				v->uart_line[v->uart_len++] = ' ';
+			vuart_flush_vcpu(v);
 			continue;
 		}
 		if (c == '\r')
@@ -41,9 +51,9 @@ void vuart_write_bytes(struct guest *g, const char *s, size_t n)
 		/* Keep the console readable: non-printing bytes become '.' */
 		if ((u8)c < 0x20 || (u8)c >= 0x7f)
 			c = '.';
-		u->line[u->len++] = c;
-		if (u->len == UART_LINE_MAX)
-			vuart_flush(g);
+		v->uart_line[v->uart_len++] = c;
+		if (v->uart_len == UART_LINE_MAX)
+			vuart_flush_vcpu(v);
 	}
 }
 

@@ -37,7 +37,7 @@ out=$(ctl run "$WORK/good.txt" 2>"$WORK/good.err")
 rc=$?
 ok_if "run good script: exit status 0 (got $rc)" [ $rc -eq 0 ]
 echo "$out" > "$WORK/good.out"
-if grep -q '^ok create name=good1 id=[0-9]* mem=8M huge=0$' "$WORK/good.out" &&
+if grep -q '^ok create name=good1 id=[0-9]* mem=8M huge=0 vcpus=1$' "$WORK/good.out" &&
 	grep -q '^ok start name=good1$' "$WORK/good.out" &&
 	grep -q '^ok wait name=good1 state=exited status=7$' "$WORK/good.out" &&
 	grep -q '^guest name=good1 .*state=exited' "$WORK/good.out" &&

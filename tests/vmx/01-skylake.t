@@ -8,6 +8,7 @@
 #   vi    tests/vmx/vmxinsn.asm: each VMX instruction -> VM exit -> #UD;
 #         CR4.VMXE hidden (#GP), CR0.NE through the read shadow
 #   tf    a triple fault ends that guest only
+#   hp    memory backed by 2 MiB blocks, mapped with 2 MiB EPT leaves
 # and checks the pages come back after every destroy.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
@@ -30,6 +31,11 @@ create tf mem=16M image=test cmdline="triple"
 start tf
 wait tf
 destroy tf
+create hp mem=64M image=test huge=1 cmdline="touch=8M exit=0"
+start hp
+wait hp
+stats hp
+destroy hp
 mem
 poweroff' --file "$VMX_TMP/vmxinsn.bin"
 
@@ -66,6 +72,10 @@ check_order "tf: a triple fault ends that guest only" \
 	'guest tf: triple: faulting now' \
 	'^event guest tf crashed reason="triple fault at rip=0x[0-9a-f]+"$' \
 	'^ok destroy name=tf '
+check_order "hp: huge-backed guest memory is mapped with 2 MiB EPT leaves" \
+	'guest hp: touch: 2048 pages at 0x1000000 stride 4096 size 8388608 ok' \
+	'^ok stats name=hp .* leaves_4k=0 leaves_2m=[1-9][0-9]* ' \
+	'^ok destroy name=hp '
 check_free_pages "free pages after every destroy equal the count at create"
 check_order "poweroff after all guests" '^ok mem free_pages=' 'vmm: powering off'
 if grep -qE 'VMM exception|vmx: .*failed' "$VMX_LOG"; then

@@ -3,7 +3,8 @@
 # that spins forever is preempted by the VMX-preemption timer (exit reason
 # 52 -> VM_EXIT_PREEMPT), so two ticking guests finish and the console keeps
 # answering; stop/resume work mid-run; each switch between guests is a
-# VMPTRLD of another VMCS.  All memory comes back.  TAP output.
+# VMPTRLD of another VMCS.  A 3-vCPU guest starts its other vCPUs by
+# hypercall (one VMCS and VPID each).  All memory comes back.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
 
@@ -24,6 +25,10 @@ wait late timeout=60
 resume spin
 wait spin timeout=1
 destroy spin
+create smp mem=32M image=test vcpus=3 cmdline="smp=3 exit=7"
+start smp
+wait smp timeout=60
+destroy smp
 destroy g1
 destroy g2
 destroy late
@@ -53,6 +58,12 @@ if [ -n "$m0" ] && [ "$m0" = "$m1" ] && [ "$(grep -c '^ok mem' "$VMX_LOG")" -ge 
 else
 	_not_ok "free pages at the end ($m1) equal those at the start ($m0)"
 fi
+check_order "a 3-vCPU guest starts its other vCPUs under VMX; each says hello" \
+	'^ok create name=smp id=[0-9]+ mem=32M huge=0 vcpus=3$' \
+	'guest smp/[12]: vcpu [12]: hello from an application processor' \
+	'guest smp/[12]: vcpu [12]: hello from an application processor' \
+	'guest smp: smp: 3 vcpus ran' \
+	'^ok wait name=smp state=exited status=15$'
 if grep -qE 'VMM exception|vmx: .*failed' "$VMX_LOG"; then
 	_not_ok "no VMM exception or failed VMX instruction" "$(grep -E 'VMM exception|vmx: .*failed' "$VMX_LOG" | head -3)"
 else

@@ -126,7 +126,8 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_
 	sv = phys_to_virt(pa);
 	sv->vmcb = phys_to_virt(vmcb_pa);
 	/* ASID 0 is the host's; guests share the rest round robin. */
-	sv->asid = 1 + (v->guest->id % (MIN(nr_asids, 256) > 1 ? MIN(nr_asids, 256) - 1 : 1));
+	sv->asid = 1 + ((v->guest->id * GUEST_MAX_VCPUS + v->id) %
+			(MIN(nr_asids, 256) > 1 ? MIN(nr_asids, 256) - 1 : 1));
 	sv->flush = true;
 	v->arch = sv;
 

@@ -503,7 +503,8 @@ static int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_
 	vx->vmcs_pa = vmcs_pa;
 	vx->eptp = (tdp_root & PAGE_MASK) | EPTP_MT_WB | EPTP_WALK_4 | (vmx.ept_ad ? EPTP_AD : 0);
 	/* VPIDs 1..0xffff; a reused one is flushed before the first entry. */
-	vx->vpid = vmx.vpid ? (u16)(1 + v->guest->id % 0xfffe) : 0;
+	/* One VPID per vCPU: vCPUs of a guest may run different page tables. */
+	vx->vpid = vmx.vpid ? (u16)(1 + (v->guest->id * GUEST_MAX_VCPUS + v->id) % 0xfffe) : 0;
 	vx->flush = true; /* the EPT root page may have served an earlier guest */
 	v->arch = vx;
 
