@@ -38,6 +38,7 @@
 #include "mm/mm_lock.h"
 #include "mm/pmm.h"
 #include "mm/tdp_mmu.h"
+#include "mm/tdp_pt.h"
 
 #define GP_BATCH_MAX ((PAGE_SIZE - 24) / 8)
 
@@ -176,7 +177,7 @@ static u64 gp_reclaim_locked(void)
 		if (!gp.closed_head)
 			gp.closed_tail = 0;
 		for (u64 i = 0; i < b->n; i++)
-			pmm_free_pages(b->pa[i], TDP_PT_ORDER);
+			tdp_pt_free(b->pa[i]); /* the table and its map */
 		gp.pending -= b->n;
 		if (!gp.spare)
 			__atomic_store_n(&gp.spare, p, __ATOMIC_RELAXED);

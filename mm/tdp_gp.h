@@ -17,13 +17,9 @@
 #define GP_MAX_CPUS 64
 
 /*
- * A page table is a pmm block of order TDP_PT_ORDER: the table the hardware
- * walks, then a metadata page (the presence summary, see tdp_mmu.c).
+ * Queue the table page at PA (from tdp_pt_alloc) to be freed, with its
+ * presence map, by tdp_pt_free() after a grace period.
  */
-#define TDP_PT_ORDER 1
-
-
-/* Queue the table block (order TDP_PT_ORDER) at PA to be freed after a grace period. */
 void gp_defer_free(u64 pa);
 /* A remover is at work: do not close the open list until gp_release(). */
 void gp_hold(void);

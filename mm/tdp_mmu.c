@@ -37,10 +37,13 @@
  *    keeps the counters and the presence summary, and recurses into
  *    handle_removed_pt() when a link to a table disappears.
  *
- *  - Presence summary (TDP_TEARDOWN_SUMMARY).  Every table is a pmm block of
- *    two pages (TDP_PT_ORDER): the 512 entries the hardware walks, then a
- *    metadata page whose first 8 words are a 512-bit map, bit i set when
- *    entry i may be MMU-present.  handle_changed_spte() sets the bit after
+ *  - Presence summary (TDP_TEARDOWN_SUMMARY).  Every table (one page, the
+ *    512 entries the hardware walks) has a 512-bit map, bit i set when
+ *    entry i may be MMU-present: a 64-byte slot in page 0 of the 16-page
+ *    chunk the table was carved from, found from the table's address by
+ *    arithmetic (tdp_pt.c), allocated and freed with the table (so a late
+ *    setter under the read lock still hits it until the grace period is
+ *    over).  handle_changed_spte() sets the bit after
  *    an entry became MMU-present and clears it after it stopped being so,
  *    with atomic OR / AND, so it runs under the read lock too.  Why the map
  *    is exact once every changer is done (as under the write lock): an
@@ -67,6 +70,7 @@
 #include "mm/spte.h"
 #include "mm/tdp_gp.h"
 #include "mm/tdp_iter.h"
+#include "mm/tdp_pt.h"
 
 struct tdp_mmu {
 	const struct tdp_fmt *fmt;  /* entry format (NPT or EPT) */
@@ -118,10 +122,13 @@ static u64 *leaf_counter(struct tdp_mmu *mmu, int level)
 
 static u64 *pt_of(u64 pa) { return phys_to_virt(pa); }
 
-/* The presence summary of the table holding SPTEP: 8 words, see the top. */
+/*
+ * The presence summary of the table holding SPTEP (TDP_MAP_WORDS words, see
+ * the top).  The table must be allocated: it is reached through its entries.
+ */
 static u64 *pt_summary_of(u64 *sptep)
 {
-	return (u64 *)(((uintptr_t)sptep & ~(uintptr_t)(PAGE_SIZE - 1)) + PAGE_SIZE);
+	return tdp_pt_map(virt_to_phys(sptep) & ~(u64)(PAGE_SIZE - 1));
 }
 
 static unsigned pt_index_of(u64 *sptep)
@@ -129,14 +136,8 @@ static unsigned pt_index_of(u64 *sptep)
 	return (unsigned)(((uintptr_t)sptep & (PAGE_SIZE - 1)) / sizeof(u64));
 }
 
-/* A zeroed table block (table + summary), straight from pmm; 0 when none. */
-static u64 alloc_pt(void)
-{
-	u64 pa = pmm_alloc_pages(TDP_PT_ORDER);
-	if (pa)
-		memset(pt_of(pa), 0, PAGE_SIZE << TDP_PT_ORDER);
-	return pa;
-}
+/* A zeroed table with its zeroed summary (tdp_pt.c); 0 when out of pages. */
+static u64 alloc_pt(void) { return tdp_pt_alloc(); }
 
 static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_pa, int level,
 			      u64 base_gfn);
@@ -196,7 +197,7 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 	if (ctx->shared) {
 		gp_defer_free(pt_pa);
 	} else if (ctx->free_now) {
-		pmm_free_pages(pt_pa, TDP_PT_ORDER);
+		tdp_pt_free(pt_pa);
 	} else {
 		/*
 		 * Exclusive, but the guest may run: the hardware may still
@@ -294,7 +295,7 @@ static void finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 	while (ctx->chain) {
 		u64 pa = ctx->chain;
 		ctx->chain = __atomic_load_n(&pt_of(pa)[0], __ATOMIC_RELAXED);
-		pmm_free_pages(pa, TDP_PT_ORDER);
+		tdp_pt_free(pa);
 	}
 }
 
@@ -408,10 +409,10 @@ static int split_huge_leaf(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_
 		bits &= ~fmt->large_mask; /* bit 7 of a 4 KiB NPT entry is PAT */
 	for (int i = 0; i < SPTE_ENTRIES; i++)
 		child[i] = (base + (((u64)i * spte_level_pages(cl)) << PAGE_SHIFT)) | bits;
-	memset(pt_summary_of(child), 0xff, SPTE_ENTRIES / 8);
+	memset(tdp_pt_map(pa), 0xff, SPTE_ENTRIES / 8);
 	u64 new = spte_make_nonleaf(fmt, pa);
 	if (!iter_try_set(it, new)) {
-		pmm_free_pages(pa, TDP_PT_ORDER); /* never published */
+		tdp_pt_free(pa); /* never published */
 		stat_add(&mmu->stats.retries, 1);
 		return -E_AGAIN;
 	}
@@ -827,10 +828,11 @@ out:
 /* ---------------------------------------------------------------- cache */
 
 /*
- * Fill CACHE with zeroed table blocks (order TDP_PT_ORDER: table + summary)
- * up to TDP_CACHE_PAGES, and the grace-period spare.  Called before the MMU
- * lock is taken.  0, or -E_NOMEM when pmm ran out (the cache keeps what it
- * got).
+ * Fill CACHE with zeroed tables, each with its zeroed summary already bound
+ * (tdp_pt_alloc), up to TDP_CACHE_PAGES, and the grace-period spare.
+ * Called before the MMU lock is taken, so a fault takes table and summary
+ * together from the cache and allocates nothing under the lock.  0, or
+ * -E_NOMEM when pmm ran out (the cache keeps what it got).
  */
 int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache)
 {
@@ -844,10 +846,14 @@ int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache)
 	return 0;
 }
 
+/*
+ * Give every table in CACHE back, each with its summary (they were never
+ * published, so nobody can reach them).  Leaves CACHE empty.
+ */
 void tdp_mmu_cache_free(struct tdp_mmu_cache *cache)
 {
 	while (cache->nr > 0)
-		pmm_free_pages(cache->pages[--cache->nr], TDP_PT_ORDER);
+		tdp_pt_free(cache->pages[--cache->nr]);
 }
 
 /* ---------------------------------------------------------------- faults */

@@ -35,8 +35,8 @@ struct tdp_mmu;
  */
 #define TDP_CACHE_PAGES 8
 struct tdp_mmu_cache {
-	u64 pages[TDP_CACHE_PAGES]; /* physical addresses of zeroed table blocks (each two
-				       pages: the table and its presence summary) */
+	u64 pages[TDP_CACHE_PAGES]; /* physical addresses of zeroed tables, each with its
+				       zeroed presence summary bound (mm/tdp_pt.h) */
 	int nr;                     /* how many of pages[] are valid */
 };
 
@@ -52,7 +52,7 @@ enum tdp_teardown_mode {
 	TDP_TEARDOWN_NOSKIP,  /* freeze and handle every entry (KVM before March 2021) */
 	TDP_TEARDOWN_SKIP,    /* skip entries that are not MMU-present (KVM today) */
 	TDP_TEARDOWN_SUMMARY, /* visit only present entries via per-table summaries
-				 (a 512-bit presence map kept beside every table) */
+				 (a 512-bit presence map kept for every table) */
 };
 
 /* Counters kept for the life of one TDP MMU. */

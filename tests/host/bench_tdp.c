@@ -11,8 +11,9 @@
  *    spent on the tables (tables_time_us, backing excluded: it is the same
  *    in every mode; best of 5 runs for cases under 50000 pages), and the
  *    ratios against NOSKIP measured in this run.
- *    Host RAM: backing is 4 KiB per touched page, each table 8 KiB (table +
- *    summary page), plus the memslot's radix nodes; a case whose estimate exceeds MEM_BUDGET is
+ *    Host RAM: backing is 4 KiB per touched page, tables 64 KiB per 15 (a
+ *    chunk of 16 pages: tables + their summaries, mm/tdp_pt.h), plus the
+ *    memslot's radix nodes; a case whose estimate exceeds MEM_BUDGET is
  *    capped to fewer touched pages, and the table says so ("cap").
  *
  * 2. Fault throughput: pages installed per second in a 1 GiB slot with 1
@@ -24,6 +25,7 @@
  */
 #include "mm/pmm.h"
 #include "mm/tdp_mmu.h"
+#include "mm/tdp_pt.h"
 #include "tests/host/host_env.h"
 
 #include <pthread.h>
@@ -77,7 +79,9 @@ static u64 mem_estimate(void)
 {
 	u64 tables = 1 + count_distinct(27) + count_distinct(18) + count_distinct(9);
 	u64 radix = count_distinct(9) + count_distinct(18) + 8; /* the memslot's radix nodes */
-	return npages * PAGE_SIZE + tables * 2 * PAGE_SIZE + radix * PAGE_SIZE;
+	/* Tables come in chunks of TDP_PT_CHUNK_PAGES pages holding TDP_PT_PER_CHUNK (mm/tdp_pt.h). */
+	u64 table_pages = (tables + TDP_PT_PER_CHUNK - 1) / TDP_PT_PER_CHUNK * TDP_PT_CHUNK_PAGES;
+	return npages * PAGE_SIZE + table_pages * PAGE_SIZE + radix * PAGE_SIZE;
 }
 
 /* Fill pages[] with WANT gfns of a SPACE-byte slot; returns true when capped. */

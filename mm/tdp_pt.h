@@ -1,0 +1,35 @@
+/*
+ * Page-table pages of the TDP MMU and their presence maps.
+ *
+ * A table is one host page (the 512 entries the hardware walks).  Its
+ * presence map (512 bits, bit i set when entry i may be MMU-present; see
+ * tdp_mmu.c) is a 64-byte slot of the first page of the aligned "chunk" of
+ * TDP_PT_CHUNK_PAGES pages the table lives in, so the map is found from
+ * the table's address by arithmetic alone.  Chunks are shared by every
+ * guest and go back to pmm when their last table is freed.  N tables cost
+ * TDP_PT_CHUNK_PAGES * ceil(N / TDP_PT_PER_CHUNK) host pages when allocated
+ * together (N + N / 15 + at most 14 spare pages), not 2 * N.  See tdp_pt.c.
+ */
+#ifndef PAGODA_TDP_PT_H
+#define PAGODA_TDP_PT_H
+
+#include "vmm/types.h"
+
+#define TDP_MAP_WORDS       8  /* u64 words of one presence map (512 bits) */
+#define TDP_PT_CHUNK_ORDER  4  /* a chunk is a pmm block of this order */
+#define TDP_PT_CHUNK_PAGES  (1u << TDP_PT_CHUNK_ORDER)
+#define TDP_PT_PER_CHUNK    (TDP_PT_CHUNK_PAGES - 1) /* page 0 holds the maps */
+
+/*
+ * A zeroed table page with its zeroed presence map; 0 when pmm ran out.
+ * Any context: takes only the chunk and pmm spinlocks.
+ */
+u64 tdp_pt_alloc(void);
+/* Give the table at PT_PA (and so its map) back.  Nobody may reach it any more. */
+void tdp_pt_free(u64 pt_pa);
+/* The presence map (TDP_MAP_WORDS words) of the table at PT_PA (allocated). */
+u64 *tdp_pt_map(u64 pt_pa);
+/* Chunks now held from pmm (each TDP_PT_CHUNK_PAGES pages; tests, console). */
+u64 tdp_pt_chunks(void);
+
+#endif
