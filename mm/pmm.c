@@ -211,13 +211,15 @@ u64 pmm_alloc_pages(unsigned order)
 u64 pmm_alloc_page(void) { return pmm_alloc_pages(0); }
 
 /* One zero-filled frame, or 0. */
-u64 pmm_alloc_page_zeroed(void)
+u64 pmm_alloc_pages_filled(unsigned order, u8 fill)
 {
-	u64 pa = pmm_alloc_pages(0);
+	u64 pa = pmm_alloc_pages(order);
 	if (pa)
-		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+		memset(phys_to_virt(pa), fill, PAGE_SIZE << order);
 	return pa;
 }
+
+u64 pmm_alloc_page_zeroed(void) { return pmm_alloc_pages_filled(0, 0); }
 
 /*
  * Give back the block PA of ORDER, merging it with its buddy as long as the

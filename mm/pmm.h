@@ -28,6 +28,9 @@ u64 pmm_alloc_page(void);
 u64 pmm_alloc_page_zeroed(void);
 /* 2^order contiguous pages aligned to their size, or 0. */
 u64 pmm_alloc_pages(unsigned order);
+/* The same with every byte set to FILL (0 for zeroed, 0xff for the
+ * all-ones permission maps and bitmaps of SVM and VMX), or 0. */
+u64 pmm_alloc_pages_filled(unsigned order, u8 fill);
 void pmm_free_page(u64 pa);
 void pmm_free_pages(u64 pa, unsigned order);
 /* Pages free now / pages ever added. */

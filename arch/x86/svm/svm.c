@@ -66,15 +66,6 @@ static int svm_probe(void)
 	return 0;
 }
 
-/* Allocate N zero-filled pages as one block with every byte set to FILL. */
-static u64 alloc_filled(unsigned order, u8 fill)
-{
-	u64 pa = pmm_alloc_pages(order);
-	if (pa)
-		memset(phys_to_virt(pa), fill, PAGE_SIZE << order);
-	return pa;
-}
-
 /*
  * Enable SVM on this CPU: EFER.SVME (15.4), the host save area
  * (VM_HSAVE_PA, 15.30.4), a VMCB for the host's VMSAVE/VMLOAD share and
@@ -83,10 +74,10 @@ static u64 alloc_filled(unsigned order, u8 fill)
 static int svm_cpu_enable(void)
 {
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	host_save_area_pa = alloc_filled(0, 0);
-	host_vmcb_pa = alloc_filled(0, 0);
-	iopm_pa = alloc_filled(2, 0xff);  /* 16 KiB block; the map is 12 KiB (15.10.1) */
-	msrpm_pa = alloc_filled(1, 0xff); /* 8 KiB (15.11) */
+	host_save_area_pa = pmm_alloc_pages_filled(0, 0);
+	host_vmcb_pa = pmm_alloc_pages_filled(0, 0);
+	iopm_pa = pmm_alloc_pages_filled(2, 0xff);  /* 16 KiB block; the map is 12 KiB (15.10.1) */
+	msrpm_pa = pmm_alloc_pages_filled(1, 0xff); /* 8 KiB (15.11) */
 	if (!host_save_area_pa || !host_vmcb_pa || !iopm_pa || !msrpm_pa)
 		return -E_NOMEM;
 	wrmsr(MSR_VM_HSAVE_PA, host_save_area_pa);

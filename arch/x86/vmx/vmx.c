@@ -288,15 +288,6 @@ static int vmx_probe(void)
 	return 0;
 }
 
-/* Allocate 2^ORDER pages as one block with every byte set to FILL. */
-static u64 alloc_filled(unsigned order, u8 fill)
-{
-	u64 pa = pmm_alloc_pages(order);
-	if (pa)
-		memset(phys_to_virt(pa), fill, PAGE_SIZE << order);
-	return pa;
-}
-
 /*
  * Enter VMX operation on this CPU (SDM 23.7, 31.5): IA32_FEATURE_CONTROL
  * locked with VMX outside SMX (OVMF under Bochs leaves it 0, unlocked),
@@ -317,9 +308,9 @@ static int vmx_cpu_enable(void)
 	write_cr0((read_cr0() | vmx.cr0_fixed0) & vmx.cr0_fixed1);
 	write_cr4((read_cr4() | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
 
-	vmxon_pa = alloc_filled(0, 0);
-	io_bitmap_pa = alloc_filled(1, 0xff);
-	msr_bitmap_pa = alloc_filled(0, 0xff);
+	vmxon_pa = pmm_alloc_pages_filled(0, 0);
+	io_bitmap_pa = pmm_alloc_pages_filled(1, 0xff);
+	msr_bitmap_pa = pmm_alloc_pages_filled(0, 0xff);
 	if (!vmxon_pa || !io_bitmap_pa || !msr_bitmap_pa)
 		return -E_NOMEM;
 	*(u32 *)phys_to_virt(vmxon_pa) = vmx.revision;
