@@ -1,20 +1,15 @@
-# Shared helpers of the pagoda-ctl tests (sourced by tests/ctl/*.t).
+# Shared helpers of the pagoda-ctl tests (sourced by tests/ctl/*.t); the TAP
+# and log checks are tests/lib/tap.sh's (plan, pass, fail, ok_if, ...).
 #
 #   boot_socket TIMEOUT      boot pagoda in QEMU with its console on a UNIX
 #                            socket, in the background; sets SOCK, LOG, QEMU_PID
 #   ctl ARGS...              scripts/pagoda-ctl --socket $SOCK ARGS...
-#   ok_if DESC COMMAND...    one TAP line from a command's status
-#   pass DESC / fail DESC [DIAG...]
 #   finish_qemu SECONDS      wait for QEMU to end; sets QRC (run-qemu.sh status,
 #                            or 999 when it had to be killed)
-# A failing check prints why and the last 30 lines of the serial log.
 
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 CTL="$TOP/scripts/pagoda-ctl"
-TAPN=0
-FAILS=0
 QEMU_PID=""
-WORK=$(mktemp -d /tmp/pagoda-ctl-test.XXXXXX)
 
 kill_tree() {
 	local pid=$1 child
@@ -24,36 +19,11 @@ kill_tree() {
 	kill "$pid" 2>/dev/null
 }
 
-cleanup() {
+tap_exit_hook() {
 	if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
 		kill_tree "$QEMU_PID"
 		wait "$QEMU_PID" 2>/dev/null
 	fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-plan() { echo "1..$1"; }
-
-tail_log() {
-	echo "# --- last 30 lines of the serial log ---"
-	tail -n 30 "$LOG" 2>/dev/null | tr -d '\r' | sed 's/\x1b\[[0-9;=]*[A-Za-z]//g' | awk '{ print "#   " $0 }'
-}
-
-pass() { TAPN=$((TAPN + 1)); echo "ok $TAPN - $1"; }
-fail() {
-	TAPN=$((TAPN + 1))
-	FAILS=$((FAILS + 1))
-	echo "not ok $TAPN - $1"
-	shift
-	local l
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
-	tail_log
-}
-
-ok_if() {
-	local desc=$1; shift
-	if "$@"; then pass "$desc"; else fail "$desc" "check failed: $*"; fi
 }
 
 boot_socket() {

@@ -26,7 +26,7 @@ frobnicate
 mem
 poweroff
 CMDS
-ok_if "the VMM powered off cleanly (run-qemu.sh status 0)" [ "$RC" -eq 0 ]
+expect_clean_poweroff "the VMM powered off cleanly (run-qemu.sh status 0)"
 expect_seq "boot, SVM, guest output, exit and teardown lines in order" \
 	'boot: pagoda starting' \
 	'boot: exiting boot services' \
@@ -58,4 +58,5 @@ expect_pages_back
 td_tables=$(field 'guest demo destroyed: .* tables=([0-9]+) .*' 1)
 td_freed=$(field 'guest demo destroyed: .* tables_freed=([0-9]+) .*' 1)
 ok_if "teardown freed every table ($td_freed of $td_tables)" test -n "$td_tables" -a "$td_tables" = "$td_freed"
-ok_if "no VMM exception in the log" no_line 'VMM exception' 
+expect_no_line "no VMM exception in the log" 'VMM exception'
+tap_end

@@ -23,7 +23,7 @@ destroy sparse
 mem
 poweroff
 CMDS
-ok_if "the VMM powered off cleanly" test "$RC" -eq 0
+expect_clean_poweroff "the VMM powered off cleanly"
 expect_seq "the 64 MiB guest touched 16384 pages and exited" \
 	'guest touch: touch: 16384 pages at 0x1000000 stride 4096 size 67108864 ok' \
 	'ok wait name=touch state=exited status=1' \
@@ -52,3 +52,4 @@ echo "# sparse 6 GiB teardown: skipped $skipped of $visited entries"
 ok_if "the sparse teardown skipped more than 90% of the entries it visited" \
 	test -n "$visited" -a $(( ${skipped:-0} * 100 )) -gt $(( ${visited:-1} * 90 ))
 ok_if "free pages after the 6 GiB guest ($m2) == before ($m0)" test -n "$m2" -a "$m2" = "$m0"
+tap_end

@@ -16,7 +16,7 @@ wait after
 destroy after
 poweroff
 CMDS
-ok_if "the VMM powered off cleanly" test "$RC" -eq 0
+expect_clean_poweroff "the VMM powered off cleanly"
 expect_seq "VMRUN in the guest is intercepted and becomes #UD" \
 	'exit: guest ud: VMRUN at rip=0x[0-9a-f]+ -> #UD' \
 	'guest ud: vmrun: #UD caught'
@@ -33,4 +33,5 @@ expect_seq "the VMM runs the next guest; HC_EXIT sets its status" \
 	'guest after: hello from the pagoda test guest' \
 	'event guest after exited status=42' \
 	'ok wait name=after state=exited status=42'
-ok_if "no VMM exception in the log" no_line 'VMM exception'
+expect_no_line "no VMM exception in the log" 'VMM exception'
+tap_end

@@ -26,7 +26,7 @@ destroy next
 mem
 poweroff
 CMDS
-ok_if "the VMM powered off cleanly" test "$RC" -eq 0
+expect_clean_poweroff "the VMM powered off cleanly"
 expect_seq "a triple fault ends that guest only" \
 	'guest tf: triple: faulting now' \
 	'vmm: guest tf ended by the VMM: triple fault' \
@@ -45,4 +45,5 @@ expect_seq "the next guest in the startup file runs" \
 	'guest next: hello from the pagoda test guest' \
 	'ok wait name=next state=exited status=19'
 expect_pages_back
-ok_if "no VMM exception in the log" no_line 'VMM exception'
+expect_no_line "no VMM exception in the log" 'VMM exception'
+tap_end

@@ -49,7 +49,7 @@ list
 mem
 poweroff
 CMDS
-ok_if "the VMM powered off cleanly" test "$RC" -eq 0
+expect_clean_poweroff "the VMM powered off cleanly"
 for i in 1 2 3 4; do
 	expect_seq "guest g$i printed its own lines and exited with its own status" \
 		"guest g$i: tick 1" "guest g$i: tick 2" "guest g$i: tick 3" \
@@ -71,4 +71,5 @@ expect_seq "two guests interleaved by preemption each keep their own SSE registe
 	'guest f[12]: fpu: 10 checks ok' 'guest f[12]: fpu: 10 checks ok' \
 	'ok wait name=f1 state=exited status=3' 'ok wait name=f2 state=exited status=5'
 expect_pages_back
-ok_if "no VMM exception in the log" no_line 'VMM exception'
+expect_no_line "no VMM exception in the log" 'VMM exception'
+tap_end

@@ -31,7 +31,7 @@ destroy s
 mem
 poweroff
 CMDS
-ok_if "the VMM powered off cleanly" test "$RC" -eq 0
+expect_clean_poweroff "the VMM powered off cleanly"
 expect_seq "a huge-backed guest touching 64 MiB is mapped with 2 MiB leaves" \
 	'ok create name=h id=1 mem=256M huge=1' \
 	'guest h: touch: 16384 pages at 0x1000000 stride 4096 size 67108864 ok' \
@@ -48,3 +48,4 @@ ok_if "all three modes free the same tables and pages" \
 	test "$(v noskip tables_freed)" = "$(v skip tables_freed)" -a "$(v skip tables_freed)" = "$(v summary tables_freed)" \
 	-a "$(v noskip pages_freed)" = "$(v summary pages_freed)"
 expect_pages_back
+tap_end

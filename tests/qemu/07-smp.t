@@ -21,7 +21,7 @@ create many mem=32M image=test vcpus=5
 mem
 poweroff
 CMDS
-ok_if "the VMM powered off cleanly" test "$RC" -eq 0
+expect_clean_poweroff "the VMM powered off cleanly"
 expect_seq "a 4-vCPU guest starts its three other vCPUs, each says hello under its own prefix" \
 	'ok create name=quad id=1 mem=32M huge=0 vcpus=4' \
 	'vmm: guest quad: vcpu 1 started at 0x' \
@@ -40,3 +40,4 @@ expect_seq "starting a vCPU the guest does not have is refused" \
 	'ok wait name=duo state=exited status=11'
 ok_if "more vCPUs than offered is a clear err" grep -q '^err create vcpus must be 1..4' "$LOG"
 expect_pages_back
+tap_end

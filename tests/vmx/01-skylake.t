@@ -12,6 +12,7 @@
 # and checks the pages come back after every destroy.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
+plan 10
 vmx_guest_image vmxinsn.asm
 
 vmx_boot corei7_skylake_x 240 'mem
@@ -37,20 +38,20 @@ wait hp
 stats hp
 destroy hp
 mem
-poweroff' --file "$VMX_TMP/vmxinsn.bin"
+poweroff' --file "$WORK/vmxinsn.bin"
 
-check_rc "Bochs run ends with a clean poweroff"
-check_order "VMX probed with EPT 2M/1G/A-D, unrestricted guest, VPID; vmx selected; VMXON" \
+expect_clean_poweroff "Bochs run ends with a clean poweroff"
+expect_seq "VMX probed with EPT 2M/1G/A-D, unrestricted guest, VPID; vmx selected; VMXON" \
 	'vmx: VMX revision 0x[0-9a-f]+, VMCS [0-9]+ bytes, true controls; EPT \(4-level, WB, 2M, 1G, A/D\), unrestricted guest, VPID' \
 	'hv: CPU vendor GenuineIntel: using vmx' \
 	'vmx: VMX enabled: VMXON region at'
-check_order "demo: hello, cpuid exits, exit status 7, teardown" \
+expect_seq "demo: hello, cpuid exits, exit status 7, teardown" \
 	'guest demo: hello from the pagoda test guest' \
 	'guest demo: cpuid: 100 exits, [0-9]+ cycles/exit' \
 	'^event guest demo exited status=7$' \
 	'^ok wait name=demo state=exited status=7$' \
 	'vmm: guest demo destroyed: mode=[a-z]+ tables=[0-9]+ .* free_pages=[0-9]+ \(at create [0-9]+\)'
-check_order "more: VMCALL hypercalls, MSR #GP, SVM instructions #UD, touch, HC_EXIT" \
+expect_seq "more: VMCALL hypercalls, MSR #GP, SVM instructions #UD, touch, HC_EXIT" \
 	'guest more: hypercall: version=0x[0-9a-f]+ unknown=-38' \
 	'guest more: hypercall: console write ok' \
 	'guest more: msr: #GP caught 2 of 2' \
@@ -58,7 +59,7 @@ check_order "more: VMCALL hypercalls, MSR #GP, SVM instructions #UD, touch, HC_E
 	'guest more: svm-insns: 5 of 5 raised #UD' \
 	'guest more: touch: 2048 pages at 0x1000000 stride 4096 size 8388608 ok' \
 	'^ok wait name=more state=exited status=5$'
-check_order "vi: every VMX instruction exits and gets #UD; CR4.VMXE hidden; CR0 shadow" \
+expect_seq "vi: every VMX instruction exits and gets #UD; CR4.VMXE hidden; CR0 shadow" \
 	'exit: guest vi: VMXON at rip=0x[0-9a-f]+ -> #UD' \
 	'exit: guest vi: VMCLEAR at' 'exit: guest vi: VMPTRLD at' 'exit: guest vi: VMPTRST at' \
 	'exit: guest vi: VMREAD at' 'exit: guest vi: VMWRITE at' 'exit: guest vi: VMLAUNCH at' \
@@ -68,19 +69,15 @@ check_order "vi: every VMX instruction exits and gets #UD; CR4.VMXE hidden; CR0 
 	'guest vi: vmxinsn: cr0.ne reads back as written' \
 	'guest vi: vmxinsn: 11 of 11 raised #UD' \
 	'^ok wait name=vi state=exited status=23$'
-check_order "tf: a triple fault ends that guest only" \
+expect_seq "tf: a triple fault ends that guest only" \
 	'guest tf: triple: faulting now' \
 	'^event guest tf crashed reason="triple fault at rip=0x[0-9a-f]+"$' \
 	'^ok destroy name=tf '
-check_order "hp: huge-backed guest memory is mapped with 2 MiB EPT leaves" \
+expect_seq "hp: huge-backed guest memory is mapped with 2 MiB EPT leaves" \
 	'guest hp: touch: 2048 pages at 0x1000000 stride 4096 size 8388608 ok' \
 	'^ok stats name=hp .* leaves_4k=0 leaves_2m=[1-9][0-9]* ' \
 	'^ok destroy name=hp '
-check_free_pages "free pages after every destroy equal the count at create"
-check_order "poweroff after all guests" '^ok mem free_pages=' 'vmm: powering off'
-if grep -qE 'VMM exception|vmx: .*failed' "$VMX_LOG"; then
-	_not_ok "no VMM exception or failed VMX instruction" "$(grep -E 'VMM exception|vmx: .*failed' "$VMX_LOG" | head -3)"
-else
-	_ok "no VMM exception or failed VMX instruction"
-fi
-vmx_done
+expect_destroy_pages_back "free pages after every destroy equal the count at create"
+expect_seq "poweroff after all guests" '^ok mem free_pages=' 'vmm: powering off'
+expect_no_line "no VMM exception or failed VMX instruction" 'VMM exception|vmx: .*failed'
+tap_end

@@ -5,6 +5,7 @@
 # hello/cpuid/exit scenario plus 8 MiB touched.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
+plan 5
 
 vmx_boot corei7_sandy_bridge_2600k 240 'create demo mem=64M image=test cmdline="hello cpuid=100 touch=8M exit=3"
 start demo
@@ -13,17 +14,17 @@ destroy demo
 mem
 poweroff'
 
-check_rc "Bochs run ends with a clean poweroff"
-check_order "VMX probed: EPT with 2M pages only, no A/D; vmx selected" \
+expect_clean_poweroff "Bochs run ends with a clean poweroff"
+expect_seq "VMX probed: EPT with 2M pages only, no A/D; vmx selected" \
 	'vmx: VMX revision 0x[0-9a-f]+, .*EPT \(4-level, WB, 2M\), unrestricted guest, VPID' \
 	'hv: CPU vendor GenuineIntel: using vmx'
-check_order "demo: hello, cpuid exits, touch, exit status 7, teardown" \
+expect_seq "demo: hello, cpuid exits, touch, exit status 7, teardown" \
 	'guest demo: hello from the pagoda test guest' \
 	'guest demo: cpuid: 100 exits, [0-9]+ cycles/exit' \
 	'guest demo: touch: 2048 pages at 0x1000000 stride 4096 size 8388608 ok' \
 	'^event guest demo exited status=7$' \
 	'^ok wait name=demo state=exited status=7$' \
 	'vmm: guest demo destroyed: mode=[a-z]+ tables=[0-9]+ .* free_pages=[0-9]+ \(at create [0-9]+\)'
-check_free_pages "free pages after destroy equal the count at create"
-check_order "poweroff" 'vmm: powering off'
-vmx_done
+expect_destroy_pages_back "free pages after destroy equal the count at create"
+expect_seq "poweroff" 'vmm: powering off'
+tap_end

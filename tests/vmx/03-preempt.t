@@ -7,6 +7,7 @@
 # hypercall (one VMCS and VPID each).  All memory comes back.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
+plan 6
 
 vmx_boot corei7_skylake_x 240 'mem
 create spin mem=32M image=test cmdline="spin"
@@ -36,12 +37,12 @@ list
 mem
 poweroff'
 
-check_rc "Bochs run ends with a clean poweroff"
-check_order "the ticking guests interleave and end with their own status" \
+expect_clean_poweroff "Bochs run ends with a clean poweroff"
+expect_seq "the ticking guests interleave and end with their own status" \
 	'guest g1: tick 1' 'guest g2: tick 1' 'guest g1: tick 2' 'guest g2: tick 2' \
 	'guest g1: tick 3' '^event guest g1 exited status=3$' \
 	'guest g2: tick 3' '^event guest g2 exited status=5$'
-check_order "the spinning guest is preempted; stop, resume and destroy work mid-run" \
+expect_seq "the spinning guest is preempted; stop, resume and destroy work mid-run" \
 	'guest spin: spin: looping forever' \
 	'^ok wait name=g2 state=exited status=5$' \
 	'^guest name=spin id=[0-9]+ state=running' \
@@ -51,22 +52,12 @@ check_order "the spinning guest is preempted; stop, resume and destroy work mid-
 	'^err wait timeout after 1s, guest spin still running$' \
 	'vmm: guest spin destroyed' \
 	'^ok list count=0$'
-m0=$(grep -m1 -oE '^ok mem free_pages=[0-9]+' "$VMX_LOG" | cut -d= -f2)
-m1=$(grep -oE '^ok mem free_pages=[0-9]+' "$VMX_LOG" | tail -n 1 | cut -d= -f2)
-if [ -n "$m0" ] && [ "$m0" = "$m1" ] && [ "$(grep -c '^ok mem' "$VMX_LOG")" -ge 2 ]; then
-	_ok "free pages at the end ($m1) equal those at the start ($m0)"
-else
-	_not_ok "free pages at the end ($m1) equal those at the start ($m0)"
-fi
-check_order "a 3-vCPU guest starts its other vCPUs under VMX; each says hello" \
+expect_pages_back
+expect_seq "a 3-vCPU guest starts its other vCPUs under VMX; each says hello" \
 	'^ok create name=smp id=[0-9]+ mem=32M huge=0 vcpus=3$' \
 	'guest smp/[12]: vcpu [12]: hello from an application processor' \
 	'guest smp/[12]: vcpu [12]: hello from an application processor' \
 	'guest smp: smp: 3 vcpus ran' \
 	'^ok wait name=smp state=exited status=15$'
-if grep -qE 'VMM exception|vmx: .*failed' "$VMX_LOG"; then
-	_not_ok "no VMM exception or failed VMX instruction" "$(grep -E 'VMM exception|vmx: .*failed' "$VMX_LOG" | head -3)"
-else
-	_ok "no VMM exception or failed VMX instruction"
-fi
-vmx_done
+expect_no_line "no VMM exception or failed VMX instruction" 'VMM exception|vmx: .*failed'
+tap_end
