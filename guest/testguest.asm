@@ -120,6 +120,27 @@ TICK_SPIN       equ 10000000            ; busy-wait iterations between ticks
                 section .data   progbits follows=.rodata align=16
                 section .bss    nobits   follows=.data align=4096
 
+; ENTER_LONG_MODE target: the IA-32e entry sequence from 32-bit protected
+; mode with paging off, onto the page tables at pml4 (built by the BSP):
+; PAE on, CR3 = PML4, EFER.LME = 1, then CR0.PG = 1 which sets EFER.LMA
+; (compatibility mode), then a far jump to a code segment with L=1 enters
+; 64-bit mode at TARGET.  Clobbers EAX, ECX, EDX.
+%macro ENTER_LONG_MODE 1
+                mov     eax, cr4
+                or      eax, CR4_PAE
+                mov     cr4, eax
+                mov     eax, pml4
+                mov     cr3, eax
+                mov     ecx, MSR_EFER
+                rdmsr
+                or      eax, EFER_LME
+                wrmsr
+                mov     eax, cr0
+                or      eax, CR0_PG | CR0_PE
+                mov     cr0, eax
+                jmp     SEL_CODE64:%1
+%endmacro
+
 ; Print a string literal (no newline appended); preserves all registers.
 %macro PUTS 1
 [section .rodata]
@@ -259,19 +280,7 @@ entry32:
                 ; vol. 2 14.6.1): PAE on, CR3 = PML4, EFER.LME = 1, then CR0.PG
                 ; = 1 which sets EFER.LMA (compatibility mode), then a far jump
                 ; to a code segment with L=1 enters 64-bit mode.
-                mov     eax, cr4
-                or      eax, CR4_PAE
-                mov     cr4, eax
-                mov     eax, pml4
-                mov     cr3, eax
-                mov     ecx, MSR_EFER
-                rdmsr
-                or      eax, EFER_LME
-                wrmsr
-                mov     eax, cr0
-                or      eax, CR0_PG | CR0_PE
-                mov     cr0, eax
-                jmp     SEL_CODE64:entry64
+                ENTER_LONG_MODE entry64
 
 ; Application-processor entry (smp=N).  HC_VCPU_START starts a vCPU here in
 ; the same state as the Multiboot entry (32-bit protected mode, paging off,
@@ -297,19 +306,7 @@ ap_entry32:
                 shl     eax, 12                 ; (id + 1) * AP_STACK_SIZE
                 add     eax, ap_stacks
                 mov     esp, eax
-                mov     eax, cr4
-                or      eax, CR4_PAE
-                mov     cr4, eax
-                mov     eax, pml4
-                mov     cr3, eax
-                mov     ecx, MSR_EFER
-                rdmsr
-                or      eax, EFER_LME
-                wrmsr
-                mov     eax, cr0
-                or      eax, CR0_PG | CR0_PE
-                mov     cr0, eax
-                jmp     SEL_CODE64:ap_entry64
+                ENTER_LONG_MODE ap_entry64
 
 ; Early (32-bit) failure: print the NUL-terminated string at ESI, exit.
 early_fail:

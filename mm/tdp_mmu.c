@@ -620,13 +620,13 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 }
 
 /*
- * Zap the mappings of [gpa, gpa + size) (backing stays with the memslots),
- * holding the MMU lock for read when SHARED, else for write.  Tables removed
- * under the read lock are freed after a grace period.  Fills ST when not
- * NULL.  0 or -E_INVAL.
+ * The body of both range zaps: [gpa, gpa + size) under the MMU lock held
+ * for read when SHARED (inside a grace-period hold, so tables removed on the
+ * way age only after the flush) or for write; LEAFS_ONLY keeps the tables.
+ * Fills ST when not NULL.  0 or -E_INVAL.
  */
-int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
-			  struct tdp_teardown_stats *st)
+static int zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared, bool leafs_only,
+			 struct tdp_teardown_stats *st)
 {
 	if (!size || gpa + size < gpa || gpa + size > mmu->max_gpa)
 		return -E_INVAL;
@@ -643,7 +643,10 @@ int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 		mm_write_lock(&mmu->lock);
 	}
 	ts.tables = __atomic_load_n(&mmu->stats.tables, __ATOMIC_RELAXED);
-	zap_range(mmu, &ctx, start, end);
+	if (leafs_only)
+		range_op(mmu, &ctx, start, end, RANGE_ZAP_LEAFS);
+	else
+		zap_range(mmu, &ctx, start, end);
 	finish_zap(mmu, &ctx);
 	if (shared) {
 		mm_read_unlock(&mmu->lock);
@@ -658,6 +661,18 @@ int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 }
 
 /*
+ * Zap the mappings of [gpa, gpa + size) (backing stays with the memslots),
+ * holding the MMU lock for read when SHARED, else for write.  Tables removed
+ * under the read lock are freed after a grace period.  Fills ST when not
+ * NULL.  0 or -E_INVAL.
+ */
+int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
+			  struct tdp_teardown_stats *st)
+{
+	return zap_gpa_range(mmu, gpa, size, shared, false, st);
+}
+
+/*
  * Zap only the leaves mapping [gpa, gpa + size) (see tdp_mmu.h): the tables
  * stay, so under the read lock nothing is frozen but the leaves themselves
  * and no table waits for a grace period (unless a split finds no page).
@@ -666,33 +681,7 @@ int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 int tdp_mmu_zap_leafs(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 		      struct tdp_teardown_stats *st)
 {
-	if (!size || gpa + size < gpa || gpa + size > mmu->max_gpa)
-		return -E_INVAL;
-	struct tdp_teardown_stats ts = { 0 };
-	u64 t0 = mm_time_us();
-	struct zap_ctx ctx = {
-		.shared = shared, .mode = effective_mode(), .ts = &ts, .can_yield = true
-	};
-	if (shared) {
-		gp_hold();
-		mm_read_lock(&mmu->lock);
-	} else {
-		mm_write_lock(&mmu->lock);
-	}
-	ts.tables = __atomic_load_n(&mmu->stats.tables, __ATOMIC_RELAXED);
-	range_op(mmu, &ctx, gpa >> PAGE_SHIFT, ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT,
-		 RANGE_ZAP_LEAFS);
-	finish_zap(mmu, &ctx);
-	if (shared) {
-		mm_read_unlock(&mmu->lock);
-		gp_release();
-	} else {
-		mm_write_unlock(&mmu->lock);
-	}
-	ts.time_us = mm_time_us() - t0;
-	if (st)
-		*st = ts;
-	return 0;
+	return zap_gpa_range(mmu, gpa, size, shared, true, st);
 }
 
 /*
