@@ -1,9 +1,11 @@
 /*
- * Local APIC (xAPIC, memory-mapped at the address in IA32_APIC_BASE) and
- * its timer in one-shot mode (SDM Vol 3 11.5.4).  Register offsets: 0xB0
- * EOI, 0xF0 spurious-interrupt vector (bit 8 = software enable), 0x320 LVT
- * timer, 0x380 initial count, 0x390 current count, 0x3E0 divide
- * configuration (0xB = divide by 1).
+ * Local APIC and its timer in one-shot mode (SDM Vol 3 11.5.4), in xAPIC
+ * mode (memory-mapped at the address in IA32_APIC_BASE) or, when the
+ * firmware left it so, x2APIC mode (the same registers as MSRs 0x800 +
+ * offset / 16, SDM Vol 3 11.12.1).  Register offsets: 0xB0 EOI, 0xF0
+ * spurious-interrupt vector (bit 8 = software enable), 0x320 LVT timer,
+ * 0x380 initial count, 0x390 current count, 0x3E0 divide configuration
+ * (0xB = divide by 1).
  */
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
@@ -24,16 +26,24 @@
 #define LAPIC_TIMER_DIV 0x3e0
 #define LVT_MASKED BIT(16)
 
-static volatile u32 *lapic;
-static u64 ticks_per_ms; /* timer counts per millisecond at divide-by-1 */
+static volatile u32 *lapic; /* xAPIC registers, NULL in x2APIC mode */
+static bool x2apic;          /* registers are MSRs */
+static bool usable;          /* the timer was calibrated */
+static u64 ticks_per_ms;     /* timer counts per millisecond at divide-by-1 */
 static u64 timer_ticks;
 
-static u32 rd(u32 reg) { return lapic[reg / 4]; }
-static void wr(u32 reg, u32 v) { lapic[reg / 4] = v; }
+static u32 rd(u32 reg) { return x2apic ? (u32)rdmsr(0x800 + reg / 16) : lapic[reg / 4]; }
+static void wr(u32 reg, u32 v)
+{
+	if (x2apic)
+		wrmsr(0x800 + reg / 16, v);
+	else
+		lapic[reg / 4] = v;
+}
 
 void lapic_eoi(void)
 {
-	if (lapic)
+	if (usable)
 		wr(LAPIC_EOI, 0);
 }
 
@@ -53,12 +63,11 @@ int lapic_init(void)
 	if (!(cpuid(1).edx & BIT(9)))
 		return -E_NODEV;
 	u64 base = rdmsr(MSR_APIC_BASE);
-	if (base & APIC_BASE_X2APIC) {
-		pr_warn("lapic", "x2APIC mode is on: the xAPIC timer is not used");
-		return -E_NODEV;
+	x2apic = base & APIC_BASE_X2APIC;
+	if (!x2apic) {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+		lapic = phys_to_virt(base & ~(u64)0xfff);
 	}
-	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-	lapic = phys_to_virt(base & ~(u64)0xfff);
 	idt_set_irq_handler(LAPIC_TIMER_VECTOR, timer_irq);
 	idt_set_irq_handler(LAPIC_SPURIOUS_VECTOR, spurious_irq);
 	wr(LAPIC_SVR, BIT(8) | LAPIC_SPURIOUS_VECTOR);
@@ -73,17 +82,20 @@ int lapic_init(void)
 	ticks_per_ms = (0xffffffffULL - left) / 10;
 	if (!ticks_per_ms) {
 		pr_warn("lapic", "timer does not count; no preemption");
-		lapic = NULL;
 		return -E_NODEV;
 	}
 	wr(LAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR); /* one-shot, unmasked */
-	pr_info("lapic", "xAPIC at 0x%lx, timer %lu kHz", base & ~(u64)0xfff, ticks_per_ms);
+	usable = true;
+	if (x2apic)
+		pr_info("lapic", "x2APIC mode, timer %lu kHz", ticks_per_ms);
+	else
+		pr_info("lapic", "xAPIC at 0x%lx, timer %lu kHz", base & ~(u64)0xfff, ticks_per_ms);
 	return 0;
 }
 
 void lapic_timer_oneshot(u64 ns)
 {
-	if (!lapic)
+	if (!usable)
 		return;
 	u64 count = ns * ticks_per_ms / 1000000;
 	if (ns && !count)
