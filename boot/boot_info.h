@@ -33,6 +33,10 @@ struct boot_info {
 	u64 firmware_pages;   /* pages the map gave to firmware and runtime (not ours) */
 	struct boot_mem_range ranges[BOOT_MAX_RANGES]; /* usable RAM for pmm */
 	unsigned nr_ranges;
+	struct boot_mem_range reclaim[BOOT_MAX_RANGES]; /* boot-services memory: pmm's
+				once the VMM no longer runs on the firmware's stack and tables */
+	unsigned nr_reclaim;
+	u64 lost_pages;       /* usable pages beyond BOOT_MAX_RANGES ranges (not used) */
 	struct boot_file files[BOOT_MAX_FILES]; /* the \pagoda\ directory */
 	unsigned nr_files;
 	const char *startup;  /* contents of \pagoda\startup.txt, or NULL */

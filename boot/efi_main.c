@@ -122,11 +122,32 @@ static void load_esp_files(EFI_HANDLE image)
 	uefi_call_wrapper(dir->Close, 1, dir);
 }
 
+/* Append [base, end) to the range list ARR of *N entries, merging with the
+ * last entry when adjacent; pages that do not fit are counted as lost. */
+static void add_range(struct boot_mem_range *arr, unsigned *n, u64 base, u64 end)
+{
+	if (base < MiB(1))
+		base = MiB(1); /* below 1 MiB: left for real-mode trampolines and firmware habits */
+	if (end <= base)
+		return;
+	if (*n && arr[*n - 1].base + arr[*n - 1].npages * PAGE_SIZE == base) {
+		arr[*n - 1].npages += (end - base) / PAGE_SIZE;
+		return;
+	}
+	if (*n == BOOT_MAX_RANGES) {
+		bi.lost_pages += (end - base) / PAGE_SIZE;
+		return;
+	}
+	arr[*n].base = base;
+	arr[*n].npages = (end - base) / PAGE_SIZE;
+	(*n)++;
+}
+
 /*
- * Turn the final UEFI memory map into pmm ranges.  Only EfiConventionalMemory
- * is taken, and nothing below 1 MiB (left for real-mode trampolines and
- * firmware habits).  Boot-services memory is left alone: the UEFI stack and
- * tables we ran on live there.
+ * Turn the final UEFI memory map into pmm ranges: EfiConventionalMemory for
+ * at once, boot-services code and data for later (the VMM takes those once
+ * it runs on its own stack, GDT, IDT and page tables, which until then live
+ * there).  Runtime-services and ACPI memory stay the firmware's.
  */
 static void collect_ranges(EFI_MEMORY_DESCRIPTOR *map, UINTN map_size, UINTN desc_size)
 {
@@ -135,26 +156,23 @@ static void collect_ranges(EFI_MEMORY_DESCRIPTOR *map, UINTN map_size, UINTN des
 		u64 base = d->PhysicalStart, end = base + d->NumberOfPages * PAGE_SIZE;
 		if (end > bi.max_phys)
 			bi.max_phys = end;
-		if (d->Type != EfiConventionalMemory) {
-			if (d->Type == EfiRuntimeServicesCode || d->Type == EfiRuntimeServicesData ||
-			    d->Type == EfiACPIReclaimMemory || d->Type == EfiACPIMemoryNVS)
-				bi.firmware_pages += d->NumberOfPages;
-			continue;
+		switch (d->Type) {
+		case EfiConventionalMemory:
+			add_range(bi.ranges, &bi.nr_ranges, base, end);
+			break;
+		case EfiBootServicesCode:
+		case EfiBootServicesData:
+			add_range(bi.reclaim, &bi.nr_reclaim, base, end);
+			break;
+		case EfiRuntimeServicesCode:
+		case EfiRuntimeServicesData:
+		case EfiACPIReclaimMemory:
+		case EfiACPIMemoryNVS:
+			bi.firmware_pages += d->NumberOfPages;
+			break;
+		default:
+			break;
 		}
-		if (base < MiB(1))
-			base = MiB(1);
-		if (end <= base)
-			continue;
-		if (bi.nr_ranges && bi.ranges[bi.nr_ranges - 1].base +
-					    bi.ranges[bi.nr_ranges - 1].npages * PAGE_SIZE == base) {
-			bi.ranges[bi.nr_ranges - 1].npages += (end - base) / PAGE_SIZE;
-			continue;
-		}
-		if (bi.nr_ranges == BOOT_MAX_RANGES)
-			continue; /* counted as lost below */
-		bi.ranges[bi.nr_ranges].base = base;
-		bi.ranges[bi.nr_ranges].npages = (end - base) / PAGE_SIZE;
-		bi.nr_ranges++;
 	}
 }
 

@@ -61,6 +61,17 @@ __noreturn void vmm_main(struct boot_info *bi)
 	pr_info("paging", "identity map up to 0x%lx loaded (%lu table pages)",
 		MAX(bi->max_phys, GiB(4)), pt_pages);
 
+	/* Our own GDT, IDT, stack and page tables are loaded: the firmware's
+	 * boot-services memory they replaced is free now. */
+	u64 reclaimed = 0;
+	for (unsigned i = 0; i < bi->nr_reclaim; i++) {
+		pmm_add_range(bi->reclaim[i].base, bi->reclaim[i].npages);
+		reclaimed += bi->reclaim[i].npages;
+	}
+	pr_info("pmm", "reclaimed %lu MiB of boot-services memory; %lu MiB free in all%s",
+		reclaimed >> 8, pmm_free_count() >> 8,
+		bi->lost_pages ? " (some ranges did not fit the boot map)" : "");
+
 	fpu_host_init();
 	if (hv_select() == 0 && hv->cpu_enable() != 0) {
 		pr_err("vmm", "%s: enabling virtualization failed", hv->name);

@@ -31,6 +31,7 @@ expect_seq "boot, SVM, guest output, exit and teardown lines in order" \
 	'boot: pagoda starting' \
 	'boot: exiting boot services' \
 	'pmm: [0-9]+ MiB usable' \
+	'pmm: reclaimed [1-9][0-9]* MiB of boot-services memory' \
 	'svm: SVM enabled' \
 	'ok create name=demo id=1 mem=64M' \
 	'guest demo: pagoda test guest: cmdline "hello cpuid=1000 exit=3" mem=64M' \
