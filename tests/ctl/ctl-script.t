@@ -3,9 +3,10 @@
 # a UNIX socket; `run` of a good script (exit 0, the ok lines), of a script
 # with an err line in the middle (exit 1, nothing after it runs) and with a
 # parse error; --json output that json.load accepts; argument quoting;
-# wait-event; err exit status; poweroff, and QEMU ends by itself.
+# wait-event; err exit status; the console answering while a guest spins;
+# poweroff, and QEMU ends by itself.
 source "$(dirname "$0")/lib.sh"
-plan 18
+plan 20
 
 boot_socket 240
 t0=$(date +%s.%N)
@@ -129,6 +130,20 @@ out=$(ctl frobnicate 2>/dev/null)
 rc=$?
 ok_if "an unknown console command is passed through: err frobnicate ($out)" \
 	bash -c '[ "$1" -eq 1 ] && grep -q "^err frobnicate unknown command" <<<"$2"' _ "$rc" "$out"
+
+# A guest spinning forever must not stall the interactive console: it is
+# preempted, and the console reads input between its slices.
+ctl create spin mem=8M image=test cmdline="spin" >/dev/null 2>&1 && ctl start spin >/dev/null 2>&1
+sleep 1
+t0=$(date +%s.%N)
+out=$(ctl --timeout 10 list 2>&1)
+rc=$?
+t1=$(date +%s.%N)
+ok_if "while a guest spins, list answers ($(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s) and shows it running" \
+	bash -c '[ "$1" -eq 0 ] && grep -q "^guest name=spin .*state=running" <<<"$2"' _ "$rc" "$out"
+out=$(ctl destroy spin 2>&1)
+ok_if "a spinning guest is destroyed from the console ($out)" \
+	bash -c 'grep -q "^ok destroy name=spin " <<<"$1"' _ "$out"
 
 for g in before1 before2 quoted1 ev1; do ctl destroy $g >/dev/null 2>&1; done
 out=$(ctl mem 2>&1)
