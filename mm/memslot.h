@@ -25,8 +25,9 @@
  * published, so nobody sees a half-filled page.
  *
  * Adding and deleting slots and registering prefill happen under the MMU
- * lock held for write.  Each change bumps the generation, which MMIO
- * entries carry (see spte.h).
+ * lock held for write.  Adding or deleting a slot bumps the generation,
+ * which MMIO entries carry (see spte.h); prefill does not, since it changes
+ * no GPA from MMIO to RAM or back.
  */
 #ifndef PAGODA_MEMSLOT_H
 #define PAGODA_MEMSLOT_H
@@ -54,7 +55,7 @@ struct memslot {
 
 struct memslots {
 	struct memslot slot[TDP_MAX_MEMSLOTS];
-	u64 generation;     /* bumped on every add / delete / prefill (atomic) */
+	u64 generation;     /* bumped on every slot add / delete (atomic) */
 	u64 backing_pages;  /* sum over slots of backing_pages (atomic) */
 };
 
