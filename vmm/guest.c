@@ -173,8 +173,12 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 	r = tdp_memslot_add(g->mmu, 0, mem, huge ? MEMSLOT_HUGE : 0);
 	if (r < 0)
 		goto fail;
-	/* Image and boot information are copied in page by page at first touch. */
+	/* Image and boot information are copied in page by page at first touch;
+	 * a segment that is all bss (no file bytes) needs nothing: fresh pages
+	 * are zero. */
 	for (unsigned i = 0; i < mb.nr_seg; i++) {
+		if (!mb.seg[i].filesz)
+			continue;
 		r = tdp_memslot_prefill(g->mmu, mb.seg[i].gpa, (const u8 *)image + mb.seg[i].file_off,
 					mb.seg[i].filesz);
 		if (r)
