@@ -2,13 +2,12 @@
 # A Multiboot kernel in ELF32 form (no a.out kludge), loaded from the ESP:
 # pagoda places its PT_LOAD segments, leaves its bss-only segment to fresh
 # zero pages, enters it in 32-bit protected mode with the Multiboot magic,
-# and its exit code comes back.  tests/qemu/elfguest.asm checks the magic and
+# and its exit code comes back.  guest/elfguest.asm checks the magic and
 # that its bss reads zero before it prints.
 source "$(dirname "$0")/lib.sh"
 plan 3
-src="$(dirname "$0")"
-if ! nasm -f elf32 -o "$WORK/elfguest.o" "$src/elfguest.asm" ||
-	! ld -m elf_i386 -T "$src/elfguest.ld" -o "$WORK/elfguest.elf" "$WORK/elfguest.o"; then
+if ! nasm -f elf32 -o "$WORK/elfguest.o" "$TOP/guest/elfguest.asm" ||
+	! ld -m elf_i386 -T "$TOP/guest/elfguest.ld" -o "$WORK/elfguest.elf" "$WORK/elfguest.o"; then
 	echo "Bail out! cannot build the ELF test guest"
 	exit 1
 fi

@@ -556,6 +556,30 @@ static bool inject_gp(struct vmx_vcpu *vx, struct vm_exit *e)
 }
 
 /*
+ * PAE paging outside long mode walks through four PDPTEs that the CPU loads
+ * from the 32-byte table at CR3 when MOV to CR0, CR3 or CR4 switches paging
+ * on or changes its mode (SDM Vol 3 4.4.1).  When such a MOV exits and the
+ * VMM performs it, the VMM loads them: with EPT, VM entry takes the PDPTEs
+ * from the VMCS guest-state area (26.3.2.4).  Returns false when the table
+ * is outside guest RAM or a present PDPTE has reserved bits set (the MOV
+ * then raises #GP, as on hardware).
+ */
+static bool load_pdptes(struct vcpu *v, u64 cr3)
+{
+	u64 pdpte[4];
+	unsigned maxphy = cpuid(0x80000000).eax >= 0x80000008 ? cpuid(0x80000008).eax & 0xff : 36;
+	u64 rsvd = BIT(1) | BIT(2) | (0xfULL << 5) | ~((1ULL << maxphy) - 1);
+	if (tdp_read_guest(v->guest->mmu, cr3 & 0xffffffe0ULL, pdpte, sizeof(pdpte)))
+		return false;
+	for (unsigned i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return false;
+	for (unsigned i = 0; i < 4; i++)
+		vmw(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	return true;
+}
+
+/*
  * A control-register access exit (27.1, Table 27-3).  Only host-owned bits
  * (CR0.NE, CR4.VMXE, the fixed ones) make a MOV to CR0/CR4 exit; MOV
  * to/from CR3 exits only on CPUs that force CR3 exiting; MOV to/from CR8
@@ -592,9 +616,9 @@ static bool handle_cr(struct vmx_vcpu *vx, struct vcpu *v, u64 qual, struct vm_e
 			vmw(VMCS_ENTRY_CTLS, entry & ~ENTRY_IA32E_MODE_GUEST);
 		} else if ((val & CR0_PG) && !(old & CR0_PG) &&
 			   (vmread(VMCS_GUEST_CR4) & CR4_PAE)) {
-			/* PAE paging outside long mode would need the PDPTEs loaded into
-			 * the VMCS (26.3.1.6): not done, so say so. */
-			return false;
+			/* PAE paging outside long mode: its PDPTEs come from CR3 now. */
+			if (!load_pdptes(v, vmread(VMCS_GUEST_CR3)))
+				return inject_gp(vx, e);
 		}
 		vx->cr0_guest = val;
 		vmw(VMCS_CR0_SHADOW, val);
@@ -603,6 +627,14 @@ static bool handle_cr(struct vmx_vcpu *vx, struct vcpu *v, u64 qual, struct vm_e
 		/* VMX is hidden from the guest: setting VMXE is #GP, as it is for
 		 * any bit the CPU does not support (VMX CR4_FIXED1). */
 		if ((val & CR4_VMXE) || (val & ~vmx.cr4_fixed1))
+			return inject_gp(vx, e);
+		/* With PAE paging on outside long mode, changing PAE, PGE or PSE
+		 * reloads the PDPTEs (4.4.1). */
+		u64 changed = val ^ vx->cr4_guest;
+		if ((vmread(VMCS_GUEST_CR0) & CR0_PG) && (val & CR4_PAE) &&
+		    !(vmread(VMCS_GUEST_EFER) & EFER_LMA) &&
+		    (changed & (CR4_PAE | CR4_PGE | BIT(4))) &&
+		    !load_pdptes(v, vmread(VMCS_GUEST_CR3)))
 			return inject_gp(vx, e);
 		vx->cr4_guest = val;
 		vmw(VMCS_CR4_SHADOW, val);
