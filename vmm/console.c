@@ -269,14 +269,87 @@ static void cmd_stats(const struct cmd_line *c)
 	tdp_mmu_get_stats(g->mmu, &s);
 	reply("ok stats name=%s exits=%lu io=%lu cpuid=%lu msr=%lu hypercall=%lu tdp_fault=%lu "
 	      "tdp_mmio=%lu virt_insn=%lu tables=%lu leaves_4k=%lu leaves_2m=%lu leaves_1g=%lu "
-	      "faults=%lu retries=%lu splits=%lu mmio_entries=%lu backing_pages=%lu",
+	      "faults=%lu retries=%lu splits=%lu dirty_faults=%lu mmio_entries=%lu "
+	      "backing_pages=%lu",
 	      g->name, guest_exits(g), guest_exits_of(g, VM_EXIT_IO),
 	      guest_exits_of(g, VM_EXIT_CPUID),
 	      guest_exits_of(g, VM_EXIT_MSR_READ) + guest_exits_of(g, VM_EXIT_MSR_WRITE),
 	      guest_exits_of(g, VM_EXIT_HYPERCALL), guest_exits_of(g, VM_EXIT_TDP_FAULT),
 	      guest_exits_of(g, VM_EXIT_TDP_MISCONFIG), guest_exits_of(g, VM_EXIT_VIRT_INSN),
 	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.retries, s.splits,
-	      s.mmio_entries, s.backing_pages);
+	      s.dirty_faults, s.mmio_entries, s.backing_pages);
+}
+
+/*
+ * dirtylog NAME on|harvest|off: the TDP MMU's dirty log of the guest's RAM,
+ * as a snapshot or live-migration tool would drive it.  "on" write-protects
+ * the guest's memory and records every page written from then on;
+ * "harvest" reports the pages written since "on" or the last harvest (the
+ * count and the first and last dirty GPA) and protects them again; "off"
+ * stops logging.  Works in any state but destroyed.
+ */
+static void cmd_dirtylog(const struct cmd_line *c)
+{
+	if (!check_keys(c, NULL, 2))
+		return;
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	const char *op = cmd_pos(c, 1);
+	if (!op || (strcmp(op, "on") && strcmp(op, "off") && strcmp(op, "harvest"))) {
+		reply("err dirtylog usage: dirtylog NAME on|harvest|off");
+		return;
+	}
+	if (strcmp(op, "on") == 0 || strcmp(op, "off") == 0) {
+		bool on = op[1] == 'n';
+		if (on == g->dirty_logging) {
+			reply("err dirtylog dirty logging of %s is already %s", g->name, op);
+			return;
+		}
+		int r = on ? tdp_dirty_log_enable(g->mmu, g->ram_slot) :
+			     tdp_dirty_log_disable(g->mmu, g->ram_slot);
+		if (r) {
+			reply("err dirtylog %s failed (%d)", op, r);
+			return;
+		}
+		g->dirty_logging = on;
+		reply("ok dirtylog name=%s state=%s", g->name, op);
+		return;
+	}
+	if (!g->dirty_logging) {
+		reply("err dirtylog dirty logging of %s is off", g->name);
+		return;
+	}
+	/* One bit per page of guest RAM, in pmm pages for as long as we need them. */
+	u64 npages = g->mem_size >> PAGE_SHIFT;
+	u64 bytes = ALIGN_UP(npages, 64) / 8;
+	unsigned order = 0;
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	u64 pa = order <= PMM_MAX_ORDER ? pmm_alloc_pages(order) : 0;
+	if (!pa) {
+		reply("err dirtylog no host memory for a %lu-byte bitmap", bytes);
+		return;
+	}
+	u64 *bitmap = phys_to_virt(pa);
+	s64 n = tdp_dirty_log_harvest(g->mmu, g->ram_slot, bitmap);
+	u64 first = 0, last = 0;
+	bool any = false;
+	for (u64 i = 0; n > 0 && i < npages; i++) {
+		if (bitmap[i / 64] & BIT(i % 64)) {
+			if (!any)
+				first = i;
+			last = i;
+			any = true;
+		}
+	}
+	pmm_free_pages(pa, order);
+	if (n < 0) {
+		reply("err dirtylog harvest failed (%ld)", (long)n);
+		return;
+	}
+	reply("ok dirtylog name=%s dirty_pages=%ld first=0x%lx last=0x%lx", g->name, (long)n,
+	      any ? first << PAGE_SHIFT : 0, any ? last << PAGE_SHIFT : 0);
 }
 
 static void cmd_set(const struct cmd_line *c)
@@ -348,6 +421,7 @@ static void cmd_help(const struct cmd_line *c)
 		"  create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4]",
 		"  start NAME | stop NAME | resume NAME | wait NAME [timeout=S] | destroy NAME",
 		"  list | stats NAME | mem | set teardown=noskip|skip|summary slice=MS",
+		"  dirtylog NAME on|harvest|off",
 		"  log [level=err|warn|info|debug] [only=SUBSYS,...|all]",
 		"  help | poweroff | reboot",
 	};
@@ -409,6 +483,8 @@ void console_exec(const char *line, size_t len)
 		cmd_stats(&c);
 	else if (strcmp(c.cmd, "set") == 0)
 		cmd_set(&c);
+	else if (strcmp(c.cmd, "dirtylog") == 0)
+		cmd_dirtylog(&c);
 	else if (strcmp(c.cmd, "log") == 0)
 		cmd_log(&c);
 	else if (strcmp(c.cmd, "help") == 0)

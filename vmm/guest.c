@@ -173,6 +173,7 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 	r = tdp_memslot_add(g->mmu, 0, mem, huge ? MEMSLOT_HUGE : 0);
 	if (r < 0)
 		goto fail;
+	g->ram_slot = r;
 	/* Image and boot information are copied in page by page at first touch;
 	 * a segment that is all bss (no file bytes) needs nothing: fresh pages
 	 * are zero. */

@@ -69,6 +69,8 @@ struct guest {
 	char crash_reason[96];     /* valid in GUEST_CRASHED */
 	u64 start_tsc, end_tsc;    /* run time */
 	u64 free_pages_at_create;  /* pmm free count just before create, for the destroy line */
+	int ram_slot;              /* memslot id of guest RAM (for dirty logging) */
+	bool dirty_logging;        /* dirty logging of ram_slot is on */
 };
 
 /* Look a guest up by name or decimal id; NULL when there is none. */

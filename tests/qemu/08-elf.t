@@ -27,3 +27,4 @@ expect_seq "the ELF32 kernel is loaded, sees its magic and a zero bss, and exits
 	'guest e: elf guest: multiboot ELF32 loaded, bss zero' \
 	'ok wait name=e state=exited status=67'
 expect_pages_back
+tap_end

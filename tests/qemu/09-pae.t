@@ -24,3 +24,4 @@ expect_seq "PAE paging outside long mode works and the guest exits with its code
 	'guest p: pae guest: PAE paging on outside long mode' \
 	'ok wait name=p state=exited status=69'
 expect_pages_back
+tap_end
