@@ -104,18 +104,13 @@ static void seg(struct vmcb_seg *s, u16 sel, u16 attrib, u32 limit, u64 base)
  */
 static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_root)
 {
-	struct svm_vcpu *sv;
-	u64 pa = pmm_alloc_page_zeroed();
-	u64 vmcb_pa = pmm_alloc_page_zeroed();
-	if (!pa || !vmcb_pa) {
-		if (pa)
-			pmm_free_page(pa);
-		if (vmcb_pa)
-			pmm_free_page(vmcb_pa);
+	/* One zeroed 2-page block: this struct in the first page, the VMCB
+	 * (which must be page-aligned) in the second. */
+	u64 pa = pmm_alloc_pages_filled(1, 0);
+	if (!pa)
 		return -E_NOMEM;
-	}
-	sv = phys_to_virt(pa);
-	sv->vmcb = phys_to_virt(vmcb_pa);
+	struct svm_vcpu *sv = phys_to_virt(pa);
+	sv->vmcb = phys_to_virt(pa + PAGE_SIZE);
 	/* ASID 0 is the host's; guests share the rest round robin. */
 	sv->asid = 1 + ((v->guest->id * GUEST_MAX_VCPUS + v->id) %
 			(MIN(nr_asids, 256) > 1 ? MIN(nr_asids, 256) - 1 : 1));
@@ -174,8 +169,7 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	for (unsigned i = 0; i < ARRAY_SIZE(asid_owner); i++)
 		if (asid_owner[i] == sv)
 			asid_owner[i] = NULL;
-	pmm_free_page(virt_to_phys(sv->vmcb));
-	pmm_free_page(virt_to_phys(sv));
+	pmm_free_pages(virt_to_phys(sv), 1);
 	v->arch = NULL;
 }
 

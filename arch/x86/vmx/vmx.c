@@ -467,8 +467,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	vmclear(vx->vmcs_pa);
 	if (current_vmcs == vx->vmcs_pa)
 		current_vmcs = 0;
-	pmm_free_page(vx->vmcs_pa);
-	pmm_free_page(virt_to_phys(vx));
+	pmm_free_pages(virt_to_phys(vx), 1);
 	v->arch = NULL;
 }
 
@@ -481,16 +480,13 @@ static int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_
 {
 	if (st->mode != VCPU_START_PM32)
 		return -E_INVAL;
-	u64 pa = pmm_alloc_page_zeroed();
-	u64 vmcs_pa = pmm_alloc_page_zeroed();
-	if (!pa || !vmcs_pa) {
-		if (pa)
-			pmm_free_page(pa);
-		if (vmcs_pa)
-			pmm_free_page(vmcs_pa);
+	/* One zeroed 2-page block: this struct in the first page, the VMCS
+	 * region (page-aligned, 24.2) in the second. */
+	u64 pa = pmm_alloc_pages_filled(1, 0);
+	if (!pa)
 		return -E_NOMEM;
-	}
 	struct vmx_vcpu *vx = phys_to_virt(pa);
+	u64 vmcs_pa = pa + PAGE_SIZE;
 	vx->vmcs_pa = vmcs_pa;
 	vx->eptp = (tdp_root & PAGE_MASK) | EPTP_MT_WB | EPTP_WALK_4 | (vmx.ept_ad ? EPTP_AD : 0);
 	/* VPIDs 1..0xffff; a reused one is flushed before the first entry. */
