@@ -13,28 +13,6 @@
 #define X86_UD 6
 #define X86_GP 13
 
-static const char *const kind_names[] = {
-	[VM_EXIT_NONE] = "none",
-	[VM_EXIT_IO] = "io",
-	[VM_EXIT_CPUID] = "cpuid",
-	[VM_EXIT_MSR_READ] = "rdmsr",
-	[VM_EXIT_MSR_WRITE] = "wrmsr",
-	[VM_EXIT_HLT] = "hlt",
-	[VM_EXIT_HYPERCALL] = "hypercall",
-	[VM_EXIT_TDP_FAULT] = "tdp_fault",
-	[VM_EXIT_TDP_MISCONFIG] = "tdp_mmio",
-	[VM_EXIT_VIRT_INSN] = "virt_insn",
-	[VM_EXIT_TRIPLE_FAULT] = "triple_fault",
-	[VM_EXIT_PREEMPT] = "preempt",
-	[VM_EXIT_INVALID] = "invalid",
-	[VM_EXIT_UNHANDLED] = "unhandled",
-};
-
-const char *exit_kind_name(enum vm_exit_kind k)
-{
-	return k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
-}
-
 /* Log every register of V and the vendor's view (for exits we cannot handle). */
 static void dump_guest(struct vcpu *v)
 {

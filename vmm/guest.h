@@ -111,6 +111,5 @@ u64 sched_slice_us(void);
 
 /* Exit dispatch (vmm/exit.c): handle one exit; false when the guest ended. */
 bool exit_handle(struct vcpu *v, struct vm_exit *e);
-const char *exit_kind_name(enum vm_exit_kind k);
 
 #endif

@@ -175,11 +175,4 @@ static inline void xsetbv(u32 idx, u64 v)
 #define CR4_OSXMMEXCPT BIT(10)
 #define CR4_OSXSAVE BIT(18)
 
-/* Zero one 4 KiB page fast (rep stosq); PA is identity-mapped. */
-static inline void page_zero(void *p)
-{
-	u64 cnt = PAGE_SIZE / 8;
-	__asm__ volatile("rep stosq" : "+D"(p), "+c"(cnt) : "a"(0ULL) : "memory");
-}
-
 #endif

@@ -30,7 +30,6 @@ static volatile u32 *lapic; /* xAPIC registers, NULL in x2APIC mode */
 static bool x2apic;          /* registers are MSRs */
 static bool usable;          /* the timer was calibrated */
 static u64 ticks_per_ms;     /* timer counts per millisecond at divide-by-1 */
-static u64 timer_ticks;
 
 static u32 rd(u32 reg) { return x2apic ? (u32)rdmsr(0x800 + reg / 16) : lapic[reg / 4]; }
 static void wr(u32 reg, u32 v)
@@ -47,12 +46,9 @@ void lapic_eoi(void)
 		wr(LAPIC_EOI, 0);
 }
 
-u64 lapic_timer_ticks(void) { return timer_ticks; }
-
 static void timer_irq(struct exc_frame *f)
 {
 	(void)f;
-	timer_ticks++;
 	lapic_eoi();
 }
 

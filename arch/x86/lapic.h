@@ -12,7 +12,5 @@ int lapic_init(void);
 /* Arm a one-shot timer interrupt NS nanoseconds from now (0 disarms). */
 void lapic_timer_oneshot(u64 ns);
 void lapic_eoi(void);
-/* Timer interrupts taken since boot. */
-u64 lapic_timer_ticks(void);
 
 #endif
