@@ -2,6 +2,9 @@
 #   make            build build/pagoda.efi and the test guest
 #   make run        boot pagoda with its default guest in QEMU (installs what is missing)
 #   make test       run every test through prove (installs what is missing)
+#   make test-repeat N=10 [BUSY=1]
+#                   make test N times in a row, stopping at a failure
+#                   (BUSY=1: with every core kept busy meanwhile)
 #   make bench      benchmarks (not tests): teardown modes, fault throughput
 #   make esp        the ESP directory build/esp, ready to copy to a FAT partition
 
@@ -25,7 +28,7 @@ CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -DPAGODA_VMM
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
-.PHONY: all run test bench esp deps deps-test clean check-layering host-tests
+.PHONY: all run test test-repeat bench esp deps deps-test clean check-layering host-tests
 all: $(B)/pagoda.efi $(B)/guest/testguest.bin
 
 deps:
@@ -100,6 +103,10 @@ test: deps-test all $(HOST_TESTS)
 	PAGODA_REQUIRE_BOCHS=1 prove --exec '' $(HOST_TESTS) tests/layering.t tests/guest-direct/run.t \
 		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t)) \
 		$(sort $(wildcard tests/vmx/*.t))
+
+N ?= 10
+test-repeat:
+	scripts/test-repeat.sh $(if $(filter 1,$(BUSY)),--busy) $(N)
 
 # Benchmarks, not tests: one run each, ratios and counts (never a CI gate).
 bench: deps all

@@ -113,12 +113,12 @@ else
 	fail "pass-through create/start/wait: a cmdline with blanks and quotes arrives whole" "$out" "${out2:-}" "${out3:-}"
 fi
 
-# wait-event sees the events printed while it is connected: give the guest
-# enough ticks (~30 ms each under TCG) to still be running when it connects.
-ctl create ev1 mem=8M image=test cmdline="tick=40 exit=4" >/dev/null 2>&1 && ctl start ev1 >/dev/null 2>&1
-out=$(ctl wait-event --guest ev1 --timeout 60 2>&1)
+# wait-event --send starts the guest on its own connection, so the event
+# cannot come before it listens, however fast or slow the machine is.
+ctl create ev1 mem=8M image=test cmdline="tick=2 exit=4" >/dev/null 2>&1
+out=$(ctl wait-event --guest ev1 --timeout 60 --send "start ev1" 2>&1)
 rc=$?
-ok_if "wait-event --guest ev1: exit 0, \"$out\"" test $rc -eq 0 -a "$out" = "event guest ev1 exited status=9"
+ok_if "wait-event --guest ev1 --send \"start ev1\": exit 0, \"$out\"" test $rc -eq 0 -a "$out" = "event guest ev1 exited status=9"
 out=$(ctl wait-event --guest nosuch --timeout 1 2>&1)
 rc=$?
 ok_if "wait-event with nothing to come: exit 1 after its timeout" [ $rc -eq 1 ]

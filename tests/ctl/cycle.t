@@ -24,7 +24,7 @@ fi
 	for i in $(seq 1 "$n"); do
 		echo "create cyc mem=8M image=test cmdline=\"exit=0\""
 		echo "start cyc"
-		echo "wait cyc timeout=30"
+		echo "wait cyc timeout=$(scaled 30)"
 		echo "destroy cyc"
 	done
 	echo "mem"

@@ -1,6 +1,9 @@
 # Shared helpers of the pagoda-ctl tests (sourced by tests/ctl/*.t); the TAP
 # and log checks are tests/lib/tap.sh's (plan, pass, fail, ok_if, ...).
 #
+# Every timeout here goes through `scaled` (tests/lib/tap.sh); pagoda-ctl
+# scales its own by the same $PAGODA_TIMEOUT_SCALE.
+#
 #   boot_socket TIMEOUT      boot pagoda in QEMU with its console on a UNIX
 #                            socket, in the background; sets SOCK, LOG, QEMU_PID
 #   ctl ARGS...              scripts/pagoda-ctl --socket $SOCK ARGS...
@@ -34,7 +37,7 @@ boot_socket() {
 	fi
 	SOCK=$WORK/console.sock
 	LOG=$WORK/serial.log
-	"$TOP/scripts/run-qemu.sh" --serial-socket "$SOCK" --timeout "$timeout" --log "$LOG" \
+	"$TOP/scripts/run-qemu.sh" --serial-socket "$SOCK" --timeout "$(scaled "$timeout")" --log "$LOG" \
 		> /dev/null 2> "$WORK/run-qemu.err" &
 	QEMU_PID=$!
 }
@@ -42,7 +45,8 @@ boot_socket() {
 ctl() { "$CTL" --socket "$SOCK" "$@"; }
 
 finish_qemu() {
-	local limit=$1 i
+	local limit i
+	limit=$(scaled "$1")
 	for i in $(seq 1 $((limit * 10))); do
 		kill -0 "$QEMU_PID" 2>/dev/null || break
 		sleep 0.1

@@ -52,6 +52,7 @@ fi
 # run NAME "CMDLINE" [TIMEOUT [MEM]]: boot the guest, log serial to NAME.log
 run() {
     local name=$1 cmdline=$2 tmo=${3:-60} mem=${4:-512}
+    tmo=$(awk -v t="$tmo" -v s="${PAGODA_TIMEOUT_SCALE:-1}" 'BEGIN { v = t * s; r = int(v); if (r < v) r++; print r }')
     timeout "$tmo" "$QEMU" -machine q35 -cpu max -m "$mem" -display none \
         -serial stdio -no-reboot -monitor none \
         -device isa-debug-exit,iobase=0xf4,iosize=1 \

@@ -16,7 +16,8 @@
 #                               the plan, else 0
 #   boot_startup SCRIPT NAME TIMEOUT [options...] <<'EOF' ... EOF
 #                               run scripts/SCRIPT (run-qemu.sh, run-bochs.sh)
-#                               with the startup file read from stdin; sets
+#                               with the startup file read from stdin (its
+#                               timeout=N and TIMEOUT scaled); sets
 #                               LOG (escapes and CRs removed), RC (its exit
 #                               status) and BOOT_ERR (its stderr)
 #   expect_clean_poweroff DESC  RC is 0; else the status and stderr's tail
@@ -30,6 +31,17 @@
 #                               each has free_pages equal to "(at create N)"
 #   field REGEX N               the Nth (1-based, -1 = last) match of REGEX's
 #                               first capture group in the log
+#   scaled SECONDS              SECONDS times $PAGODA_TIMEOUT_SCALE (default 1,
+#                               may be fractional), rounded up: every timeout
+#                               of the boot tests goes through it, so a slow
+#                               machine raises them all with one variable
+#
+# Rules every boot test keeps (make test must not be flaky): assert only
+# what pagoda guarantees.  Lines of one guest (or one vCPU) come in the order
+# it printed them, and its result lines after its own output; but nothing
+# orders the lines of two guests or two vCPUs running at once, so no
+# expect_seq may mix them.  No figure that depends on speed is compared
+# with a fixed bound, and every wait is a timeout through `scaled`.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pagoda-test.XXXXXX)
@@ -42,6 +54,25 @@ tap_exit_hook() { :; }
 trap 'tap_exit_hook; rm -rf "$WORK"' EXIT
 
 plan() { TAP_PLAN=$1; echo "1..$1"; }
+
+PAGODA_TIMEOUT_SCALE=${PAGODA_TIMEOUT_SCALE:-1}
+export PAGODA_TIMEOUT_SCALE
+scaled() { awk -v t="$1" -v s="$PAGODA_TIMEOUT_SCALE" 'BEGIN { v = t * s; r = int(v); if (r < v) r++; print r }'; }
+
+# The startup text on stdin with every "timeout=N" of a console command
+# scaled (a wait's timeout is wall time too).
+scale_startup() {
+	local s=$PAGODA_TIMEOUT_SCALE
+	awk -v s="$s" '{
+		out = ""
+		while (match($0, /timeout=[0-9]+/)) {
+			v = substr($0, RSTART + 8, RLENGTH - 8) * s; r = int(v); if (r < v) r++
+			out = out substr($0, 1, RSTART - 1) "timeout=" r
+			$0 = substr($0, RSTART + RLENGTH)
+		}
+		print out $0
+	}'
+}
 
 tail_log() {
 	echo "# --- last 40 lines of the serial log ($LOG) ---"
@@ -84,8 +115,8 @@ boot_startup() {
 	local script=$1 name=$2 timeout=$3; shift 3
 	LOG=$WORK/$name.log
 	BOOT_ERR=$WORK/$name.err
-	cat > "$WORK/$name.startup"
-	"$TOP/scripts/$script" --startup "$WORK/$name.startup" --timeout "$timeout" \
+	scale_startup > "$WORK/$name.startup"
+	"$TOP/scripts/$script" --startup "$WORK/$name.startup" --timeout "$(scaled "$timeout")" \
 		--log "$LOG" "$@" > /dev/null 2> "$BOOT_ERR"
 	RC=$?
 	[ -f "$LOG" ] || : > "$LOG"
