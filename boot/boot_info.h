@@ -5,7 +5,7 @@
 #ifndef PAGODA_BOOT_INFO_H
 #define PAGODA_BOOT_INFO_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define BOOT_MAX_RANGES 256
 #define BOOT_MAX_FILES 32

@@ -14,9 +14,9 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/serial.h"
 #include "boot/boot_info.h"
-#include "vmm/log.h"
-#include "vmm/string.h"
-#include "vmm/time.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "lib/time.h"
 
 #define VMM_STACK_PAGES 32 /* 128 KiB */
 
@@ -194,6 +194,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	time_init(bi.tsc_start, 0);
 	InitializeLib(image, systab);
 	serial_init();
+	log_set_sink(serial_write);
 	pr_info("boot", "pagoda starting (UEFI %d.%02d)", systab->Hdr.Revision >> 16,
 		systab->Hdr.Revision & 0xffff);
 

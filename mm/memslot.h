@@ -33,7 +33,7 @@
 #define PAGODA_MEMSLOT_H
 
 #include "mm/tdp_mmu.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define RADIX_BLOCK 0x1ULL /* level >= 2 radix entry: a block, not a node */
 

@@ -12,7 +12,7 @@
 #ifndef PAGODA_MM_DEBUG_H
 #define PAGODA_MM_DEBUG_H
 
-#include "vmm/log.h"
+#include "lib/log.h"
 
 __noreturn static inline void mm_assert_fail(const char *cond, const char *file, int line,
 					     const char *func)

@@ -1,16 +1,16 @@
 /*
  * What mm/ needs from the world around it, and nothing more.  The VMM
- * provides these in vmm/ (TSC time, identity-mapped physical memory); the
+ * provides these through lib/ (TSC time) and its identity map; the
  * host-side tests provide them in tests/host/ (clock_gettime, pages that are
  * ordinary heap memory whose addresses stand in for physical addresses).
  */
 #ifndef PAGODA_MM_ENV_H
 #define PAGODA_MM_ENV_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
-/* Microseconds since an arbitrary fixed point; monotonic. */
-u64 mm_time_us(void);
+/* Time: lib/time.h's time_us() (the host tests give their own). */
+#include "lib/time.h"
 
 /*
  * The VMM runs with all usable memory identity-mapped, so a physical address
@@ -19,12 +19,5 @@ u64 mm_time_us(void);
  */
 static inline void *phys_to_virt(u64 pa) { return (void *)(uintptr_t)pa; }
 static inline u64 virt_to_phys(const void *va) { return (u64)(uintptr_t)va; }
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__)
-	__asm__ volatile("pause" ::: "memory");
-#endif
-}
 
 #endif

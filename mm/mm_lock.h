@@ -20,7 +20,7 @@
 #define PAGODA_MM_LOCK_H
 
 #include "mm/mm_env.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 struct mm_spinlock {
 	u32 locked; /* 0 free, 1 held */

@@ -14,7 +14,7 @@
 #ifndef PAGODA_PMM_H
 #define PAGODA_PMM_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define PMM_MAX_ORDER 18 /* 1 GiB blocks */
 

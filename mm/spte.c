@@ -2,7 +2,7 @@
  * Checks on a struct tdp_fmt before mm/ builds entries with it.
  */
 #include "mm/spte.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 /*
  * 0 when FMT is usable, -E_INVAL (logged) otherwise.  See spte.h for what is

@@ -32,7 +32,7 @@
 #define PAGODA_SPTE_H
 
 #include "mm/tdp_fmt.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define SPTE_MMU_PRESENT BIT(11)
 #define SPTE_FROZEN      0x630ULL /* bits 4, 5, 9, 10 */

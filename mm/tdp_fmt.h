@@ -9,7 +9,7 @@
 #ifndef PAGODA_TDP_FMT_H
 #define PAGODA_TDP_FMT_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 struct tdp_fmt {
 	const char *name;      /* "npt" or "ept", for logs */

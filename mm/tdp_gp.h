@@ -12,7 +12,7 @@
 #ifndef PAGODA_TDP_GP_H
 #define PAGODA_TDP_GP_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define GP_MAX_CPUS 64
 

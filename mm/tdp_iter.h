@@ -21,7 +21,7 @@
 
 #include "mm/spte.h"
 #include "mm/tdp_fmt.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 struct tdp_iter {
 	const struct tdp_fmt *fmt;     /* entry format, to tell leaves and addresses */

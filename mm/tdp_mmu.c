@@ -599,7 +599,7 @@ static void memslots_changed(struct tdp_mmu *mmu)
 int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats *st)
 {
 	struct tdp_teardown_stats ts = { 0 };
-	u64 t0 = mm_time_us();
+	u64 t0 = time_us();
 	mm_write_lock(&mmu->lock);
 	struct memslot *s = memslots_get(&mmu->slots, slot);
 	if (!s) {
@@ -613,7 +613,7 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 	ts.pages_freed = memslots_remove(&mmu->slots, slot);
 	memslots_changed(mmu);
 	mm_write_unlock(&mmu->lock);
-	ts.time_us = mm_time_us() - t0;
+	ts.time_us = time_us() - t0;
 	if (st)
 		*st = ts;
 	return 0;
@@ -631,7 +631,7 @@ static int zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared, bo
 	if (!size || gpa + size < gpa || gpa + size > mmu->max_gpa)
 		return -E_INVAL;
 	struct tdp_teardown_stats ts = { 0 };
-	u64 t0 = mm_time_us();
+	u64 t0 = time_us();
 	struct zap_ctx ctx = {
 		.shared = shared, .mode = effective_mode(), .ts = &ts, .can_yield = true
 	};
@@ -654,7 +654,7 @@ static int zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared, bo
 	} else {
 		mm_write_unlock(&mmu->lock);
 	}
-	ts.time_us = mm_time_us() - t0;
+	ts.time_us = time_us() - t0;
 	if (st)
 		*st = ts;
 	return 0;
@@ -1123,7 +1123,7 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 {
 	struct tdp_teardown_stats ts = { 0 };
 	enum tdp_teardown_mode mode = tdp_get_teardown_mode();
-	u64 t0 = mm_time_us();
+	u64 t0 = time_us();
 
 	mm_write_lock(&mmu->lock);
 	ts.tables = mmu->stats.tables;
@@ -1131,14 +1131,14 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 		.shared = false, .free_now = true, .mode = effective_mode(), .ts = &ts
 	};
 	handle_removed_pt(mmu, &ctx, mmu->root_pa, mmu->root_level, 0);
-	ts.tables_time_us = mm_time_us() - t0;
+	ts.tables_time_us = time_us() - t0;
 	MM_ASSERT(mmu->stats.tables == 0);
 	MM_ASSERT(!mmu->stats.leaves_4k && !mmu->stats.leaves_2m && !mmu->stats.leaves_1g);
 	for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
 		if (memslots_get(&mmu->slots, i))
 			ts.pages_freed += memslots_remove(&mmu->slots, i);
 	mm_write_unlock(&mmu->lock);
-	ts.time_us = mm_time_us() - t0;
+	ts.time_us = time_us() - t0;
 
 	pr_debug("tdp", "destroy (%s): tables=%lu visited=%lu skipped=%lu changed=%lu "
 		"tables_freed=%lu pages_freed=%lu time=%luus",

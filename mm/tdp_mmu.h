@@ -14,7 +14,7 @@
 #define PAGODA_TDP_MMU_H
 
 #include "mm/tdp_fmt.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 struct tdp_mmu;
 

@@ -13,7 +13,7 @@
 #ifndef PAGODA_TDP_PT_H
 #define PAGODA_TDP_PT_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define TDP_MAP_WORDS       8  /* u64 words of one presence map (512 bits) */
 #define TDP_PT_CHUNK_ORDER  4  /* a chunk is a pmm block of this order */

@@ -1,6 +1,6 @@
 /* Console command-line parsing (see vmm/cmdparse.h). */
 #include "vmm/cmdparse.h"
-#include "vmm/string.h"
+#include "lib/string.h"
 
 static int fail(char *err, size_t errlen, const char *msg)
 {

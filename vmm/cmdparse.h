@@ -11,7 +11,7 @@
 #ifndef PAGODA_CMDPARSE_H
 #define PAGODA_CMDPARSE_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define CMD_LINE_MAX 512
 #define CMD_MAX_ARGS 12

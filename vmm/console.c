@@ -9,9 +9,9 @@
 #include "mm/pmm.h"
 #include "vmm/cmdparse.h"
 #include "vmm/guest.h"
-#include "vmm/log.h"
-#include "vmm/string.h"
-#include "vmm/time.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "lib/time.h"
 
 static struct boot_info *boot;
 

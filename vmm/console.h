@@ -8,7 +8,7 @@
 #define PAGODA_CONSOLE_H
 
 #include "boot/boot_info.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 void console_init(struct boot_info *bi);
 /* Run each line of the startup file as if typed. */

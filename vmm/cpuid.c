@@ -9,7 +9,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "vmm/policy.h"
-#include "vmm/string.h"
+#include "lib/string.h"
 
 void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 {

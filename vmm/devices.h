@@ -7,7 +7,7 @@
 #ifndef PAGODA_DEVICES_H
 #define PAGODA_DEVICES_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 struct guest;
 

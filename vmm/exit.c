@@ -6,9 +6,9 @@
 #include "mm/pmm.h"
 #include "vmm/devices.h"
 #include "vmm/guest.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 #include "vmm/policy.h"
-#include "vmm/string.h"
+#include "lib/string.h"
 
 #define X86_UD 6
 #define X86_GP 13

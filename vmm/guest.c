@@ -9,10 +9,10 @@
 #include "vmm/cmdparse.h"
 #include "vmm/console.h"
 #include "vmm/devices.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 #include "vmm/multiboot.h"
-#include "vmm/string.h"
-#include "vmm/time.h"
+#include "lib/string.h"
+#include "lib/time.h"
 #include "arch/x86/cpu.h"
 
 static struct guest guests[GUEST_MAX];

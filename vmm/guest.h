@@ -8,7 +8,7 @@
 #include "mm/tdp_mmu.h"
 #include "vmm/devices.h"
 #include "vmm/hv.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define GUEST_NAME_MAX 32
 #define GUEST_CMDLINE_MAX 256

@@ -8,7 +8,7 @@
 #define PAGODA_HV_H
 
 #include "mm/tdp_fmt.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 struct vcpu;
 

@@ -4,7 +4,7 @@
  * end the guest.
  */
 #include "vmm/devices.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 #include "vmm/policy.h"
 
 bool hypercall_handle(struct vcpu *v)

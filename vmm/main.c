@@ -10,7 +10,7 @@
 #include "mm/pmm.h"
 #include "vmm/console.h"
 #include "vmm/hv.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 /* Mask both 8259 PICs: the VMM polls; stray firmware timer ticks stay out. */
 static void mask_legacy_pic(void)

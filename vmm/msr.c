@@ -5,7 +5,7 @@
  * needs (SVME on AMD) and the guest sees only its own.
  */
 #include "arch/x86/cpu.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 #include "vmm/policy.h"
 
 bool msr_guest_read(struct vcpu *v, u32 msr, u64 *val)

@@ -4,7 +4,7 @@
  * Specification 0.6.96, sections 3.1 (header) and 3.3 (boot information).
  */
 #include "vmm/multiboot.h"
-#include "vmm/string.h"
+#include "lib/string.h"
 
 #define MB_FLAG_PAGE_ALIGN BIT(0)
 #define MB_FLAG_MEMINFO BIT(1)

@@ -6,7 +6,7 @@
 #ifndef PAGODA_MULTIBOOT_H
 #define PAGODA_MULTIBOOT_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define MB_HEADER_MAGIC 0x1badb002
 #define MB_BOOT_MAGIC 0x2badb002

@@ -9,7 +9,7 @@
 #include "arch/x86/cpu.h"
 #include "vmm/console.h"
 #include "vmm/guest.h"
-#include "vmm/time.h"
+#include "lib/time.h"
 
 static u64 slice_us = 10000; /* 10 ms */
 

@@ -8,8 +8,8 @@
  */
 #include "vmm/devices.h"
 #include "vmm/guest.h"
-#include "vmm/log.h"
-#include "vmm/string.h"
+#include "lib/log.h"
+#include "lib/string.h"
 
 #define UART_LSR_THRE 0x20
 #define UART_LSR_TEMT 0x40

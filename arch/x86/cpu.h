@@ -5,7 +5,7 @@
 #ifndef PAGODA_CPU_H
 #define PAGODA_CPU_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define MSR_EFER 0xc0000080
 #define EFER_SCE BIT(0)

@@ -12,7 +12,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 struct tss64 {
 	u32 reserved0;

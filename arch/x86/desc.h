@@ -2,7 +2,7 @@
 #ifndef PAGODA_DESC_H
 #define PAGODA_DESC_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10

@@ -5,8 +5,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/svm/svm.h"
 #include "vmm/hv.h"
-#include "vmm/log.h"
-#include "vmm/string.h"
+#include "lib/log.h"
+#include "lib/string.h"
 
 const struct hv_ops *hv;
 

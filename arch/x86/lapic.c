@@ -11,8 +11,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "mm/mm_env.h"
-#include "vmm/log.h"
-#include "vmm/time.h"
+#include "lib/log.h"
+#include "lib/time.h"
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_ENABLE BIT(11)

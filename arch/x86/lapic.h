@@ -2,7 +2,7 @@
 #ifndef PAGODA_LAPIC_H
 #define PAGODA_LAPIC_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define LAPIC_TIMER_VECTOR 0x20
 #define LAPIC_SPURIOUS_VECTOR 0xff

@@ -11,7 +11,7 @@
 #include "arch/x86/cpu.h"
 #include "mm/pmm.h"
 #include "mm/mm_env.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define PTE_P BIT(0)
 #define PTE_W BIT(1)

@@ -2,7 +2,7 @@
 #ifndef PAGODA_PAGING_H
 #define PAGODA_PAGING_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 /*
  * Build an identity map of [0, max(4 GiB, MAX_PHYS)) with 2 MiB pages (1 GiB

@@ -2,7 +2,7 @@
 #ifndef PAGODA_SERIAL_H
 #define PAGODA_SERIAL_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define COM1_PORT 0x3f8
 

@@ -5,7 +5,7 @@
  */
 #include "tests/host/host_env.h"
 #include "mm/pmm.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ int host_log_level = LOG_WARN;
 
 static u64 start_us;
 
-u64 mm_time_us(void)
+u64 time_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -26,8 +26,8 @@ u64 mm_time_us(void)
 static void vlog(const char *subsys, const char *fmt, va_list ap)
 {
 	if (!start_us)
-		start_us = mm_time_us();
-	u64 t = mm_time_us() - start_us;
+		start_us = time_us();
+	u64 t = time_us() - start_us;
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	fprintf(stderr, "[%5llu.%06llu] %s: %s\n", (unsigned long long)(t / 1000000),

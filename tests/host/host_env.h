@@ -3,7 +3,7 @@
 #define PAGODA_HOST_ENV_H
 
 #include "mm/tdp_fmt.h"
-#include "vmm/types.h"
+#include "lib/types.h"
 
 extern const struct tdp_fmt tdp_fmt_test_npt, tdp_fmt_test_ept;
 

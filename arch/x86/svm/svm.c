@@ -11,8 +11,8 @@
 #include "mm/mm_env.h"
 #include "mm/pmm.h"
 #include "vmm/guest.h"
-#include "vmm/log.h"
-#include "vmm/string.h"
+#include "lib/log.h"
+#include "lib/string.h"
 
 #define MSR_VM_CR 0xc0010114
 #define VM_CR_SVMDIS BIT(4)

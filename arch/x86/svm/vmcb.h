@@ -7,7 +7,7 @@
 #ifndef PAGODA_VMCB_H
 #define PAGODA_VMCB_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 struct vmcb_seg {
 	u16 selector;

@@ -11,7 +11,7 @@
 #ifndef PAGODA_VMCS_H
 #define PAGODA_VMCS_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 /* --- capability MSRs (SDM Appendix A) ------------------------------------ */
 #define MSR_IA32_VMX_BASIC 0x480            /* A.1: revision, region size, true ctls (bit 55) */

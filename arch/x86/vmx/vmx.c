@@ -35,9 +35,9 @@
 #include "mm/mm_env.h"
 #include "mm/pmm.h"
 #include "vmm/guest.h"
-#include "vmm/log.h"
-#include "vmm/string.h"
-#include "vmm/time.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "lib/time.h"
 
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101

@@ -10,7 +10,7 @@
 #ifndef PAGODA_VMX_INSN_H
 #define PAGODA_VMX_INSN_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 static inline bool vmxon(u64 pa)
 {

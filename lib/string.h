@@ -1,12 +1,12 @@
 /*
  * The few string and memory functions the VMM uses.  memset and memcpy come
  * from GNU-EFI's libefi (it defines them for compiler-generated calls); the
- * rest are in vmm/string.c.  Host-side test builds get all of them from libc.
+ * rest are in lib/string.c.  Host-side test builds get all of them from libc.
  */
 #ifndef PAGODA_STRING_H
 #define PAGODA_STRING_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 #include <stdarg.h>
 
 void *memset(void *d, int c, size_t n);

@@ -4,7 +4,7 @@
  * l, ll and z.  No floating point (the VMM is built -mgeneral-regs-only).
  * Returns the length the full output would have had, like C99.
  */
-#include "vmm/string.h"
+#include "lib/string.h"
 
 struct out {
 	char *buf;

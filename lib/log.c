@@ -1,17 +1,26 @@
 /*
  * The log: one line per call, "[sssss.uuuuuu] subsys: message", written
- * straight to COM1.  The VMM has one CPU printing at a time with interrupts
+ * straight to the sink boot/ installs (the UART, arch/x86/serial.c).  The VMM has one CPU printing at a time with interrupts
  * off, so a line is formatted into a stack buffer and written whole; the
  * lock below only keeps lines whole should a second CPU ever print, and is
  * taken with a bounded spin so a CPU that died holding it cannot wedge the
  * printer (it then prints anyway).
  */
-#include "vmm/log.h"
-#include "arch/x86/serial.h"
-#include "vmm/string.h"
-#include "vmm/time.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "lib/time.h"
 
 static enum log_level cur_level = LOG_INFO;
+static log_sink_fn sink; /* where finished lines go; none until log_set_sink */
+
+void log_set_sink(log_sink_fn fn) { sink = fn; }
+
+static void log_write(const char *s, size_t n)
+{
+	if (sink)
+		sink(s, n);
+}
+
 #define LOG_ONLY_MAX 8
 static char only[LOG_ONLY_MAX][16]; /* subsystems shown at info/debug; none = all */
 static unsigned nr_only;
@@ -83,7 +92,7 @@ static void log_vline(const char *subsys, const char *fmt, va_list ap)
 	bool locked = false;
 	for (int i = 0; i < 1000000 && !locked; i++)
 		locked = !__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE);
-	serial_write(line, len);
+	log_write(line, len);
 	if (locked)
 		__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
 }
@@ -107,4 +116,4 @@ void log_lvl(enum log_level level, const char *subsys, const char *fmt, ...)
 }
 
 /* Raw output for the console (prompt, result lines): no timestamp. */
-void log_raw(const char *s, size_t n) { serial_write(s, n); }
+void log_raw(const char *s, size_t n) { log_write(s, n); }

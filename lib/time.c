@@ -1,7 +1,5 @@
 /* TSC-based time.  boot/ calibrates the TSC with the firmware's Stall(). */
-#include "vmm/time.h"
-#include "arch/x86/cpu.h"
-#include "mm/mm_env.h"
+#include "lib/time.h"
 
 static u64 tsc_start_val;
 static u64 tsc_khz_val;
@@ -24,14 +22,11 @@ u64 time_tsc_to_us(u64 delta)
 	return delta / tsc_khz_val * 1000 + (delta % tsc_khz_val) * 1000 / tsc_khz_val;
 }
 
-u64 time_us(void) { return time_tsc_to_us(rdtsc() - tsc_start_val); }
+u64 time_us(void) { return time_tsc_to_us(__builtin_ia32_rdtsc() - tsc_start_val); }
 
 void time_delay_us(u64 us)
 {
-	u64 end = rdtsc() + us * tsc_khz_val / 1000;
-	while (rdtsc() < end)
+	u64 end = __builtin_ia32_rdtsc() + us * tsc_khz_val / 1000;
+	while (__builtin_ia32_rdtsc() < end)
 		cpu_relax();
 }
-
-/* mm/'s clock (mm/mm_env.h). */
-u64 mm_time_us(void) { return time_us(); }

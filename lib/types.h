@@ -62,4 +62,12 @@ typedef int64_t s64;
 #define E_AGAIN 11    /* lost a race; retry */
 #define E_FAULT 14    /* bad guest address */
 
+/* Spin-wait hint to the CPU (PAUSE on x86). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("pause" ::: "memory");
+#endif
+}
+
 #endif

@@ -1,5 +1,5 @@
-/* Freestanding string helpers for the VMM (see vmm/string.h). */
-#include "vmm/string.h"
+/* Freestanding string helpers for the VMM (see lib/string.h). */
+#include "lib/string.h"
 
 void *memmove(void *d, const void *s, size_t n)
 {

@@ -2,7 +2,7 @@
 #ifndef PAGODA_TIME_H
 #define PAGODA_TIME_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 /* Record the TSC at VMM start and its frequency (0 until calibrated). */
 void time_init(u64 tsc_start, u64 tsc_khz);

@@ -14,7 +14,7 @@
 #ifndef PAGODA_LOG_H
 #define PAGODA_LOG_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 #include <stdarg.h>
 
 enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
@@ -38,5 +38,9 @@ void log_get_only(char *buf, size_t len);
 enum log_level log_get_level(void);
 /* Write bytes to the console as they are (no timestamp, no newline added). */
 void log_raw(const char *s, size_t n);
+/* Where log lines and raw console bytes go (boot/ sets the UART writer
+ * first thing); until then they are dropped.  lib/ knows no device. */
+typedef void (*log_sink_fn)(const char *s, size_t n);
+void log_set_sink(log_sink_fn fn);
 
 #endif
