@@ -18,7 +18,7 @@ EFI_INC  := /usr/include/efi
 EFI_LIB  := /usr/lib
 
 # Every C file of the VMM: vendor-neutral and both vendors, one image.
-VMM_C    := $(filter-out arch/x86/asm-offsets.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c))
+VMM_C    := $(filter-out arch/x86/asm-offsets.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
 VMM_ASM  := $(wildcard arch/x86/*.asm arch/x86/svm/*.asm arch/x86/vmx/*.asm)
 VMM_OBJ  := $(VMM_C:%.c=$(B)/obj/%.o) $(VMM_ASM:%.asm=$(B)/obj/%.asm.o) $(B)/obj/testguest.o
 

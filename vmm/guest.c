@@ -6,8 +6,6 @@
 #include "vmm/guest.h"
 #include "mm/mm_env.h"
 #include "mm/pmm.h"
-#include "vmm/cmdparse.h"
-#include "vmm/console.h"
 #include "vmm/devices.h"
 #include "lib/log.h"
 #include "vmm/multiboot.h"
@@ -17,6 +15,15 @@
 
 static struct guest guests[GUEST_MAX];
 static struct vcpu *fpu_owner; /* whose x87/SSE and debug registers the CPU holds */
+static guest_event_fn event_sink; /* the console's, once it subscribed */
+
+void guest_set_event_sink(guest_event_fn fn) { event_sink = fn; }
+
+static void guest_event(struct guest *g, enum guest_event ev)
+{
+	if (event_sink)
+		event_sink(g, ev);
+}
 
 const char *guest_state_name(enum guest_state s)
 {
@@ -38,21 +45,15 @@ struct guest *guest_at(unsigned i)
 	return NULL;
 }
 
-struct guest *guest_find(const char *name_or_id)
+struct guest *guest_find_name(const char *name)
 {
-	u64 id = 0;
-	bool by_id = parse_u64(name_or_id, &id) == 0;
-	for (unsigned k = 0; k < GUEST_MAX; k++) {
-		struct guest *g = &guests[k];
-		if (!g->in_use)
-			continue;
-		if (by_id ? g->id == id : strcmp(g->name, name_or_id) == 0)
-			return g;
-	}
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (guests[k].in_use && strcmp(guests[k].name, name) == 0)
+			return &guests[k];
 	return NULL;
 }
 
-static struct guest *guest_find_id(unsigned id)
+struct guest *guest_find_id(unsigned id)
 {
 	for (unsigned k = 0; k < GUEST_MAX; k++)
 		if (guests[k].in_use && guests[k].id == id)
@@ -120,10 +121,9 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 
 	if (!hv)
 		return create_fail(err, errlen, -E_NODEV, "no hardware virtualization");
-	if (!cmd_valid_name(name))
-		return create_fail(err, errlen, -E_INVAL, "bad name (1-31 of A-Z a-z 0-9 _ -, "
-							  "not all digits)");
-	if (guest_find(name))
+	if (!name[0] || strlen(name) >= GUEST_NAME_MAX)
+		return create_fail(err, errlen, -E_INVAL, "bad name (1-%d bytes)", GUEST_NAME_MAX - 1);
+	if (guest_find_name(name))
 		return create_fail(err, errlen, -E_EXIST, "a guest named %s exists", name);
 	if (mem < MiB(2) || mem > GiB(1024) || !IS_ALIGNED(mem, PAGE_SIZE))
 		return create_fail(err, errlen, -E_INVAL, "mem must be 2M..1T in whole pages");
@@ -241,6 +241,22 @@ int guest_start(struct guest *g)
 	return 0;
 }
 
+int guest_stop(struct guest *g)
+{
+	if (g->state != GUEST_RUNNING)
+		return -E_BUSY;
+	g->state = GUEST_STOPPED;
+	return 0;
+}
+
+int guest_resume(struct guest *g)
+{
+	if (g->state != GUEST_STOPPED)
+		return -E_BUSY;
+	g->state = GUEST_RUNNING;
+	return 0;
+}
+
 static void guest_end(struct guest *g)
 {
 	g->end_tsc = rdtsc();
@@ -256,7 +272,7 @@ void guest_exit(struct guest *g, int status)
 	g->exit_status = status;
 	pr_info("vmm", "guest %s exited: status=%d after %lu exits in %lu us", g->name, status,
 		guest_exits(g), time_tsc_to_us(g->end_tsc - g->start_tsc));
-	console_event("event guest %s exited status=%d", g->name, status);
+	guest_event(g, GUEST_EVENT_EXITED);
 }
 
 void guest_crash(struct guest *g, const char *fmt, ...)
@@ -271,7 +287,7 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 	va_end(ap);
 	pr_err("vmm", "guest %s ended by the VMM: %s (after %lu exits)", g->name, g->crash_reason,
 	       guest_exits(g));
-	console_event("event guest %s crashed reason=\"%s\"", g->name, g->crash_reason);
+	guest_event(g, GUEST_EVENT_CRASHED);
 }
 
 /*

@@ -73,10 +73,12 @@ struct guest {
 	bool dirty_logging;        /* dirty logging of ram_slot is on */
 };
 
-/* Look a guest up by name or decimal id; NULL when there is none. */
-struct guest *guest_find(const char *name_or_id);
+/* Look a guest up by name / by id; NULL when there is none. */
+struct guest *guest_find_name(const char *name);
+struct guest *guest_find_id(unsigned id);
 /*
- * Create a guest: memslot of MEM bytes from GPA 0 (backed by huge blocks
+ * Create a guest named NAME (the caller checked its syntax; it must be
+ * unique): memslot of MEM bytes from GPA 0 (backed by huge blocks
  * when HUGE), the Multiboot image IMAGE (SIZE bytes) loaded lazily, the
  * command line, NR_VCPUS vCPUs (vCPU 0 enters the image; the others wait for
  * HC_VCPU_START).  Returns 0 and *OUT, or a negative error with a reason in
@@ -91,23 +93,30 @@ int guest_vcpu_start(struct guest *g, unsigned id, u64 entry, u64 arg);
 u64 guest_exits(const struct guest *g);
 u64 guest_exits_of(const struct guest *g, enum vm_exit_kind k);
 int guest_start(struct guest *g);
+/* Pause a running guest / let a paused one run again.  0, or -E_BUSY when
+ * G is not in the state the change starts from. */
+int guest_stop(struct guest *g);
+int guest_resume(struct guest *g);
 /* Tear a guest down from any state; every page goes back to pmm. */
 void guest_destroy(struct guest *g);
 /* End G with the given reason (the guest is not run again). */
 void guest_crash(struct guest *g, const char *fmt, ...) __printf(2, 3);
 void guest_exit(struct guest *g, int status);
 const char *guest_state_name(enum guest_state s);
+
+/* What happened to a guest, for whoever reports it (the console). */
+enum guest_event {
+	GUEST_EVENT_EXITED,  /* it ended by itself: G->exit_status */
+	GUEST_EVENT_CRASHED, /* the VMM ended it: G->crash_reason */
+};
+typedef void (*guest_event_fn)(struct guest *g, enum guest_event ev);
+/* The one subscriber to guest events (NULL: none). */
+void guest_set_event_sink(guest_event_fn fn);
 /* Iterate: the I-th used slot or NULL. */
 struct guest *guest_at(unsigned i);
 
 /* Enter V once and handle the exit; the exit's kind. */
 enum vm_exit_kind vcpu_run_once(struct vcpu *v);
-
-/* Scheduler (vmm/sched.c): run one time slice of the next runnable guest
- * round robin; false when no guest is runnable. */
-bool sched_step(void);
-void sched_set_slice_us(u64 us);
-u64 sched_slice_us(void);
 
 /* Exit dispatch (vmm/exit.c): handle one exit; false when the guest ended. */
 bool exit_handle(struct vcpu *v, struct vm_exit *e);

@@ -1,15 +1,19 @@
 /*
  * vmm_main: where pagoda owns the machine.  boot/ has exited boot services
  * and called us on our own stack with the memory map and the ESP files.
+ * After setting the machine up it runs the idle loop: console input first,
+ * else a time slice of the next runnable guest, else a pause.
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/platform.h"
 #include "boot/boot_info.h"
 #include "mm/pmm.h"
-#include "vmm/console.h"
+#include "vmm/console/console.h"
 #include "vmm/hv.h"
+#include "vmm/sched.h"
 #include "lib/log.h"
 
 /* Mask both 8259 PICs: the VMM polls; stray firmware timer ticks stay out. */
@@ -81,10 +85,20 @@ __noreturn void vmm_main(struct boot_info *bi)
 		pr_warn("vmm", "no local APIC timer: guests are not preempted on AMD");
 	pr_info("vmm", "ready: %lu pages free", pmm_free_count());
 
+	platform_set_firmware(bi->poweroff, bi->reboot);
 	console_init(bi);
 	if (bi->startup)
 		console_run_startup(bi->startup, bi->startup_len);
 	else
 		pr_info("console", "no \\pagoda\\startup.txt on the ESP");
-	console_loop();
+
+	/* The idle loop: a typed line runs as soon as it is complete (a guest's
+	 * slice is cut for it), guests run while the console is quiet. */
+	console_prompt();
+	for (;;) {
+		if (console_poll())
+			console_run_ready();
+		else if (!sched_step(console_poll))
+			cpu_relax();
+	}
 }

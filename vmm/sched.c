@@ -3,11 +3,12 @@
  * time slice each, given to the guest's next runnable vCPU in turn.  A slice ends when the preemption timer fires (a local
  * APIC timer interrupt on AMD, the VMX preemption timer on Intel: both
  * reach vmm/ as VM_EXIT_PREEMPT), when the slice's TSC deadline has passed
- * at an exit, when the guest ends, or when a console line is waiting; so a
+ * at an exit, when the guest ends, or when the caller's cut() says so (the
+ * console: a line is waiting); so a
  * guest that spins forever stalls neither the console nor the others.
  */
 #include "arch/x86/cpu.h"
-#include "vmm/console.h"
+#include "vmm/sched.h"
 #include "vmm/guest.h"
 #include "lib/time.h"
 
@@ -29,7 +30,7 @@ static struct vcpu *next_vcpu(struct guest *g)
 	return NULL;
 }
 
-bool sched_step(void)
+bool sched_step(bool (*cut)(void))
 {
 	static unsigned rr;
 	struct vcpu *v = NULL;
@@ -49,7 +50,7 @@ bool sched_step(void)
 	hv->set_preempt_ns(v, slice_us * 1000);
 	while (g->state == GUEST_RUNNING && v->runnable) {
 		enum vm_exit_kind k = vcpu_run_once(v);
-		if (k == VM_EXIT_PREEMPT || rdtsc() >= end || console_poll())
+		if (k == VM_EXIT_PREEMPT || rdtsc() >= end || (cut && cut()))
 			break;
 	}
 	hv->set_preempt_ns(v, 0);

@@ -1,12 +1,12 @@
 /*
- * Host tests of the console line parser (vmm/cmdparse.c): cmd_parse with bad
+ * Host tests of the console line parser (vmm/console/cmdparse.c): cmd_parse with bad
  * input of every kind, parse_size, parse_u64, cmd_valid_name, and a
  * randomized fuzz loop checking invariants and a quote/unquote round trip.
  *
  * Every line is handed to cmd_parse in a heap buffer of exactly its length
  * (no NUL after it), so AddressSanitizer catches any read past LEN. 
  */
-#include "vmm/cmdparse.h"
+#include "vmm/console/cmdparse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -437,6 +437,10 @@ static void test_names(void)
 	n[39] = 0;
 	ok(!cmd_valid_name(n), "name of length 39 refused");
 	ok(!cmd_valid_name("123"), "digits only refused (would look like an id)");
+	ok(!cmd_valid_name("0x1"), "a hex number refused (would look like id 1)");
+	ok(!cmd_valid_name("0x1f"), "0x1f refused");
+	ok(cmd_valid_name("0xg"), "0xg is no number: accepted");
+	ok(cmd_valid_name("x1"), "x1 accepted");
 	ok(!cmd_valid_name("0"), "\"0\" refused");
 	ok(cmd_valid_name("1a") && cmd_valid_name("a1") && cmd_valid_name("007x"),
 	   "digits with a letter accepted");

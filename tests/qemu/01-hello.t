@@ -4,7 +4,7 @@
 # CPUID exits and exits with its code; the teardown line follows.  Bad
 # console input gets clear err lines and changes nothing.
 source "$(dirname "$0")/lib.sh"
-plan 8
+plan 10
 printf 'not a multiboot image\n' > "$WORK/garbage.bin"
 boot hello 120 --file "$WORK/garbage.bin" <<'CMDS'
 mem
@@ -23,6 +23,10 @@ create bad!name mem=64M image=test
 create bad4 mem=64Q image=test
 destroy nosuchguest
 frobnicate
+create dup mem=16M image=test mem=32M
+create 0x1 mem=16M image=test
+list extra
+help
 mem
 poweroff
 CMDS
@@ -55,6 +59,15 @@ expect_seq "bad names, sizes, guests and commands are refused" \
 	'err create bad size "64Q"' \
 	'err destroy no guest "nosuchguest"' \
 	'err frobnicate unknown command'
+expect_seq "a repeated key, a name that reads as an id and a stray argument are refused" \
+	'err create key "mem" given twice' \
+	'err create bad name' \
+	'err list unexpected argument "extra"'
+expect_seq "help lists every command from the command table" \
+	'^  create NAME mem=SIZE image=PATH\|test' '^  start NAME' '^  stop NAME' '^  resume NAME' \
+	'^  wait NAME \[timeout=S\]' '^  destroy NAME' '^  list' '^  stats NAME' '^  mem' \
+	'^  set ' '^  dirtylog NAME on\|harvest\|off' '^  log ' '^  help' '^  poweroff' '^  reboot' \
+	'^ok help'
 expect_pages_back
 td_tables=$(field 'guest demo destroyed: .* tables=([0-9]+) .*' 1)
 td_freed=$(field 'guest demo destroyed: .* tables_freed=([0-9]+) .*' 1)

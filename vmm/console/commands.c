@@ -1,99 +1,26 @@
 /*
- * Console commands (see vmm/console.h).  Parsing is in vmm/cmdparse.c;
- * this file decides what each command does and prints its result line.
+ * The console's commands: one row of console_cmds[] each, with the keys it
+ * takes, how many positional arguments, its usage line (`help` prints them)
+ * and its handler.  console_exec() parses the line (cmdparse.c), checks
+ * keys and argument counts against the row, and calls the handler, which
+ * decides what the command does and prints its one result line.
  */
-#include "vmm/console.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/serial.h"
-#include "mm/mm_env.h"
-#include "mm/pmm.h"
-#include "vmm/cmdparse.h"
-#include "vmm/guest.h"
+#include "arch/x86/platform.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "lib/time.h"
+#include "mm/mm_env.h"
+#include "mm/pmm.h"
+#include "vmm/console/cmdparse.h"
+#include "vmm/console/console.h"
+#include "vmm/console/images.h"
+#include "vmm/guest.h"
+#include "vmm/sched.h"
 
-static struct boot_info *boot;
+#define reply console_reply
 
-/* The test guest built into the image (Makefile: build/obj/testguest.o). */
-extern const u8 testguest_image_start[] __attribute__((visibility("hidden")));
-extern const u8 testguest_image_end[] __attribute__((visibility("hidden")));
-
-void console_init(struct boot_info *bi) { boot = bi; }
-
-static void out_line(const char *fmt, va_list ap)
-{
-	char buf[512];
-	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	log_raw(buf, n);
-}
-
-static void reply(const char *fmt, ...) __printf(1, 2);
-static void reply(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	out_line(fmt, ap);
-	va_end(ap);
-}
-
-void console_event(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	out_line(fmt, ap);
-	va_end(ap);
-}
-
-/* The image named by image=: "test" (built in) or a file from \pagoda\. */
-static bool find_image(const char *path, const void **data, u64 *size)
-{
-	if (strcmp(path, "test") == 0) {
-		*data = testguest_image_start;
-		*size = (u64)(testguest_image_end - testguest_image_start);
-		return true;
-	}
-	const char *base = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
-	for (unsigned i = 0; boot && i < boot->nr_files; i++) {
-		if (strcmp(boot->files[i].name, base) == 0) {
-			*data = boot->files[i].data;
-			*size = boot->files[i].size;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool check_keys(const struct cmd_line *c, const char *const *allowed, unsigned npos)
-{
-	for (unsigned i = 0; i < c->nr_args; i++) {
-		const char *k = c->args[i].key;
-		if (!k) {
-			if (npos-- == 0) {
-				reply("err %s unexpected argument \"%s\"", c->cmd, c->args[i].value);
-				return false;
-			}
-			continue;
-		}
-		bool ok = false;
-		for (unsigned j = 0; allowed && allowed[j]; j++)
-			if (strcmp(k, allowed[j]) == 0)
-				ok = true;
-		if (!ok) {
-			reply("err %s unknown key \"%s\"", c->cmd, k);
-			return false;
-		}
-	}
-	return true;
-}
+static const char *create_usage(void);
 
 /* The guest named by the first positional argument, or an err line. */
 static struct guest *arg_guest(const struct cmd_line *c)
@@ -103,7 +30,9 @@ static struct guest *arg_guest(const struct cmd_line *c)
 		reply("err %s missing guest name", c->cmd);
 		return NULL;
 	}
-	struct guest *g = guest_find(n);
+	u64 id;
+	struct guest *g = parse_u64(n, &id) == 0 ? (id <= 0xffffffff ? guest_find_id((unsigned)id) : NULL)
+						 : guest_find_name(n);
 	if (!g)
 		reply("err %s no guest \"%s\"", c->cmd, n);
 	return g;
@@ -111,16 +40,12 @@ static struct guest *arg_guest(const struct cmd_line *c)
 
 static void cmd_create(const struct cmd_line *c)
 {
-	static const char *const keys[] = {"mem", "image", "cmdline", "vcpus", "huge", NULL};
-	if (!check_keys(c, keys, 1))
-		return;
 	const char *name = cmd_pos(c, 0), *mem_s = cmd_get(c, "mem"), *img = cmd_get(c, "image");
 	const char *cmdline = cmd_get(c, "cmdline"), *vcpus = cmd_get(c, "vcpus");
 	const char *huge = cmd_get(c, "huge");
 	u64 mem, nv;
 	if (!name || !mem_s || !img) {
-		reply("err create usage: create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] "
-		      "[huge=0|1]");
+		reply("err create usage: %s", create_usage());
 		return;
 	}
 	if (parse_size(mem_s, &mem)) {
@@ -136,9 +61,13 @@ static void cmd_create(const struct cmd_line *c)
 		reply("err create huge must be 0 or 1");
 		return;
 	}
+	if (!cmd_valid_name(name)) {
+		reply("err create bad name (1-31 of A-Z a-z 0-9 _ -, not a number)");
+		return;
+	}
 	const void *data;
 	u64 size;
-	if (!find_image(img, &data, &size)) {
+	if (!image_find(img, &data, &size)) {
 		reply("err create no image \"%s\" (test, or a file in \\pagoda\\ on the ESP)", img);
 		return;
 	}
@@ -156,8 +85,6 @@ static void cmd_create(const struct cmd_line *c)
 
 static void cmd_start(const struct cmd_line *c)
 {
-	if (!check_keys(c, NULL, 1))
-		return;
 	struct guest *g = arg_guest(c);
 	if (!g)
 		return;
@@ -170,25 +97,21 @@ static void cmd_start(const struct cmd_line *c)
 
 static void cmd_stop_resume(const struct cmd_line *c, bool stop)
 {
-	if (!check_keys(c, NULL, 1))
-		return;
 	struct guest *g = arg_guest(c);
 	if (!g)
 		return;
-	enum guest_state from = stop ? GUEST_RUNNING : GUEST_STOPPED;
-	if (g->state != from) {
+	if (stop ? guest_stop(g) : guest_resume(g)) {
 		reply("err %s guest %s is %s", c->cmd, g->name, guest_state_name(g->state));
 		return;
 	}
-	g->state = stop ? GUEST_STOPPED : GUEST_RUNNING;
 	reply("ok %s name=%s state=%s", c->cmd, g->name, guest_state_name(g->state));
 }
 
+static void cmd_stop(const struct cmd_line *c) { cmd_stop_resume(c, true); }
+static void cmd_resume(const struct cmd_line *c) { cmd_stop_resume(c, false); }
+
 static void cmd_wait(const struct cmd_line *c)
 {
-	static const char *const keys[] = {"timeout", NULL};
-	if (!check_keys(c, keys, 1))
-		return;
 	struct guest *g = arg_guest(c);
 	if (!g)
 		return;
@@ -204,7 +127,7 @@ static void cmd_wait(const struct cmd_line *c)
 	}
 	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
 	while (g->state == GUEST_RUNNING) {
-		sched_step();
+		sched_step(console_poll);
 		if (deadline && time_us() > deadline) {
 			reply("err wait timeout after %lus, guest %s still running", timeout_s,
 			      g->name);
@@ -220,8 +143,6 @@ static void cmd_wait(const struct cmd_line *c)
 
 static void cmd_destroy(const struct cmd_line *c)
 {
-	if (!check_keys(c, NULL, 1))
-		return;
 	struct guest *g = arg_guest(c);
 	if (!g)
 		return;
@@ -231,19 +152,15 @@ static void cmd_destroy(const struct cmd_line *c)
 	reply("ok destroy name=%s free_pages=%lu", name, pmm_free_count());
 }
 
-static void cmd_mem(const struct cmd_line *c)
+static void cmd_mem(const struct cmd_line *c __attribute__((unused)))
 {
-	if (!check_keys(c, NULL, 0))
-		return;
 	u64 f = pmm_free_count(), t = pmm_total_count();
 	reply("ok mem free_pages=%lu used_pages=%lu total_pages=%lu free_mib=%lu", f, t - f, t,
 	      f >> 8);
 }
 
-static void cmd_list(const struct cmd_line *c)
+static void cmd_list(const struct cmd_line *c __attribute__((unused)))
 {
-	if (!check_keys(c, NULL, 0))
-		return;
 	unsigned n = 0;
 	struct guest *g;
 	while ((g = guest_at(n)) != NULL) {
@@ -260,8 +177,6 @@ static void cmd_list(const struct cmd_line *c)
 
 static void cmd_stats(const struct cmd_line *c)
 {
-	if (!check_keys(c, NULL, 1))
-		return;
 	struct guest *g = arg_guest(c);
 	if (!g)
 		return;
@@ -290,8 +205,6 @@ static void cmd_stats(const struct cmd_line *c)
  */
 static void cmd_dirtylog(const struct cmd_line *c)
 {
-	if (!check_keys(c, NULL, 2))
-		return;
 	struct guest *g = arg_guest(c);
 	if (!g)
 		return;
@@ -354,9 +267,6 @@ static void cmd_dirtylog(const struct cmd_line *c)
 
 static void cmd_set(const struct cmd_line *c)
 {
-	static const char *const keys[] = {"teardown", "slice", NULL};
-	if (!check_keys(c, keys, 0))
-		return;
 	const char *td = cmd_get(c, "teardown"), *sl = cmd_get(c, "slice");
 	u64 slice_ms = 0;
 	if (!td && !sl) {
@@ -389,10 +299,7 @@ static void cmd_set(const struct cmd_line *c)
 
 static void cmd_log(const struct cmd_line *c)
 {
-	static const char *const keys[] = {"level", "only", NULL};
 	static const char *const names[] = {"err", "warn", "info", "debug"};
-	if (!check_keys(c, keys, 0))
-		return;
 	const char *lv = cmd_get(c, "level"), *only = cmd_get(c, "only");
 	if (lv) {
 		unsigned i;
@@ -414,21 +321,7 @@ static void cmd_log(const struct cmd_line *c)
 	reply("ok log level=%s only=%s", names[log_get_level()], buf);
 }
 
-static void cmd_help(const struct cmd_line *c)
-{
-	(void)c;
-	static const char *const lines[] = {
-		"  create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4]",
-		"  start NAME | stop NAME | resume NAME | wait NAME [timeout=S] | destroy NAME",
-		"  list | stats NAME | mem | set teardown=noskip|skip|summary slice=MS",
-		"  dirtylog NAME on|harvest|off",
-		"  log [level=err|warn|info|debug] [only=SUBSYS,...|all]",
-		"  help | poweroff | reboot",
-	};
-	for (unsigned i = 0; i < ARRAY_SIZE(lines); i++)
-		reply("%s", lines[i]);
-	reply("ok help");
-}
+static void cmd_help(const struct cmd_line *c);
 
 static __noreturn void power(bool off)
 {
@@ -437,20 +330,98 @@ static __noreturn void power(bool off)
 		guest_destroy(g);
 	pr_info("vmm", "%s (free pages %lu of %lu)", off ? "powering off" : "rebooting",
 		pmm_free_count(), pmm_total_count());
-	if (boot) {
-		if (off && boot->poweroff)
-			boot->poweroff();
-		if (!off && boot->reboot)
-			boot->reboot();
+	if (off)
+		platform_poweroff();
+	platform_reset();
+}
+
+static void cmd_poweroff(const struct cmd_line *c)
+{
+	(void)c;
+	reply("ok poweroff");
+	power(true);
+}
+
+static void cmd_reboot(const struct cmd_line *c)
+{
+	(void)c;
+	reply("ok reboot");
+	power(false);
+}
+
+static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", NULL};
+static const char *const keys_wait[] = {"timeout", NULL};
+static const char *const keys_set[] = {"teardown", "slice", NULL};
+static const char *const keys_log[] = {"level", "only", NULL};
+
+/* The command table: name, keys, positional arguments (min..max), usage. */
+static const struct console_cmd {
+	const char *name;
+	const char *const *keys; /* keys it takes, NULL-terminated; NULL: none */
+	unsigned max_pos;        /* positional arguments at most */
+	const char *usage;       /* one line for help and usage errors */
+	void (*run)(const struct cmd_line *c);
+} console_cmds[] = {
+	{"create", keys_create, 1,
+	 "create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4]",
+	 cmd_create},
+	{"start", NULL, 1, "start NAME", cmd_start},
+	{"stop", NULL, 1, "stop NAME", cmd_stop},
+	{"resume", NULL, 1, "resume NAME", cmd_resume},
+	{"wait", keys_wait, 1, "wait NAME [timeout=S]", cmd_wait},
+	{"destroy", NULL, 1, "destroy NAME", cmd_destroy},
+	{"list", NULL, 0, "list", cmd_list},
+	{"stats", NULL, 1, "stats NAME", cmd_stats},
+	{"mem", NULL, 0, "mem", cmd_mem},
+	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS]", cmd_set},
+	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
+	{"log", keys_log, 0, "log [level=err|warn|info|debug] [only=SUBSYS,...|all]", cmd_log},
+	{"help", NULL, 0, "help", cmd_help},
+	{"poweroff", NULL, 0, "poweroff", cmd_poweroff},
+	{"reboot", NULL, 0, "reboot", cmd_reboot},
+};
+
+/* help: every command's usage line, from the table. */
+static void cmd_help(const struct cmd_line *c)
+{
+	(void)c;
+	for (unsigned i = 0; i < ARRAY_SIZE(console_cmds); i++)
+		reply("  %s", console_cmds[i].usage);
+	reply("ok help");
+}
+
+/*
+ * Check C's arguments against row D: only D's keys, each at most once, and
+ * at most D->max_pos positional words.  Prints the err line and returns
+ * false when they do not fit.
+ */
+static bool check_args(const struct console_cmd *d, const struct cmd_line *c)
+{
+	unsigned npos = 0;
+	for (unsigned i = 0; i < c->nr_args; i++) {
+		const char *k = c->args[i].key;
+		if (!k) {
+			if (++npos > d->max_pos) {
+				reply("err %s unexpected argument \"%s\"", c->cmd, c->args[i].value);
+				return false;
+			}
+			continue;
+		}
+		bool known = false;
+		for (unsigned j = 0; d->keys && d->keys[j]; j++)
+			known |= strcmp(k, d->keys[j]) == 0;
+		if (!known) {
+			reply("err %s unknown key \"%s\"", c->cmd, k);
+			return false;
+		}
+		for (unsigned j = 0; j < i; j++) {
+			if (c->args[j].key && strcmp(c->args[j].key, k) == 0) {
+				reply("err %s key \"%s\" given twice", c->cmd, k);
+				return false;
+			}
+		}
 	}
-	if (off) {
-		outw(0x604, 0x2000);  /* QEMU q35 ACPI PM1a control: SLP_EN | S5 */
-		outw(0xb004, 0x2000); /* Bochs / PIIX4 */
-	} else {
-		outb(0xcf9, 0x06);    /* reset control register: full reset */
-	}
-	pr_err("vmm", "%s failed; halting", off ? "poweroff" : "reboot");
-	halt_forever();
+	return true;
 }
 
 void console_exec(const char *line, size_t len)
@@ -463,110 +434,15 @@ void console_exec(const char *line, size_t len)
 	}
 	if (!c.cmd)
 		return;
-	if (strcmp(c.cmd, "create") == 0)
-		cmd_create(&c);
-	else if (strcmp(c.cmd, "start") == 0)
-		cmd_start(&c);
-	else if (strcmp(c.cmd, "stop") == 0)
-		cmd_stop_resume(&c, true);
-	else if (strcmp(c.cmd, "resume") == 0)
-		cmd_stop_resume(&c, false);
-	else if (strcmp(c.cmd, "wait") == 0)
-		cmd_wait(&c);
-	else if (strcmp(c.cmd, "destroy") == 0)
-		cmd_destroy(&c);
-	else if (strcmp(c.cmd, "mem") == 0)
-		cmd_mem(&c);
-	else if (strcmp(c.cmd, "list") == 0)
-		cmd_list(&c);
-	else if (strcmp(c.cmd, "stats") == 0)
-		cmd_stats(&c);
-	else if (strcmp(c.cmd, "set") == 0)
-		cmd_set(&c);
-	else if (strcmp(c.cmd, "dirtylog") == 0)
-		cmd_dirtylog(&c);
-	else if (strcmp(c.cmd, "log") == 0)
-		cmd_log(&c);
-	else if (strcmp(c.cmd, "help") == 0)
-		cmd_help(&c);
-	else if (strcmp(c.cmd, "poweroff") == 0) {
-		reply("ok poweroff");
-		power(true);
-	} else if (strcmp(c.cmd, "reboot") == 0) {
-		reply("ok reboot");
-		power(false);
-	} else
-		reply("err %s unknown command (try help)", c.cmd);
-}
-
-void console_run_startup(const char *text, u64 len)
-{
-	u64 i = 0;
-	pr_info("console", "running the startup file (%lu bytes)", len);
-	while (i < len) {
-		u64 j = i;
-		while (j < len && text[j] != '\n')
-			j++;
-		u64 n = j - i;
-		if (n && !(n == 1 && text[i] == '\r')) {
-			char echo[CMD_LINE_MAX + 16];
-			int m = snprintf(echo, sizeof(echo), "pagoda> %.*s\n", (int)MIN(n, CMD_LINE_MAX),
-					 text + i);
-			log_raw(echo, (size_t)MIN((u64)m, sizeof(echo) - 1));
-			console_exec(text + i, n);
-		}
-		i = j + 1;
-	}
-}
-
-/* Input typed so far; a finished line waits in it until the loop runs it. */
-static char in_line[CMD_LINE_MAX];
-static size_t in_len;
-static bool in_ready, in_overflow;
-
-bool console_poll(void)
-{
-	int ch;
-	while (!in_ready && (ch = serial_getc()) >= 0) {
-		if (ch == '\r' || ch == '\n') {
-			log_raw("\n", 1);
-			in_ready = true;
-		} else if (ch == 0x7f || ch == 0x08) {
-			if (in_len) {
-				in_len--;
-				log_raw("\b \b", 3);
-			}
-		} else if (in_len < sizeof(in_line) - 1) {
-			in_line[in_len++] = (char)ch;
-			char e = (char)ch;
-			log_raw(&e, 1);
-		} else {
-			in_overflow = true;
+	for (unsigned i = 0; i < ARRAY_SIZE(console_cmds); i++) {
+		const struct console_cmd *d = &console_cmds[i];
+		if (strcmp(c.cmd, d->name) == 0) {
+			if (check_args(d, &c))
+				d->run(&c);
+			return;
 		}
 	}
-	return in_ready;
+	reply("err %s unknown command (try help)", c.cmd);
 }
 
-__noreturn void console_loop(void)
-{
-	log_raw("pagoda> ", 8);
-	for (;;) {
-		if (console_poll()) {
-			char line[CMD_LINE_MAX];
-			size_t n = in_len;
-			bool overflow = in_overflow;
-			memcpy(line, in_line, n);
-			in_len = 0;
-			in_overflow = false;
-			in_ready = false;
-			if (overflow)
-				reply("err parse line too long");
-			else
-				console_exec(line, n);
-			log_raw("pagoda> ", 8);
-			continue;
-		}
-		if (!sched_step())
-			cpu_relax();
-	}
-}
+static const char *create_usage(void) { return console_cmds[0].usage; }

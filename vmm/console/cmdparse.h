@@ -47,7 +47,8 @@ const char *cmd_pos(const struct cmd_line *c, unsigned i);
 int parse_size(const char *s, u64 *out);
 /* Parse a decimal or 0x-hex unsigned number.  0 or -E_INVAL / -E_RANGE. */
 int parse_u64(const char *s, u64 *out);
-/* Is NAME a valid guest name: 1..31 of [A-Za-z0-9_-], not all digits? */
+/* Is NAME a valid guest name: 1..31 of [A-Za-z0-9_-], not a number (all
+ * digits, or 0x and hex digits), so it can never be mistaken for an id? */
 bool cmd_valid_name(const char *name);
 
 #endif

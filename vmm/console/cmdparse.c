@@ -1,5 +1,5 @@
-/* Console command-line parsing (see vmm/cmdparse.h). */
-#include "vmm/cmdparse.h"
+/* Console command-line parsing (see vmm/console/cmdparse.h). */
+#include "vmm/console/cmdparse.h"
 #include "lib/string.h"
 
 static int fail(char *err, size_t errlen, const char *msg)
@@ -201,5 +201,7 @@ bool cmd_valid_name(const char *name)
 		if (c < '0' || c > '9')
 			digits_only = false;
 	}
-	return !digits_only;
+	u64 id;
+	/* A name that reads as a number ("7", "0x1f") would be taken for an id. */
+	return !digits_only && parse_u64(name, &id) != 0;
 }

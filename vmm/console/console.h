@@ -1,0 +1,29 @@
+/*
+ * The console: a line shell on the serial port ("pagoda> "), also fed by the
+ * startup file from the ESP.  Every command answers one machine-readable
+ * result line, "ok <cmd> key=value ..." or "err <cmd> <reason>"; guest state
+ * changes print "event guest NAME ..." lines.  console.c reads and edits
+ * input lines and prints; commands.c holds the command table.
+ */
+#ifndef PAGODA_CONSOLE_H
+#define PAGODA_CONSOLE_H
+
+#include "boot/boot_info.h"
+#include "lib/types.h"
+
+/* Take the ESP files of BI and subscribe to guest events. */
+void console_init(const struct boot_info *bi);
+/* Run each line of the startup file as if typed. */
+void console_run_startup(const char *text, u64 len);
+/* Run one command line (commands.c). */
+void console_exec(const char *line, size_t len);
+/* Read waiting serial input; true when a whole line is ready to run. */
+bool console_poll(void);
+/* Run the line console_poll() found ready, then prompt again. */
+void console_run_ready(void);
+/* Print the prompt (once at start; console_run_ready prints the others). */
+void console_prompt(void);
+/* Print one result or information line (a newline is added). */
+void console_reply(const char *fmt, ...) __printf(1, 2);
+
+#endif
