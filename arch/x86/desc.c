@@ -5,13 +5,11 @@
  * 64-bit TSS descriptor (0x18).  The TSS gives #DF, NMI and #MC their own
  * stack (IST1) so that even a stack overflow is reported, not a triple fault.
  * IDT: the 32 exception vectors go to entry.asm's stubs, which save every
- * general register and call exception_dispatch(); vectors 32..255 go to
- * handlers registered with idt_set_irq_handler(), or are reported as
- * unexpected.
+ * general register and call exception_dispatch() (arch/x86/irq.c), as do
+ * vectors 32..255.
  */
 #include "arch/x86/desc.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/lapic.h"
 #include "lib/log.h"
 
 struct tss64 {
@@ -43,21 +41,10 @@ static u64 gdt[5] __aligned(16);
 static struct tss64 tss __aligned(16);
 static struct idt_gate idt[256] __aligned(16);
 static u8 ist1_stack[16384] __aligned(16);
-static void (*irq_handlers[256])(struct exc_frame *f);
 
 /* Entry stubs (arch/x86/entry.asm): 256 addresses, one per vector. */
 extern const u64 isr_stub_table[256];
 
-static const char *const exc_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
-	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
-	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
-	"#VE virtualization", "#CP control protection", "reserved 22", "reserved 23",
-	"reserved 24", "reserved 25", "reserved 26", "reserved 27",
-	"#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved 31",
-};
 
 static void set_gate(int vec, u64 handler, u8 ist)
 {
@@ -112,44 +99,6 @@ void desc_init(void)
 	__asm__ volatile("lidt %0" ::"m"(ip) : "memory");
 }
 
-void idt_set_irq_handler(u8 vector, void (*handler)(struct exc_frame *f))
-{
-	irq_handlers[vector] = handler;
-}
-
 u64 desc_gdt_base(void) { return (u64)(uintptr_t)gdt; }
 u64 desc_idt_base(void) { return (u64)(uintptr_t)idt; }
 u64 desc_tss_base(void) { return (u64)(uintptr_t)&tss; }
-
-/*
- * Called by the entry stubs for every vector.  Exceptions in the VMM are
- * bugs: print the vector, error code, RIP, CR2 and every register, then
- * halt this CPU (never a silent triple fault).  Interrupt vectors go to
- * their registered handler.
- */
-void exception_dispatch(struct exc_frame *f);
-void exception_dispatch(struct exc_frame *f)
-{
-	if (f->vector >= 32 && irq_handlers[f->vector]) {
-		irq_handlers[f->vector](f);
-		return;
-	}
-	if (f->vector == 2) {
-		pr_warn("cpu", "NMI at rip=0x%lx", f->rip);
-		return;
-	}
-	if (f->vector >= 32) {
-		pr_warn("cpu", "unexpected interrupt vector %lu", f->vector);
-		lapic_eoi();
-		return;
-	}
-	pr_err("cpu", "VMM exception %lu (%s) error=0x%lx rip=0x%lx cs=0x%lx rflags=0x%lx",
-	       f->vector, exc_names[f->vector], f->error, f->rip, f->cs, f->rflags);
-	pr_err("cpu", "rsp=0x%lx cr2=0x%lx cr3=0x%lx", f->rsp, read_cr2(), read_cr3());
-	pr_err("cpu", "rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx", f->rax, f->rbx, f->rcx, f->rdx);
-	pr_err("cpu", "rsi=0x%lx rdi=0x%lx rbp=0x%lx r8=0x%lx", f->rsi, f->rdi, f->rbp, f->r8);
-	pr_err("cpu", "r9=0x%lx r10=0x%lx r11=0x%lx r12=0x%lx", f->r9, f->r10, f->r11, f->r12);
-	pr_err("cpu", "r13=0x%lx r14=0x%lx r15=0x%lx", f->r13, f->r14, f->r15);
-	pr_err("cpu", "halting this CPU");
-	halt_forever();
-}

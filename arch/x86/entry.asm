@@ -5,7 +5,7 @@
 ; pushes a zero error code when the CPU pushes none (SDM Vol 3 6.13: vectors
 ; 8, 10-14, 17, 21, 29, 30 push one), then its vector number, then jumps to
 ; the common path, which saves every general register into a struct
-; exc_frame (arch/x86/desc.h) and calls exception_dispatch(frame).
+; exc_frame (arch/x86/irq.h) and calls exception_dispatch(frame).
 
 default rel
 bits 64

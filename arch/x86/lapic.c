@@ -9,7 +9,7 @@
  */
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/desc.h"
+#include "arch/x86/irq.h"
 #include "mm/mm_env.h"
 #include "lib/log.h"
 #include "lib/time.h"
@@ -64,8 +64,9 @@ int lapic_init(void)
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 		lapic = phys_to_virt(base & ~(u64)0xfff);
 	}
-	idt_set_irq_handler(LAPIC_TIMER_VECTOR, timer_irq);
-	idt_set_irq_handler(LAPIC_SPURIOUS_VECTOR, spurious_irq);
+	irq_set_eoi(lapic_eoi);
+	irq_set_handler(LAPIC_TIMER_VECTOR, timer_irq);
+	irq_set_handler(LAPIC_SPURIOUS_VECTOR, spurious_irq);
 	wr(LAPIC_SVR, BIT(8) | LAPIC_SPURIOUS_VECTOR);
 	wr(LAPIC_TIMER_DIV, 0xb);
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);

@@ -1,0 +1,63 @@
+/*
+ * Vector dispatch for the VMM's own IDT (arch/x86/desc.c loads it; every
+ * vector's stub in entry.asm saves the registers and calls
+ * exception_dispatch()).
+ */
+#include "arch/x86/irq.h"
+#include "arch/x86/cpu.h"
+#include "lib/log.h"
+
+static void (*irq_handlers[256])(struct exc_frame *f);
+static void (*irq_eoi)(void);
+
+static const char *const exc_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
+	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
+	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
+	"#VE virtualization", "#CP control protection", "reserved 22", "reserved 23",
+	"reserved 24", "reserved 25", "reserved 26", "reserved 27",
+	"#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved 31",
+};
+
+void irq_set_handler(u8 vector, void (*handler)(struct exc_frame *f))
+{
+	irq_handlers[vector] = handler;
+}
+
+void irq_set_eoi(void (*eoi)(void)) { irq_eoi = eoi; }
+
+/*
+ * Called by the entry stubs for every vector.  Exceptions in the VMM are
+ * bugs: print the vector, error code, RIP, CR2 and every register, then
+ * halt this CPU (never a silent triple fault).  Interrupt vectors go to
+ * their registered handler.
+ */
+void exception_dispatch(struct exc_frame *f);
+void exception_dispatch(struct exc_frame *f)
+{
+	if (f->vector >= 32 && irq_handlers[f->vector]) {
+		irq_handlers[f->vector](f);
+		return;
+	}
+	if (f->vector == 2) {
+		pr_warn("cpu", "NMI at rip=0x%lx", f->rip);
+		return;
+	}
+	if (f->vector >= 32) {
+		pr_warn("cpu", "unexpected interrupt vector %lu", f->vector);
+		if (irq_eoi)
+			irq_eoi();
+		return;
+	}
+	pr_err("cpu", "VMM exception %lu (%s) error=0x%lx rip=0x%lx cs=0x%lx rflags=0x%lx",
+	       f->vector, exc_names[f->vector], f->error, f->rip, f->cs, f->rflags);
+	pr_err("cpu", "rsp=0x%lx cr2=0x%lx cr3=0x%lx", f->rsp, read_cr2(), read_cr3());
+	pr_err("cpu", "rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx", f->rax, f->rbx, f->rcx, f->rdx);
+	pr_err("cpu", "rsi=0x%lx rdi=0x%lx rbp=0x%lx r8=0x%lx", f->rsi, f->rdi, f->rbp, f->r8);
+	pr_err("cpu", "r9=0x%lx r10=0x%lx r11=0x%lx r12=0x%lx", f->r9, f->r10, f->r11, f->r12);
+	pr_err("cpu", "r13=0x%lx r14=0x%lx r15=0x%lx", f->r13, f->r14, f->r15);
+	pr_err("cpu", "halting this CPU");
+	halt_forever();
+}
