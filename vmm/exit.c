@@ -4,7 +4,6 @@
  * go on (returns true) or ends it with a logged reason (returns false).
  */
 #include "mm/pmm.h"
-#include "vmm/devices.h"
 #include "vmm/guest.h"
 #include "lib/log.h"
 #include "vmm/policy.h"
@@ -38,7 +37,7 @@ static bool handle_io(struct vcpu *v, struct vm_exit *e)
 	}
 	u32 mask = e->io.size == 4 ? 0xffffffff : (1u << (e->io.size * 8)) - 1;
 	u32 val = e->io.in ? 0 : (u32)v->regs.rax & mask;
-	devices_io(g, e->io.port, e->io.size, e->io.in, &val);
+	bus_io(&g->bus, v, e->io.port, e->io.size, e->io.in, &val);
 	if (g->state != GUEST_RUNNING)
 		return false; /* the device ended the guest (debug exit) */
 	if (e->io.in)
@@ -75,7 +74,7 @@ static bool handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 	case TDP_FAULT_MMIO:
 		break;
 	}
-	if (devices_find_mmio(g, e->tdp.gpa)) {
+	if (bus_find_mmio(&g->bus, e->tdp.gpa)) {
 		/* MMIO emulation needs an instruction decoder; no device needs it yet. */
 		guest_crash(g, "MMIO at gpa 0x%lx needs instruction emulation (not built)",
 			    e->tdp.gpa);

@@ -6,7 +6,9 @@
 #include "vmm/guest.h"
 #include "mm/mm_env.h"
 #include "mm/pmm.h"
-#include "vmm/devices.h"
+#include "vmm/dev/debug_exit.h"
+#include "vmm/dev/uart16550.h"
+#include "vmm/output.h"
 #include "lib/log.h"
 #include "vmm/multiboot.h"
 #include "lib/string.h"
@@ -109,6 +111,7 @@ static void guest_release(struct guest *g, struct tdp_teardown_stats *st)
 		tdp_mmu_destroy(g->mmu, st);
 	if (g->boot_page)
 		pmm_free_page(g->boot_page);
+	bus_destroy(&g->bus);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -202,8 +205,13 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 		if (r)
 			goto fail;
 	}
+	/* The PC devices every guest has: COM1 and the debug-exit port. */
+	r = uart16550_add(&g->bus, 0x3f8);
+	if (!r)
+		r = debug_exit_add(&g->bus, 0xf4);
+	if (r)
+		goto fail;
 	g->vcpus[0].started = g->vcpus[0].runnable = true;
-	devices_init(g);
 	pr_info("vmm", "guest %s created: id=%u mem=%luM%s vcpus=%u entry=0x%lx image=%lu bytes "
 		"cmdline=\"%s\"", g->name, g->id, mem >> 20, huge ? " (huge pages)" : "", nr_vcpus,
 		mb.entry, size, cmdline);
@@ -260,7 +268,7 @@ int guest_resume(struct guest *g)
 static void guest_end(struct guest *g)
 {
 	g->end_tsc = rdtsc();
-	vuart_flush(g);
+	guest_output_flush(g);
 }
 
 void guest_exit(struct guest *g, int status)

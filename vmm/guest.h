@@ -6,7 +6,7 @@
 
 #include "arch/x86/cpu.h"
 #include "mm/tdp_mmu.h"
-#include "vmm/devices.h"
+#include "vmm/dev/bus.h"
 #include "vmm/hv.h"
 #include "lib/types.h"
 
@@ -14,7 +14,7 @@
 #define GUEST_CMDLINE_MAX 256
 #define GUEST_MAX 16
 #define GUEST_MAX_VCPUS 4
-#define UART_LINE_MAX 160
+#define GUEST_LINE_MAX 160 /* console output line per vCPU (vmm/output.c) */
 
 struct guest;
 
@@ -31,8 +31,8 @@ struct vcpu {
 	struct debug_regs dbg;     /* DR0-3, DR6 likewise (neither VMCB nor VMCS holds them all) */
 	bool started;              /* vCPU 0 at guest start, the others by HC_VCPU_START */
 	bool runnable;             /* started and not halted: the scheduler runs it */
-	char uart_line[UART_LINE_MAX]; /* UART bytes of the line this vCPU is writing */
-	unsigned uart_len;         /* bytes in uart_line[] */
+	char out_line[GUEST_LINE_MAX]; /* console bytes of the line this vCPU is writing */
+	unsigned out_len;          /* bytes in out_line[] */
 };
 
 enum guest_state {
@@ -41,13 +41,6 @@ enum guest_state {
 	GUEST_STOPPED,  /* paused by the console */
 	GUEST_EXITED,   /* ended by itself (debug exit, hypercall) */
 	GUEST_CRASHED,  /* ended by the VMM (triple fault, bad access, invalid state) */
-};
-
-/* Virtual 16550 state: only what a polled guest driver needs.  Output is
- * assembled into lines per vCPU (struct vcpu), so that vCPUs preempted in
- * the middle of a line never mix their bytes. */
-struct vuart {
-	u8 lcr, ier, mcr, scratch, dll, dlm;
 };
 
 struct guest {
@@ -62,8 +55,7 @@ struct guest {
 	unsigned nr_vcpus;         /* vCPUs in use */
 	struct vcpu *cur;          /* the vCPU whose exit is being handled */
 	unsigned rr;               /* round-robin position among the vCPUs */
-	struct vuart uart;
-	struct device_table devices; /* port and MMIO handlers */
+	struct bus bus;            /* its devices: port and MMIO rows (vmm/dev/) */
 	u64 boot_page;             /* host page holding the Multiboot info (freed at destroy) */
 	int exit_status;           /* valid in GUEST_EXITED */
 	char crash_reason[96];     /* valid in GUEST_CRASHED */

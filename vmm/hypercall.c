@@ -3,7 +3,7 @@
  * RDI, RSI, RDX, result in RAX.  Unknown numbers return -E_NOSYS and never
  * end the guest.
  */
-#include "vmm/devices.h"
+#include "vmm/output.h"
 #include "lib/log.h"
 #include "vmm/policy.h"
 
@@ -31,7 +31,7 @@ bool hypercall_handle(struct vcpu *v)
 				ret = -E_FAULT;
 				break;
 			}
-			vuart_write_bytes(g, buf, n);
+			guest_output(v, buf, n);
 			done += n;
 		}
 		if (!ret)
