@@ -41,12 +41,12 @@ deps-test:
 $(B)/obj/boot/%.o: boot/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_VMM) $(CFLAGS_EFI) -MMD -c $< -o $@
+	@$(CC) $(CFLAGS_VMM) $(CFLAGS_EFI) -MMD -MP -c $< -o $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_VMM) -MMD -c $< -o $@
+	@$(CC) $(CFLAGS_VMM) -MMD -MP -c $< -o $@
 
 # Struct offsets the assembly needs are generated from C, never typed by hand.
 $(B)/asm-offsets.inc: arch/x86/asm-offsets.c vmm/hv.h

@@ -41,12 +41,25 @@ static u64 calibrate_tsc_khz(void)
 	return (t1 - t0) / 20;
 }
 
-static void name_to_ascii(const CHAR16 *w, char *out, size_t max)
+/*
+ * The file name W as ASCII in OUT (MAX bytes with the NUL).  Returns NULL,
+ * or why the name cannot be used: too long for OUT, or not ASCII (cutting
+ * or replacing characters could make two files the same name).
+ */
+static const char *name_to_ascii(const CHAR16 *w, char *out, size_t max)
 {
 	size_t i = 0;
-	for (; w[i] && i + 1 < max; i++)
-		out[i] = w[i] < 0x80 ? (char)w[i] : '?';
-	out[i] = 0;
+	const char *why = NULL;
+	for (; w[i]; i++) {
+		if (w[i] >= 0x80 || w[i] < 0x20)
+			why = "not printable ASCII";
+		if (i + 1 < max)
+			out[i] = w[i] >= 0x20 && w[i] < 0x80 ? (char)w[i] : '?';
+	}
+	out[i + 1 < max ? i : max - 1] = 0;
+	if (i + 1 > max)
+		why = "name longer than 63 characters";
+	return why;
 }
 
 /*
@@ -78,26 +91,48 @@ static void load_esp_files(EFI_HANDLE image)
 		pr_warn("boot", "no \\pagoda directory on the boot volume; no files loaded");
 		return;
 	}
-	for (;;) {
-		UINT8 buf[sizeof(EFI_FILE_INFO) + 512];
-		UINTN sz = sizeof(buf);
+	/* Directory entries are read into a pool buffer that grows when an
+	 * entry (a long name) does not fit, so no entry ends the listing. */
+	UINTN cap = sizeof(EFI_FILE_INFO) + 512;
+	void *buf = NULL;
+	unsigned skipped = 0;
+	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, cap, &buf)))
+		buf = NULL;
+	while (buf) {
+		UINTN sz = cap;
 		st = uefi_call_wrapper(dir->Read, 3, dir, &sz, buf);
+		if (st == EFI_BUFFER_TOO_SMALL) {
+			uefi_call_wrapper(BS->FreePool, 1, buf);
+			cap = sz;
+			if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, cap, &buf)))
+				buf = NULL;
+			continue;
+		}
 		if (EFI_ERROR(st) || sz == 0)
 			break;
 		EFI_FILE_INFO *fi = (EFI_FILE_INFO *)buf;
 		if (fi->Attribute & EFI_FILE_DIRECTORY)
 			continue;
-		if (bi.nr_files == BOOT_MAX_FILES) {
-			pr_warn("boot", "more than %d files in \\pagoda; the rest are ignored",
-				BOOT_MAX_FILES);
-			break;
+		struct boot_file *bf = &bi.files[bi.nr_files < BOOT_MAX_FILES ? bi.nr_files : 0];
+		char shown[BOOT_NAME_MAX];
+		const char *why = name_to_ascii(fi->FileName, shown, sizeof(shown));
+		if (!why && bi.nr_files == BOOT_MAX_FILES)
+			why = "more files than the VMM keeps";
+		for (unsigned k = 0; !why && k < bi.nr_files; k++)
+			if (strcmp(bi.files[k].name, shown) == 0)
+				why = "a file of the same name was loaded";
+		if (why) {
+			pr_warn("boot", "skipped \\pagoda\\%s: %s", shown, why);
+			skipped++;
+			continue;
 		}
-		struct boot_file *bf = &bi.files[bi.nr_files];
-		name_to_ascii(fi->FileName, bf->name, sizeof(bf->name));
+		memcpy(bf->name, shown, sizeof(bf->name));
 		EFI_FILE_HANDLE fh;
 		st = uefi_call_wrapper(dir->Open, 5, dir, &fh, fi->FileName, EFI_FILE_MODE_READ, 0);
 		if (EFI_ERROR(st)) {
-			pr_warn("boot", "cannot open %s (status %lx)", bf->name, (u64)st);
+			pr_warn("boot", "skipped \\pagoda\\%s: cannot open it (status %lx)", bf->name,
+				(u64)st);
+			skipped++;
 			continue;
 		}
 		UINTN size = fi->FileSize;
@@ -107,7 +142,9 @@ static void load_esp_files(EFI_HANDLE image)
 			st = uefi_call_wrapper(fh->Read, 3, fh, &size, data);
 		uefi_call_wrapper(fh->Close, 1, fh);
 		if (EFI_ERROR(st) || size != fi->FileSize) {
-			pr_warn("boot", "cannot read %s (status %lx)", bf->name, (u64)st);
+			pr_warn("boot", "skipped \\pagoda\\%s: cannot read it (status %lx)", bf->name,
+				(u64)st);
+			skipped++;
 			continue;
 		}
 		bf->data = data;
@@ -119,6 +156,12 @@ static void load_esp_files(EFI_HANDLE image)
 		}
 		bi.nr_files++;
 	}
+	if (buf)
+		uefi_call_wrapper(BS->FreePool, 1, buf);
+	else
+		pr_warn("boot", "no pool memory to list \\pagoda");
+	if (skipped)
+		pr_warn("boot", "%u file(s) of \\pagoda skipped (see above)", skipped);
 	uefi_call_wrapper(dir->Close, 1, dir);
 }
 

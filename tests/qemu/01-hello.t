@@ -4,9 +4,11 @@
 # CPUID exits and exits with its code; the teardown line follows.  Bad
 # console input gets clear err lines and changes nothing.
 source "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 printf 'not a multiboot image\n' > "$WORK/garbage.bin"
-boot hello 120 --file "$WORK/garbage.bin" <<'CMDS'
+long=a123456789b123456789c123456789d123456789e123456789f123456789g123456789.bin
+printf 'x' > "$WORK/$long"
+boot hello 120 --file "$WORK/garbage.bin" --file "$WORK/$long" <<'CMDS'
 mem
 create demo mem=64M image=test cmdline="hello cpuid=1000 exit=3"
 start demo
@@ -50,6 +52,10 @@ expect_seq "the image loaded from the ESP runs too (name and id reusable after d
 	'ok create name=demo id=1 mem=32M' \
 	'guest demo: hello from the pagoda test guest' \
 	'ok wait name=demo state=exited status=1'
+expect_seq "a file name too long for the VMM is skipped with a reason; the others load" \
+	'boot: skipped \\pagoda\\a123456789b123456789c123456789d123456789e123456789f123456789g12: name longer than 63 characters' \
+	'boot: 1 file\(s\) of \\pagoda skipped'
+ok_if "every other file of \\pagoda was loaded" grep -q 'boot: loaded \\pagoda\\garbage.bin' "$LOG"
 expect_seq "missing image, tiny memory and a malformed image are refused" \
 	'err create no image "nosuchfile"' \
 	'err create mem must be' \
