@@ -8,6 +8,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "boot/boot_info.h"
 #include "mm/pmm.h"
@@ -43,7 +44,7 @@ static void fpu_host_init(void)
 __noreturn void vmm_main(struct boot_info *bi)
 {
 	cli();
-	desc_init();
+	desc_init(percpu_area(0));
 	mask_legacy_pic();
 	pr_info("vmm", "boot services exited; VMM on its own GDT/IDT/stack, image at 0x%lx "
 		"(%lu KiB)", bi->image_base, bi->image_size >> 10);

@@ -10,17 +10,8 @@
  */
 #include "arch/x86/desc.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "lib/log.h"
-
-struct tss64 {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3;
-	u16 iomap_base;
-} __packed;
 
 struct idt_gate {
 	u16 off_lo;
@@ -37,10 +28,7 @@ struct desc_ptr {
 	u64 base;
 } __packed;
 
-static u64 gdt[5] __aligned(16);
-static struct tss64 tss __aligned(16);
-static struct idt_gate idt[256] __aligned(16);
-static u8 ist1_stack[16384] __aligned(16);
+static struct idt_gate idt[256] __aligned(16); /* one IDT, shared by every CPU */
 
 /* Entry stubs (arch/x86/entry.asm): 256 addresses, one per vector. */
 extern const u64 isr_stub_table[256];
@@ -57,10 +45,12 @@ static void set_gate(int vec, u64 handler, u8 ist)
 	idt[vec].reserved = 0;
 }
 
-void desc_init(void)
+void desc_init(struct percpu *pc)
 {
-	u64 tss_base = (u64)(uintptr_t)&tss;
-	u64 tss_limit = sizeof(tss) - 1;
+	u64 *gdt = pc->gdt;
+	struct tss64 *tss = &pc->tss;
+	u64 tss_base = (u64)(uintptr_t)tss;
+	u64 tss_limit = sizeof(*tss) - 1;
 
 	gdt[0] = 0;
 	gdt[1] = 0x00af9b000000ffffULL; /* code: P, DPL0, S, exec/read, L=1, G=1 */
@@ -70,10 +60,10 @@ void desc_init(void)
 		 ((tss_limit >> 16 & 0xf) << 48) | ((tss_base >> 24 & 0xff) << 56);
 	gdt[4] = tss_base >> 32;
 
-	tss.ist[0] = (u64)(uintptr_t)(ist1_stack + sizeof(ist1_stack));
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
+	tss->ist[0] = (u64)(uintptr_t)(pc->ist_stack + sizeof(pc->ist_stack));
+	tss->iomap_base = sizeof(*tss); /* no I/O permission bitmap */
 
-	struct desc_ptr gp = {sizeof(gdt) - 1, (u64)(uintptr_t)gdt};
+	struct desc_ptr gp = {sizeof(pc->gdt) - 1, (u64)(uintptr_t)gdt};
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
 			 "leaq 1f(%%rip), %%rax\n\t"
@@ -97,8 +87,11 @@ void desc_init(void)
 	}
 	struct desc_ptr ip = {sizeof(idt) - 1, (u64)(uintptr_t)idt};
 	__asm__ volatile("lidt %0" ::"m"(ip) : "memory");
+	/* The selector loads above may have cleared the GS base: attach the
+	 * per-CPU area only now. */
+	percpu_attach(pc);
 }
 
-u64 desc_gdt_base(void) { return (u64)(uintptr_t)gdt; }
+u64 desc_gdt_base(void) { return (u64)(uintptr_t)this_percpu()->gdt; }
 u64 desc_idt_base(void) { return (u64)(uintptr_t)idt; }
-u64 desc_tss_base(void) { return (u64)(uintptr_t)&tss; }
+u64 desc_tss_base(void) { return (u64)(uintptr_t)&this_percpu()->tss; }

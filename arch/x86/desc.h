@@ -9,9 +9,12 @@
 #define GDT_TSS 0x18
 
 
-/* Load the GDT (with a TSS) and IDT of the VMM on this CPU. */
-void desc_init(void);
-/* Physical address and limit of this CPU's GDT/IDT/TSS, for VMCS host state. */
+struct percpu;
+
+/* Load the GDT (with a TSS) of PC and the shared IDT on this CPU, and
+ * attach PC as this CPU's per-CPU area (its GS base). */
+void desc_init(struct percpu *pc);
+/* Address of this CPU's GDT/IDT/TSS, for VMCS host state. */
 u64 desc_gdt_base(void);
 u64 desc_idt_base(void);
 u64 desc_tss_base(void);

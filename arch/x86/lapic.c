@@ -10,6 +10,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
+#include "arch/x86/percpu.h"
 #include "mm/mm_env.h"
 #include "lib/log.h"
 #include "lib/time.h"
@@ -26,10 +27,11 @@
 #define LAPIC_TIMER_DIV 0x3e0
 #define LVT_MASKED BIT(16)
 
+/* The same on every CPU: the register window and the mode are the
+ * machine's (firmware enables x2APIC on all CPUs or none).  The timer's
+ * state is per CPU (struct percpu). */
 static volatile u32 *lapic; /* xAPIC registers, NULL in x2APIC mode */
 static bool x2apic;          /* registers are MSRs */
-static bool usable;          /* the timer was calibrated */
-static u64 ticks_per_ms;     /* timer counts per millisecond at divide-by-1 */
 
 static u32 rd(u32 reg) { return x2apic ? (u32)rdmsr(0x800 + reg / 16) : lapic[reg / 4]; }
 static void wr(u32 reg, u32 v)
@@ -42,7 +44,7 @@ static void wr(u32 reg, u32 v)
 
 void lapic_eoi(void)
 {
-	if (usable)
+	if (this_percpu()->lapic_timer_ok)
 		wr(LAPIC_EOI, 0);
 }
 
@@ -76,13 +78,15 @@ int lapic_init(void)
 	time_delay_us(10000);
 	u32 left = rd(LAPIC_TIMER_CUR);
 	wr(LAPIC_TIMER_INIT, 0);
-	ticks_per_ms = (0xffffffffULL - left) / 10;
+	struct percpu *pc = this_percpu();
+	u64 ticks_per_ms = (0xffffffffULL - left) / 10;
 	if (!ticks_per_ms) {
 		pr_warn("lapic", "timer does not count; no preemption");
 		return -E_NODEV;
 	}
 	wr(LAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR); /* one-shot, unmasked */
-	usable = true;
+	pc->lapic_ticks_per_ms = ticks_per_ms;
+	pc->lapic_timer_ok = true;
 	if (x2apic)
 		pr_info("lapic", "x2APIC mode, timer %lu kHz", ticks_per_ms);
 	else
@@ -92,9 +96,10 @@ int lapic_init(void)
 
 void lapic_timer_oneshot(u64 ns)
 {
-	if (!usable)
+	struct percpu *pc = this_percpu();
+	if (!pc->lapic_timer_ok)
 		return;
-	u64 count = ns * ticks_per_ms / 1000000;
+	u64 count = ns * pc->lapic_ticks_per_ms / 1000000;
 	if (ns && !count)
 		count = 1;
 	wr(LAPIC_TIMER_INIT, (u32)MIN(count, 0xffffffffULL));

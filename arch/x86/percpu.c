@@ -1,0 +1,19 @@
+/* Per-CPU areas (arch/x86/percpu.h). */
+#include "arch/x86/percpu.h"
+#include "arch/x86/cpu.h"
+
+#define MSR_GS_BASE 0xc0000101
+
+static struct percpu areas[MAX_CPUS];
+
+struct percpu *percpu_area(unsigned cpu)
+{
+	if (cpu >= MAX_CPUS)
+		return NULL;
+	struct percpu *pc = &areas[cpu];
+	pc->self = pc;
+	pc->cpu = cpu;
+	return pc;
+}
+
+void percpu_attach(struct percpu *pc) { wrmsr(MSR_GS_BASE, (u64)(uintptr_t)pc); }

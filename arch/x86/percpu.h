@@ -1,0 +1,66 @@
+/*
+ * Per-CPU data.  Each CPU's struct percpu is reached through its GS base
+ * (%gs:0 holds the struct's own address), so this_cpu() is one load and
+ * nothing needs to know which CPU it runs on by other means.
+ *
+ * struct percpu holds what arch/x86 keeps per CPU (descriptor tables, the
+ * IST stack, the local APIC timer).  Layers above keep their own per-CPU
+ * state in arrays of MAX_CPUS indexed by this_cpu() (the vendor backends'
+ * host save areas and VMXON regions, vmm/'s FPU owner), so arch/x86 never
+ * names their types.
+ */
+#ifndef PAGODA_PERCPU_H
+#define PAGODA_PERCPU_H
+
+#include "lib/types.h"
+
+#define MAX_CPUS 64
+
+/* The 64-bit TSS (SDM Vol 3 7.7). */
+struct tss64 {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __packed;
+
+#define PERCPU_IST_STACK 16384
+
+struct percpu {
+	struct percpu *self;    /* %gs:0: this struct's own address */
+	unsigned cpu;           /* 0 for the boot CPU, then in start-up order */
+	u64 gdt[5] __aligned(16); /* null, code 0x08, data 0x10, TSS 0x18 (16 bytes) */
+	struct tss64 tss __aligned(16); /* IST1 for NMI, #DF, #MC */
+	bool lapic_timer_ok;    /* this CPU's local APIC timer counts */
+	u64 lapic_ticks_per_ms; /* its rate at divide-by-1 */
+	u8 ist_stack[PERCPU_IST_STACK] __aligned(16); /* IST1's stack */
+};
+
+/*
+ * The per-CPU area of CPU number CPU (0 = the boot CPU), not yet attached
+ * to any CPU; NULL when CPU >= MAX_CPUS.
+ */
+struct percpu *percpu_area(unsigned cpu);
+/* Make PC this CPU's area: its GS base from now on.  Call after the CPU
+ * loaded its segment registers (a selector load may clear the base). */
+void percpu_attach(struct percpu *pc);
+
+/* This CPU's area / number; valid after percpu_attach. */
+static inline struct percpu *this_percpu(void)
+{
+	struct percpu *p;
+	__asm__("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+static inline unsigned this_cpu(void)
+{
+	unsigned c;
+	__asm__("movl %%gs:%c1, %0" : "=r"(c) : "i"(__builtin_offsetof(struct percpu, cpu)));
+	return c;
+}
+
+#endif
