@@ -1,5 +1,6 @@
 # pagoda: one Makefile for everything.
-#   make            build build/pagoda.efi and the test guest
+#   make            build build/pagoda.efi, the test guest and the C test guests
+#   make guests     the C test guests alone (guest/tests/*.c -> build/guest/*.elf)
 #   make run        boot pagoda with its default guest in QEMU (installs what is missing)
 #   make test       run every test through prove (installs what is missing)
 #   make test-repeat N=10 [BUSY=1]
@@ -28,8 +29,8 @@ CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -DPAGODA_VMM
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
-.PHONY: all run test test-repeat bench esp deps deps-test clean check-layering host-tests
-all: $(B)/pagoda.efi $(B)/guest/testguest.bin
+.PHONY: all guests run test test-repeat bench esp deps deps-test clean check-layering host-tests
+all: $(B)/pagoda.efi $(B)/guest/testguest.bin guests
 
 deps:
 	@scripts/install-deps.sh
@@ -79,10 +80,56 @@ $(B)/pagoda.efi: $(B)/pagoda.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
+# --- C test guests --------------------------------------------------------
+# Each guest/tests/NAME.c, with guest/tests/NAME.asm when there is one (32-bit
+# code run before the library enters long mode), is linked with the guest
+# library guest/lib/ and lib/'s string and fmt into an ELF64 for debuggers,
+# then converted into build/guest/NAME.elf: an ELF32 Multiboot kernel, which
+# pagoda (image=NAME.elf) and QEMU -kernel (no ELF64 there) both load.
+GUEST_TESTS    := $(patsubst guest/tests/%.c,%,$(wildcard guest/tests/*.c))
+GUEST_ELFS     := $(GUEST_TESTS:%=$(B)/guest/%.elf)
+GUESTLIB_OBJ   := $(patsubst %.c,$(B)/guest/obj/%.o,$(wildcard guest/lib/*.c) lib/string.c lib/fmt.c) \
+	$(patsubst %.asm,$(B)/guest/obj/%.asm.o,$(wildcard guest/lib/*.asm))
+
+CFLAGS_GUEST := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -m64 \
+	-ffreestanding -nostdlib -fno-pic -fno-pie -mcmodel=small -mno-red-zone \
+	-fno-stack-protector -fno-stack-check -mgeneral-regs-only \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing
+
+guests: $(GUEST_ELFS)
+
+$(B)/guest/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (guest)"
+	@$(CC) $(CFLAGS_GUEST) -MMD -c $< -o $@
+
+$(B)/guest/obj/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -Werror $< -o $@
+
+# A test's own .asm, when it has one, is one more prerequisite of its link.
+$(foreach t,$(patsubst guest/tests/%.asm,%,$(wildcard guest/tests/*.asm)),\
+	$(eval $(B)/guest/obj/$(t).elf64: $(B)/guest/obj/guest/tests/$(t).asm.o))
+
+$(B)/guest/obj/%.elf64: $(B)/guest/obj/guest/tests/%.o $(GUESTLIB_OBJ) guest/lib/guest.ld
+	$(LD) -m elf_x86_64 -nostdlib -static -no-pie -z noexecstack -z max-page-size=4096 \
+		-T guest/lib/guest.ld -o $@ $(filter %.o,$^)
+
+$(B)/guest/%.elf: $(B)/guest/obj/%.elf64
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+# Keep the objects and ELF64s that the pattern chain above makes on the way.
+.SECONDARY: $(GUESTLIB_OBJ) $(GUEST_TESTS:%=$(B)/guest/obj/guest/tests/%.o) \
+	$(patsubst %.asm,$(B)/guest/obj/%.asm.o,$(wildcard guest/tests/*.asm)) \
+	$(GUEST_TESTS:%=$(B)/guest/obj/%.elf64)
+
+-include $(GUESTLIB_OBJ:.o=.d) $(GUEST_TESTS:%=$(B)/guest/obj/guest/tests/%.d)
+
 esp: all
 	rm -rf $(B)/esp && mkdir -p $(B)/esp/EFI/BOOT $(B)/esp/pagoda
 	cp $(B)/pagoda.efi $(B)/esp/EFI/BOOT/BOOTX64.EFI
 	cp $(B)/guest/testguest.bin $(B)/esp/pagoda/testguest.bin
+	cp $(GUEST_ELFS) $(B)/esp/pagoda/
 	cp guest/default-startup.txt $(B)/esp/pagoda/startup.txt
 
 -include $(VMM_OBJ:.o=.d)
