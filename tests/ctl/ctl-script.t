@@ -6,7 +6,7 @@
 # wait-event; err exit status; the console answering while a guest spins;
 # poweroff, and QEMU ends by itself.
 source "$(dirname "$0")/lib.sh"
-plan 20
+plan 23
 
 boot_socket 240
 t0=$(date +%s.%N)
@@ -119,6 +119,24 @@ ctl create ev1 mem=8M image=test cmdline="tick=2 exit=4" >/dev/null 2>&1
 out=$(ctl wait-event --guest ev1 --timeout 60 --send "start ev1" 2>&1)
 rc=$?
 ok_if "wait-event --guest ev1 --send \"start ev1\": exit 0, \"$out\"" test $rc -eq 0 -a "$out" = "event guest ev1 exited status=9"
+# A guest cannot forge the VMM's event lines: its output is under its own
+# prefix.  victim never runs; forger prints an event line for it.
+ctl create victim mem=8M image=test >/dev/null 2>&1
+ctl create forger mem=8M image=test 'cmdline=x event guest victim exited status=0' >/dev/null 2>&1
+out=$(ctl wait-event --guest victim --timeout 3 --send "start forger" 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && tr -d '\r' < "$LOG" | grep -q 'guest forger: .*event guest victim exited status=0'; then
+	pass "a guest printing an event line for another guest does not fool wait-event"
+else
+	fail "a guest printing an event line for another guest does not fool wait-event" "exit $rc: $out"
+fi
+out=$(ctl create evil mem=8M image=test $'cmdline=a\npoweroff' 2>&1)
+rc=$?
+lst=$(ctl list 2>&1)
+ok_if "a CR/LF in an argument is refused (exit 2), nothing runs: $out" \
+	bash -c '[ "$1" -eq 2 ] && grep -q "^ok list" <<<"$2" && ! grep -q "name=evil" <<<"$2"' _ "$rc" "$lst"
+out=$(ctl send $'list\rpoweroff' 2>&1)
+ok_if "send refuses a line with a CR: $out" test $? -eq 2
 out=$(ctl wait-event --guest nosuch --timeout 1 2>&1)
 rc=$?
 ok_if "wait-event with nothing to come: exit 1 after its timeout" [ $rc -eq 1 ]
@@ -145,7 +163,7 @@ out=$(ctl destroy spin 2>&1)
 ok_if "a spinning guest is destroyed from the console ($out)" \
 	bash -c 'grep -q "^ok destroy name=spin " <<<"$1"' _ "$out"
 
-for g in before1 before2 quoted1 ev1; do ctl destroy $g >/dev/null 2>&1; done
+for g in before1 before2 quoted1 ev1 victim forger; do ctl destroy $g >/dev/null 2>&1; done
 out=$(ctl mem 2>&1)
 f_end=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
 ok_if "after destroying every guest free pages are back to $free0 (got $f_end)" [ "$f_end" = "$free0" ]
