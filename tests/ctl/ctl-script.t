@@ -6,7 +6,7 @@
 # wait-event; err exit status; the console answering while a guest spins;
 # poweroff, and QEMU ends by itself.
 source "$(dirname "$0")/lib.sh"
-plan 23
+plan 25
 
 boot_socket 240
 t0=$(date +%s.%N)
@@ -159,6 +159,43 @@ rc=$?
 t1=$(date +%s.%N)
 ok_if "while a guest spins, list answers ($(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s) and shows it running" \
 	bash -c '[ "$1" -eq 0 ] && grep -q "^guest name=spin .*state=running" <<<"$2"' _ "$rc" "$out"
+# A wait without a timeout must not take the console away: a second line
+# (or Ctrl-C) interrupts it and then runs.
+out=$(python3 - "$SOCK" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(1.0)
+def read_until(pat, secs):
+    buf, end = b"", time.time() + secs
+    while pat not in buf and time.time() < end:
+        try:
+            buf += s.recv(4096)
+        except socket.timeout:
+            pass
+    return buf.decode(errors="replace")
+s.sendall(b"wait spin\n")
+a = read_until(b"wait spin", 10)
+time.sleep(1)
+s.sendall(b"list\n")
+b = read_until(b"ok list", 20)
+s.sendall(b"wait spin\n")
+c = read_until(b"wait spin", 10)
+time.sleep(0.5)
+s.sendall(b"\x03")
+d = read_until(b"interrupted", 20)
+print((a + b + c + d).replace("\r", ""))
+PY
+)
+if grep -q '^err wait interrupted by input, guest spin still running' <<<"$out" &&
+	grep -q '^ok list count=' <<<"$out" &&
+	[ "$(grep -c '^err wait interrupted' <<<"$out")" -eq 2 ]; then
+	pass "a wait is interrupted by the next line and by Ctrl-C; the line then runs"
+else
+	fail "a wait is interrupted by the next line and by Ctrl-C; the line then runs" "$out"
+fi
+out=$(ctl wait spin timeout=99999999999999999 2>&1)
+ok_if "a wait timeout past a day is refused ($out)" grep -q '^err wait timeout must be' <<<"$out"
 out=$(ctl destroy spin 2>&1)
 ok_if "a spinning guest is destroyed from the console ($out)" \
 	bash -c 'grep -q "^ok destroy name=spin " <<<"$1"' _ "$out"

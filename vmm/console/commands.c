@@ -110,6 +110,14 @@ static void cmd_stop_resume(const struct cmd_line *c, bool stop)
 static void cmd_stop(const struct cmd_line *c) { cmd_stop_resume(c, true); }
 static void cmd_resume(const struct cmd_line *c) { cmd_stop_resume(c, false); }
 
+/* Longest wait timeout: a day (and no overflow in microseconds). */
+#define WAIT_MAX_S 86400
+
+/*
+ * wait NAME [timeout=S]: run guests until NAME ends, or S seconds pass.
+ * The console stays responsive: a typed line (or Ctrl-C) ends the wait with
+ * an err line, the guest still running, and the line then runs.
+ */
 static void cmd_wait(const struct cmd_line *c)
 {
 	struct guest *g = arg_guest(c);
@@ -117,8 +125,8 @@ static void cmd_wait(const struct cmd_line *c)
 		return;
 	u64 timeout_s = 0;
 	const char *t = cmd_get(c, "timeout");
-	if (t && parse_u64(t, &timeout_s)) {
-		reply("err wait bad timeout \"%s\"", t);
+	if (t && (parse_u64(t, &timeout_s) || timeout_s > WAIT_MAX_S)) {
+		reply("err wait timeout must be 0..%d seconds (0: none), not \"%s\"", WAIT_MAX_S, t);
 		return;
 	}
 	if (g->state == GUEST_CREATED || g->state == GUEST_STOPPED) {
@@ -128,6 +136,10 @@ static void cmd_wait(const struct cmd_line *c)
 	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
 	while (g->state == GUEST_RUNNING) {
 		sched_step(console_poll);
+		if (console_poll()) {
+			reply("err wait interrupted by input, guest %s still running", g->name);
+			return;
+		}
 		if (deadline && time_us() > deadline) {
 			reply("err wait timeout after %lus, guest %s still running", timeout_s,
 			      g->name);

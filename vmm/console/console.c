@@ -78,6 +78,13 @@ bool console_poll(void)
 		if (ch == '\r' || ch == '\n') {
 			log_raw("\n", 1);
 			in_ready = true;
+		} else if (ch == 0x03) {
+			/* Ctrl-C: drop the line typed so far; the empty line that
+			 * results interrupts a wait and runs as nothing. */
+			log_raw("^C\n", 3);
+			in_len = 0;
+			in_overflow = false;
+			in_ready = true;
 		} else if (ch == 0x7f || ch == 0x08) {
 			if (in_len) {
 				in_len--;
