@@ -79,7 +79,7 @@ enum log_level log_get_level(void) { return cur_level; }
 
 static void log_vline(const char *subsys, const char *fmt, va_list ap)
 {
-	char line[512];
+	char line[1024];
 	u64 us = time_us();
 	int n = snprintf(line, sizeof(line), "[%5u.%06u] %s: ", (unsigned)(us / 1000000),
 			 (unsigned)(us % 1000000), subsys);
@@ -87,6 +87,8 @@ static void log_vline(const char *subsys, const char *fmt, va_list ap)
 		n = 0;
 	int m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	size_t len = n + (m < (int)sizeof(line) - n - 1 ? (size_t)m : sizeof(line) - n - 2);
+	if (m >= (int)sizeof(line) - n - 1) /* cut: say so at the end */
+		memcpy(line + len - 5, "[...]", 5);
 	line[len++] = '\n';
 
 	bool locked = false;

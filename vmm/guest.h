@@ -58,7 +58,7 @@ struct guest {
 	struct bus bus;            /* its devices: port and MMIO rows (vmm/dev/) */
 	u64 boot_page;             /* host page holding the Multiboot info (freed at destroy) */
 	int exit_status;           /* valid in GUEST_EXITED */
-	char crash_reason[96];     /* valid in GUEST_CRASHED */
+	char crash_reason[192];    /* valid in GUEST_CRASHED: long enough for every reason whole */
 	u64 start_tsc, end_tsc;    /* run time */
 	u64 free_pages_at_create;  /* pmm free count just before create, for the destroy line */
 	int ram_slot;              /* memslot id of guest RAM (for dirty logging) */

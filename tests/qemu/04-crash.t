@@ -34,8 +34,8 @@ expect_seq "a triple fault ends that guest only" \
 	'ok wait name=tf state=crashed reason="triple fault'
 expect_seq "an access outside guest memory with no device ends the guest" \
 	'guest oob: mmio: reading 0x' \
-	'vmm: guest oob ended by the VMM: access to gpa 0x[0-9a-f]+ outside guest memory' \
-	'ok wait name=oob state=crashed'
+	'vmm: guest oob ended by the VMM: access to gpa 0x[0-9a-f]+ outside guest memory \(no memslot, no device\) at rip=0x[0-9a-f]+ \(after' \
+	'ok wait name=oob state=crashed reason="access to gpa 0x[0-9a-f]+ outside guest memory \(no memslot, no device\) at rip=0x[0-9a-f]+"$'
 expect_seq "a guest that exhausts host memory is ended, the VMM goes on" \
 	'ok create name=hog' \
 	'vmm: guest hog ended by the VMM: host out of memory' \
