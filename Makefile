@@ -72,9 +72,16 @@ $(B)/obj/testguest.o: $(B)/guest/testguest.bin
 		--strip-symbol _binary_$(subst /,_,$(subst .,_,$<))_size \
 		--rename-section .data=.rodata.testguest,alloc,load,readonly,data,contents $< $@
 
-$(B)/pagoda.so: $(VMM_OBJ) linker.ld
+# GNU-EFI's libefi defines memset and memcpy (byte loops) in the same member
+# as InitializeLib; a copy with those two weakened lets lib/string.c's
+# string-instruction versions win.
+$(B)/libefi.a: $(EFI_LIB)/libefi.a
+	@mkdir -p $(B)
+	$(OBJCOPY) --weaken-symbol=memset --weaken-symbol=memcpy $< $@
+
+$(B)/pagoda.so: $(VMM_OBJ) linker.ld $(B)/libefi.a
 	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack -T linker.ld -o $@ \
-		$(EFI_LIB)/crt0-efi-x86_64.o $(VMM_OBJ) -L$(EFI_LIB) -lgnuefi -lefi
+		$(EFI_LIB)/crt0-efi-x86_64.o $(VMM_OBJ) -L$(EFI_LIB) -lgnuefi $(B)/libefi.a
 
 $(B)/pagoda.efi: $(B)/pagoda.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \

@@ -1,17 +1,43 @@
 /* Freestanding string helpers for the VMM (see lib/string.h). */
 #include "lib/string.h"
 
+/*
+ * memset, memcpy and memmove with the string instructions: REP STOSQ /
+ * MOVSQ for the 8-byte words and REP STOSB / MOVSB for the tail.  One
+ * instruction per call instead of a byte loop (the EFI library's): fast on
+ * hardware (ERMS, SDM Vol 1 7.3.9.3 / Intel optimization manual 3.7.6) and
+ * 8 times fewer iterations under an emulator.  Written in asm so the
+ * compiler cannot turn them back into calls to themselves.
+ */
+void *memset(void *d, int c, size_t n)
+{
+	void *p = d;
+	u64 pattern = (u8)c * 0x0101010101010101ULL;
+	size_t words = n / 8, tail = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(p), "+c"(words) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(p), "+c"(tail) : "a"(pattern) : "memory");
+	return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	void *dp = d;
+	size_t words = n / 8, tail = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(dp), "+S"(s), "+c"(words) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(tail) : : "memory");
+	return d;
+}
+
+/* Overlapping copies: forward when D is below S (as memcpy), else byte by
+ * byte from the end with the direction flag set (and cleared again: the
+ * ABI wants it clear). */
 void *memmove(void *d, const void *s, size_t n)
 {
-	u8 *dp = d;
-	const u8 *sp = s;
-	if (dp < sp) {
-		for (size_t i = 0; i < n; i++)
-			dp[i] = sp[i];
-	} else {
-		while (n--)
-			dp[n] = sp[n];
-	}
+	if ((uintptr_t)d <= (uintptr_t)s || (uintptr_t)d >= (uintptr_t)s + n)
+		return memcpy(d, s, n);
+	void *dp = (u8 *)d + n - 1;
+	const void *sp = (const u8 *)s + n - 1;
+	__asm__ volatile("std; rep movsb; cld" : "+D"(dp), "+S"(sp), "+c"(n) : : "memory");
 	return d;
 }
 

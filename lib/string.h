@@ -1,7 +1,8 @@
 /*
- * The few string and memory functions the VMM uses.  memset and memcpy come
- * from GNU-EFI's libefi (it defines them for compiler-generated calls); the
- * rest are in lib/string.c.  Host-side test builds get all of them from libc.
+ * The few string and memory functions the VMM and the C test guests use,
+ * all in lib/string.c (memset/memcpy/memmove with the string instructions,
+ * also taking the compiler-generated calls).  Host-side test builds get
+ * them from libc.
  */
 #ifndef PAGODA_STRING_H
 #define PAGODA_STRING_H
