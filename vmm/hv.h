@@ -12,7 +12,8 @@
  *    vcpu_load() and vcpu_put() (create and destroy included), with
  *    interrupts off.  Errors are negative E_* codes (lib/types.h).
  *  - Guest state lives in the VMCB/VMCS and in hv_vcpu.regs; vmm/ reads or
- *    changes it only through get_*/set_* and regs, never by field name.
+ *    changes it only through the get_ and set_ ops and regs, never by
+ *    field name.
  *  - One upcall goes the other way: hv_read_guest(), for the few guest
  *    memory reads the hardware makes the VMM do (the PAE PDPTEs on VMX).
  */
