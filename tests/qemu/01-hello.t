@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # First light: pagoda boots from UEFI, enables SVM, runs the default test
 # guest (built in, and loaded from the ESP), which prints hello, measures
-# CPUID exits and exits with its code; the teardown line follows.  Bad
-# console input gets clear err lines and changes nothing.
+# CPUID exits and exits with its code; the teardown line follows.  The
+# guest finds the flat GDT a Multiboot loader leaves (GDTR at the end of
+# the info page, CS 0x08, DS 0x10).  Bad console input gets clear err lines
+# and changes nothing.
 source "$(dirname "$0")/lib.sh"
-plan 8
+plan 9
 printf 'not a multiboot image\n' > "$WORK/garbage.bin"
 boot hello 120 --file "$WORK/garbage.bin" <<'CMDS'
 mem
@@ -12,7 +14,7 @@ create demo mem=64M image=test cmdline="hello cpuid=1000 exit=3"
 start demo
 wait demo
 destroy demo
-create demo mem=32M image=/pagoda/testguest.bin cmdline="hello exit=0"
+create demo mem=32M image=/pagoda/testguest.bin cmdline="hello sgdt exit=0"
 start demo
 wait demo
 destroy demo
@@ -45,6 +47,10 @@ expect_seq "the image loaded from the ESP runs too (name and id reusable after d
 	'boot: loaded \\pagoda\\testguest.bin' \
 	'ok create name=demo id=1 mem=32M' \
 	'guest demo: hello from the pagoda test guest' \
+	'ok wait name=demo state=exited status=1'
+expect_seq "the guest enters with GDTR = the flat loader GDT (0x8fe8, limit 23), CS 0x08, DS 0x10" \
+	'ok create name=demo id=1 mem=32M' \
+	'guest demo: sgdt: gdtr base=0x8fe8 limit=23 cs=0x8 ds=0x10 ok' \
 	'ok wait name=demo state=exited status=1'
 expect_seq "missing image, tiny memory and a malformed image are refused" \
 	'err create no image "nosuchfile"' \
