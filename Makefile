@@ -50,7 +50,7 @@ $(B)/obj/%.o: %.c
 	@$(CC) $(CFLAGS_VMM) -MMD -MP -c $< -o $@
 
 # Struct offsets the assembly needs are generated from C, never typed by hand.
-$(B)/asm-offsets.inc: arch/x86/asm-offsets.c vmm/hv.h
+$(B)/asm-offsets.inc: arch/x86/asm-offsets.c arch/x86/regs.h
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS_VMM) -S $< -o $(B)/asm-offsets.s
 	sed -n 's/.*@@OFFSET \([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' $(B)/asm-offsets.s > $@

@@ -22,6 +22,8 @@
 ;   svm-insns                  VMLOAD/VMSAVE/STGI/CLGI/INVLPGA must raise #UD
 ;   msr                        RDMSR 0x1234 and WRMSR STAR must raise #GP
 ;   mmio                       read a dword from an unbacked GPA (0xC0000000)
+;   sgdt                       the GDTR and selectors the loader left at entry:
+;                              CS 0x08, DS..GS 0x10 in a flat 32-bit GDT, or fail
 ;   triple                     IDT limit 0 + INT3 -> triple fault
 ;   spin                       loop forever
 ;   tick=N                     print "tick i" N times, ~10M-iteration waits
@@ -102,6 +104,9 @@ MMIO_PROBE      equ 0xC0000000          ; default unbacked GPA for "mmio"
 SEL_CODE64      equ 0x08
 SEL_DATA        equ 0x10
 SEL_CODE32      equ 0x18
+; ---- the loader's GDT at entry (GRUB and QEMU convention, scenario sgdt) ----
+SEL_LOADER_CODE equ 0x08                ; flat 32-bit code
+SEL_LOADER_DATA equ 0x10                ; flat 32-bit data
 
 LINEBUF_SIZE    equ 1024
 CMDLINE_MAX     equ 1023
@@ -204,6 +209,16 @@ mb_header:
 entry32:
                 cli
                 cld
+                ; What the loader left, for the "sgdt" scenario: GDTR and the
+                ; selectors, before our own GDT replaces them (into .data:
+                ; the BSS is wiped below).
+                sgdt    [entry_gdtr]
+                mov     word [entry_sel], cs
+                mov     word [entry_sel + 2], ds
+                mov     word [entry_sel + 4], es
+                mov     word [entry_sel + 6], ss
+                mov     word [entry_sel + 8], fs
+                mov     word [entry_sel + 10], gs
                 mov     esi, eax                ; keep magic and info pointer in
                 mov     ebp, ebx                ; registers: the BSS is wiped below
 
@@ -1169,6 +1184,54 @@ sc_mmio:
                 PUTSLN  ""
                 ret
 
+; sgdt: the GDTR and selectors found at entry (saved by entry32) must be the
+; flat convention of GRUB and QEMU: CS = 0x08 and DS, ES, SS, FS, GS = 0x10,
+; the GDT holding a 32-bit code descriptor at 0x08 and a data one at 0x10
+; (base 0, 4 GiB, the accessed bit either way).  Prints
+; "sgdt: gdtr base=0x<base> limit=<limit> cs=0x<cs> ds=0x<ds> ok", or the
+; same line ending in "BAD ..." and fails.
+sc_sgdt:
+                PUTS    "sgdt: gdtr base=0x"
+                mov     eax, [entry_gdtr + 2]   ; 32-bit base (SGDT in protected mode)
+                call    put_hex
+                PUTS    " limit="
+                movzx   eax, word [entry_gdtr]
+                call    put_dec
+                PUTS    " cs=0x"
+                movzx   eax, word [entry_sel]
+                call    put_hex
+                PUTS    " ds=0x"
+                movzx   eax, word [entry_sel + 2]
+                call    put_hex
+                cmp     word [entry_sel], SEL_LOADER_CODE
+                jne     .bad
+                lea     rsi, [entry_sel + 2]
+                mov     ecx, 5                  ; DS, ES, SS, FS, GS
+.sel:
+                cmp     word [rsi], SEL_LOADER_DATA
+                jne     .bad
+                add     rsi, 2
+                dec     ecx
+                jnz     .sel
+                cmp     word [entry_gdtr], SEL_LOADER_DATA + 7
+                jb      .bad                    ; both descriptors inside the limit
+                mov     ebx, [entry_gdtr + 2]   ; identity mapped: VA == GPA
+                mov     rax, [rbx + SEL_LOADER_CODE]
+                btr     rax, 40                 ; accessed bit
+                mov     rdx, 0x00CF9A000000FFFF ; 32-bit code, exec/read, G, D, P
+                cmp     rax, rdx
+                jne     .bad
+                mov     rax, [rbx + SEL_LOADER_DATA]
+                btr     rax, 40
+                mov     rdx, 0x00CF92000000FFFF ; 32-bit data, read/write, G, B, P
+                cmp     rax, rdx
+                jne     .bad
+                PUTSLN  " ok"
+                ret
+.bad:
+                PUTSLN  " BAD (want CS 0x08, DS..GS 0x10, flat 32-bit code and data in the GDT)"
+                jmp     fail_exit
+
 ; triple: with an IDT limit of 0, INT3 -> #GP (vector 3 outside the IDT) ->
 ; #GP again -> #DF outside the IDT -> shutdown (triple fault).
 sc_triple:
@@ -1653,6 +1716,7 @@ scenario_table:
                 dq      kw_svm_insns, sc_svm_insns
                 dq      kw_msr,       sc_msr
                 dq      kw_mmio,      sc_mmio
+                dq      kw_sgdt,      sc_sgdt
                 dq      kw_triple,    sc_triple
                 dq      kw_spin,      sc_spin
                 dq      kw_tick,      sc_tick
@@ -1669,6 +1733,7 @@ kw_vmrun:       db      "vmrun", 0
 kw_svm_insns:   db      "svm-insns", 0
 kw_msr:         db      "msr", 0
 kw_mmio:        db      "mmio", 0
+kw_sgdt:        db      "sgdt", 0
 kw_triple:      db      "triple", 0
 kw_spin:        db      "spin", 0
 kw_tick:        db      "tick=", 0
@@ -1707,6 +1772,14 @@ idt_ptr:        dw      256 * 16 - 1
                 dw      0, 0, 0
 idt_null:       dw      0                       ; limit 0: every vector faults
                 dq      0
+
+; Saved at entry32 for "sgdt": SGDT (16-bit limit, 32-bit base) and the
+; selectors CS, DS, ES, SS, FS, GS as the loader left them.
+                align   8
+entry_gdtr:     dw      0
+                dd      0
+                dw      0
+entry_sel:      dw      0, 0, 0, 0, 0, 0
 
 load_end:                                       ; end of the file image
 

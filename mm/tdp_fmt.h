@@ -11,6 +11,12 @@
 
 #include "lib/types.h"
 
+/* Access kinds of a nested page fault, as the vendor code decodes them
+ * (struct vm_exit, vmm/hv.h) and the TDP MMU takes them. */
+#define TDP_ACC_READ  0x1
+#define TDP_ACC_WRITE 0x2
+#define TDP_ACC_EXEC  0x4
+
 struct tdp_fmt {
 	const char *name;      /* "npt" or "ept", for logs */
 	u64 present_mask;      /* bit(s) whose absence makes the entry not present to hardware

@@ -18,10 +18,7 @@
 
 struct tdp_mmu;
 
-/* Access kinds of a fault, as decoded by the vendor code. */
-#define TDP_ACC_READ  0x1
-#define TDP_ACC_WRITE 0x2
-#define TDP_ACC_EXEC  0x4
+/* Access kinds of a fault (TDP_ACC_*): mm/tdp_fmt.h. */
 
 /* Memslot flags. */
 #define MEMSLOT_READONLY 0x1 /* writes fault with TDP_FAULT_WRITE_PROT */

@@ -12,10 +12,21 @@
 #define X86_UD 6
 #define X86_GP 13
 
+/* Queue hardware exception VECTOR (with error code ERROR when HAS_ERROR)
+ * for V's next entry. */
+static void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct hv_event ev = {.valid = true, .type = HV_EVENT_EXCEPTION, .vector = vector,
+			      .has_error = has_error, .error = error};
+	int r = hv->inject_event(&v->hw, &ev);
+	if (r)
+		pr_err("exit", "guest %s: exception %u not injected (%d)", v->guest->name, vector, r);
+}
+
 /* Log every register of V and the vendor's view (for exits we cannot handle). */
 static void dump_guest(struct vcpu *v)
 {
-	struct vcpu_regs *r = &v->regs;
+	struct vcpu_regs *r = &v->hw.regs;
 	const char *n = v->guest->name;
 	pr_err("exit", "guest %s: rip=0x%lx rflags=0x%lx rsp=0x%lx", n, r->rip, r->rflags, r->rsp);
 	pr_err("exit", "guest %s: rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx", n, r->rax, r->rbx,
@@ -25,7 +36,7 @@ static void dump_guest(struct vcpu *v)
 	pr_err("exit", "guest %s: r9=0x%lx r10=0x%lx r11=0x%lx r12=0x%lx", n, r->r9, r->r10,
 	       r->r11, r->r12);
 	pr_err("exit", "guest %s: r13=0x%lx r14=0x%lx r15=0x%lx", n, r->r13, r->r14, r->r15);
-	hv->dump(v);
+	hv->dump(&v->hw);
 }
 
 static bool handle_io(struct vcpu *v, struct vm_exit *e)
@@ -36,13 +47,13 @@ static bool handle_io(struct vcpu *v, struct vm_exit *e)
 		return false;
 	}
 	u32 mask = e->io.size == 4 ? 0xffffffff : (1u << (e->io.size * 8)) - 1;
-	u32 val = e->io.in ? 0 : (u32)v->regs.rax & mask;
+	u32 val = e->io.in ? 0 : (u32)v->hw.regs.rax & mask;
 	bus_io(&g->bus, v, e->io.port, e->io.size, e->io.in, &val);
 	if (g->state != GUEST_RUNNING)
 		return false; /* the device ended the guest (debug exit) */
 	if (e->io.in)
-		v->regs.rax = (v->regs.rax & ~(u64)mask) | (val & mask);
-	hv->skip_insn(v, e);
+		v->hw.regs.rax = (v->hw.regs.rax & ~(u64)mask) | (val & mask);
+	hv->skip_insn(&v->hw, e);
 	return true;
 }
 
@@ -81,7 +92,7 @@ static bool handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 		return false;
 	}
 	guest_crash(g, "access to gpa 0x%lx outside guest memory (no memslot, no device) at "
-		    "rip=0x%lx", e->tdp.gpa, v->regs.rip);
+		    "rip=0x%lx", e->tdp.gpa, v->hw.regs.rip);
 	return false;
 }
 
@@ -95,65 +106,70 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 	case VM_EXIT_NONE:
 	case VM_EXIT_PREEMPT:
 		return true;
+	case VM_EXIT_IRQ_WINDOW:
+	case VM_EXIT_NMI_WINDOW:
+		/* Nothing asks for windows yet (no interrupt source): the exit
+		 * closed the request, the guest goes on. */
+		return true;
 	case VM_EXIT_IO:
 		return handle_io(v, e);
 	case VM_EXIT_CPUID: {
 		u32 out[4];
-		cpuid_guest((u32)v->regs.rax, (u32)v->regs.rcx, out);
-		v->regs.rax = out[0];
-		v->regs.rbx = out[1];
-		v->regs.rcx = out[2];
-		v->regs.rdx = out[3];
-		hv->skip_insn(v, e);
+		cpuid_guest((u32)v->hw.regs.rax, (u32)v->hw.regs.rcx, out);
+		v->hw.regs.rax = out[0];
+		v->hw.regs.rbx = out[1];
+		v->hw.regs.rcx = out[2];
+		v->hw.regs.rdx = out[3];
+		hv->skip_insn(&v->hw, e);
 		return true;
 	}
 	case VM_EXIT_MSR_READ: {
 		u64 val;
 		if (!msr_guest_read(v, e->msr.index, &val)) {
-			hv->inject_exception(v, X86_GP, true, 0);
+			inject_exception(v, X86_GP, true, 0);
 			return true;
 		}
-		v->regs.rax = (u32)val;
-		v->regs.rdx = val >> 32;
-		hv->skip_insn(v, e);
+		v->hw.regs.rax = (u32)val;
+		v->hw.regs.rdx = val >> 32;
+		hv->skip_insn(&v->hw, e);
 		return true;
 	}
 	case VM_EXIT_MSR_WRITE:
 		if (!msr_guest_write(v, e->msr.index, e->msr.value)) {
-			hv->inject_exception(v, X86_GP, true, 0);
+			inject_exception(v, X86_GP, true, 0);
 			return true;
 		}
-		hv->skip_insn(v, e);
+		hv->skip_insn(&v->hw, e);
 		return true;
 	case VM_EXIT_HLT: {
 		/* No interrupt source exists for a guest yet: a halted vCPU never
 		 * wakes.  The guest goes on while another vCPU can run. */
-		hv->skip_insn(v, e);
+		hv->skip_insn(&v->hw, e);
 		v->runnable = false;
 		bool any = false;
 		for (unsigned i = 0; i < g->nr_vcpus; i++)
 			any |= g->vcpus[i].runnable;
 		if (!any) {
 			guest_crash(g, "HLT with no interrupt source at rip=0x%lx (every vCPU halted, "
-				    "the guest would sleep forever)", v->regs.rip);
+				    "the guest would sleep forever)", v->hw.regs.rip);
 			return false;
 		}
 		pr_info("exit", "guest %s: vcpu %u halted", g->name, v->id);
 		return true;
 	}
 	case VM_EXIT_HYPERCALL:
-		hv->skip_insn(v, e);
+		hv->skip_insn(&v->hw, e);
 		return hypercall_handle(v);
 	case VM_EXIT_TDP_FAULT:
 	case VM_EXIT_TDP_MISCONFIG:
 		return handle_tdp_fault(v, e);
 	case VM_EXIT_VIRT_INSN:
 		pr_info("exit", "guest %s: %s at rip=0x%lx -> #UD", g->name, e->insn.name,
-			v->regs.rip);
-		hv->inject_exception(v, X86_UD, false, 0);
+			v->hw.regs.rip);
+		inject_exception(v, X86_UD, false, 0);
 		return true;
 	case VM_EXIT_TRIPLE_FAULT:
-		guest_crash(g, "triple fault at rip=0x%lx", v->regs.rip);
+		guest_crash(g, "triple fault at rip=0x%lx", v->hw.regs.rip);
 		return false;
 	case VM_EXIT_INVALID:
 		dump_guest(v);

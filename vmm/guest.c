@@ -14,6 +14,10 @@
 #include "lib/string.h"
 #include "lib/time.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "vmm/vcpu_state.h"
+
+_Static_assert(MB_GDT_SIZE == VCPU_FLAT_GDT_SIZE, "the Multiboot GDT area holds the flat GDT");
 
 static struct guest guests[GUEST_MAX];
 static struct vcpu *fpu_owner; /* whose x87/SSE and debug registers the CPU holds */
@@ -25,6 +29,62 @@ static void guest_event(struct guest *g, enum guest_event ev)
 {
 	if (event_sink)
 		event_sink(g, ev);
+}
+
+/* The vCPU whose vendor state is loaded on this CPU (hv->vcpu_load), or
+ * NULL.  One CPU runs guests for now; per CPU later. */
+static struct vcpu *loaded_vcpu;
+
+/* ASID/VPID tags (hv_vcpu.tag): the users of each tag 1..N, N the smaller
+ * of hv->max_tags() and the table.  A vCPU takes a free tag, or when none
+ * is free the least shared one (the backend flushes a tag's TLB entries
+ * whenever another of its users runs). */
+static u8 tag_users[GUEST_MAX * GUEST_MAX_VCPUS + 1];
+
+/* A tag for a new vCPU, in 1..hv->max_tags(): the lowest free one, else
+ * the one with the fewest users. */
+static u32 tag_alloc(void)
+{
+	u32 n = MIN(hv->max_tags(), (u32)ARRAY_SIZE(tag_users) - 1), best = 1;
+	for (u32 t = 1; t <= n; t++) {
+		if (!tag_users[t]) {
+			best = t;
+			break;
+		}
+		if (tag_users[t] < tag_users[best])
+			best = t;
+	}
+	tag_users[best]++;
+	return best;
+}
+
+static void tag_free(u32 tag)
+{
+	if (tag && tag < ARRAY_SIZE(tag_users) && tag_users[tag])
+		tag_users[tag]--;
+}
+
+/* Make V the vCPU loaded on this CPU: hv->vcpu_put of the one loaded
+ * before, hv->vcpu_load of V (which may have no vendor state yet). */
+static void vcpu_make_loaded(struct vcpu *v)
+{
+	if (loaded_vcpu == v)
+		return;
+	if (loaded_vcpu)
+		hv->vcpu_put(&loaded_vcpu->hw);
+	hv->vcpu_load(&v->hw, this_cpu());
+	loaded_vcpu = v;
+}
+
+/*
+ * The upcall of vmm/hv.h: LEN bytes of guest-physical memory at GPA of the
+ * guest HW belongs to, into BUF.  0, -E_FAULT outside guest RAM, or
+ * -E_NOMEM when backing a page failed.
+ */
+int hv_read_guest(struct hv_vcpu *hw, u64 gpa, void *buf, size_t len)
+{
+	struct vcpu *v = container_of(hw, struct vcpu, hw);
+	return tdp_read_guest(v->guest->mmu, gpa, buf, len);
 }
 
 const char *guest_state_name(enum guest_state s)
@@ -103,8 +163,15 @@ static void guest_release(struct guest *g, struct tdp_teardown_stats *st)
 		struct vcpu *v = &g->vcpus[i];
 		if (fpu_owner == v)
 			fpu_owner = NULL;
-		if (v->arch)
-			hv->vcpu_destroy(v);
+		if (v->hw.arch) {
+			vcpu_make_loaded(v);
+			hv->vcpu_destroy(&v->hw);
+		}
+		if (loaded_vcpu == v) {
+			hv->vcpu_put(&v->hw);
+			loaded_vcpu = NULL;
+		}
+		tag_free(v->hw.tag);
 		tdp_mmu_cache_free(&v->mmu_cache);
 	}
 	if (g->mmu)
@@ -194,14 +261,20 @@ int guest_create(const char *name, u64 mem, const void *image, u64 size, const c
 		goto fail;
 	}
 	mb_build_info(phys_to_virt(g->boot_page), mem, cmdline);
+	vcpu_state_flat_gdt((u8 *)phys_to_virt(g->boot_page) + MB_GDT_OFF);
 	r = tdp_memslot_prefill(g->mmu, MB_INFO_GPA, phys_to_virt(g->boot_page), PAGE_SIZE);
 	if (r)
 		goto fail;
-	/* Every vCPU gets the Multiboot machine state; the others' registers
-	 * are set again when HC_VCPU_START starts them. */
-	struct vcpu_start st = {VCPU_START_PM32, mb.entry, MB_BOOT_MAGIC, MB_INFO_GPA, 0};
+	/* Every vCPU gets the Multiboot machine state, with the GDT at the end
+	 * of the info page; the others' registers are set again when
+	 * HC_VCPU_START starts them. */
+	struct vcpu_state st;
+	vcpu_state_multiboot(&st, (u32)mb.entry, MB_BOOT_MAGIC, MB_INFO_GPA, MB_GDT_GPA);
 	for (unsigned i = 0; i < nr_vcpus; i++) {
-		r = hv->vcpu_create(&g->vcpus[i], &st, tdp_mmu_root_pa(g->mmu));
+		struct vcpu *v = &g->vcpus[i];
+		v->hw.tag = tag_alloc();
+		vcpu_make_loaded(v);
+		r = hv->vcpu_create(&v->hw, &st, tdp_mmu_root_pa(g->mmu));
 		if (r)
 			goto fail;
 	}
@@ -230,10 +303,10 @@ int guest_vcpu_start(struct guest *g, unsigned id, u64 entry, u64 arg)
 	struct vcpu *v = &g->vcpus[id];
 	if (v->started)
 		return -E_BUSY;
-	v->regs.rip = entry;
-	v->regs.rax = id;
-	v->regs.rbx = arg;
-	v->regs.rflags = 0x2;
+	v->hw.regs.rip = entry;
+	v->hw.regs.rax = id;
+	v->hw.regs.rbx = arg;
+	v->hw.regs.rflags = 0x2;
 	v->started = v->runnable = true;
 	pr_info("vmm", "guest %s: vcpu %u started at 0x%lx", g->name, id, entry);
 	return 0;
@@ -299,13 +372,16 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 }
 
 /*
- * Run one VM exit's worth of V: flush if the TDP MMU asked, enter the guest,
- * pass the grace-period quiescent point, handle the exit.  Returns the kind
- * of the exit (VM_EXIT_INVALID too when the world switch itself failed).
+ * Run one VM exit's worth of V: load it on this CPU if another vCPU was,
+ * flush if the TDP MMU asked, enter the guest, pass the grace-period
+ * quiescent point, handle the exit, and queue again an event whose
+ * delivery the exit cut short.  Returns the kind of the exit
+ * (VM_EXIT_INVALID too when the world switch itself failed).
  */
 enum vm_exit_kind vcpu_run_once(struct vcpu *v)
 {
 	struct vm_exit e;
+	vcpu_make_loaded(v);
 	/*
 	 * VM entry and exit switch neither x87/SSE state nor DR0-3 (nor DR6
 	 * on VMX), and the VMM itself never touches them (it is built
@@ -324,16 +400,25 @@ enum vm_exit_kind vcpu_run_once(struct vcpu *v)
 	}
 	if (v->flush_pending) {
 		v->flush_pending = false;
-		hv->flush_tlb(v);
+		hv->flush_tlb(&v->hw);
 	}
 	v->guest->cur = v;
-	int r = hv->vcpu_run(v, &e);
+	int r = hv->vcpu_run(&v->hw, &e);
 	tdp_mmu_quiescent(0);
 	if (r) {
 		guest_crash(v->guest, "world switch failed (%d)", r);
 		return VM_EXIT_INVALID;
 	}
 	exit_handle(v, &e);
+	/* The backend reports an interrupted delivery (an exception whose IDT
+	 * or stack page faulted in the nested tables, an interrupt cut by an
+	 * exit); it goes in again before the next entry. */
+	if (e.interrupted.valid && v->guest->state == GUEST_RUNNING) {
+		r = hv->inject_event(&v->hw, &e.interrupted);
+		if (r)
+			pr_err("vmm", "guest %s: vcpu %u: interrupted event (vector %u) not re-injected "
+			       "(%d)", v->guest->name, v->id, e.interrupted.vector, r);
+	}
 	return e.kind;
 }
 

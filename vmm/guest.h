@@ -21,8 +21,7 @@ struct guest;
 struct vcpu {
 	struct guest *guest;       /* owner */
 	unsigned id;               /* index within the guest */
-	struct vcpu_regs regs;     /* general registers, RIP and RFLAGS */
-	void *arch;                /* vendor state (struct svm_vcpu / struct vmx_vcpu) */
+	struct hv_vcpu hw;         /* what the vendor backend sees: registers, its state, tag */
 	struct tdp_mmu_cache mmu_cache; /* page-table pages for faults, filled unlocked */
 	u64 exits;                 /* VM exits taken */
 	u64 exits_by_kind[VM_EXIT_UNHANDLED + 1]; /* per enum vm_exit_kind */

@@ -10,7 +10,7 @@
 bool hypercall_handle(struct vcpu *v)
 {
 	struct guest *g = v->guest;
-	struct vcpu_regs *r = &v->regs;
+	struct vcpu_regs *r = &v->hw.regs;
 	s64 ret;
 
 	switch (r->rax) {

@@ -78,7 +78,7 @@ __noreturn void vmm_main(struct boot_info *bi)
 		bi->lost_pages ? " (some ranges did not fit the boot map)" : "");
 
 	fpu_host_init();
-	if (hv_select() == 0 && hv->cpu_enable() != 0) {
+	if (hv_select() == 0 && hv->cpu_enable(this_cpu()) != 0) {
 		pr_err("vmm", "%s: enabling virtualization failed", hv->name);
 		hv = NULL;
 	}

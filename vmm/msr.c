@@ -12,7 +12,7 @@ bool msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
 	case MSR_EFER:
-		*val = hv->get_efer(v);
+		*val = hv->get_efer(&v->hw);
 		return true;
 	case MSR_PAT:
 		*val = 0x0007040600070406ULL;
@@ -29,7 +29,7 @@ bool msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 		/* Only SCE, LME and NXE are the guest's; anything else is #GP. */
 		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
 			break;
-		hv->set_efer(v, val);
+		hv->set_efer(&v->hw, val);
 		return true;
 	}
 	pr_debug("msr", "guest %s: WRMSR 0x%x <- 0x%lx denied (#GP)", v->guest->name, msr, val);

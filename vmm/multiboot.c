@@ -195,16 +195,19 @@ static void wr64(u8 *p, u64 v)
 	wr32(p + 4, (u32)(v >> 32));
 }
 
-/* Layout of the info page: the struct, then the map, the name, the cmdline. */
+/* Layout of the info page: the struct, then the map, the name, the
+ * cmdline, and at the very end the loader's GDT (MB_GDT_OFF). */
 #define INFO_MMAP_OFF 0x100
 #define INFO_NAME_OFF 0x200
 #define INFO_CMDLINE_OFF 0x300
+_Static_assert(MB_GDT_OFF + MB_GDT_SIZE == PAGE_SIZE && MB_GDT_OFF % 8 == 0,
+	       "the GDT ends the info page, 8-byte aligned");
 
 int mb_build_info(void *page, u64 mem, const char *cmdline)
 {
 	u8 *p = page;
 	size_t clen = strlen(cmdline);
-	if (INFO_CMDLINE_OFF + clen + 1 > PAGE_SIZE)
+	if (INFO_CMDLINE_OFF + clen + 1 > MB_GDT_OFF)
 		return -E_INVAL;
 	memset(p, 0, PAGE_SIZE);
 	/* flags: mem_* (bit 0), cmdline (bit 2), mmap (bit 6), loader name (bit 9) */

@@ -15,6 +15,16 @@
 
 /* Where pagoda puts the boot information page in guest memory. */
 #define MB_INFO_GPA 0x8000
+/* The loader's GDT (the flat one GRUB and QEMU leave too: vmm/vcpu_state.h)
+ * sits in the last MB_GDT_SIZE bytes of the info page; mb_build_info()
+ * leaves them zero for the caller to fill and keeps the command line out
+ * of them.  Like the info structure itself it lies in memory the map calls
+ * available, below 1 MiB where no image segment may be loaded: the kernel
+ * must not reuse it before it has loaded its own GDT (spec 3.3 says the
+ * same of the info structure). */
+#define MB_GDT_SIZE 24
+#define MB_GDT_OFF (4096 - MB_GDT_SIZE)
+#define MB_GDT_GPA (MB_INFO_GPA + MB_GDT_OFF)
 /* Lowest guest-physical address an image may be loaded at. */
 #define MB_MIN_LOAD_GPA 0x100000
 
@@ -48,8 +58,9 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
  * Build the boot information page for a guest of MEM bytes with command
  * line CMDLINE into PAGE (4 KiB, to be placed at MB_INFO_GPA): flags,
  * mem_lower/mem_upper, cmdline, a memory map ([0, 640 KiB) and [1 MiB, MEM)
- * available) and the boot loader name.  Returns 0 or -E_INVAL when the
- * command line does not fit.
+ * available) and the boot loader name; the GDT area at MB_GDT_OFF is left
+ * zero.  Returns 0 or -E_INVAL when the command line does not fit before
+ * the GDT area.
  */
 int mb_build_info(void *page, u64 mem, const char *cmdline);
 

@@ -47,13 +47,13 @@ bool sched_step(bool (*cut)(void))
 
 	struct guest *g = v->guest;
 	u64 end = rdtsc() + slice_us * time_tsc_khz() / 1000;
-	hv->set_preempt_ns(v, slice_us * 1000);
+	hv->set_preempt_ns(&v->hw, slice_us * 1000);
 	while (g->state == GUEST_RUNNING && v->runnable) {
 		enum vm_exit_kind k = vcpu_run_once(v);
 		if (k == VM_EXIT_PREEMPT || rdtsc() >= end || (cut && cut()))
 			break;
 	}
-	hv->set_preempt_ns(v, 0);
+	hv->set_preempt_ns(&v->hw, 0);
 	/* A tick that fired while the exit was handled is taken now, so it
 	 * does not cut the next guest's slice short. */
 	irq_window();

@@ -4,7 +4,7 @@
  * into "%define NAME value" in build/asm-offsets.inc.  Never type an offset
  * into a .asm file by hand.
  */
-#include "vmm/hv.h"
+#include "arch/x86/regs.h"
 
 #define OFFSET(name, type, member) \
 	__asm__ volatile("\n@@OFFSET " #name " %0" ::"i"(offsetof(type, member)))

@@ -690,6 +690,13 @@ static void test_info(void)
 		if (off != 16 && off != 44 && off != 48 && off != 64 && r32(page + off))
 			zero = false;
 	ok(zero, "fields without a flag bit are zero (boot_device, mods, syms, drives, config, apm, vbe)");
+	bool gdt_zero = true;
+	for (unsigned off = MB_GDT_OFF; off < PAGE_SIZE; off++)
+		if (page[off])
+			gdt_zero = false;
+	ok(gdt_zero && MB_GDT_GPA == MB_INFO_GPA + PAGE_SIZE - MB_GDT_SIZE && MB_GDT_GPA % 8 == 0,
+	   "the loader GDT area (last %d bytes of the info page, 8-aligned) is left zero",
+	   MB_GDT_SIZE);
 
 	r = mb_build_info(page, GiB(8), "");
 	ok(r == 0 && r32(page + 8) == (GiB(8) - MiB(1)) / 1024 && page[r32(page + 16) - MB_INFO_GPA] == 0,
@@ -718,6 +725,8 @@ static void test_info(void)
 	u32 c2 = r32(page + 16) - MB_INFO_GPA;
 	ok(r == 0 && c2 + room + 1 <= PAGE_SIZE && page[c2 + room] == 0 && page[c2 + room - 1] == 'c',
 	   "longest cmdline (%zu) NUL-terminated inside the page", room);
+	ok(r == 0 && c2 + room + 1 <= MB_GDT_OFF && page[MB_GDT_OFF] == 0,
+	   "longest cmdline ends before the loader GDT at offset 0x%x", MB_GDT_OFF);
 	memset(page, 0x5a, PAGE_SIZE);
 	cmd[room] = 'c';
 	cmd[room + 1] = 0;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # First light: pagoda boots from UEFI, enables SVM, runs the default test
 # guest (built in, and loaded from the ESP), which prints hello, measures
-# CPUID exits and exits with its code; the teardown line follows.  Bad
-# console input gets clear err lines and changes nothing.
+# CPUID exits and exits with its code; the teardown line follows.  The
+# guest finds the flat GDT a Multiboot loader leaves (GDTR at the end of
+# the info page, CS 0x08, DS 0x10).  Bad console input gets clear err lines
+# and changes nothing.
 source "$(dirname "$0")/lib.sh"
-plan 12
+plan 13
 printf 'not a multiboot image\n' > "$WORK/garbage.bin"
 long=a123456789b123456789c123456789d123456789e123456789f123456789g123456789.bin
 printf 'x' > "$WORK/$long"
@@ -14,7 +16,7 @@ create demo mem=64M image=test cmdline="hello cpuid=1000 exit=3"
 start demo
 wait demo
 destroy demo
-create demo mem=32M image=/pagoda/testguest.bin cmdline="hello exit=0"
+create demo mem=32M image=/pagoda/testguest.bin cmdline="hello sgdt exit=0"
 start demo
 wait demo
 destroy demo
@@ -56,6 +58,10 @@ expect_seq "a file name too long for the VMM is skipped with a reason; the other
 	'boot: skipped \\pagoda\\a123456789b123456789c123456789d123456789e123456789f123456789g12: name longer than 63 characters' \
 	'boot: 1 file\(s\) of \\pagoda skipped'
 ok_if "every other file of \\pagoda was loaded" grep -q 'boot: loaded \\pagoda\\garbage.bin' "$LOG"
+expect_seq "the guest enters with GDTR = the flat loader GDT (0x8fe8, limit 23), CS 0x08, DS 0x10" \
+	'ok create name=demo id=1 mem=32M' \
+	'guest demo: sgdt: gdtr base=0x8fe8 limit=23 cs=0x8 ds=0x10 ok' \
+	'ok wait name=demo state=exited status=1'
 expect_seq "missing image, tiny memory and a malformed image are refused" \
 	'err create no image "nosuchfile"' \
 	'err create mem must be' \

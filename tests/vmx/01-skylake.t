@@ -3,8 +3,9 @@
 # 1 GiB pages and A/D flags, unrestricted guest, VPID, preemption timer).
 # One boot runs four guests one after the other:
 #   demo  hello, 100 CPUID exits, exit code 3 (status 7)
-#   more  hypercalls (VMCALL), RDMSR/WRMSR -> #GP, VMRUN and the other SVM
-#         instructions -> #UD (natively on Intel), 8 MiB touched, HC_EXIT 5
+#   more  the loader's flat GDT at entry (SGDT), hypercalls (VMCALL),
+#         RDMSR/WRMSR -> #GP, VMRUN and the other SVM instructions -> #UD
+#         (natively on Intel), 8 MiB touched, HC_EXIT 5
 #   vi    tests/vmx/vmxinsn.asm: each VMX instruction -> VM exit -> #UD;
 #         CR4.VMXE hidden (#GP), CR0.NE through the read shadow
 #   tf    a triple fault ends that guest only
@@ -12,7 +13,7 @@
 # and checks the pages come back after every destroy.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
-plan 10
+plan 11
 vmx_guest_image vmxinsn.asm
 
 vmx_boot corei7_skylake_x 240 'mem
@@ -20,7 +21,7 @@ create demo mem=64M image=test cmdline="hello cpuid=100 exit=3"
 start demo
 wait demo
 destroy demo
-create more mem=256M image=test cmdline="hypercall msr vmrun svm-insns touch=8M hcexit=5"
+create more mem=256M image=test cmdline="sgdt hypercall msr vmrun svm-insns touch=8M hcexit=5"
 start more
 wait more
 destroy more
@@ -51,6 +52,9 @@ expect_seq "demo: hello, cpuid exits, exit status 7, teardown" \
 	'^event guest demo exited status=7$' \
 	'^ok wait name=demo state=exited status=7$' \
 	'vmm: guest demo destroyed: mode=[a-z]+ tables=[0-9]+ .* free_pages=[0-9]+ \(at create [0-9]+\)'
+expect_seq "more: enters with GDTR = the flat loader GDT (0x8fe8, limit 23), CS 0x08, DS 0x10" \
+	'guest more: sgdt: gdtr base=0x8fe8 limit=23 cs=0x8 ds=0x10 ok' \
+	'^ok wait name=more state=exited status=5$'
 expect_seq "more: VMCALL hypercalls, MSR #GP, SVM instructions #UD, touch, HC_EXIT" \
 	'guest more: hypercall: version=0x[0-9a-f]+ unknown=-38' \
 	'guest more: hypercall: console write ok' \

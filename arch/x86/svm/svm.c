@@ -1,16 +1,22 @@
 /*
  * AMD SVM backend: fills struct hv_ops (vmm/hv.h) with everything that
  * names a VMCB field or runs VMRUN.  References are to the AMD64
- * Architecture Programmer's Manual Vol 2 (System Programming), chapter 15.
+ * Architecture Programmer's Manual Vol 2 (System Programming), chapter 15,
+ * and Appendix B (VMCB layout) / C (exit codes).
+ *
+ * The backend sees a vCPU only as struct hv_vcpu: its registers, its
+ * struct svm_vcpu (hw->arch) and the ASID vmm/ chose for it (hw->tag).
+ * Per-CPU state (the host save area, the host's VMSAVE area, which vCPU
+ * last ran with each ASID) lives in arrays indexed by the CPU number.
  */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
 #include "mm/mm_env.h"
 #include "mm/pmm.h"
-#include "vmm/guest.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -18,31 +24,49 @@
 #define VM_CR_SVMDIS BIT(4)
 #define MSR_VM_HSAVE_PA 0xc0010117
 
-/* Vendor state of one vCPU. */
+#define RFLAGS_VM BIT(17)
+#define X86_NMI 2
+#define X86_BP 3
+#define X86_OF 4
+
+/* ASIDs handed out at most: asid_owner is one page of pointers per CPU. */
+#define SVM_MAX_ASID ((u32)(PAGE_SIZE / sizeof(void *)) - 1)
+
+/* Vendor state of one vCPU (hw->arch). */
 struct svm_vcpu {
 	struct vmcb *vmcb; /* guest VMCB (identity-mapped, so also its PA) */
-	u32 asid;          /* ASID of this vCPU's guest */
 	bool flush;        /* flush this ASID's TLB entries at the next VMRUN */
+	unsigned cpu;      /* CPU of the last vcpu_load (or of the create) */
+	u8 soft_len;       /* a software event is queued for the next VMRUN: the
+	                      length of its INTn/INT3/INTO, else 0 */
+	u64 soft_rip;      /* ... and the RIP of that instruction */
+	bool nmi_masked;   /* an NMI was injected and its handler has not
+	                      executed IRET yet (IRET is intercepted meanwhile) */
+	bool want_nmi;     /* an NMI window is requested */
 };
 
-/* Per-CPU state (one CPU runs guests for now). */
-static u64 host_save_area_pa; /* VM_HSAVE_PA: where VMRUN keeps host state */
-static u64 host_vmcb_pa;      /* VMSAVE/VMLOAD of host FS/GS/TR/LDTR/MSRs */
+/* Per-CPU state, indexed by the CPU number (arch/x86/percpu.h). */
+static u64 host_save_area_pa[MAX_CPUS]; /* VM_HSAVE_PA: where VMRUN keeps host state */
+static u64 host_vmcb_pa[MAX_CPUS];      /* VMSAVE/VMLOAD of host FS/GS/TR/LDTR/MSRs */
+/* Which vCPU last ran with each ASID on each CPU (one page per CPU,
+ * indexed by ASID): vCPUs share ASIDs when there are more vCPUs than
+ * ASIDs, and a switch between two of them must flush that ASID's TLB
+ * entries on that CPU. */
+static struct svm_vcpu **asid_owner[MAX_CPUS];
+
+/* Shared by every CPU and every guest. */
 static u64 iopm_pa;           /* 12 KiB, all ones: every port intercepted */
 static u64 msrpm_pa;          /* 8 KiB, all ones: every MSR intercepted */
 static u32 nr_asids;          /* CPUID 0x8000000A EBX */
-/* Which vCPU last ran with each ASID on this CPU: guests share ASIDs when
- * there are more guests than ASIDs, and a switch between two of them must
- * flush that ASID's TLB entries. */
-static struct svm_vcpu *asid_owner[256];
-static bool has_nrips;        /* CPUID 0x8000000A EDX bit 3 */
+static bool has_nrips;        /* CPUID 0x8000000A EDX bit 3: NRIP save */
 
 void svm_vmrun(struct vcpu_regs *regs, u64 guest_vmcb_pa, u64 host_vmcb_pa);
 
 /*
  * Is SVM usable?  CPUID 0x80000001 ECX bit 2 (SVM), nested paging (CPUID
  * 0x8000000A EDX bit 0), and VM_CR.SVMDIS clear (15.4: firmware may disable
- * SVM and lock it off).  Returns 0 or -E_NODEV with the reason logged.
+ * SVM and lock it off).  Notes NRIP save (EDX bit 3, 15.7.1).  Returns 0 or
+ * -E_NODEV with the reason logged.
  */
 static int svm_probe(void)
 {
@@ -67,43 +91,155 @@ static int svm_probe(void)
 }
 
 /*
- * Enable SVM on this CPU: EFER.SVME (15.4), the host save area
- * (VM_HSAVE_PA, 15.30.4), a VMCB for the host's VMSAVE/VMLOAD share and
- * the permission maps shared by every guest.
+ * Enable SVM on CPU (the calling CPU): EFER.SVME (15.4), its host save
+ * area (VM_HSAVE_PA, 15.30.4), a VMCB for the host's VMSAVE/VMLOAD share
+ * and its ASID owner table; the permission maps shared by every CPU are
+ * allocated by the first call.  Returns 0, -E_INVAL for a CPU number out
+ * of range, or -E_NOMEM.
  */
-static int svm_cpu_enable(void)
+static int svm_cpu_enable(unsigned cpu)
 {
+	if (cpu >= MAX_CPUS)
+		return -E_INVAL;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	host_save_area_pa = pmm_alloc_pages_filled(0, 0);
-	host_vmcb_pa = pmm_alloc_pages_filled(0, 0);
-	iopm_pa = pmm_alloc_pages_filled(2, 0xff);  /* 16 KiB block; the map is 12 KiB (15.10.1) */
-	msrpm_pa = pmm_alloc_pages_filled(1, 0xff); /* 8 KiB (15.11) */
-	if (!host_save_area_pa || !host_vmcb_pa || !iopm_pa || !msrpm_pa)
+	if (!iopm_pa) {
+		iopm_pa = pmm_alloc_pages_filled(2, 0xff);  /* 16 KiB block; the map is 12 KiB (15.10.1) */
+		msrpm_pa = pmm_alloc_pages_filled(1, 0xff); /* 8 KiB (15.11) */
+	}
+	host_save_area_pa[cpu] = pmm_alloc_pages_filled(0, 0);
+	host_vmcb_pa[cpu] = pmm_alloc_pages_filled(0, 0);
+	u64 owners = pmm_alloc_pages_filled(0, 0);
+	if (!host_save_area_pa[cpu] || !host_vmcb_pa[cpu] || !owners || !iopm_pa || !msrpm_pa)
 		return -E_NOMEM;
-	wrmsr(MSR_VM_HSAVE_PA, host_save_area_pa);
-	pr_info("svm", "SVM enabled: EFER.SVME=1, host save area at 0x%lx", host_save_area_pa);
+	asid_owner[cpu] = phys_to_virt(owners);
+	wrmsr(MSR_VM_HSAVE_PA, host_save_area_pa[cpu]);
+	pr_info("svm", "SVM enabled: EFER.SVME=1, host save area at 0x%lx", host_save_area_pa[cpu]);
 	return 0;
 }
 
-static void seg(struct vmcb_seg *s, u16 sel, u16 attrib, u32 limit, u64 base)
+/* ASIDs vmm/ may give vCPUs: 1..N (ASID 0 is the host's, 15.5.1). */
+static u32 svm_max_tags(void)
 {
-	s->selector = sel;
-	s->attrib = attrib;
-	s->limit = limit;
-	s->base = base;
+	return nr_asids > 1 ? MIN(nr_asids - 1, SVM_MAX_ASID) : 1;
+}
+
+/* The VMCB save-area segment of neutral register S (the VMCB order is ES,
+ * CS, SS, DS, FS, GS, then GDTR, LDTR, IDTR, TR: not the enum's). */
+static struct vmcb_seg *vmcb_seg(struct vmcb *m, enum hv_seg s)
+{
+	static const u16 off[HV_SEG_COUNT] = {
+		[HV_SEG_ES] = offsetof(struct vmcb_save, es),
+		[HV_SEG_CS] = offsetof(struct vmcb_save, cs),
+		[HV_SEG_SS] = offsetof(struct vmcb_save, ss),
+		[HV_SEG_DS] = offsetof(struct vmcb_save, ds),
+		[HV_SEG_FS] = offsetof(struct vmcb_save, fs),
+		[HV_SEG_GS] = offsetof(struct vmcb_save, gs),
+		[HV_SEG_LDTR] = offsetof(struct vmcb_save, ldtr),
+		[HV_SEG_TR] = offsetof(struct vmcb_save, tr),
+	};
+	return (struct vmcb_seg *)((u8 *)&m->save + off[s]);
 }
 
 /*
- * Create the VMCB of V.  Intercepts (15.9-15.13): CPUID, HLT, I/O and MSR
- * through the all-ones permission maps, SHUTDOWN (a triple fault), INVD,
- * XSETBV, VMMCALL (hypercalls), and every SVM instruction - VMRUN's
- * intercept must be set or VMRUN fails its consistency checks (15.5.1).
- * Nested paging with the TDP root in N_CR3 (15.25.3).  The start state is
- * the Multiboot machine state (32-bit protected mode, paging off, flat
- * 4 GiB segments, EAX = magic, EBX = info).
+ * Would VMRUN refuse ST?  The consistency checks of 15.5.1 that a start
+ * state can break (EFER.LMA is derived from LME and PG, SVME is added):
+ * returns NULL when ST can be loaded, else what is wrong with it.
  */
-static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_root)
+static const char *svm_state_invalid(const struct vcpu_state *st)
 {
+	bool pg = st->cr0 & CR0_PG, lme = st->efer & EFER_LME;
+	const struct hv_segment *cs = &st->seg[HV_SEG_CS];
+	if (st->cr0 >> 32)
+		return "CR0[63:32] not zero";
+	if ((st->cr0 & CR0_NW) && !(st->cr0 & CR0_CD))
+		return "CR0.NW set with CR0.CD clear";
+	if (pg && !(st->cr0 & CR0_PE))
+		return "CR0.PG set with CR0.PE clear";
+	if (lme && pg && !(st->cr4 & CR4_PAE))
+		return "EFER.LME and CR0.PG set with CR4.PAE clear";
+	if (lme && pg && (cs->attrib & HV_SEG_ATTR_L) && (cs->attrib & HV_SEG_ATTR_DB))
+		return "long mode with CS.L and CS.D both set";
+	return NULL;
+}
+
+/*
+ * Load ST into the VMCB save area and HW->regs: every segment (the neutral
+ * attrib is already the VMCB's format, 15.5.1 / B-2), GDTR, IDTR, CR0,
+ * CR3, CR4, EFER (LMA = LME && PG so VMRUN sees a consistent long-mode
+ * state, plus SVME, which VMRUN requires in the guest EFER, 15.5.1), CPL
+ * (the VMCB keeps it apart: SS.DPL in protected mode, 0 in real mode, 3 in
+ * virtual-8086 mode), CR2 = 0, DR6/DR7 and PAT at their reset values.
+ * Whatever was pending for the old state (an event to inject, a window, an
+ * interrupt shadow, NMI masking) is dropped.  Assumes svm_state_invalid()
+ * found nothing, or accepts that VMRUN will fail with VMEXIT_INVALID.
+ */
+static void svm_load_state(struct svm_vcpu *sv, struct hv_vcpu *hw, const struct vcpu_state *st)
+{
+	struct vmcb_save *s = &sv->vmcb->save;
+	struct vmcb_control *c = &sv->vmcb->ctl;
+
+	for (unsigned i = 0; i < HV_SEG_COUNT; i++) {
+		struct vmcb_seg *d = vmcb_seg(sv->vmcb, i);
+		d->selector = st->seg[i].selector;
+		d->attrib = st->seg[i].attrib;
+		d->limit = st->seg[i].limit;
+		d->base = st->seg[i].base;
+	}
+	s->gdtr.selector = s->gdtr.attrib = 0;
+	s->gdtr.base = st->gdtr.base;
+	s->gdtr.limit = st->gdtr.limit;
+	s->idtr.selector = s->idtr.attrib = 0;
+	s->idtr.base = st->idtr.base;
+	s->idtr.limit = st->idtr.limit;
+	if (!(st->cr0 & CR0_PE))
+		s->cpl = 0;
+	else if (st->regs.rflags & RFLAGS_VM)
+		s->cpl = 3;
+	else
+		s->cpl = (st->seg[HV_SEG_SS].attrib >> 5) & 3;
+
+	bool lma = (st->efer & EFER_LME) && (st->cr0 & CR0_PG);
+	s->efer = (st->efer & ~(EFER_LMA | EFER_SVME)) | (lma ? EFER_LMA : 0) | EFER_SVME;
+	s->cr0 = st->cr0;
+	s->cr3 = st->cr3;
+	s->cr4 = st->cr4;
+	s->cr2 = 0;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ULL; /* the power-on PAT */
+	s->rax = st->regs.rax;
+	s->rsp = st->regs.rsp;
+	s->rip = st->regs.rip;
+	s->rflags = st->regs.rflags;
+	hw->regs = st->regs;
+
+	c->event_inj = 0;
+	c->int_shadow = 0;
+	c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | SVM_INT_CTL_V_INTR_PRIO_MASK);
+	c->intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
+	sv->soft_len = 0;
+	sv->nmi_masked = sv->want_nmi = false;
+}
+
+/*
+ * Create the VMCB of HW with ASID HW->tag and start state ST.  Intercepts
+ * (15.9-15.14): CPUID, HLT, I/O and MSR through the all-ones permission
+ * maps, SHUTDOWN (a triple fault), INVD, XSETBV, VMMCALL (hypercalls),
+ * physical INTR and NMI, and every SVM instruction - VMRUN's intercept
+ * must be set or VMRUN fails its consistency checks (15.5.1).  Nested
+ * paging with TDP_ROOT in N_CR3 (15.25.3).  Returns 0, -E_INVAL for a
+ * state VMRUN would refuse or a tag out of 1..max_tags, or -E_NOMEM.
+ * Called on the CPU that will run HW (vcpu_load before it found no state).
+ */
+static int svm_vcpu_create(struct hv_vcpu *hw, const struct vcpu_state *st, u64 tdp_root)
+{
+	const char *bad = svm_state_invalid(st);
+	if (bad) {
+		pr_err("svm", "start state refused: %s", bad);
+		return -E_INVAL;
+	}
+	if (!hw->tag || hw->tag > svm_max_tags())
+		return -E_INVAL;
 	/* One zeroed 2-page block: this struct in the first page, the VMCB
 	 * (which must be page-aligned) in the second. */
 	u64 pa = pmm_alloc_pages_filled(1, 0);
@@ -111,14 +247,11 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_
 		return -E_NOMEM;
 	struct svm_vcpu *sv = phys_to_virt(pa);
 	sv->vmcb = phys_to_virt(pa + PAGE_SIZE);
-	/* ASID 0 is the host's; guests share the rest round robin. */
-	sv->asid = 1 + ((v->guest->id * GUEST_MAX_VCPUS + v->id) %
-			(MIN(nr_asids, 256) > 1 ? MIN(nr_asids, 256) - 1 : 1));
-	sv->flush = true;
-	v->arch = sv;
+	sv->cpu = this_cpu();
+	sv->flush = true; /* the ASID may have served another vCPU */
+	hw->arch = sv;
 
 	struct vmcb_control *c = &sv->vmcb->ctl;
-	struct vmcb_save *s = &sv->vmcb->save;
 	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
 			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_NMI |
@@ -126,51 +259,60 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_
 	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
 			     SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
 			     SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV;
-	c->intercept_exc = BIT(18); /* #MC: never let a guest swallow a machine check */
-	c->iopm_base_pa = iopm_pa;
-	c->msrpm_base_pa = msrpm_pa;
-	c->asid = sv->asid;
+	c->intercept_exc = BIT(18);  /* #MC: never let a guest swallow a machine check */
+	c->iopm_base_pa = iopm_pa;   /* 15.10.1 */
+	c->msrpm_base_pa = msrpm_pa; /* 15.11 */
+	c->asid = hw->tag;           /* 15.16: never 0 (the host's) */
 	c->tlb_control = 1;
-	c->int_ctl = BIT(24); /* V_INTR_MASKING: guest IF masks only virtual interrupts */
-	c->np_enable = 1;
+	c->int_ctl = SVM_INT_CTL_V_INTR_MASKING; /* 15.21.1: guest IF masks only virtual interrupts */
+	c->np_enable = 1;            /* 15.25.3 */
 	c->n_cr3 = tdp_root;
 
-	/* Segments: attrib = descriptor type/S/DPL/P in [7:0], AVL/L/DB/G in [11:8]. */
-	seg(&s->cs, 0x08, 0xc9b, 0xffffffff, 0); /* 32-bit code, exec/read, accessed */
-	seg(&s->ds, 0x10, 0xc93, 0xffffffff, 0); /* 32-bit data, read/write, accessed */
-	s->es = s->ss = s->fs = s->gs = s->ds;
-	seg(&s->gdtr, 0, 0, 0, 0);
-	seg(&s->idtr, 0, 0, 0, 0);
-	seg(&s->ldtr, 0, 0x82, 0, 0);     /* LDT, present */
-	seg(&s->tr, 0, 0x8b, 0x67, 0);    /* busy 32-bit TSS, present */
-	s->cpl = 0;
-	s->efer = EFER_SVME;              /* VMRUN requires SVME in the guest EFER (15.5.1) */
-	s->cr0 = CR0_PE | CR0_ET;
-	s->cr3 = 0;
-	s->cr4 = 0;
-	s->dr6 = 0xffff0ff0;
-	s->dr7 = 0x400;
-	s->g_pat = 0x0007040600070406ULL; /* the power-on PAT */
-
-	memset(&v->regs, 0, sizeof(v->regs));
-	v->regs.rip = st->rip;
-	v->regs.rax = st->rax;
-	v->regs.rbx = st->rbx;
-	v->regs.rsp = st->rsp;
-	v->regs.rflags = 0x2; /* bit 1 is reserved as 1 */
+	svm_load_state(sv, hw, st);
 	return 0;
 }
 
-static void svm_vcpu_destroy(struct vcpu *v)
+/* Free HW's VMCB and state; HW no longer owns its ASID on any CPU. */
+static void svm_vcpu_destroy(struct hv_vcpu *hw)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct svm_vcpu *sv = hw->arch;
 	if (!sv)
 		return;
-	for (unsigned i = 0; i < ARRAY_SIZE(asid_owner); i++)
-		if (asid_owner[i] == sv)
-			asid_owner[i] = NULL;
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (asid_owner[cpu] && hw->tag <= SVM_MAX_ASID && asid_owner[cpu][hw->tag] == sv)
+			asid_owner[cpu][hw->tag] = NULL;
 	pmm_free_pages(virt_to_phys(sv), 1);
-	v->arch = NULL;
+	hw->arch = NULL;
+}
+
+/*
+ * HW is about to run on CPU.  VMRUN loads the whole VMCB every time, so
+ * nothing needs loading; a vCPU that comes from another CPU flushes its
+ * ASID there first (the TLB of this CPU may hold entries of an older
+ * mapping under the same ASID).  No state yet (before create): nothing.
+ */
+static void svm_vcpu_load(struct hv_vcpu *hw, unsigned cpu)
+{
+	struct svm_vcpu *sv = hw->arch;
+	if (!sv || sv->cpu == cpu)
+		return;
+	sv->cpu = cpu;
+	sv->flush = true;
+}
+
+/* HW stops running here for now: #VMEXIT already saved all of it. */
+static void svm_vcpu_put(struct hv_vcpu *hw)
+{
+	(void)hw;
+}
+
+/* Load a whole new state (INIT/SIPI, reset); see svm_load_state(). */
+static void svm_set_state(struct hv_vcpu *hw, const struct vcpu_state *st)
+{
+	const char *bad = svm_state_invalid(st);
+	if (bad)
+		pr_err("svm", "state loaded anyway, VMRUN will refuse it: %s", bad);
+	svm_load_state(hw->arch, hw, st);
 }
 
 static unsigned io_size(u64 info1)
@@ -183,37 +325,114 @@ static unsigned io_size(u64 info1)
 }
 
 /*
- * Turn EXITCODE/EXITINFO into the neutral struct vm_exit.  Without NRIP save
- * (QEMU's TCG has none) the instruction lengths are those of the
- * instructions themselves: CPUID, RDMSR and WRMSR are 2 bytes, VMMCALL 3,
- * HLT 1; for IOIO, EXITINFO2 holds the next RIP (15.10.2).
+ * Length of the intercepted instruction at HW's RIP: from NRIP (next_rip,
+ * saved on instruction intercepts when CPUID 0x8000000A EDX bit 3 says so,
+ * 15.7.1), else FIXED, the length the instruction has in its only encoding
+ * (QEMU's TCG has no NRIP save).
  */
-static void svm_decode_exit(struct svm_vcpu *sv, struct vcpu *v, struct vm_exit *e)
+static unsigned insn_len(struct svm_vcpu *sv, struct hv_vcpu *hw, unsigned fixed)
+{
+	u64 next = sv->vmcb->ctl.next_rip;
+	if (has_nrips && next > hw->regs.rip && next - hw->regs.rip <= 15)
+		return (unsigned)(next - hw->regs.rip);
+	return fixed;
+}
+
+/* Step HW past an instruction of LEN bytes the VMM performed: it retired,
+ * so an STI / MOV SS shadow it was in is over (15.21.5). */
+static void skip(struct svm_vcpu *sv, struct hv_vcpu *hw, unsigned len)
+{
+	hw->regs.rip += len;
+	sv->vmcb->ctl.int_shadow &= ~SVM_INT_SHADOW;
+}
+
+/*
+ * The event whose delivery this exit cut short (EXITINTINFO, 15.7.2; same
+ * format as EVENTINJ) into E->interrupted, for vmm/ to inject again.
+ * SOFT_LEN is the length of a software event this backend injected for the
+ * run just ended (0: none).  Without NRIP save, RIP was moved past that
+ * event's instruction before VMRUN; the event did not complete, so RIP goes
+ * back to the instruction (the next injection moves it again).  A software
+ * event the guest raised itself (INTn, INT3, INTO run in the guest) is not
+ * reported: RIP still points at its instruction, which simply runs again.
+ */
+static void svm_decode_interrupted(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len,
+				   struct vm_exit *e)
+{
+	u64 ii = sv->vmcb->ctl.exit_int_info;
+	struct hv_event *ev = &e->interrupted;
+	if (!(ii & SVM_EVTINJ_VALID))
+		return;
+	if (soft_len && !has_nrips && hw->regs.rip == sv->soft_rip + soft_len)
+		hw->regs.rip = sv->soft_rip;
+	u8 vector = ii & 0xff;
+	switch (ii & SVM_EVTINJ_TYPE_MASK) {
+	case SVM_EVTINJ_TYPE_INTR:
+		ev->type = HV_EVENT_EXT_INTR;
+		break;
+	case SVM_EVTINJ_TYPE_NMI:
+		ev->type = HV_EVENT_NMI;
+		break;
+	case SVM_EVTINJ_TYPE_EXCEPTION:
+		if (vector == X86_BP || vector == X86_OF) {
+			if (!soft_len)
+				return;
+			ev->type = HV_EVENT_SOFT_EXC;
+			ev->insn_len = soft_len;
+			break;
+		}
+		ev->type = HV_EVENT_EXCEPTION;
+		ev->has_error = ii & SVM_EVTINJ_ERR_VALID;
+		ev->error = ev->has_error ? (u32)(ii >> 32) : 0;
+		break;
+	case SVM_EVTINJ_TYPE_SOFT:
+		if (!soft_len)
+			return;
+		ev->type = HV_EVENT_SOFT_INTR;
+		ev->insn_len = soft_len;
+		break;
+	default:
+		return; /* reserved types */
+	}
+	ev->vector = vector;
+	ev->valid = true;
+}
+
+/*
+ * Turn EXITCODE/EXITINFO into the neutral struct vm_exit.  Instruction
+ * lengths come from NRIP when the CPU saves it, else from the instruction
+ * itself: CPUID, RDMSR and WRMSR are 2 bytes, VMMCALL 3, HLT 1; for IOIO,
+ * EXITINFO2 holds the next RIP (15.10.2).  VINTR and IRET exits close the
+ * windows request_window() opened (each window is reported once).
+ */
+static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len,
+			    struct vm_exit *e)
 {
 	struct vmcb_control *c = &sv->vmcb->ctl;
 	memset(e, 0, sizeof(*e));
 	e->raw_code = c->exit_code;
 	e->raw_info1 = c->exit_info1;
 	e->raw_info2 = c->exit_info2;
+	svm_decode_interrupted(sv, hw, soft_len, e);
 
 	switch (c->exit_code) {
 	case SVM_EXIT_CPUID:
 		e->kind = VM_EXIT_CPUID;
-		e->insn_len = 2;
+		e->insn_len = insn_len(sv, hw, 2);
 		break;
 	case SVM_EXIT_HLT:
 		e->kind = VM_EXIT_HLT;
-		e->insn_len = 1;
+		e->insn_len = insn_len(sv, hw, 1);
 		break;
 	case SVM_EXIT_VMMCALL:
 		e->kind = VM_EXIT_HYPERCALL;
-		e->insn_len = 3;
+		e->insn_len = insn_len(sv, hw, 3);
 		break;
 	case SVM_EXIT_MSR:
 		e->kind = c->exit_info1 ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
-		e->insn_len = 2;
-		e->msr.index = (u32)v->regs.rcx;
-		e->msr.value = (v->regs.rdx << 32) | (u32)v->regs.rax;
+		e->insn_len = insn_len(sv, hw, 2);
+		e->msr.index = (u32)hw->regs.rcx;
+		e->msr.value = (hw->regs.rdx << 32) | (u32)hw->regs.rax;
 		break;
 	case SVM_EXIT_IOIO:
 		e->kind = VM_EXIT_IO;
@@ -222,7 +441,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct vcpu *v, struct vm_exit 
 		e->io.in = c->exit_info1 & SVM_IOIO_IN;
 		e->io.string = c->exit_info1 & SVM_IOIO_STR;
 		e->io.rep = c->exit_info1 & SVM_IOIO_REP;
-		e->insn_len = (unsigned)(c->exit_info2 - v->regs.rip);
+		e->insn_len = (unsigned)(c->exit_info2 - hw->regs.rip);
 		break;
 	case SVM_EXIT_NPF:
 		e->tdp.gpa = c->exit_info2;
@@ -267,10 +486,29 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct vcpu *v, struct vm_exit 
 		/* INVD would drop dirty host cache lines: run it as WBINVD's
 		 * harmless cousin, i.e. skip it (2 bytes, 0F 08). */
 		e->kind = VM_EXIT_NONE;
-		v->regs.rip += 2;
+		skip(sv, hw, insn_len(sv, hw, 2));
 		break;
 	case SVM_EXIT_NMI:
 		e->kind = VM_EXIT_NONE; /* taken by the host's NMI handler after STGI */
+		break;
+	case SVM_EXIT_VINTR:
+		/* 15.21.4: the guest is about to take the virtual interrupt
+		 * request_window() posted, so it can take a real one now.  The
+		 * placeholder goes away: vmm/ injects the real event. */
+		c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR |
+				SVM_INT_CTL_V_INTR_PRIO_MASK);
+		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+		e->kind = VM_EXIT_IRQ_WINDOW;
+		break;
+	case SVM_EXIT_IRET:
+		/* The handler of the NMI injected last executes IRET (the
+		 * intercept hits before it runs, 15.9): NMIs are no longer
+		 * blocked once it has.  An NMI injected now is delivered at that
+		 * IRET, i.e. nested in the old handler's last instruction. */
+		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+		sv->nmi_masked = false;
+		e->kind = sv->want_nmi ? VM_EXIT_NMI_WINDOW : VM_EXIT_NONE;
+		sv->want_nmi = false;
 		break;
 	case SVM_EXIT_INVALID:
 		e->kind = VM_EXIT_INVALID;
@@ -281,24 +519,35 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct vcpu *v, struct vm_exit 
 }
 
 /*
- * Run V once: sync RAX/RSP/RIP/RFLAGS into the VMCB, VMRUN with GIF clear
- * around the switch (15.17: the host takes interrupts only after STGI),
- * sync back, decode the exit.
+ * Run HW once on this CPU: sync RAX/RSP/RIP/RFLAGS into the VMCB, flush
+ * the ASID when asked or when another vCPU used it last here, VMRUN with
+ * GIF clear around the switch (15.17: the host takes interrupts only after
+ * STGI), sync back, decode the exit.  An NMI window that is open already
+ * (no NMI handler of ours running) is reported without entering.
+ * Returns 0 (a failed VMRUN is the VM_EXIT_INVALID exit).
  */
-static int svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
+static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct svm_vcpu *sv = hw->arch;
 	struct vmcb *vmcb = sv->vmcb;
+	unsigned cpu = this_cpu();
 
-	vmcb->save.rax = v->regs.rax;
-	vmcb->save.rsp = v->regs.rsp;
-	vmcb->save.rip = v->regs.rip;
-	vmcb->save.rflags = v->regs.rflags;
-	if (asid_owner[sv->asid % ARRAY_SIZE(asid_owner)] != sv) {
-		asid_owner[sv->asid % ARRAY_SIZE(asid_owner)] = sv;
+	if (sv->want_nmi && !sv->nmi_masked) {
+		memset(e, 0, sizeof(*e));
+		e->kind = VM_EXIT_NMI_WINDOW;
+		sv->want_nmi = false;
+		return 0;
+	}
+
+	vmcb->save.rax = hw->regs.rax;
+	vmcb->save.rsp = hw->regs.rsp;
+	vmcb->save.rip = hw->regs.rip;
+	vmcb->save.rflags = hw->regs.rflags;
+	if (asid_owner[cpu][hw->tag] != sv) {
+		asid_owner[cpu][hw->tag] = sv;
 		sv->flush = true;
 	}
-	vmcb->ctl.tlb_control = sv->flush ? 3 : 0; /* 3: flush this guest's ASID */
+	vmcb->ctl.tlb_control = sv->flush ? 3 : 0; /* 15.16.2: 3 flushes this guest's ASID */
 	sv->flush = false;
 
 	/*
@@ -309,60 +558,203 @@ static int svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	 * handler, then IF is cleared again for the exit handlers.
 	 */
 	__asm__ volatile("clgi; sti" ::: "memory");
-	svm_vmrun(&v->regs, virt_to_phys(vmcb), host_vmcb_pa);
+	svm_vmrun(&hw->regs, virt_to_phys(vmcb), host_vmcb_pa[cpu]);
 	__asm__ volatile("stgi; cli" ::: "memory");
 
-	v->regs.rax = vmcb->save.rax;
-	v->regs.rsp = vmcb->save.rsp;
-	v->regs.rip = vmcb->save.rip;
-	v->regs.rflags = vmcb->save.rflags;
+	hw->regs.rax = vmcb->save.rax;
+	hw->regs.rsp = vmcb->save.rsp;
+	hw->regs.rip = vmcb->save.rip;
+	hw->regs.rflags = vmcb->save.rflags;
+	/* An event not delivered is in EXITINTINFO now (15.7.2): vmm/ decides
+	 * whether it goes in again. */
 	vmcb->ctl.event_inj = 0;
-	svm_decode_exit(sv, v, e);
+	u8 soft_len = sv->soft_len;
+	sv->soft_len = 0;
+	svm_decode_exit(sv, hw, soft_len, e);
 	return 0;
 }
 
-static void svm_skip_insn(struct vcpu *v, const struct vm_exit *e)
+/* Advance RIP past the instruction of exit E (its length from NRIP when
+ * the CPU saves it, see insn_len()) and end the interrupt shadow. */
+static void svm_skip_insn(struct hv_vcpu *hw, const struct vm_exit *e)
 {
-	v->regs.rip += e->insn_len;
+	skip(hw->arch, hw, e->insn_len);
 }
 
-/* Queue exception VECTOR through EVENTINJ (15.20). */
-static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+/*
+ * Queue EV through EVENTINJ (15.20) for the next VMRUN: type 0 external
+ * interrupt, 2 NMI, 3 exception, 4 software interrupt (INTn).  INT3/INTO
+ * go in as exceptions 3/4 whose return address is past the instruction.
+ * For both software kinds the pushed return address must be RIP +
+ * insn_len: with NRIP save the CPU takes it from next_rip; without, RIP
+ * itself is moved past the instruction now (and moved back if the event
+ * is not delivered, see svm_decode_interrupted), so nothing may change
+ * RIP between this call and the run.  The error code goes with an
+ * exception only in protected mode (real mode pushes none).  An NMI
+ * blocks NMIs until its handler's IRET, which is intercepted to know when.
+ * The caller injects an external interrupt or NMI only when the guest can
+ * take it (request_window).  Returns 0, -E_BUSY when an event is queued
+ * already, -E_INVAL for an event EVENTINJ cannot carry.
+ */
+static int svm_inject_event(struct hv_vcpu *hw, const struct hv_event *ev)
 {
-	struct svm_vcpu *sv = v->arch;
-	u64 ev = vector | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_VALID;
-	if (has_error)
-		ev |= SVM_EVTINJ_ERR_VALID | ((u64)error << 32);
-	sv->vmcb->ctl.event_inj = ev;
+	struct svm_vcpu *sv = hw->arch;
+	struct vmcb_control *c = &sv->vmcb->ctl;
+	u64 inj = ev->vector | SVM_EVTINJ_VALID;
+
+	if (c->event_inj & SVM_EVTINJ_VALID)
+		return -E_BUSY;
+	switch (ev->type) {
+	case HV_EVENT_EXT_INTR:
+		inj |= SVM_EVTINJ_TYPE_INTR;
+		break;
+	case HV_EVENT_NMI:
+		inj = X86_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+		sv->nmi_masked = true;
+		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+		break;
+	case HV_EVENT_EXCEPTION:
+		if (ev->vector > 31 || ev->vector == X86_NMI)
+			return -E_INVAL; /* VMRUN fails on those (15.20) */
+		inj |= SVM_EVTINJ_TYPE_EXCEPTION;
+		if (ev->has_error && (sv->vmcb->save.cr0 & CR0_PE))
+			inj |= SVM_EVTINJ_ERR_VALID | ((u64)ev->error << 32);
+		break;
+	case HV_EVENT_SOFT_INTR:
+	case HV_EVENT_SOFT_EXC:
+		if (!ev->insn_len || ev->insn_len > 15)
+			return -E_INVAL;
+		if (ev->type == HV_EVENT_SOFT_EXC && ev->vector != X86_BP && ev->vector != X86_OF)
+			return -E_INVAL;
+		inj |= ev->type == HV_EVENT_SOFT_INTR ? SVM_EVTINJ_TYPE_SOFT :
+							 SVM_EVTINJ_TYPE_EXCEPTION;
+		sv->soft_rip = hw->regs.rip;
+		sv->soft_len = ev->insn_len;
+		if (has_nrips)
+			c->next_rip = hw->regs.rip + ev->insn_len;
+		else
+			hw->regs.rip += ev->insn_len;
+		break;
+	default:
+		return -E_INVAL;
+	}
+	c->event_inj = inj;
+	return 0;
 }
 
-static void svm_flush_tlb(struct vcpu *v)
+/*
+ * Ask for the windows.  Interrupt window (15.21.4): post a virtual
+ * interrupt (V_IRQ) of the highest priority that ignores V_TPR and
+ * intercept VINTR; the CPU takes that intercept as soon as the guest could
+ * take the interrupt (IF=1 with V_INTR_MASKING, no interrupt shadow), and
+ * the exit is reported as VM_EXIT_IRQ_WINDOW.  NMI window: NMIs are
+ * blocked only while the handler of an NMI injected here runs; its IRET is
+ * intercepted (see svm_inject_event), and that exit - or the next run, if
+ * no such handler runs - reports VM_EXIT_NMI_WINDOW.  Each window is
+ * reported once; false withdraws a request.
+ */
+static void svm_request_window(struct hv_vcpu *hw, bool irq, bool nmi)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct svm_vcpu *sv = hw->arch;
+	struct vmcb_control *c = &sv->vmcb->ctl;
+	if (irq) {
+		c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | SVM_INT_CTL_V_INTR_PRIO(0xf);
+		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+	} else {
+		c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR |
+				SVM_INT_CTL_V_INTR_PRIO_MASK);
+		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+	}
+	sv->want_nmi = nmi;
+}
+
+/* The interrupt shadow (15.21.5): the VMCB has one bit for both causes, so
+ * both HV_SHADOW_* bits are reported when it is set. */
+static unsigned svm_get_interrupt_shadow(struct hv_vcpu *hw)
+{
+	struct svm_vcpu *sv = hw->arch;
+	return (sv->vmcb->ctl.int_shadow & SVM_INT_SHADOW) ? HV_SHADOW_STI | HV_SHADOW_MOV_SS : 0;
+}
+
+/* Segment register S as the VMCB save area holds it (attrib is the
+ * neutral format already). */
+static void svm_get_segment(struct hv_vcpu *hw, enum hv_seg s, struct hv_segment *out)
+{
+	struct svm_vcpu *sv = hw->arch;
+	const struct vmcb_seg *m = vmcb_seg(sv->vmcb, s);
+	out->selector = m->selector;
+	out->attrib = m->attrib;
+	out->limit = m->limit;
+	out->base = m->base;
+}
+
+/* Write segment register S.  In protected mode SS.DPL is the CPL, which
+ * the VMCB keeps in its own field (15.5.1): it follows SS. */
+static void svm_set_segment(struct hv_vcpu *hw, enum hv_seg s, const struct hv_segment *in)
+{
+	struct svm_vcpu *sv = hw->arch;
+	struct vmcb_seg *m = vmcb_seg(sv->vmcb, s);
+	m->selector = in->selector;
+	m->attrib = in->attrib;
+	m->limit = in->limit;
+	m->base = in->base;
+	if (s == HV_SEG_SS && (sv->vmcb->save.cr0 & CR0_PE) && !(hw->regs.rflags & RFLAGS_VM))
+		sv->vmcb->save.cpl = (in->attrib >> 5) & 3;
+}
+
+static void svm_get_dtables(struct hv_vcpu *hw, struct hv_dtable *gdtr, struct hv_dtable *idtr)
+{
+	struct svm_vcpu *sv = hw->arch;
+	gdtr->base = sv->vmcb->save.gdtr.base;
+	gdtr->limit = (u16)sv->vmcb->save.gdtr.limit;
+	idtr->base = sv->vmcb->save.idtr.base;
+	idtr->limit = (u16)sv->vmcb->save.idtr.limit;
+}
+
+/* CR0, CR2, CR3 or CR4 (N): the VMCB holds the guest's own values, CR2
+ * included (no CR access is intercepted).  0 for any other N. */
+static u64 svm_get_cr(struct hv_vcpu *hw, unsigned n)
+{
+	struct svm_vcpu *sv = hw->arch;
+	switch (n) {
+	case 0: return sv->vmcb->save.cr0;
+	case 2: return sv->vmcb->save.cr2;
+	case 3: return sv->vmcb->save.cr3;
+	case 4: return sv->vmcb->save.cr4;
+	}
+	return 0;
+}
+
+static void svm_flush_tlb(struct hv_vcpu *hw)
+{
+	struct svm_vcpu *sv = hw->arch;
 	sv->flush = true;
 }
 
-static void svm_dump(struct vcpu *v)
+static void svm_dump(struct hv_vcpu *hw)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct svm_vcpu *sv = hw->arch;
 	struct vmcb *m = sv->vmcb;
 	pr_err("svm", "exitcode=0x%lx exitinfo1=0x%lx exitinfo2=0x%lx exitintinfo=0x%lx",
 	       m->ctl.exit_code, m->ctl.exit_info1, m->ctl.exit_info2, m->ctl.exit_int_info);
 	pr_err("svm", "cr0=0x%lx cr3=0x%lx cr4=0x%lx efer=0x%lx cs=0x%x:0x%x ss=0x%x cpl=%u",
 	       m->save.cr0, m->save.cr3, m->save.cr4, m->save.efer, m->save.cs.selector,
 	       m->save.cs.attrib, m->save.ss.selector, m->save.cpl);
+	pr_err("svm", "asid=%u int_ctl=0x%lx int_shadow=0x%lx event_inj=0x%lx gdtr=0x%lx/0x%x "
+	       "idtr=0x%lx/0x%x", m->ctl.asid, m->ctl.int_ctl, m->ctl.int_shadow, m->ctl.event_inj,
+	       m->save.gdtr.base, m->save.gdtr.limit, m->save.idtr.base, m->save.idtr.limit);
 }
 
 /* EFER as the guest sees it and as VMRUN needs it (SVME always set). */
-u64 svm_guest_efer(struct vcpu *v)
+static u64 svm_guest_efer(struct hv_vcpu *hw)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct svm_vcpu *sv = hw->arch;
 	return sv->vmcb->save.efer & ~EFER_SVME;
 }
 
-void svm_set_guest_efer(struct vcpu *v, u64 efer)
+static void svm_set_guest_efer(struct hv_vcpu *hw, u64 efer)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct svm_vcpu *sv = hw->arch;
 	u64 lma = sv->vmcb->save.efer & EFER_LMA;
 	sv->vmcb->save.efer = (efer & (EFER_SCE | EFER_LME | EFER_NXE)) | lma | EFER_SVME;
 }
@@ -371,9 +763,9 @@ void svm_set_guest_efer(struct vcpu *v, u64 efer)
  * SVM has no preemption timer: a one-shot local APIC timer interrupt,
  * caught by the INTR intercept, ends the slice.
  */
-static void svm_set_preempt_ns(struct vcpu *v, u64 ns)
+static void svm_set_preempt_ns(struct hv_vcpu *hw, u64 ns)
 {
-	(void)v;
+	(void)hw;
 	lapic_timer_oneshot(ns);
 }
 
@@ -382,11 +774,21 @@ const struct hv_ops svm_ops = {
 	.tdp_fmt = &npt_fmt,
 	.probe = svm_probe,
 	.cpu_enable = svm_cpu_enable,
+	.max_tags = svm_max_tags,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_load = svm_vcpu_load,
+	.vcpu_put = svm_vcpu_put,
+	.set_state = svm_set_state,
 	.vcpu_run = svm_vcpu_run,
 	.skip_insn = svm_skip_insn,
-	.inject_exception = svm_inject_exception,
+	.inject_event = svm_inject_event,
+	.request_window = svm_request_window,
+	.get_interrupt_shadow = svm_get_interrupt_shadow,
+	.get_segment = svm_get_segment,
+	.set_segment = svm_set_segment,
+	.get_dtables = svm_get_dtables,
+	.get_cr = svm_get_cr,
 	.flush_tlb = svm_flush_tlb,
 	.dump = svm_dump,
 	.set_preempt_ns = svm_set_preempt_ns,

@@ -32,7 +32,8 @@ struct vmcb_control {
 	u32 asid;              /* 0x058: guest ASID, never 0 */
 	u8 tlb_control;        /* 0x05c: 0 nothing, 1 flush all, 3 flush this ASID */
 	u8 reserved2[3];
-	u64 int_ctl;           /* 0x060: V_TPR, V_IRQ (bit 8), V_INTR_MASKING (bit 24) */
+	u64 int_ctl;           /* 0x060: V_TPR, V_IRQ, V_INTR_PRIO, V_IGN_TPR, V_INTR_MASKING
+	                          (SVM_INT_CTL_*); V_INTR_VECTOR in bits 39:32 */
 	u64 int_shadow;        /* 0x068: guest in an interrupt shadow (bit 0) */
 	u64 exit_code;         /* 0x070 */
 	u64 exit_info1;        /* 0x078 */
@@ -92,11 +93,16 @@ struct vmcb {
 _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 _Static_assert(offsetof(struct vmcb, ctl.iopm_base_pa) == 0x040, "IOPM_BASE_PA");
 _Static_assert(offsetof(struct vmcb, ctl.asid) == 0x058, "ASID");
+_Static_assert(offsetof(struct vmcb, ctl.int_ctl) == 0x060, "V_INTR");
+_Static_assert(offsetof(struct vmcb, ctl.int_shadow) == 0x068, "INTERRUPT_SHADOW");
+_Static_assert(offsetof(struct vmcb, ctl.exit_int_info) == 0x088, "EXITINTINFO");
 _Static_assert(offsetof(struct vmcb, ctl.exit_code) == 0x070, "EXITCODE");
 _Static_assert(offsetof(struct vmcb, ctl.np_enable) == 0x090, "NP_ENABLE");
 _Static_assert(offsetof(struct vmcb, ctl.event_inj) == 0x0a8, "EVENTINJ");
 _Static_assert(offsetof(struct vmcb, ctl.n_cr3) == 0x0b0, "N_CR3");
 _Static_assert(offsetof(struct vmcb, ctl.next_rip) == 0x0c8, "nRIP");
+_Static_assert(offsetof(struct vmcb, save.gdtr) == 0x460, "GDTR");
+_Static_assert(offsetof(struct vmcb, save.idtr) == 0x480, "IDTR");
 _Static_assert(offsetof(struct vmcb, save.tr) == 0x490, "TR");
 _Static_assert(offsetof(struct vmcb, save.cpl) == 0x4cb, "CPL");
 _Static_assert(offsetof(struct vmcb, save.efer) == 0x4d0, "EFER");
@@ -112,7 +118,9 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define SVM_INTERCEPT_NMI BIT(1)
 #define SVM_INTERCEPT_SMI BIT(2)
 #define SVM_INTERCEPT_INIT BIT(3)
+#define SVM_INTERCEPT_VINTR BIT(4)   /* a virtual interrupt (V_IRQ) is about to be taken */
 #define SVM_INTERCEPT_CPUID BIT(18)
+#define SVM_INTERCEPT_IRET BIT(20)
 #define SVM_INTERCEPT_INVD BIT(22)
 #define SVM_INTERCEPT_HLT BIT(24)
 #define SVM_INTERCEPT_INVLPGA BIT(26)
@@ -133,7 +141,9 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define SVM_EXIT_EXCP_BASE 0x040
 #define SVM_EXIT_INTR 0x060
 #define SVM_EXIT_NMI 0x061
+#define SVM_EXIT_VINTR 0x064
 #define SVM_EXIT_CPUID 0x072
+#define SVM_EXIT_IRET 0x074
 #define SVM_EXIT_HLT 0x078
 #define SVM_EXIT_INVD 0x076
 #define SVM_EXIT_INVLPGA 0x07a
@@ -151,11 +161,25 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID ((u64)-1)
 
-/* EVENTINJ (APM Vol 2 15.20) */
+/* int_ctl (APM Vol 2 15.21.4 "Injecting Virtual (INTR) Interrupts", B-1 offset 0x060) */
+#define SVM_INT_CTL_V_IRQ BIT(8)                  /* a virtual interrupt is pending */
+#define SVM_INT_CTL_V_INTR_PRIO(p) ((u64)(p) << 16) /* its priority, bits 19:16 */
+#define SVM_INT_CTL_V_INTR_PRIO_MASK (0xfULL << 16)
+#define SVM_INT_CTL_V_IGN_TPR BIT(20)             /* ... taken whatever V_TPR says */
+#define SVM_INT_CTL_V_INTR_MASKING BIT(24)        /* guest IF masks only virtual interrupts */
+
+/* int_shadow (15.21.5 "Interrupt Shadows", offset 0x068) */
+#define SVM_INT_SHADOW BIT(0)
+
+/* EVENTINJ and EXITINTINFO, one format (APM Vol 2 15.20, 15.7.2): vector
+ * [7:0], type [10:8], EV [11], V [31], error code [63:32] */
 #define SVM_EVTINJ_VALID BIT(31)
 #define SVM_EVTINJ_ERR_VALID BIT(11)
 #define SVM_EVTINJ_TYPE_INTR (0ULL << 8)
+#define SVM_EVTINJ_TYPE_NMI (2ULL << 8)
 #define SVM_EVTINJ_TYPE_EXCEPTION (3ULL << 8)
+#define SVM_EVTINJ_TYPE_SOFT (4ULL << 8)          /* INTn */
+#define SVM_EVTINJ_TYPE_MASK (7ULL << 8)
 
 /* IOIO EXITINFO1 (APM Vol 2 15.10.2) */
 #define SVM_IOIO_IN BIT(0)

@@ -71,6 +71,7 @@
 #define PIN_VIRTUAL_NMIS BIT(5)
 #define PIN_PREEMPT_TIMER BIT(6)
 
+#define CPU_INTR_WINDOW_EXITING BIT(2)  /* exit when the guest can take an interrupt (25.2) */
 #define CPU_HLT_EXITING BIT(7)
 #define CPU_INVLPG_EXITING BIT(9)
 #define CPU_MWAIT_EXITING BIT(10)
@@ -80,6 +81,7 @@
 #define CPU_CR3_STORE_EXITING BIT(16)
 #define CPU_CR8_LOAD_EXITING BIT(19)
 #define CPU_CR8_STORE_EXITING BIT(20)
+#define CPU_NMI_WINDOW_EXITING BIT(22)   /* exit when virtual-NMI blocking is off (25.2) */
 #define CPU_MOV_DR_EXITING BIT(23)
 #define CPU_UNCOND_IO_EXITING BIT(24)
 #define CPU_USE_IO_BITMAPS BIT(25)
@@ -200,6 +202,11 @@
 #define VMCS_HOST_RSP 0x6c14                  /* written by vmx_enter (vmrun.asm) */
 #define VMCS_HOST_RIP 0x6c16
 
+/* Guest interruptibility state (SDM 24.4.2, Table 24-3) */
+#define INTR_STATE_STI BIT(0)
+#define INTR_STATE_MOV_SS BIT(1)
+#define INTR_STATE_NMI BIT(3)                 /* blocking by NMI (virtual-NMI blocking) */
+
 /* Segment register index for the ES..TR runs of fields above. */
 enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
 
@@ -207,6 +214,7 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR 
 #define AR_TYPE(t) (t)
 #define AR_S BIT(4)                 /* code/data (not system) */
 #define AR_P BIT(7)
+#define AR_L BIT(13)
 #define AR_DB BIT(14)
 #define AR_G BIT(15)
 #define AR_UNUSABLE BIT(16)
@@ -226,6 +234,8 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR 
 #define EXIT_REASON_EXCEPTION_NMI 0
 #define EXIT_REASON_EXT_INTR 1
 #define EXIT_REASON_TRIPLE_FAULT 2
+#define EXIT_REASON_INTR_WINDOW 7
+#define EXIT_REASON_NMI_WINDOW 8
 #define EXIT_REASON_CPUID 10
 #define EXIT_REASON_GETSEC 11
 #define EXIT_REASON_HLT 12
@@ -268,6 +278,7 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR 
 #define EPT_QUAL_WRITE BIT(1)
 #define EPT_QUAL_FETCH BIT(2)
 #define EPT_QUAL_PERMS (BIT(3) | BIT(4) | BIT(5)) /* the entry allowed R/W/X: it was present */
+#define EPT_QUAL_NMI_UNBLOCK BIT(12)          /* NMI unblocking due to IRET (27.2.3) */
 
 /* Control-register access exit qualification (SDM 27.2.1, Table 27-3) */
 #define CR_QUAL_CR(q) ((q) & 0xf)

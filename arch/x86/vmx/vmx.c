@@ -13,10 +13,20 @@
  *                CR0/CR4 to the VMX-fixed bits, CR4.VMXE, VMXON; allocates
  *                the all-ones I/O and MSR bitmaps shared by every guest.
  *   vcpu_create  one VMCS per vCPU (VMCLEAR + VMPTRLD), controls, host
- *                state from the VMM's GDT/IDT/TSS, guest state for a
- *                Multiboot entry (32-bit protected mode, paging off).
+ *                state from the VMM's GDT/IDT/TSS, guest state from the
+ *                neutral struct vcpu_state (any mode unrestricted guest
+ *                allows: real mode, protected mode with or without paging,
+ *                long mode).
+ *   vcpu_load    VMPTRLD when the vCPU's VMCS is not current on this CPU.
  *   vcpu_run     vmrun.asm's vmx_enter() (VMLAUNCH first, VMRESUME after),
- *                then the exit is decoded into the neutral struct vm_exit.
+ *                then the exit is decoded into the neutral struct vm_exit;
+ *                an event whose delivery the exit cut short is reported
+ *                (IDT-vectoring information), vmm/ injects it again.
+ *
+ * The backend sees a vCPU only as struct hv_vcpu: its registers, its
+ * struct vmx_vcpu (hw->arch) and the VPID vmm/ chose for it (hw->tag).
+ * Per-CPU state (VMXON region, current VMCS) lives in arrays indexed by
+ * the CPU number.
  *
  * Guest CR0.PG / EFER.LMA: the guest turns paging (and long mode) on by
  * itself.  Unrestricted guest lets it clear/set PE and PG (26.3.1.1), and
@@ -30,11 +40,11 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "mm/mm_env.h"
 #include "mm/pmm.h"
-#include "vmm/guest.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "lib/time.h"
@@ -45,6 +55,7 @@
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
 
+#define X86_NMI 2
 #define X86_GP 13
 #define X86_MC 18
 
@@ -52,13 +63,16 @@
 struct vmx_vcpu {
 	u64 vmcs_pa;        /* this vCPU's VMCS region (one page) */
 	u64 eptp;           /* EPT pointer: root | WB | 4-level | A/D */
-	u16 vpid;           /* tag of this guest's linear translations, 0 = none */
+	u16 vpid;           /* tag of this vCPU's linear translations (hw->tag), 0 = none */
+	unsigned cpu;       /* CPU of the last vcpu_load (or of the create) */
 	bool launched;      /* VMCS launch state is "launched": VMRESUME next */
 	bool flush;         /* INVEPT/INVVPID before the next entry */
 	u32 inject_info;    /* VM-entry interruption information to write, 0 = none */
 	u32 inject_error;   /* its error code */
 	u32 inject_len;     /* its instruction length (software events) */
 	u32 pin_ctls;       /* pin-based controls now in the VMCS */
+	u32 cpu_ctls;       /* primary processor-based controls now in the VMCS */
+	bool want_nmi;      /* NMI window requested without virtual NMIs (checked per run) */
 	u32 preempt_ticks;  /* preemption timer value per entry, 0 = not armed */
 	u64 cr0_guest;      /* CR0 as the guest last wrote it through an exit (the read
 	                       shadow's source; bits it owns may have changed since) */
@@ -80,13 +94,24 @@ static struct {
 	bool preempt;       /* VMX-preemption timer can be activated */
 	unsigned preempt_rate; /* timer ticks every 2^rate TSC cycles (MISC 4:0) */
 	bool lma_store;     /* MISC bit 5: exits store EFER.LMA into the entry control */
+	bool vnmi;          /* "virtual NMIs" pin control in use (NMI-window exiting needs it) */
+	u32 cpu_may;        /* primary processor-based controls that may be 1 */
 } vmx;
 
-/* Per-CPU state (one CPU runs guests for now). */
-static u64 vmxon_pa;        /* VMXON region */
+/* Per-CPU state, indexed by the CPU number (arch/x86/percpu.h). */
+static u64 vmxon_pa[MAX_CPUS];     /* VMXON region */
+static u64 current_vmcs[MAX_CPUS]; /* VMCS made current by the last VMPTRLD, 0 = none */
+
+/* Shared by every CPU and every guest. */
 static u64 io_bitmap_pa;    /* 8 KiB, all ones: A (ports 0-0x7fff) then B */
 static u64 msr_bitmap_pa;   /* 4 KiB, all ones: every RDMSR/WRMSR exits */
-static u64 current_vmcs;    /* VMCS made current by the last VMPTRLD, 0 = none */
+
+/* The neutral segment order is the VMCS field order (Appendix B). */
+_Static_assert(HV_SEG_ES == (int)SEG_ES && HV_SEG_CS == (int)SEG_CS && HV_SEG_SS == (int)SEG_SS &&
+		       HV_SEG_DS == (int)SEG_DS && HV_SEG_FS == (int)SEG_FS &&
+		       HV_SEG_GS == (int)SEG_GS && HV_SEG_LDTR == (int)SEG_LDTR &&
+		       HV_SEG_TR == (int)SEG_TR,
+	       "enum hv_seg and enum vmx_seg disagree");
 
 int vmx_enter(struct vcpu_regs *regs, u64 launched);
 
@@ -137,17 +162,19 @@ static const char *insn_error_name(u64 n)
 	return n < ARRAY_SIZE(names) && names[n] ? names[n] : "unknown";
 }
 
-/* Make V's VMCS the current one (VMPTRLD, SDM 30.3) unless it already is. */
+/* Make VX's VMCS the current one on this CPU (VMPTRLD, SDM 30.3) unless it
+ * already is.  0, or -E_INVAL (logged) when VMPTRLD fails. */
 static int vmcs_load(struct vmx_vcpu *vx)
 {
-	if (current_vmcs == vx->vmcs_pa)
+	unsigned cpu = this_cpu();
+	if (current_vmcs[cpu] == vx->vmcs_pa)
 		return 0;
 	if (!vmptrld(vx->vmcs_pa)) {
 		pr_err("vmx", "VMPTRLD 0x%lx failed", vx->vmcs_pa);
-		current_vmcs = 0;
+		current_vmcs[cpu] = 0;
 		return -E_INVAL;
 	}
-	current_vmcs = vx->vmcs_pa;
+	current_vmcs[cpu] = vx->vmcs_pa;
 	return 0;
 }
 
@@ -210,11 +237,14 @@ static int vmx_probe(void)
 	 * only the non-"true" MSR can force them, and CR access exits handle it. */
 	u32 cpu_need = CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS |
 		       CPU_SECONDARY_CTLS;
-	if (adjust_ctls("primary processor-based",
-			true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+	u32 cpu_msr = true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS;
+	if (adjust_ctls("primary processor-based", cpu_msr,
 			cpu_need | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING,
 			CPU_MWAIT_EXITING | CPU_MONITOR_EXITING, &vmx.cpu))
 		return -E_NODEV;
+	/* Interrupt- and NMI-window exiting are switched on per request
+	 * (request_window): remember whether they may be. */
+	vmx.cpu_may = (u32)(rdmsr(cpu_msr) >> 32);
 
 	/* Secondary controls (24.6.2, Table 24-7): EPT and unrestricted guest are
 	 * required; VPID, RDTSCP and INVPCID are used when present (without the
@@ -243,11 +273,15 @@ static int vmx_probe(void)
 		return -E_NODEV;
 
 	/* Pin-based controls (24.6.1): external interrupts and NMIs exit to the
-	 * host instead of going through the guest IDT. */
+	 * host instead of going through the guest IDT; virtual NMIs when
+	 * present, so the CPU tracks the guest's NMI blocking (an injected NMI
+	 * blocks NMIs until the guest's IRET, 25.3) and NMI-window exiting can
+	 * be used (26.2.1.1: it requires virtual NMIs). */
 	if (adjust_ctls("pin-based",
 			true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
-			PIN_EXTINT_EXITING | PIN_NMI_EXITING, 0, &vmx.pin))
+			PIN_EXTINT_EXITING | PIN_NMI_EXITING, PIN_VIRTUAL_NMIS, &vmx.pin))
 		return -E_NODEV;
+	vmx.vnmi = vmx.pin & PIN_VIRTUAL_NMIS;
 	u64 pin_cap = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
 	vmx.preempt = (pin_cap >> 32) & PIN_PREEMPT_TIMER;
 	u64 misc = rdmsr(MSR_IA32_VMX_MISC);
@@ -278,10 +312,11 @@ static int vmx_probe(void)
 	vmx.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
 
 	pr_info("vmx", "VMX revision 0x%x, VMCS %lu bytes, %s controls; EPT (4-level, WB%s%s%s), "
-		"unrestricted guest%s%s", vmx.revision, (basic >> 32) & 0x1fff,
+		"unrestricted guest%s%s%s", vmx.revision, (basic >> 32) & 0x1fff,
 		true_ctls ? "true" : "default", (ec & EPT_CAP_2M) ? ", 2M" : "",
 		(ec & EPT_CAP_1G) ? ", 1G" : "", vmx.ept_ad ? ", A/D" : "",
-		vmx.vpid ? ", VPID" : "", vmx.preempt ? ", preemption timer" : "");
+		vmx.vpid ? ", VPID" : "", vmx.preempt ? ", preemption timer" : "",
+		vmx.vnmi ? ", virtual NMIs" : "");
 	pr_info("vmx", "controls: pin=0x%x cpu=0x%x cpu2=0x%x exit=0x%x entry=0x%x", vmx.pin,
 		vmx.cpu, vmx.cpu2, vmx.exit, vmx.entry);
 	ept_fmt_init(vmx.ept_cap, vmx.ept_ad);
@@ -289,14 +324,18 @@ static int vmx_probe(void)
 }
 
 /*
- * Enter VMX operation on this CPU (SDM 23.7, 31.5): IA32_FEATURE_CONTROL
- * locked with VMX outside SMX (OVMF under Bochs leaves it 0, unlocked),
- * CR0/CR4 adjusted to the fixed bits (CR4.VMXE among them), VMXON on a
- * region that starts with the VMCS revision identifier.  Also allocates the
- * all-ones I/O bitmaps (24.6.4) and MSR bitmap (24.6.9).
+ * Enter VMX operation on CPU, the calling CPU (SDM 23.7, 31.5):
+ * IA32_FEATURE_CONTROL locked with VMX outside SMX (OVMF under Bochs leaves
+ * it 0, unlocked), CR0/CR4 adjusted to the fixed bits (CR4.VMXE among
+ * them), VMXON on a region of its own that starts with the VMCS revision
+ * identifier.  The first call also allocates the all-ones I/O bitmaps
+ * (24.6.4) and MSR bitmap (24.6.9) every CPU shares.  Returns 0, -E_INVAL
+ * (CPU out of range, VMXON failed) or -E_NOMEM.
  */
-static int vmx_cpu_enable(void)
+static int vmx_cpu_enable(unsigned cpu)
 {
+	if (cpu >= MAX_CPUS)
+		return -E_INVAL;
 	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
 	if (!(fc & FEATURE_CONTROL_LOCK)) {
 		fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
@@ -308,23 +347,32 @@ static int vmx_cpu_enable(void)
 	write_cr0((read_cr0() | vmx.cr0_fixed0) & vmx.cr0_fixed1);
 	write_cr4((read_cr4() | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
 
-	vmxon_pa = pmm_alloc_pages_filled(0, 0);
-	io_bitmap_pa = pmm_alloc_pages_filled(1, 0xff);
-	msr_bitmap_pa = pmm_alloc_pages_filled(0, 0xff);
-	if (!vmxon_pa || !io_bitmap_pa || !msr_bitmap_pa)
+	if (!io_bitmap_pa) {
+		io_bitmap_pa = pmm_alloc_pages_filled(1, 0xff);
+		msr_bitmap_pa = pmm_alloc_pages_filled(0, 0xff);
+	}
+	vmxon_pa[cpu] = pmm_alloc_pages_filled(0, 0);
+	if (!vmxon_pa[cpu] || !io_bitmap_pa || !msr_bitmap_pa)
 		return -E_NOMEM;
-	*(u32 *)phys_to_virt(vmxon_pa) = vmx.revision;
-	if (!vmxon(vmxon_pa)) {
+	*(u32 *)phys_to_virt(vmxon_pa[cpu]) = vmx.revision;
+	if (!vmxon(vmxon_pa[cpu])) {
 		pr_err("vmx", "VMXON failed (cr0=0x%lx cr4=0x%lx feature_control=0x%lx)", read_cr0(),
 		       read_cr4(), rdmsr(MSR_FEATURE_CONTROL));
 		return -E_INVAL;
 	}
-	pr_info("vmx", "VMX enabled: VMXON region at 0x%lx, cr0=0x%lx cr4=0x%lx", vmxon_pa,
+	pr_info("vmx", "VMX enabled: VMXON region at 0x%lx, cr0=0x%lx cr4=0x%lx", vmxon_pa[cpu],
 		read_cr0(), read_cr4());
 	return 0;
 }
 
-/* --- vCPU creation: the VMCS ----------------------------------------------- */
+/* VPIDs vmm/ may give vCPUs: 1..0xffff (0 is the host's, 24.6.12).  Without
+ * VPID support the tag is not used. */
+static u32 vmx_max_tags(void)
+{
+	return 0xffff;
+}
+
+/* --- vCPU state: the VMCS ---------------------------------------------------- */
 
 /* One guest segment register: selector, base, limit, access rights (24.4.1). */
 static void guest_seg(enum vmx_seg s, u16 sel, u64 base, u32 limit, u32 ar)
@@ -335,11 +383,33 @@ static void guest_seg(enum vmx_seg s, u16 sel, u64 base, u32 limit, u32 ar)
 	vmw(VMCS_GUEST_ES_AR + 2 * s, ar);
 }
 
+/* Neutral segment attributes (the VMCB layout: type/S/DPL/P in [7:0],
+ * AVL/L/D/G in [11:8]) as VMX access rights (24.4.1, Table 24-2: the same
+ * bits with AVL/L/D/G at [15:12]); a segment that is not present is
+ * "unusable" (bit 16), keeping its DPL (SS.DPL is the CPL). */
+static u32 attrib_to_ar(u16 attrib)
+{
+	u32 ar = (attrib & 0xffu) | ((u32)(attrib & 0xf00u) << 4);
+	return (attrib & HV_SEG_ATTR_P) ? ar : ar | AR_UNUSABLE;
+}
+
+static u16 ar_to_attrib(u32 ar)
+{
+	u16 attrib = (u16)((ar & 0xff) | ((ar >> 4) & 0xf00));
+	return (ar & AR_UNUSABLE) ? attrib & ~(u16)HV_SEG_ATTR_P : attrib;
+}
+
 /* Host CR0 bits the guest may not clear (VMX-fixed, 23.8) except PE and PG,
  * which unrestricted guest hands to the guest (26.3.1.1). */
 static u64 cr0_host_owned(void)
 {
 	return vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG);
+}
+
+/* Host-owned CR4 bits: VMXE (hidden from the guest) and the fixed ones. */
+static u64 cr4_host_owned(void)
+{
+	return vmx.cr4_fixed0 | CR4_VMXE;
 }
 
 static void write_controls(struct vmx_vcpu *vx)
@@ -348,6 +418,7 @@ static void write_controls(struct vmx_vcpu *vx)
 	vmw(VMCS_PIN_CTLS, vmx.pin);
 	vx->pin_ctls = vmx.pin;
 	vmw(VMCS_CPU_CTLS, vmx.cpu);
+	vx->cpu_ctls = vmx.cpu;
 	vmw(VMCS_CPU_CTLS2, vmx.cpu2);
 	vmw(VMCS_EXCEPTION_BITMAP, BIT(X86_MC)); /* 24.6.3: never let a guest swallow #MC */
 	vmw(VMCS_PF_ERR_MASK, 0);
@@ -358,17 +429,17 @@ static void write_controls(struct vmx_vcpu *vx)
 	vmw(VMCS_CR3_TARGET_COUNT, 0);                    /* 24.6.7 */
 	/* 24.6.6: host-owned CR0 bits (NE) and CR4.VMXE (plus any other fixed-1
 	 * CR4 bit); a guest MOV that would change a host-owned bit from its
-	 * read-shadow value exits; reads of those bits return the shadow. */
+	 * read-shadow value exits; reads of those bits return the shadow (the
+	 * shadows are written with the guest state). */
 	vmw(VMCS_CR0_MASK, cr0_host_owned());
-	vmw(VMCS_CR0_SHADOW, vx->cr0_guest);
-	vmw(VMCS_CR4_MASK, vmx.cr4_fixed0 | CR4_VMXE);
-	vmw(VMCS_CR4_SHADOW, vx->cr4_guest);
+	vmw(VMCS_CR4_MASK, cr4_host_owned());
 	/* 24.6.11: EPT pointer; 24.6.12: VPID (0 is the host's, never a guest's). */
 	vmw(VMCS_EPT_POINTER, vx->eptp);
 	if (vx->vpid)
 		vmw(VMCS_VPID, vx->vpid);
 	/* VM-exit controls (24.7) and VM-entry controls (24.8): no MSR lists;
-	 * EFER travels through the dedicated fields. */
+	 * EFER travels through the dedicated fields.  "IA-32e mode guest" is
+	 * set with the guest state. */
 	vmw(VMCS_EXIT_CTLS, vmx.exit);
 	vmw(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmw(VMCS_EXIT_MSR_LOAD_COUNT, 0);
@@ -410,75 +481,154 @@ static void write_host_state(void)
 }
 
 /*
- * Guest-state area (24.4) for VCPU_START_PM32, the Multiboot machine state:
- * CR0 = PE (+ET, + the VMX-fixed NE the guest does not see), paging off,
- * which only unrestricted guest allows (26.3.1.1); flat 4 GiB code (type
- * 0xb: execute/read, accessed) and data (type 3: read/write, accessed)
- * segments with D/B=1, G=1, DPL 0 (26.3.1.2); LDTR unusable; TR a busy
- * 32-bit TSS (type 11, the one type valid both outside and inside IA-32e
- * mode); GDTR/IDTR empty (the guest loads its own); RFLAGS = 2; EFER = 0
- * through the "load IA32_EFER" entry control; no event blocking, active.
+ * PAE paging outside long mode walks through four PDPTEs that the CPU loads
+ * from the 32-byte table at CR3 when MOV to CR0, CR3 or CR4 switches paging
+ * on or changes its mode (SDM Vol 3 4.4.1).  When such a MOV exits and the
+ * VMM performs it, the VMM loads them: with EPT, VM entry takes the PDPTEs
+ * from the VMCS guest-state area (26.3.2.4).  The table is read through
+ * hv_read_guest() (vmm/).  Returns false when the table is outside guest
+ * RAM or a present PDPTE has reserved bits set (the MOV then raises #GP,
+ * as on hardware).
  */
-static void write_guest_state(struct vmx_vcpu *vx)
+static bool load_pdptes(struct hv_vcpu *hw, u64 cr3)
 {
-	const u32 code = AR_TYPE(0xb) | AR_S | AR_P | AR_DB | AR_G;
-	const u32 data = AR_TYPE(0x3) | AR_S | AR_P | AR_DB | AR_G;
+	u64 pdpte[4];
+	unsigned maxphy = cpuid(0x80000000).eax >= 0x80000008 ? cpuid(0x80000008).eax & 0xff : 36;
+	u64 rsvd = BIT(1) | BIT(2) | (0xfULL << 5) | ~((1ULL << maxphy) - 1);
+	if (hv_read_guest(hw, cr3 & 0xffffffe0ULL, pdpte, sizeof(pdpte)))
+		return false;
+	for (unsigned i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return false;
+	for (unsigned i = 0; i < 4; i++)
+		vmw(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	return true;
+}
 
-	vx->cr0_guest = CR0_PE | CR0_ET;
-	vx->cr4_guest = 0;
-	vmw(VMCS_GUEST_CR0, (vx->cr0_guest | cr0_host_owned()) & vmx.cr0_fixed1);
-	vmw(VMCS_GUEST_CR3, 0);
-	vmw(VMCS_GUEST_CR4, (vx->cr4_guest | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
+/*
+ * Would VM entry refuse ST (26.3.1.1-26.3.1.2, with unrestricted guest)?
+ * The architectural rules a start state can break; EFER.LMA is derived
+ * from LME and PG.  Returns NULL when ST can be loaded, else what is wrong.
+ */
+static const char *vmx_state_invalid(const struct vcpu_state *st)
+{
+	bool pg = st->cr0 & CR0_PG, lme = st->efer & EFER_LME;
+	const struct hv_segment *cs = &st->seg[HV_SEG_CS];
+	if (pg && !(st->cr0 & CR0_PE))
+		return "CR0.PG set with CR0.PE clear";
+	if (lme && pg && !(st->cr4 & CR4_PAE))
+		return "EFER.LME and CR0.PG set with CR4.PAE clear";
+	if (lme && pg && (cs->attrib & HV_SEG_ATTR_L) && (cs->attrib & HV_SEG_ATTR_DB))
+		return "long mode with CS.L and CS.D both set";
+	if (!(st->seg[HV_SEG_TR].attrib & HV_SEG_ATTR_P))
+		return "TR not usable";
+	if (st->cr4 & CR4_VMXE)
+		return "CR4.VMXE set (VMX is not offered to guests)";
+	return NULL;
+}
+
+/*
+ * Guest-state area (24.4) from the neutral ST, on the current VMCS:
+ *  - CR0/CR4: the guest's values go to the read shadows (what its MOV from
+ *    CR reads); the real registers get the VMX-fixed bits on top (23.8:
+ *    CR0.NE, CR4.VMXE), except PE and PG, which unrestricted guest lets be
+ *    0 (26.3.1.1: real mode and protected mode without paging).
+ *  - EFER through the "load IA32_EFER" entry control, LMA = LME && PG, and
+ *    the "IA-32e mode guest" entry control equal to LMA (26.3.1.1).
+ *  - segments: access rights translated from the neutral attrib
+ *    (attrib_to_ar); for real mode the builders give CS/SS/DS... type
+ *    0x9b/0x93 with 64 KiB limits, which 26.3.1.2 accepts with
+ *    unrestricted guest (SS.DPL 0, CS type 11 with DPL = SS.DPL, accessed
+ *    data types, TR a busy TSS).
+ *  - PDPTEs when paging is PAE outside long mode (26.3.2.4), read from
+ *    guest memory.
+ *  - no pending debug exceptions, no interruptibility blocking, active
+ *    (24.4.2); nothing to inject; CR2 0 (kept in software, see vmx_vcpu_run).
+ * Returns 0, or -E_INVAL when the PDPTEs cannot be read.
+ */
+static int write_guest_state(struct vmx_vcpu *vx, struct hv_vcpu *hw, const struct vcpu_state *st)
+{
+	bool lma = (st->efer & EFER_LME) && (st->cr0 & CR0_PG);
+
+	vx->cr0_guest = st->cr0;
+	vx->cr4_guest = st->cr4;
+	vmw(VMCS_CR0_SHADOW, st->cr0);
+	vmw(VMCS_GUEST_CR0, (st->cr0 | cr0_host_owned()) & vmx.cr0_fixed1);
+	vmw(VMCS_CR4_SHADOW, st->cr4);
+	vmw(VMCS_GUEST_CR4, (st->cr4 | cr4_host_owned()) & vmx.cr4_fixed1);
+	vmw(VMCS_GUEST_CR3, st->cr3);
+	vmw(VMCS_GUEST_EFER, (st->efer & ~EFER_LMA) | (lma ? EFER_LMA : 0));
+	vmw(VMCS_ENTRY_CTLS, lma ? vmx.entry | ENTRY_IA32E_MODE_GUEST :
+				   vmx.entry & ~ENTRY_IA32E_MODE_GUEST);
 	vmw(VMCS_GUEST_DR7, 0x400);
 	vmw(VMCS_GUEST_DEBUGCTL, 0);
-	vmw(VMCS_GUEST_EFER, 0);
 
-	guest_seg(SEG_CS, 0x08, 0, 0xffffffff, code);
-	guest_seg(SEG_SS, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_DS, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_ES, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_FS, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_GS, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
-	guest_seg(SEG_TR, 0, 0, 0x67, AR_TYPE(0xb) | AR_P);
-	vmw(VMCS_GUEST_GDTR_BASE, 0);
-	vmw(VMCS_GUEST_GDTR_LIMIT, 0);
-	vmw(VMCS_GUEST_IDTR_BASE, 0);
-	vmw(VMCS_GUEST_IDTR_LIMIT, 0);
+	for (unsigned i = 0; i < HV_SEG_COUNT; i++)
+		guest_seg(i, st->seg[i].selector, st->seg[i].base, st->seg[i].limit,
+			  attrib_to_ar(st->seg[i].attrib));
+	vmw(VMCS_GUEST_GDTR_BASE, st->gdtr.base);
+	vmw(VMCS_GUEST_GDTR_LIMIT, st->gdtr.limit);
+	vmw(VMCS_GUEST_IDTR_BASE, st->idtr.base);
+	vmw(VMCS_GUEST_IDTR_LIMIT, st->idtr.limit);
 
 	vmw(VMCS_GUEST_SYSENTER_CS, 0);
 	vmw(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmw(VMCS_GUEST_SYSENTER_EIP, 0);
-	vmw(VMCS_GUEST_RFLAGS, 0x2);
+	vmw(VMCS_GUEST_RSP, st->regs.rsp);
+	vmw(VMCS_GUEST_RIP, st->regs.rip);
+	vmw(VMCS_GUEST_RFLAGS, st->regs.rflags);
 	vmw(VMCS_GUEST_PENDING_DBG, 0);
 	vmw(VMCS_GUEST_INTERRUPTIBILITY, 0); /* 24.4.2: no STI/MOV SS/NMI blocking */
 	vmw(VMCS_GUEST_ACTIVITY, 0);         /* active */
 	if (vmx.preempt)
 		vmw(VMCS_PREEMPT_TIMER, 0);
+	vmw(VMCS_ENTRY_INTR_INFO, 0);
+	vx->inject_info = vx->inject_error = vx->inject_len = 0;
+	vx->cr2 = 0;
+	vx->cr8 = 0;
+	vx->want_nmi = false;
+	hw->regs = st->regs;
+
+	if ((st->cr0 & CR0_PG) && (st->cr4 & CR4_PAE) && !lma) {
+		if (!load_pdptes(hw, st->cr3))
+			return -E_INVAL;
+	} else {
+		for (unsigned i = 0; i < 4; i++)
+			vmw(VMCS_GUEST_PDPTE0 + 2 * i, 0);
+	}
+	return 0;
 }
 
-static void vmx_vcpu_destroy(struct vcpu *v)
+static void vmx_vcpu_destroy(struct hv_vcpu *hw)
 {
-	struct vmx_vcpu *vx = v->arch;
+	struct vmx_vcpu *vx = hw->arch;
 	if (!vx)
 		return;
 	/* VMCLEAR writes any cached VMCS data back and makes it inactive
 	 * (24.11.3) before its page goes back to pmm. */
 	vmclear(vx->vmcs_pa);
-	if (current_vmcs == vx->vmcs_pa)
-		current_vmcs = 0;
+	if (current_vmcs[this_cpu()] == vx->vmcs_pa)
+		current_vmcs[this_cpu()] = 0;
 	pmm_free_pages(virt_to_phys(vx), 1);
-	v->arch = NULL;
+	hw->arch = NULL;
 }
 
 /*
- * Create V's VMCS: revision identifier in its first word (24.2), VMCLEAR to
- * put it in the "clear" launch state, VMPTRLD to make it current, then
- * every control, host and guest field.  TDP_ROOT is the EPT PML4.
+ * Create HW's VMCS with VPID HW->tag and start state ST: revision
+ * identifier in its first word (24.2), VMCLEAR to put it in the "clear"
+ * launch state, VMPTRLD to make it current on this CPU, then every
+ * control, host and guest field.  TDP_ROOT is the EPT PML4.  Returns 0,
+ * -E_INVAL (a state VM entry would refuse, a tag of 0, a failed VMX
+ * instruction, unreadable PDPTEs) or -E_NOMEM.
  */
-static int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_root)
+static int vmx_vcpu_create(struct hv_vcpu *hw, const struct vcpu_state *st, u64 tdp_root)
 {
-	if (st->mode != VCPU_START_PM32)
+	const char *bad = vmx_state_invalid(st);
+	if (bad) {
+		pr_err("vmx", "start state refused: %s", bad);
+		return -E_INVAL;
+	}
+	if (!hw->tag || hw->tag > vmx_max_tags())
 		return -E_INVAL;
 	/* One zeroed 2-page block: this struct in the first page, the VMCS
 	 * region (page-aligned, 24.2) in the second. */
@@ -489,47 +639,89 @@ static int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *st, u64 tdp_
 	u64 vmcs_pa = pa + PAGE_SIZE;
 	vx->vmcs_pa = vmcs_pa;
 	vx->eptp = (tdp_root & PAGE_MASK) | EPTP_MT_WB | EPTP_WALK_4 | (vmx.ept_ad ? EPTP_AD : 0);
-	/* VPIDs 1..0xffff; a reused one is flushed before the first entry. */
-	/* One VPID per vCPU: vCPUs of a guest may run different page tables. */
-	vx->vpid = vmx.vpid ? (u16)(1 + (v->guest->id * GUEST_MAX_VCPUS + v->id) % 0xfffe) : 0;
-	vx->flush = true; /* the EPT root page may have served an earlier guest */
-	v->arch = vx;
+	/* The VPID is vmm/'s tag; a reused one is flushed before the first
+	 * entry, as is the EPT root page, which may have served an earlier
+	 * guest. */
+	vx->vpid = vmx.vpid ? (u16)hw->tag : 0;
+	vx->flush = true;
+	vx->cpu = this_cpu();
+	hw->arch = vx;
 
 	*(u32 *)phys_to_virt(vmcs_pa) = vmx.revision;
 	if (!vmclear(vmcs_pa) || vmcs_load(vx)) {
 		pr_err("vmx", "VMCLEAR/VMPTRLD of the new VMCS at 0x%lx failed", vmcs_pa);
-		vmx_vcpu_destroy(v);
+		vmx_vcpu_destroy(hw);
 		return -E_INVAL;
 	}
 	vmw_failed = false;
-	write_guest_state(vx);
 	write_controls(vx);
 	write_host_state();
-	vmw(VMCS_GUEST_RIP, st->rip);
-	vmw(VMCS_GUEST_RSP, st->rsp);
+	int r = write_guest_state(vx, hw, st);
 	if (vmw_failed) {
 		u64 err = vmread(VMCS_INSN_ERROR);
 		pr_err("vmx", "VMWRITE of field 0x%lx failed: error %lu (%s)", vmw_fail_field, err,
 		       insn_error_name(err));
-		vmx_vcpu_destroy(v);
-		return -E_INVAL;
+		r = -E_INVAL;
+	} else if (r) {
+		pr_err("vmx", "start state refused: PAE PDPTEs at 0x%lx unreadable or reserved bits set",
+		       st->cr3);
 	}
-
-	memset(&v->regs, 0, sizeof(v->regs));
-	v->regs.rip = st->rip;
-	v->regs.rax = st->rax;
-	v->regs.rbx = st->rbx;
-	v->regs.rsp = st->rsp;
-	v->regs.rflags = 0x2; /* bit 1 is reserved as 1 */
+	if (r) {
+		vmx_vcpu_destroy(hw);
+		return r;
+	}
 	return 0;
+}
+
+/*
+ * HW is about to run on CPU: make its VMCS current there (VMPTRLD when it
+ * is not).  Coming from another CPU, its VPID and EPT translations on this
+ * one may be stale: flush them before the entry.  (A VMCS may be active on
+ * one CPU only, 24.11.1: the old CPU would have to VMCLEAR it first; with
+ * the boot CPU as the only one that never happens yet.)  No state yet
+ * (before create): nothing to load.
+ */
+static void vmx_vcpu_load(struct hv_vcpu *hw, unsigned cpu)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	if (!vx)
+		return;
+	if (vx->cpu != cpu) {
+		vx->cpu = cpu;
+		vx->flush = true;
+	}
+	vmcs_load(vx);
+}
+
+/* HW stops running here for now.  Its VMCS stays active and current on
+ * this CPU (no VMCLEAR): the next VMPTRLD replaces it as current, and a
+ * VMCLEAR is due only before it is freed (vmx_vcpu_destroy). */
+static void vmx_vcpu_put(struct hv_vcpu *hw)
+{
+	(void)hw;
+}
+
+/* Load a whole new state (INIT/SIPI, reset); see write_guest_state().  A
+ * state VM entry refuses is loaded anyway (and logged): the entry then
+ * fails with VM_EXIT_INVALID. */
+static void vmx_set_state(struct hv_vcpu *hw, const struct vcpu_state *st)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	const char *bad = vmx_state_invalid(st);
+	if (bad)
+		pr_err("vmx", "state loaded anyway, VM entry will refuse it: %s", bad);
+	if (vmcs_load(vx))
+		return;
+	if (write_guest_state(vx, hw, st))
+		pr_err("vmx", "state loaded with PDPTEs at 0x%lx unreadable", st->cr3);
 }
 
 /* --- exits ------------------------------------------------------------------ */
 
 /* Guest GPR number N as the CR-access qualification encodes it (Table 27-3). */
-static u64 *gpr(struct vcpu *v, unsigned n)
+static u64 *gpr(struct hv_vcpu *hw, unsigned n)
 {
-	struct vcpu_regs *r = &v->regs;
+	struct vcpu_regs *r = &hw->regs;
 	u64 *const map[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
 			      &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13,
 			      &r->r14, &r->r15};
@@ -538,7 +730,18 @@ static u64 *gpr(struct vcpu *v, unsigned n)
 
 static bool guest_64bit(void)
 {
-	return (vmread(VMCS_GUEST_EFER) & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & BIT(13));
+	return (vmread(VMCS_GUEST_EFER) & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & AR_L);
+}
+
+/* Step past an instruction of LEN bytes the VMM performed: it retired, so
+ * STI / MOV SS blocking, which covers only that instruction, is over
+ * (24.4.2). */
+static void skip(struct hv_vcpu *hw, unsigned len)
+{
+	hw->regs.rip += len;
+	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (INTR_STATE_STI | INTR_STATE_MOV_SS))
+		vmw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(u64)(INTR_STATE_STI | INTR_STATE_MOV_SS));
 }
 
 /* A faulting MOV to CR: #GP(0) at the instruction, which is not skipped. */
@@ -552,30 +755,6 @@ static bool inject_gp(struct vmx_vcpu *vx, struct vm_exit *e)
 }
 
 /*
- * PAE paging outside long mode walks through four PDPTEs that the CPU loads
- * from the 32-byte table at CR3 when MOV to CR0, CR3 or CR4 switches paging
- * on or changes its mode (SDM Vol 3 4.4.1).  When such a MOV exits and the
- * VMM performs it, the VMM loads them: with EPT, VM entry takes the PDPTEs
- * from the VMCS guest-state area (26.3.2.4).  Returns false when the table
- * is outside guest RAM or a present PDPTE has reserved bits set (the MOV
- * then raises #GP, as on hardware).
- */
-static bool load_pdptes(struct vcpu *v, u64 cr3)
-{
-	u64 pdpte[4];
-	unsigned maxphy = cpuid(0x80000000).eax >= 0x80000008 ? cpuid(0x80000008).eax & 0xff : 36;
-	u64 rsvd = BIT(1) | BIT(2) | (0xfULL << 5) | ~((1ULL << maxphy) - 1);
-	if (tdp_read_guest(v->guest->mmu, cr3 & 0xffffffe0ULL, pdpte, sizeof(pdpte)))
-		return false;
-	for (unsigned i = 0; i < 4; i++)
-		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
-			return false;
-	for (unsigned i = 0; i < 4; i++)
-		vmw(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
-	return true;
-}
-
-/*
  * A control-register access exit (27.1, Table 27-3).  Only host-owned bits
  * (CR0.NE, CR4.VMXE, the fixed ones) make a MOV to CR0/CR4 exit; MOV
  * to/from CR3 exits only on CPUs that force CR3 exiting; MOV to/from CR8
@@ -583,10 +762,10 @@ static bool load_pdptes(struct vcpu *v, u64 cr3)
  * read shadow; the real register gets the fixed bits.
  * Returns false for accesses not handled here (they end the guest).
  */
-static bool handle_cr(struct vmx_vcpu *vx, struct vcpu *v, u64 qual, struct vm_exit *e)
+static bool handle_cr(struct vmx_vcpu *vx, struct hv_vcpu *hw, u64 qual, struct vm_exit *e)
 {
 	unsigned cr = CR_QUAL_CR(qual), type = CR_QUAL_TYPE(qual);
-	u64 *reg = gpr(v, CR_QUAL_GPR(qual));
+	u64 *reg = gpr(hw, CR_QUAL_GPR(qual));
 	u64 val = *reg;
 	if (!guest_64bit())
 		val = (u32)val;
@@ -613,7 +792,7 @@ static bool handle_cr(struct vmx_vcpu *vx, struct vcpu *v, u64 qual, struct vm_e
 		} else if ((val & CR0_PG) && !(old & CR0_PG) &&
 			   (vmread(VMCS_GUEST_CR4) & CR4_PAE)) {
 			/* PAE paging outside long mode: its PDPTEs come from CR3 now. */
-			if (!load_pdptes(v, vmread(VMCS_GUEST_CR3)))
+			if (!load_pdptes(hw, vmread(VMCS_GUEST_CR3)))
 				return inject_gp(vx, e);
 		}
 		vx->cr0_guest = val;
@@ -630,11 +809,11 @@ static bool handle_cr(struct vmx_vcpu *vx, struct vcpu *v, u64 qual, struct vm_e
 		if ((vmread(VMCS_GUEST_CR0) & CR0_PG) && (val & CR4_PAE) &&
 		    !(vmread(VMCS_GUEST_EFER) & EFER_LMA) &&
 		    (changed & (CR4_PAE | CR4_PGE | BIT(4))) &&
-		    !load_pdptes(v, vmread(VMCS_GUEST_CR3)))
+		    !load_pdptes(hw, vmread(VMCS_GUEST_CR3)))
 			return inject_gp(vx, e);
 		vx->cr4_guest = val;
 		vmw(VMCS_CR4_SHADOW, val);
-		vmw(VMCS_GUEST_CR4, (val | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
+		vmw(VMCS_GUEST_CR4, (val | cr4_host_owned()) & vmx.cr4_fixed1);
 	} else if (type == 0 && cr == 3) {
 		vmw(VMCS_GUEST_CR3, val);
 	} else if (type == 1 && cr == 3) {
@@ -651,7 +830,7 @@ static bool handle_cr(struct vmx_vcpu *vx, struct vcpu *v, u64 qual, struct vm_e
 		return false;
 	}
 	e->kind = VM_EXIT_NONE;
-	v->regs.rip += e->insn_len;
+	skip(hw, e->insn_len);
 	return true;
 }
 
@@ -677,13 +856,66 @@ static const char *virt_insn_name(u32 reason)
 }
 
 /*
+ * The event whose delivery through the guest IDT this exit cut short
+ * (IDT-vectoring information, 27.2.4) into E->interrupted, for vmm/ to
+ * inject again: type 0 external interrupt, 2 NMI, 3 hardware exception
+ * (with its error code, 0x440a), 4 software interrupt and 6 software
+ * exception, whose instruction length is in the VM-exit instruction-length
+ * field (27.2.5); RIP still points at their instruction.  A privileged
+ * software exception (type 5, INT1/ICEBP) is not reported: its instruction
+ * simply runs again.
+ */
+static void vmx_decode_interrupted(struct vm_exit *e)
+{
+	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);
+	struct hv_event *ev = &e->interrupted;
+	if (!(idt & INTR_INFO_VALID))
+		return;
+	switch (idt & INTR_TYPE_MASK) {
+	case INTR_TYPE_EXT_INTR:
+		ev->type = HV_EVENT_EXT_INTR;
+		break;
+	case INTR_TYPE_NMI:
+		ev->type = HV_EVENT_NMI;
+		break;
+	case INTR_TYPE_HW_EXC:
+		ev->type = HV_EVENT_EXCEPTION;
+		ev->has_error = idt & INTR_INFO_ERR_VALID;
+		ev->error = ev->has_error ? (u32)vmread(VMCS_IDT_VECTORING_ERROR) : 0;
+		break;
+	case INTR_TYPE_SW_INT:
+		ev->type = HV_EVENT_SOFT_INTR;
+		ev->insn_len = (u8)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	case INTR_TYPE_SW_EXC:
+		ev->type = HV_EVENT_SOFT_EXC;
+		ev->insn_len = (u8)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	default:
+		return;
+	}
+	ev->vector = idt & 0xff;
+	ev->valid = true;
+}
+
+/* Withdraw primary controls CLR (a window that has opened). */
+static void cpu_ctls_clear(struct vmx_vcpu *vx, u32 clr)
+{
+	if (vx->cpu_ctls & clr) {
+		vx->cpu_ctls &= ~clr;
+		vmw(VMCS_CPU_CTLS, vx->cpu_ctls);
+	}
+}
+
+/*
  * Turn the exit-reason field (24.9.1) and its qualification (27.2.1) into
  * the neutral struct vm_exit.  Instruction lengths come from the VM-exit
  * instruction-length field (27.2.5), valid for every instruction exit used
- * here.  An event being delivered through the guest IDT when the exit
- * happened (IDT-vectoring information, 27.2.4) is queued again.
+ * here.  The interrupted event is reported (vmx_decode_interrupted), not
+ * queued again here.  Interrupt- and NMI-window exits (25.2) withdraw
+ * their control: each window is reported once.
  */
-static void vmx_decode_exit(struct vmx_vcpu *vx, struct vcpu *v, struct vm_exit *e)
+static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_exit *e)
 {
 	u64 full = vmread(VMCS_EXIT_REASON);
 	u32 reason = full & 0xffff;
@@ -700,23 +932,15 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct vcpu *v, struct vm_exit 
 		 * (machine check during entry); the qualification says more for
 		 * 33 (0 default, 2 PDPTE load, 3 NMI injection, 4 link pointer). */
 		e->kind = VM_EXIT_INVALID;
-		pr_err("vmx", "guest %s: VM entry failed: exit reason %u (%s) qualification 0x%lx",
-		       v->guest->name, reason,
+		pr_err("vmx", "vpid %u: VM entry failed: exit reason %u (%s) qualification 0x%lx",
+		       hw->tag, reason,
 		       reason == EXIT_REASON_INVALID_STATE ? "invalid guest state" :
 		       reason == EXIT_REASON_MSR_LOADING ? "MSR loading" :
 		       reason == EXIT_REASON_MACHINE_CHECK ? "machine check" : "other", qual);
 		return;
 	}
 
-	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);
-	if (idt & INTR_INFO_VALID) {
-		u32 type = idt & INTR_TYPE_MASK;
-		vx->inject_info = idt & (INTR_INFO_VALID | INTR_TYPE_MASK | INTR_INFO_ERR_VALID | 0xff);
-		vx->inject_error = (u32)vmread(VMCS_IDT_VECTORING_ERROR);
-		if (type == INTR_TYPE_SW_INT || type == INTR_TYPE_PRIV_SW_EXC ||
-		    type == INTR_TYPE_SW_EXC)
-			vx->inject_len = (u32)vmread(VMCS_EXIT_INSN_LEN);
-	}
+	vmx_decode_interrupted(e);
 
 	switch (reason) {
 	case EXIT_REASON_CPUID:
@@ -735,8 +959,8 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct vcpu *v, struct vm_exit 
 	case EXIT_REASON_WRMSR:
 		e->kind = reason == EXIT_REASON_WRMSR ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
 		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
-		e->msr.index = (u32)v->regs.rcx;
-		e->msr.value = (v->regs.rdx << 32) | (u32)v->regs.rax;
+		e->msr.index = (u32)hw->regs.rcx;
+		e->msr.value = (hw->regs.rdx << 32) | (u32)hw->regs.rax;
 		break;
 	case EXIT_REASON_IO:
 		e->kind = VM_EXIT_IO;
@@ -758,6 +982,11 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct vcpu *v, struct vm_exit 
 			e->tdp.access |= TDP_ACC_WRITE;
 		if (qual & EPT_QUAL_FETCH)
 			e->tdp.access |= TDP_ACC_EXEC;
+		/* 27.2.3: the violation hit an IRET that had unblocked virtual
+		 * NMIs; the IRET runs again, so the blocking must be back. */
+		if (vmx.vnmi && (qual & EPT_QUAL_NMI_UNBLOCK) && !e->interrupted.valid)
+			vmw(VMCS_GUEST_INTERRUPTIBILITY,
+			    vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTR_STATE_NMI);
 		break;
 	case EXIT_REASON_EPT_MISCONFIG:
 		/* 28.3.3.1: the MMIO pattern (W without R), or a real bug. */
@@ -772,6 +1001,14 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct vcpu *v, struct vm_exit 
 		/* 25.2: the interrupt stays pending in the host (not acknowledged
 		 * on exit); a time slice is over either way. */
 		e->kind = VM_EXIT_PREEMPT;
+		break;
+	case EXIT_REASON_INTR_WINDOW:
+		cpu_ctls_clear(vx, CPU_INTR_WINDOW_EXITING);
+		e->kind = VM_EXIT_IRQ_WINDOW;
+		break;
+	case EXIT_REASON_NMI_WINDOW:
+		cpu_ctls_clear(vx, CPU_NMI_WINDOW_EXITING);
+		e->kind = VM_EXIT_NMI_WINDOW;
 		break;
 	case EXIT_REASON_EXCEPTION_NMI: {
 		u32 info = (u32)vmread(VMCS_EXIT_INTR_INFO);
@@ -788,12 +1025,12 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct vcpu *v, struct vm_exit 
 		/* 25.1.2: INVD always exits; dropping caches the host still needs is
 		 * not an option, so it becomes a no-op (as WBINVD would be). */
 		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
-		v->regs.rip += e->insn_len;
+		skip(hw, e->insn_len);
 		e->kind = VM_EXIT_NONE;
 		break;
 	case EXIT_REASON_CR_ACCESS:
 		e->insn_len = (unsigned)vmread(VMCS_EXIT_INSN_LEN);
-		if (!handle_cr(vx, v, qual, e))
+		if (!handle_cr(vx, hw, qual, e))
 			e->kind = VM_EXIT_UNHANDLED;
 		break;
 	default: {
@@ -811,17 +1048,26 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct vcpu *v, struct vm_exit 
 }
 
 /*
- * Run V once: make its VMCS current, flush its EPT/VPID translations if
- * asked, sync RSP/RIP/RFLAGS and any queued event into the VMCS, arm the
- * preemption timer, VMLAUNCH or VMRESUME, read the registers back and
- * decode the exit.  A VMfail (30.2) is logged with its error number and
- * returned as -E_INVAL: the guest is then ended by vmm/.
+ * Run HW once on this CPU: make its VMCS current, flush its EPT/VPID
+ * translations if asked, sync RSP/RIP/RFLAGS and any queued event into the
+ * VMCS, arm the preemption timer, VMLAUNCH or VMRESUME, read the registers
+ * back and decode the exit.  Without virtual NMIs an NMI window request is
+ * answered here, without entering, once blocking by NMI is clear.  A
+ * VMfail (30.2) is logged with its error number and returned as -E_INVAL:
+ * the guest is then ended by vmm/.
  */
-static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
+static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 {
-	struct vmx_vcpu *vx = v->arch;
+	struct vmx_vcpu *vx = hw->arch;
 	if (vmcs_load(vx))
 		return -E_INVAL;
+
+	if (vx->want_nmi && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & INTR_STATE_NMI)) {
+		memset(e, 0, sizeof(*e));
+		e->kind = VM_EXIT_NMI_WINDOW;
+		vx->want_nmi = false;
+		return 0;
+	}
 
 	if (vx->flush) {
 		/* 28.4.3.1: single-context INVEPT drops every guest-physical and
@@ -838,9 +1084,9 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	}
 
 	vmw_failed = false;
-	vmw(VMCS_GUEST_RSP, v->regs.rsp);
-	vmw(VMCS_GUEST_RIP, v->regs.rip);
-	vmw(VMCS_GUEST_RFLAGS, v->regs.rflags);
+	vmw(VMCS_GUEST_RSP, hw->regs.rsp);
+	vmw(VMCS_GUEST_RIP, hw->regs.rip);
+	vmw(VMCS_GUEST_RFLAGS, hw->regs.rflags);
 	if (vx->inject_info) {
 		/* 24.8.3 / 26.6: event injection at the next entry. */
 		vmw(VMCS_ENTRY_INTR_INFO, vx->inject_info);
@@ -860,26 +1106,26 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	 * must be in the register while it runs (another guest may have run). */
 	if (read_cr2() != vx->cr2)
 		write_cr2(vx->cr2);
-	int r = vmw_failed ? -1 : vmx_enter(&v->regs, vx->launched);
+	int r = vmw_failed ? -1 : vmx_enter(&hw->regs, vx->launched);
 	vx->cr2 = read_cr2();
 	if (r) {
 		u64 err = vmread(VMCS_INSN_ERROR);
 		if (r < 0)
-			pr_err("vmx", "guest %s: VMWRITE of field 0x%lx before entry failed: error %lu "
-			       "(%s)", v->guest->name, vmw_fail_field, err, insn_error_name(err));
+			pr_err("vmx", "vpid %u: VMWRITE of field 0x%lx before entry failed: error %lu "
+			       "(%s)", hw->tag, vmw_fail_field, err, insn_error_name(err));
 		else if (r == 1)
-			pr_err("vmx", "guest %s: %s failed: VMfailInvalid (no current VMCS)",
-			       v->guest->name, vx->launched ? "VMRESUME" : "VMLAUNCH");
+			pr_err("vmx", "vpid %u: %s failed: VMfailInvalid (no current VMCS)",
+			       hw->tag, vx->launched ? "VMRESUME" : "VMLAUNCH");
 		else
-			pr_err("vmx", "guest %s: %s failed: VM-instruction error %lu (%s)",
-			       v->guest->name, vx->launched ? "VMRESUME" : "VMLAUNCH", err,
+			pr_err("vmx", "vpid %u: %s failed: VM-instruction error %lu (%s)",
+			       hw->tag, vx->launched ? "VMRESUME" : "VMLAUNCH", err,
 			       insn_error_name(err));
 		return -E_INVAL;
 	}
 
-	v->regs.rsp = vmread(VMCS_GUEST_RSP);
-	v->regs.rip = vmread(VMCS_GUEST_RIP);
-	v->regs.rflags = vmread(VMCS_GUEST_RFLAGS);
+	hw->regs.rsp = vmread(VMCS_GUEST_RSP);
+	hw->regs.rip = vmread(VMCS_GUEST_RIP);
+	hw->regs.rflags = vmread(VMCS_GUEST_RFLAGS);
 	if (!(vmread(VMCS_EXIT_REASON) & EXIT_REASON_ENTRY_FAIL))
 		vx->launched = true; /* a failed entry leaves the launch state alone */
 	if (!vmx.lma_store) {
@@ -891,42 +1137,195 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 		if (want != entry)
 			vmw(VMCS_ENTRY_CTLS, want);
 	}
-	vmx_decode_exit(vx, v, e);
+	vmx_decode_exit(vx, hw, e);
 	return 0;
 }
 
 /* Advance RIP past the exiting instruction (its length from 0x440c) and drop
  * STI / MOV SS blocking, which only covers that one instruction (24.4.2). */
-static void vmx_skip_insn(struct vcpu *v, const struct vm_exit *e)
+static void vmx_skip_insn(struct hv_vcpu *hw, const struct vm_exit *e)
 {
-	struct vmx_vcpu *vx = v->arch;
-	v->regs.rip += e->insn_len;
-	if (vmcs_load(vx))
+	if (vmcs_load(hw->arch))
 		return;
+	skip(hw, e->insn_len);
+}
+
+/* Exceptions that push an error code (SDM Vol 3A 6.15; VM entry checks the
+ * deliver-error-code bit against this list in protected mode, 26.2.1.3). */
+static bool exc_has_error(u8 vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
+
+/*
+ * Queue EV for the next VM entry (VM-entry interruption information,
+ * 24.8.3): type 0 external interrupt, 2 NMI, 3 hardware exception, 4
+ * software interrupt, 6 software exception (INT3/INTO), with the
+ * VM-entry instruction length for the software kinds: RIP stays at the
+ * instruction and the CPU pushes RIP + length (26.6.1.1).  An exception's
+ * error code is delivered only in protected mode, where VM entry wants it
+ * exactly for the vectors that have one (26.2.1.3); in real mode it is
+ * dropped.  Injecting an NMI clears blocking by NMI (virtual NMIs): an NMI
+ * whose delivery an exit cut short is injected again while the saved state
+ * may still show that blocking, which older SDM revisions list as an
+ * invalid entry state (26.3.1.5; KVM clears it too); the delivery sets it
+ * again.  The caller injects an external interrupt or NMI only
+ * when the guest can take it (request_window), or the entry fails its
+ * checks.  Returns 0, -E_BUSY when an event is queued already, -E_INVAL
+ * for an event VM entry would refuse.
+ */
+static int vmx_inject_event(struct hv_vcpu *hw, const struct hv_event *ev)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	u32 info = ev->vector | INTR_INFO_VALID, error = 0, len = 0;
+
+	if (vx->inject_info)
+		return -E_BUSY;
+	if (vmcs_load(vx))
+		return -E_INVAL;
+	switch (ev->type) {
+	case HV_EVENT_EXT_INTR:
+		info |= INTR_TYPE_EXT_INTR;
+		break;
+	case HV_EVENT_NMI:
+		info = X86_NMI | INTR_TYPE_NMI | INTR_INFO_VALID;
+		if (vmx.vnmi) {
+			u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+			if (intr & INTR_STATE_NMI)
+				vmw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(u64)INTR_STATE_NMI);
+		}
+		break;
+	case HV_EVENT_EXCEPTION:
+		if (ev->vector > 31 || ev->vector == X86_NMI)
+			return -E_INVAL;
+		info |= INTR_TYPE_HW_EXC;
+		if (vmread(VMCS_GUEST_CR0) & CR0_PE) {
+			if (ev->has_error != exc_has_error(ev->vector))
+				return -E_INVAL;
+			if (ev->has_error) {
+				info |= INTR_INFO_ERR_VALID;
+				error = ev->error;
+			}
+		}
+		break;
+	case HV_EVENT_SOFT_INTR:
+	case HV_EVENT_SOFT_EXC:
+		if (!ev->insn_len || ev->insn_len > 15)
+			return -E_INVAL;
+		info |= ev->type == HV_EVENT_SOFT_INTR ? INTR_TYPE_SW_INT : INTR_TYPE_SW_EXC;
+		len = ev->insn_len;
+		break;
+	default:
+		return -E_INVAL;
+	}
+	vx->inject_info = info;
+	vx->inject_error = error;
+	vx->inject_len = len;
+	return 0;
+}
+
+/*
+ * Ask for the windows (25.2): "interrupt-window exiting" exits before the
+ * first instruction at which RFLAGS.IF = 1 and no STI / MOV SS blocking
+ * holds; "NMI-window exiting" before the first one without virtual-NMI
+ * blocking.  Each is withdrawn when its exit is reported (once per
+ * request) or by a false here.  Without virtual NMIs (the NMI-window
+ * control needs them, 26.2.1.1) the NMI window is checked before each run
+ * instead, from the blocking-by-NMI bit.
+ */
+static void vmx_request_window(struct hv_vcpu *hw, bool irq, bool nmi)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	u32 ctls = vx->cpu_ctls & ~(u32)(CPU_INTR_WINDOW_EXITING | CPU_NMI_WINDOW_EXITING);
+	if (irq)
+		ctls |= CPU_INTR_WINDOW_EXITING & vmx.cpu_may;
+	vx->want_nmi = false;
+	if (nmi && vmx.vnmi && (vmx.cpu_may & CPU_NMI_WINDOW_EXITING))
+		ctls |= CPU_NMI_WINDOW_EXITING;
+	else if (nmi)
+		vx->want_nmi = true;
+	if (ctls != vx->cpu_ctls && !vmcs_load(vx)) {
+		vmw(VMCS_CPU_CTLS, ctls);
+		vx->cpu_ctls = ctls;
+	}
+}
+
+/* STI and MOV SS blocking from the guest interruptibility state (24.4.2,
+ * Table 24-3: bits 0 and 1). */
+static unsigned vmx_get_interrupt_shadow(struct hv_vcpu *hw)
+{
+	if (vmcs_load(hw->arch))
+		return 0;
 	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	if (intr & 3)
-		vmw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
+	return ((intr & INTR_STATE_STI) ? HV_SHADOW_STI : 0) |
+	       ((intr & INTR_STATE_MOV_SS) ? HV_SHADOW_MOV_SS : 0);
 }
 
-/* Queue hardware exception VECTOR for the next entry (24.8.3: type 3). */
-static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+/* Segment register S from the guest-state area, access rights turned into
+ * the neutral attrib (an unusable segment has P clear). */
+static void vmx_get_segment(struct hv_vcpu *hw, enum hv_seg s, struct hv_segment *out)
 {
-	struct vmx_vcpu *vx = v->arch;
-	vx->inject_info = vector | INTR_TYPE_HW_EXC | INTR_INFO_VALID |
-			  (has_error ? INTR_INFO_ERR_VALID : 0);
-	vx->inject_error = has_error ? error : 0;
-	vx->inject_len = 0;
+	memset(out, 0, sizeof(*out));
+	if (vmcs_load(hw->arch))
+		return;
+	out->selector = (u16)vmread(VMCS_GUEST_ES_SEL + 2 * s);
+	out->base = vmread(VMCS_GUEST_ES_BASE + 2 * s);
+	out->limit = (u32)vmread(VMCS_GUEST_ES_LIMIT + 2 * s);
+	out->attrib = ar_to_attrib((u32)vmread(VMCS_GUEST_ES_AR + 2 * s));
 }
 
-static void vmx_flush_tlb(struct vcpu *v)
+/* Write segment register S (VMX has no CPL field: SS.DPL is the CPL). */
+static void vmx_set_segment(struct hv_vcpu *hw, enum hv_seg s, const struct hv_segment *in)
 {
-	struct vmx_vcpu *vx = v->arch;
+	if (vmcs_load(hw->arch))
+		return;
+	guest_seg((enum vmx_seg)s, in->selector, in->base, in->limit, attrib_to_ar(in->attrib));
+}
+
+static void vmx_get_dtables(struct hv_vcpu *hw, struct hv_dtable *gdtr, struct hv_dtable *idtr)
+{
+	memset(gdtr, 0, sizeof(*gdtr));
+	memset(idtr, 0, sizeof(*idtr));
+	if (vmcs_load(hw->arch))
+		return;
+	gdtr->base = vmread(VMCS_GUEST_GDTR_BASE);
+	gdtr->limit = (u16)vmread(VMCS_GUEST_GDTR_LIMIT);
+	idtr->base = vmread(VMCS_GUEST_IDTR_BASE);
+	idtr->limit = (u16)vmread(VMCS_GUEST_IDTR_LIMIT);
+}
+
+/* CR0, CR2, CR3 or CR4 (N) as the guest sees them: CR0 and CR4 are the read
+ * shadow for host-owned bits and the real register for the rest (24.6.6);
+ * CR2 is kept in software (vmx_vcpu_run); 0 for any other N. */
+static u64 vmx_get_cr(struct hv_vcpu *hw, unsigned n)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	if (n == 2)
+		return vx->cr2;
+	if (vmcs_load(vx))
+		return 0;
+	switch (n) {
+	case 0:
+		return (vmread(VMCS_GUEST_CR0) & ~cr0_host_owned()) |
+		       (vmread(VMCS_CR0_SHADOW) & cr0_host_owned());
+	case 3:
+		return vmread(VMCS_GUEST_CR3);
+	case 4:
+		return (vmread(VMCS_GUEST_CR4) & ~cr4_host_owned()) |
+		       (vmread(VMCS_CR4_SHADOW) & cr4_host_owned());
+	}
+	return 0;
+}
+
+static void vmx_flush_tlb(struct hv_vcpu *hw)
+{
+	struct vmx_vcpu *vx = hw->arch;
 	vx->flush = true;
 }
 
-static void vmx_dump(struct vcpu *v)
+static void vmx_dump(struct hv_vcpu *hw)
 {
-	struct vmx_vcpu *vx = v->arch;
+	struct vmx_vcpu *vx = hw->arch;
 	if (vmcs_load(vx))
 		return;
 	pr_err("vmx", "exit reason=0x%lx qualification=0x%lx gpa=0x%lx intr_info=0x%lx "
@@ -943,6 +1342,10 @@ static void vmx_dump(struct vcpu *v)
 	       vmread(VMCS_GUEST_SS_SEL), vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS),
 	       vmread(VMCS_GUEST_ES_AR + 2 * SEG_TR), vmread(VMCS_GUEST_INTERRUPTIBILITY),
 	       vmread(VMCS_GUEST_ACTIVITY));
+	pr_err("vmx", "gdtr=0x%lx/0x%lx idtr=0x%lx/0x%lx entry_intr_info=0x%lx",
+	       vmread(VMCS_GUEST_GDTR_BASE), vmread(VMCS_GUEST_GDTR_LIMIT),
+	       vmread(VMCS_GUEST_IDTR_BASE), vmread(VMCS_GUEST_IDTR_LIMIT),
+	       vmread(VMCS_ENTRY_INTR_INFO));
 	pr_err("vmx", "controls: pin=0x%lx cpu=0x%lx cpu2=0x%lx exit=0x%lx entry=0x%lx eptp=0x%lx "
 	       "vpid=%u", vmread(VMCS_PIN_CTLS), vmread(VMCS_CPU_CTLS), vmread(VMCS_CPU_CTLS2),
 	       vmread(VMCS_EXIT_CTLS), vmread(VMCS_ENTRY_CTLS), vmread(VMCS_EPT_POINTER), vx->vpid);
@@ -953,9 +1356,9 @@ static void vmx_dump(struct vcpu *v)
  * down at the TSC rate divided by 2^(IA32_VMX_MISC 4:0) and exits (reason
  * 52) at zero.  Without the timer a slice ends only at the guest's own exits.
  */
-static void vmx_set_preempt_ns(struct vcpu *v, u64 ns)
+static void vmx_set_preempt_ns(struct hv_vcpu *hw, u64 ns)
 {
-	struct vmx_vcpu *vx = v->arch;
+	struct vmx_vcpu *vx = hw->arch;
 	if (!ns || !vmx.preempt || !time_tsc_khz()) {
 		vx->preempt_ticks = 0;
 		return;
@@ -965,20 +1368,18 @@ static void vmx_set_preempt_ns(struct vcpu *v, u64 ns)
 }
 
 /* EFER as the guest sees it: the VMCS copy, kept current by "save IA32_EFER". */
-static u64 vmx_get_efer(struct vcpu *v)
+static u64 vmx_get_efer(struct hv_vcpu *hw)
 {
-	struct vmx_vcpu *vx = v->arch;
-	if (vmcs_load(vx))
+	if (vmcs_load(hw->arch))
 		return 0;
 	return vmread(VMCS_GUEST_EFER);
 }
 
 /* A guest WRMSR to EFER: SCE, LME and NXE are the guest's; LMA stays what
  * the CPU made it (it follows CR0.PG with LME, see the top of this file). */
-static void vmx_set_efer(struct vcpu *v, u64 efer)
+static void vmx_set_efer(struct hv_vcpu *hw, u64 efer)
 {
-	struct vmx_vcpu *vx = v->arch;
-	if (vmcs_load(vx))
+	if (vmcs_load(hw->arch))
 		return;
 	u64 lma = vmread(VMCS_GUEST_EFER) & EFER_LMA;
 	vmw(VMCS_GUEST_EFER, (efer & (EFER_SCE | EFER_LME | EFER_NXE)) | lma);
@@ -989,11 +1390,21 @@ const struct hv_ops vmx_ops = {
 	.tdp_fmt = &ept_fmt,
 	.probe = vmx_probe,
 	.cpu_enable = vmx_cpu_enable,
+	.max_tags = vmx_max_tags,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_load = vmx_vcpu_load,
+	.vcpu_put = vmx_vcpu_put,
+	.set_state = vmx_set_state,
 	.vcpu_run = vmx_vcpu_run,
 	.skip_insn = vmx_skip_insn,
-	.inject_exception = vmx_inject_exception,
+	.inject_event = vmx_inject_event,
+	.request_window = vmx_request_window,
+	.get_interrupt_shadow = vmx_get_interrupt_shadow,
+	.get_segment = vmx_get_segment,
+	.set_segment = vmx_set_segment,
+	.get_dtables = vmx_get_dtables,
+	.get_cr = vmx_get_cr,
 	.flush_tlb = vmx_flush_tlb,
 	.dump = vmx_dump,
 	.set_preempt_ns = vmx_set_preempt_ns,

@@ -3,15 +3,11 @@
  * Intel VMX.  One image carries both; there is no #ifdef for the vendor.
  */
 #include "arch/x86/cpu.h"
-#include "arch/x86/svm/svm.h"
 #include "vmm/hv.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
 const struct hv_ops *hv;
-
-/* Weak so the image links before the VMX backend exists in the tree. */
-extern const struct hv_ops vmx_ops __attribute__((weak, visibility("hidden")));
 
 int hv_select(void)
 {
