@@ -13,7 +13,7 @@
 # and checks the pages come back after every destroy.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
-plan 11
+plan 13
 vmx_guest_image vmxinsn.asm
 
 vmx_boot corei7_skylake_x 240 'mem
@@ -38,8 +38,17 @@ start hp
 wait hp
 stats hp
 destroy hp
+create i mem=8M image=idt_first.elf
+start i
+wait i timeout=60
+destroy i
+create b mem=8M image=basics.elf cmdline="hv=pagoda"
+start b
+wait b timeout=60
+destroy b
 mem
-poweroff' --file "$WORK/vmxinsn.bin"
+poweroff' --file "$WORK/vmxinsn.bin" --file "$TOP/build/guest/idt_first.elf" \
+	--file "$TOP/build/guest/basics.elf"
 
 expect_clean_poweroff "Bochs run ends with a clean poweroff"
 expect_seq "VMX probed with EPT 2M/1G/A-D, unrestricted guest, VPID; vmx selected; VMXON" \
@@ -81,6 +90,15 @@ expect_seq "hp: huge-backed guest memory is mapped with 2 MiB EPT leaves" \
 	'guest hp: touch: 2048 pages at 0x1000000 stride 4096 size 8388608 ok' \
 	'^ok stats name=hp .* leaves_4k=0 leaves_2m=[1-9][0-9]* ' \
 	'^ok destroy name=hp '
+expect_seq "idt_first (C guest): #UD through an IDT loaded before any GDT of its own, under VMX" \
+	"guest i: ok 1 - 32-bit #UD handler ran once, IDT loaded before any GDT of the guest's own" \
+	"guest i: ok 3 - #UD frame: CS is the gate's selector 0x08" \
+	'guest i: # idt_first: 4 passed, 0 failed, 0 skipped: PASS' \
+	'^ok wait name=i state=exited status=1$'
+expect_seq "basics (C guest): every check passes under VMX (VMCALL)" \
+	'guest b: # mode: pagoda, hypercall instruction vmcall' \
+	'guest b: # basics: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
+	'^ok wait name=b state=exited status=1$'
 expect_destroy_pages_back "free pages after every destroy equal the count at create"
 expect_seq "poweroff after all guests" '^ok mem free_pages=' 'vmm: powering off'
 expect_no_line "no VMM exception or failed VMX instruction" 'VMM exception|vmx: .*failed'
