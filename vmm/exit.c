@@ -4,7 +4,8 @@
  * go on (returns true) or ends it with a logged reason (returns false).
  */
 #include "mm/pmm.h"
-#include "vmm/guest.h"
+#include "vmm/exit.h"
+#include "vmm/vm.h"
 #include "lib/log.h"
 #include "vmm/policy.h"
 #include "lib/string.h"
@@ -99,8 +100,6 @@ static bool handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 bool exit_handle(struct vcpu *v, struct vm_exit *e)
 {
 	struct guest *g = v->guest;
-	v->exits++;
-	v->exits_by_kind[e->kind]++;
 
 	switch (e->kind) {
 	case VM_EXIT_NONE:

@@ -3,7 +3,6 @@
  * RDI, RSI, RDX, result in RAX.  Unknown numbers return -E_NOSYS and never
  * end the guest.
  */
-#include "vmm/output.h"
 #include "lib/log.h"
 #include "vmm/policy.h"
 
@@ -31,7 +30,7 @@ bool hypercall_handle(struct vcpu *v)
 				ret = -E_FAULT;
 				break;
 			}
-			guest_output(v, buf, n);
+			vcpu_console_write(v, buf, n);
 			done += n;
 		}
 		if (!ret)

@@ -2,7 +2,7 @@
 #ifndef PAGODA_POLICY_H
 #define PAGODA_POLICY_H
 
-#include "vmm/guest.h"
+#include "vmm/vm.h"
 
 #define PAGODA_VERSION 0x00010000 /* 1.0, as HC_VERSION and CPUID 0x40000001 report */
 

@@ -8,8 +8,9 @@
  * guest that spins forever stalls neither the console nor the others.
  */
 #include "arch/x86/cpu.h"
+#include "vmm/exit.h"
 #include "vmm/sched.h"
-#include "vmm/guest.h"
+#include "vmm/vm.h"
 #include "lib/time.h"
 
 static u64 slice_us = 10000; /* 10 ms */
@@ -47,13 +48,16 @@ bool sched_step(bool (*cut)(void))
 
 	struct guest *g = v->guest;
 	u64 end = rdtsc() + slice_us * time_tsc_khz() / 1000;
-	hv->set_preempt_ns(&v->hw, slice_us * 1000);
+	vcpu_set_preempt_ns(v, slice_us * 1000);
 	while (g->state == GUEST_RUNNING && v->runnable) {
-		enum vm_exit_kind k = vcpu_run_once(v);
-		if (k == VM_EXIT_PREEMPT || rdtsc() >= end || (cut && cut()))
+		struct vm_exit e;
+		if (vcpu_enter(v, &e))
+			break; /* the world switch failed: the guest has been ended */
+		exit_handle(v, &e);
+		if (e.kind == VM_EXIT_PREEMPT || rdtsc() >= end || (cut && cut()))
 			break;
 	}
-	hv->set_preempt_ns(&v->hw, 0);
+	vcpu_set_preempt_ns(v, 0);
 	/* A tick that fired while the exit was handled is taken now, so it
 	 * does not cut the next guest's slice short. */
 	irq_window();

@@ -1,6 +1,6 @@
 /*
  * Host tests of the Multiboot v1 parser and boot-info builder
- * (vmm/multiboot.c): the real test guest image, hand-built a.out-kludge,
+ * (vmm/loader/multiboot.c): the real test guest image, hand-built a.out-kludge,
  * ELF32 and ELF64 images (valid and broken every way the parser checks),
  * random truncations and bit flips of valid images, and the boot
  * information page field by field.
@@ -8,7 +8,7 @@
  * Images are handed to mb_parse in heap buffers of exactly their size, so
  * AddressSanitizer catches a read past the end.
  */
-#include "vmm/multiboot.h"
+#include "vmm/loader/multiboot.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +48,7 @@ static bool sane(u64 size, u64 mem, const char **why)
 	}
 	bool entry_in = false;
 	for (unsigned i = 0; i < mb.nr_seg; i++) {
-		const struct mb_segment *s = &mb.seg[i];
+		const struct load_segment *s = &mb.seg[i];
 		if (s->filesz > s->memsz || s->file_off > size || s->filesz > size - s->file_off) {
 			*why = "segment outside the file";
 			return false;

@@ -65,7 +65,7 @@ expect_seq "the guest enters with GDTR = the flat loader GDT (0x8fe8, limit 23),
 expect_seq "missing image, tiny memory and a malformed image are refused" \
 	'err create no image "nosuchfile"' \
 	'err create mem must be' \
-	'err create bad image: no Multiboot header'
+	'err create bad image: no known image format \(no Multiboot header'
 expect_seq "bad names, sizes, guests and commands are refused" \
 	'err create bad name' \
 	'err create bad size "64Q"' \

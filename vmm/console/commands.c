@@ -15,7 +15,8 @@
 #include "vmm/console/cmdparse.h"
 #include "vmm/console/console.h"
 #include "vmm/console/images.h"
-#include "vmm/guest.h"
+#include "vmm/pc.h"
+#include "vmm/vm.h"
 #include "vmm/sched.h"
 
 #define reply console_reply
@@ -72,10 +73,10 @@ static void cmd_create(const struct cmd_line *c)
 		return;
 	}
 	struct guest *g;
-	char err[160];
+	char err[256];
 	bool use_huge = huge && strcmp(huge, "1") == 0;
-	if (guest_create(name, mem, data, size, cmdline ? cmdline : "", use_huge, (unsigned)nv, &g,
-			 err, sizeof(err))) {
+	struct pc_config cfg = {name, mem, use_huge, (unsigned)nv, data, size, cmdline ? cmdline : ""};
+	if (pc_create(&cfg, &g, err, sizeof(err))) {
 		reply("err create %s", err);
 		return;
 	}

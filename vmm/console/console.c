@@ -9,7 +9,7 @@
 #include "lib/string.h"
 #include "vmm/console/cmdparse.h"
 #include "vmm/console/images.h"
-#include "vmm/guest.h"
+#include "vmm/vm.h"
 
 /* Input typed so far; a finished line waits in it until the loop runs it. */
 static char in_line[CMD_LINE_MAX];

@@ -5,7 +5,7 @@
  */
 #include "vmm/dev/debug_exit.h"
 #include "vmm/dev/bus.h"
-#include "vmm/guest.h"
+#include "vmm/vm.h"
 
 static void debug_exit_io(struct vcpu *v, void *opaque, u16 port, u8 size, bool in, u32 *val)
 {

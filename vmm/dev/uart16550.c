@@ -2,11 +2,11 @@
  * A virtual 16550, enough for a polled driver: the transmitter is always
  * ready (LSR = THRE | TEMT), nothing is ever received, no interrupt is
  * raised (IIR = 1).  What the guest transmits goes to its console output
- * (vmm/output.h), line by line.
+ * (vcpu_console_write), line by line.
  */
 #include "vmm/dev/uart16550.h"
 #include "vmm/dev/bus.h"
-#include "vmm/output.h"
+#include "vmm/vcpu.h"
 
 #define UART_LSR_THRE 0x20
 #define UART_LSR_TEMT 0x40
@@ -30,7 +30,7 @@ static void uart_io(struct vcpu *v, void *opaque, u16 port, u8 size, bool in, u3
 			if (dlab)
 				u->dll = b;
 			else
-				guest_output(v, (const char *)&b, 1);
+				vcpu_console_write(v, (const char *)&b, 1);
 			break;
 		case 1:
 			if (dlab)

@@ -1,38 +1,23 @@
 /*
- * Guests and their vCPUs: the vendor-neutral objects vmm/ manages.
+ * A guest: the VM object vmm/ manages (vmm/vm.c), its memory, vCPUs and
+ * devices, and the state machine the console drives (created -> running
+ * <-> stopped -> exited or crashed; destroyed from any state).  Guests
+ * report what happens to them through one event sink.  vm.c builds no
+ * particular machine: vmm/pc.c makes a PC of it (image, devices).
  */
-#ifndef PAGODA_GUEST_H
-#define PAGODA_GUEST_H
+#ifndef PAGODA_VM_H
+#define PAGODA_VM_H
 
-#include "arch/x86/cpu.h"
+#include "lib/types.h"
 #include "mm/tdp_mmu.h"
 #include "vmm/dev/bus.h"
-#include "vmm/hv.h"
-#include "lib/types.h"
+#include "vmm/vcpu.h"
 
 #define GUEST_NAME_MAX 32
 #define GUEST_CMDLINE_MAX 256
 #define GUEST_MAX 16
 #define GUEST_MAX_VCPUS 4
-#define GUEST_LINE_MAX 160 /* console output line per vCPU (vmm/output.c) */
-
-struct guest;
-
-struct vcpu {
-	struct guest *guest;       /* owner */
-	unsigned id;               /* index within the guest */
-	struct hv_vcpu hw;         /* what the vendor backend sees: registers, its state, tag */
-	struct tdp_mmu_cache mmu_cache; /* page-table pages for faults, filled unlocked */
-	u64 exits;                 /* VM exits taken */
-	u64 exits_by_kind[VM_EXIT_UNHANDLED + 1]; /* per enum vm_exit_kind */
-	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
-	struct fxsave_area fpu;    /* x87/SSE state while another vCPU owns the registers */
-	struct debug_regs dbg;     /* DR0-3, DR6 likewise (neither VMCB nor VMCS holds them all) */
-	bool started;              /* vCPU 0 at guest start, the others by HC_VCPU_START */
-	bool runnable;             /* started and not halted: the scheduler runs it */
-	char out_line[GUEST_LINE_MAX]; /* console bytes of the line this vCPU is writing */
-	unsigned out_len;          /* bytes in out_line[] */
-};
+#define GUEST_MAX_BOOT_PAGES 4
 
 enum guest_state {
 	GUEST_CREATED,  /* memory and vCPU set up, never run */
@@ -55,7 +40,9 @@ struct guest {
 	struct vcpu *cur;          /* the vCPU whose exit is being handled */
 	unsigned rr;               /* round-robin position among the vCPUs */
 	struct bus bus;            /* its devices: port and MMIO rows (vmm/dev/) */
-	u64 boot_page;             /* host page holding the Multiboot info (freed at destroy) */
+	u64 boot_pages[GUEST_MAX_BOOT_PAGES]; /* host pages the guest's boot structures are
+					   copied in from at first touch (freed at destroy) */
+	unsigned nr_boot_pages;
 	int exit_status;           /* valid in GUEST_EXITED */
 	char crash_reason[192];    /* valid in GUEST_CRASHED: long enough for every reason whole */
 	u64 start_tsc, end_tsc;    /* run time */
@@ -69,14 +56,27 @@ struct guest *guest_find_name(const char *name);
 struct guest *guest_find_id(unsigned id);
 /*
  * Create a guest named NAME (the caller checked its syntax; it must be
- * unique): memslot of MEM bytes from GPA 0 (backed by huge blocks
- * when HUGE), the Multiboot image IMAGE (SIZE bytes) loaded lazily, the
- * command line, NR_VCPUS vCPUs (vCPU 0 enters the image; the others wait for
- * HC_VCPU_START).  Returns 0 and *OUT, or a negative error with a reason in
- * ERR (at most ERRLEN bytes).
+ * unique) with MEM bytes of RAM from GPA 0 (backed by huge blocks when
+ * HUGE, and lazily: nothing is allocated before it is touched), command
+ * line CMDLINE, and NR_VCPUS vCPUs without vendor state yet.  The caller
+ * places the boot image (guest_place) and then calls guest_setup_vcpus.
+ * Returns 0 and *OUT, or a negative error with a reason in ERR.
  */
-int guest_create(const char *name, u64 mem, const void *image, u64 size, const char *cmdline,
-		 bool huge, unsigned nr_vcpus, struct guest **out, char *err, size_t errlen);
+int guest_create(const char *name, u64 mem, bool huge, const char *cmdline, unsigned nr_vcpus,
+		 struct guest **out, char *err, size_t errlen);
+/* Copy LEN bytes at SRC into G's RAM at GPA when the guest first touches
+ * them; SRC must live as long as G (an image, or a guest_boot_page).
+ * 0 or negative. */
+int guest_place(struct guest *g, u64 gpa, const void *src, u64 len);
+/* A zeroed host page that G owns until it is destroyed (for boot
+ * structures given to guest_place); NULL when none is left. */
+void *guest_boot_page(struct guest *g);
+/* Give every vCPU of G its vendor state, all starting from ST (the boot
+ * vCPU runs from it; the others wait for HC_VCPU_START).  0 or negative. */
+int guest_setup_vcpus(struct guest *g, const struct vcpu_state *st);
+/* Undo a guest_create that did not finish: everything goes back, nothing
+ * is logged. */
+void guest_discard(struct guest *g);
 /* Start vCPU ID of G at the 32-bit protected-mode ENTRY with EAX = ID and
  * EBX = ARG.  0, or -E_INVAL (no such vCPU, entry outside RAM) / -E_BUSY. */
 int guest_vcpu_start(struct guest *g, unsigned id, u64 entry, u64 arg);
@@ -105,11 +105,5 @@ typedef void (*guest_event_fn)(struct guest *g, enum guest_event ev);
 void guest_set_event_sink(guest_event_fn fn);
 /* Iterate: the I-th used slot or NULL. */
 struct guest *guest_at(unsigned i);
-
-/* Enter V once and handle the exit; the exit's kind. */
-enum vm_exit_kind vcpu_run_once(struct vcpu *v);
-
-/* Exit dispatch (vmm/exit.c): handle one exit; false when the guest ended. */
-bool exit_handle(struct vcpu *v, struct vm_exit *e);
 
 #endif

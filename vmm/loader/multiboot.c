@@ -1,10 +1,14 @@
 /*
  * Multiboot v1 image parsing and boot-information building (see
- * vmm/multiboot.h).  Offsets and field meanings are from the Multiboot
+ * vmm/loader/multiboot.h).  Offsets and field meanings are from the Multiboot
  * Specification 0.6.96, sections 3.1 (header) and 3.3 (boot information).
  */
-#include "vmm/multiboot.h"
+#include "vmm/loader/multiboot.h"
 #include "lib/string.h"
+#include "vmm/loader/elf.h"
+#include "vmm/vcpu_state.h"
+
+_Static_assert(MB_GDT_SIZE == VCPU_FLAT_GDT_SIZE, "the Multiboot GDT area holds the flat GDT");
 
 #define MB_FLAG_PAGE_ALIGN BIT(0)
 #define MB_FLAG_MEMINFO BIT(1)
@@ -28,12 +32,8 @@ static u32 rd32(const u8 *p)
 	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
 }
 
-static u16 rd16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
-
-static u64 rd64(const u8 *p) { return (u64)rd32(p) | (u64)rd32(p + 4) << 32; }
-
 /* Check a segment lies in guest RAM above MB_MIN_LOAD_GPA and in the file. */
-static int check_seg(const struct mb_segment *s, u64 size, u64 mem, char *err, size_t errlen)
+static int check_seg(const struct load_segment *s, u64 size, u64 mem, char *err, size_t errlen)
 {
 	if (s->filesz > s->memsz)
 		return fail(err, errlen, "segment at 0x%lx: file size above memory size", s->gpa);
@@ -47,91 +47,54 @@ static int check_seg(const struct mb_segment *s, u64 size, u64 mem, char *err, s
 	return 0;
 }
 
+/* The ELF case: the image's PT_LOAD segments, entered in 32-bit protected
+ * mode without paging, so everything below 4 GiB. */
 static int parse_elf(const u8 *p, u64 size, u64 mem, struct mb_image *out, char *err,
 		     size_t errlen)
 {
-	if (size < 52 || memcmp(p, "\x7f" "ELF", 4) != 0)
+	struct elf_image elf;
+	if (!elf_detect(p, size))
 		return fail(err, errlen, "no a.out kludge (flag 16) and not an ELF file");
-	bool is64 = p[4] == 2;
-	if ((p[4] != 1 && p[4] != 2) || p[5] != 1)
-		return fail(err, errlen, "ELF: not a little-endian ELF32/ELF64 file");
-	u16 type = rd16(p + 16), machine = rd16(p + 18);
-	if (type != 2)
-		return fail(err, errlen, "ELF: not an executable (type %u)", type);
-	if (machine != 3 && machine != 62)
-		return fail(err, errlen, "ELF: machine %u is not x86", machine);
-	u64 phoff, entry;
-	u16 phentsize, phnum;
-	if (is64) {
-		if (size < 64)
-			return fail(err, errlen, "ELF: truncated header");
-		entry = rd64(p + 24);
-		phoff = rd64(p + 32);
-		phentsize = rd16(p + 54);
-		phnum = rd16(p + 56);
-	} else {
-		entry = rd32(p + 24);
-		phoff = rd32(p + 28);
-		phentsize = rd16(p + 42);
-		phnum = rd16(p + 44);
-	}
-	u64 want = is64 ? 56 : 32;
-	if (phentsize < want || phnum == 0 || phoff > size ||
-	    (u64)phnum * phentsize > size - phoff)
-		return fail(err, errlen, "ELF: program headers out of the file");
-	out->nr_seg = 0;
-	for (u16 i = 0; i < phnum; i++) {
-		const u8 *ph = p + phoff + (u64)i * phentsize;
-		if (rd32(ph) != 1) /* PT_LOAD */
-			continue;
-		if (out->nr_seg == MB_MAX_SEGMENTS)
-			return fail(err, errlen, "ELF: more than %d loadable segments",
-				    MB_MAX_SEGMENTS);
-		struct mb_segment *s = &out->seg[out->nr_seg++];
-		if (is64) {
-			s->file_off = rd64(ph + 8);
-			s->gpa = rd64(ph + 24); /* p_paddr */
-			s->filesz = rd64(ph + 32);
-			s->memsz = rd64(ph + 40);
-		} else {
-			s->file_off = rd32(ph + 4);
-			s->gpa = rd32(ph + 12);
-			s->filesz = rd32(ph + 16);
-			s->memsz = rd32(ph + 20);
-		}
-		int r = check_seg(s, size, mem, err, errlen);
+	int r = elf_parse(p, size, &elf, err, errlen);
+	if (r)
+		return r;
+	for (unsigned i = 0; i < elf.nr_seg; i++) {
+		out->seg[i] = elf.seg[i];
+		r = check_seg(&out->seg[i], size, mem, err, errlen);
 		if (r)
 			return r;
 	}
-	if (!out->nr_seg)
-		return fail(err, errlen, "ELF: no loadable segment");
-	/* The kernel is entered in 32-bit protected mode without paging. */
-	if (entry > 0xffffffffULL)
+	out->nr_seg = elf.nr_seg;
+	if (elf.entry > 0xffffffffULL)
 		return fail(err, errlen, "ELF: entry point 0x%lx above 4 GiB is unreachable from "
-					 "32-bit protected mode", entry);
+					 "32-bit protected mode", elf.entry);
 	for (unsigned i = 0; i < out->nr_seg; i++)
 		if (out->seg[i].gpa + out->seg[i].memsz > GiB(4))
 			return fail(err, errlen, "ELF: segment at 0x%lx ends above 4 GiB",
 				    out->seg[i].gpa);
-	out->entry = entry;
+	out->entry = elf.entry;
 	return 0;
 }
+
+/* The offset of the Multiboot header in IMG, or ~0: 32-bit aligned and
+ * wholly within the first 8192 bytes (3.1, 3.1.1), magic and checksum. */
+static u64 find_header(const u8 *p, u64 size)
+{
+	for (u64 off = 0; off + 12 <= size && off + 12 <= MB_SEARCH_BYTES; off += 4)
+		if (rd32(p + off) == MB_HEADER_MAGIC &&
+		    (u32)(rd32(p + off) + rd32(p + off + 4) + rd32(p + off + 8)) == 0)
+			return off;
+	return ~0ULL;
+}
+
+bool mb_detect(const void *img, u64 size) { return find_header(img, size) != ~0ULL; }
 
 int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err, size_t errlen)
 {
 	const u8 *p = img;
-	u64 hdr = ~0ULL;
+	u64 hdr = find_header(p, size);
 
 	memset(out, 0, sizeof(*out));
-	/* The header is 32-bit aligned within the first 8192 bytes (3.1). */
-	/* ...and lies completely within them (3.1.1). */
-	for (u64 off = 0; off + 12 <= size && off + 12 <= MB_SEARCH_BYTES; off += 4) {
-		if (rd32(p + off) == MB_HEADER_MAGIC &&
-		    (u32)(rd32(p + off) + rd32(p + off + 4) + rd32(p + off + 8)) == 0) {
-			hdr = off;
-			break;
-		}
-	}
 	if (hdr == ~0ULL)
 		return fail(err, errlen, "no Multiboot header (magic 0x1badb002 with a valid "
 					 "checksum) in the first 8192 bytes");
@@ -166,7 +129,7 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
 			memsz = bss_end - load_addr;
 		}
 		out->aout_kludge = true;
-		out->seg[0] = (struct mb_segment){load_addr, file_off, filesz, memsz};
+		out->seg[0] = (struct load_segment){load_addr, file_off, filesz, memsz};
 		out->nr_seg = 1;
 		out->entry = entry;
 		int r = check_seg(&out->seg[0], size, mem, err, errlen);
@@ -174,7 +137,7 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
 			return r;
 	}
 	for (unsigned i = 0; i < out->nr_seg; i++) {
-		const struct mb_segment *s = &out->seg[i];
+		const struct load_segment *s = &out->seg[i];
 		if (out->entry >= s->gpa && out->entry < s->gpa + s->memsz)
 			return 0;
 	}
@@ -232,3 +195,34 @@ int mb_build_info(void *page, u64 mem, const char *cmdline)
 	memcpy(p + INFO_CMDLINE_OFF, cmdline, clen + 1);
 	return 0;
 }
+
+/*
+ * The loader row: parse, build the info page (the flat GDT in its last
+ * bytes) in AREA, and start the boot vCPU in the Multiboot machine state.
+ */
+static int mb_plan(const void *img, u64 size, u64 mem, const char *cmdline, u8 *area,
+		   struct load_plan *out, char *err, size_t errlen)
+{
+	struct mb_image mb;
+	int r = mb_parse(img, size, mem, &mb, err, errlen);
+	if (r)
+		return r;
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < mb.nr_seg; i++)
+		out->seg[i] = mb.seg[i];
+	out->nr_seg = mb.nr_seg;
+	if (mb_build_info(area, mem, cmdline))
+		return fail(err, errlen, "command line too long for the Multiboot info page");
+	vcpu_state_flat_gdt(area + MB_GDT_OFF);
+	out->blob[0] = (struct load_blob){MB_INFO_GPA, 0, PAGE_SIZE};
+	out->nr_blob = 1;
+	vcpu_state_multiboot(&out->bsp, (u32)mb.entry, MB_BOOT_MAGIC, MB_INFO_GPA, MB_GDT_GPA);
+	out->entry = mb.entry;
+	return 0;
+}
+
+const struct loader multiboot_loader = {
+	.name = "multiboot",
+	.detect = mb_detect,
+	.plan = mb_plan,
+};

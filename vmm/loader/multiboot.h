@@ -7,11 +7,12 @@
 #define PAGODA_MULTIBOOT_H
 
 #include "lib/types.h"
+#include "vmm/loader/image.h"
 
 #define MB_HEADER_MAGIC 0x1badb002
 #define MB_BOOT_MAGIC 0x2badb002
 #define MB_SEARCH_BYTES 8192
-#define MB_MAX_SEGMENTS 8
+#define MB_MAX_SEGMENTS LOAD_MAX_SEGMENTS
 
 /* Where pagoda puts the boot information page in guest memory. */
 #define MB_INFO_GPA 0x8000
@@ -28,19 +29,11 @@
 /* Lowest guest-physical address an image may be loaded at. */
 #define MB_MIN_LOAD_GPA 0x100000
 
-/* One piece of the image to place in guest memory. */
-struct mb_segment {
-	u64 gpa;      /* where it goes */
-	u64 file_off; /* where its bytes start in the image file */
-	u64 filesz;   /* bytes taken from the file */
-	u64 memsz;    /* bytes in memory (the rest is zero: bss) */
-};
-
 struct mb_image {
 	u32 flags;     /* the header's flags */
 	u64 entry;     /* guest-physical entry point (32-bit protected mode) */
 	bool aout_kludge; /* loaded by the header's address fields (flag bit 16), else ELF */
-	struct mb_segment seg[MB_MAX_SEGMENTS];
+	struct load_segment seg[MB_MAX_SEGMENTS];
 	unsigned nr_seg;
 };
 
@@ -63,5 +56,11 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
  * the GDT area.
  */
 int mb_build_info(void *page, u64 mem, const char *cmdline);
+
+/* Does IMG hold a Multiboot header (magic and checksum) where one must be? */
+bool mb_detect(const void *img, u64 size);
+
+/* The Multiboot row of the loader table (vmm/loader/loader.c). */
+extern const struct loader multiboot_loader;
 
 #endif

@@ -1,0 +1,57 @@
+/*
+ * What an image loader decides, as data: where the image's bytes go in
+ * guest memory, which boot structures it built and where they go, and the
+ * boot vCPU's start state.  A loader row (vmm/loader/loader.h) computes
+ * such a plan from the image alone, a pure function the host tests run;
+ * vmm/loader/loader.c applies it to a guest.
+ */
+#ifndef PAGODA_LOADER_IMAGE_H
+#define PAGODA_LOADER_IMAGE_H
+
+#include "lib/types.h"
+#include "vmm/hv.h"
+
+#define LOAD_MAX_SEGMENTS 8
+#define LOAD_MAX_BLOBS 4
+#define LOAD_AREA_SIZE 4096 /* host bytes a loader may build boot structures in */
+
+/* One piece of the image file to place in guest memory. */
+struct load_segment {
+	u64 gpa;      /* where it goes */
+	u64 file_off; /* where its bytes start in the image file */
+	u64 filesz;   /* bytes taken from the file */
+	u64 memsz;    /* bytes in memory (the rest is zero: bss) */
+};
+
+/* Bytes the loader built in its area, to place at a guest address. */
+struct load_blob {
+	u64 gpa;      /* where they go */
+	u64 area_off; /* where they start in the loader's area */
+	u64 len;      /* how many */
+};
+
+struct load_plan {
+	struct load_segment seg[LOAD_MAX_SEGMENTS]; /* image bytes */
+	unsigned nr_seg;
+	struct load_blob blob[LOAD_MAX_BLOBS];      /* boot structures */
+	unsigned nr_blob;
+	struct vcpu_state bsp;                      /* the boot vCPU's start state */
+	u64 entry;                                  /* its entry point, for the log */
+};
+
+/* A row of the loader table: one image format. */
+struct loader {
+	const char *name; /* "multiboot", ... */
+	/* Does IMG (SIZE bytes) carry this format's magic?  Cheap; no checks. */
+	bool (*detect)(const void *img, u64 size);
+	/*
+	 * Check IMG whole for a guest of MEM bytes with command line CMDLINE,
+	 * build its boot structures in AREA (LOAD_AREA_SIZE zeroed bytes) and
+	 * fill OUT.  0, or -E_INVAL with a one-line reason naming the problem
+	 * in ERR.
+	 */
+	int (*plan)(const void *img, u64 size, u64 mem, const char *cmdline, u8 *area,
+		    struct load_plan *out, char *err, size_t errlen);
+};
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * The loader table: one row per image format (vmm/loader/image.h).  A new
+ * format (PVH, bzImage) is a new row.
+ */
+#ifndef PAGODA_LOADER_H
+#define PAGODA_LOADER_H
+
+#include "vmm/loader/image.h"
+
+struct guest;
+
+/*
+ * Find the row whose detect() takes IMG (SIZE bytes), let it plan the load
+ * for G (its RAM size and command line), and carry the plan out: image
+ * segments and boot structures are placed in G's memory (copied in at
+ * first touch), the boot vCPU's start state goes to *BSP and its entry to
+ * *ENTRY.  0, or negative with a reason naming the problem in ERR
+ * ("no known image format ...", or the row's own).
+ */
+int loader_load(struct guest *g, const void *img, u64 size, struct vcpu_state *bsp, u64 *entry,
+		const char **format, char *err, size_t errlen);
+
+#endif

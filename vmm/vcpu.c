@@ -1,0 +1,195 @@
+/*
+ * vCPUs (vmm/vcpu.h): their vendor state and tags, the trip into the guest,
+ * the lazy x87/SSE and debug-register switch, re-injection of interrupted
+ * events, and their console lines.
+ */
+#include "vmm/vcpu.h"
+#include "arch/x86/percpu.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "mm/pmm.h"
+#include "vmm/vm.h"
+
+/*
+ * Per host CPU: the vCPU whose vendor state is loaded there (hv->vcpu_load)
+ * and the one whose x87/SSE and debug registers the CPU holds (they may
+ * differ: a vCPU created or destroyed is loaded without running).
+ */
+static struct vcpu *loaded_vcpu[MAX_CPUS];
+static struct vcpu *fpu_owner[MAX_CPUS];
+
+/* ASID/VPID tags (hv_vcpu.tag): the users of each tag 1..N, N the smaller
+ * of hv->max_tags() and the table.  A vCPU takes a free tag, or when none
+ * is free the least shared one (the backend flushes a tag's TLB entries
+ * whenever another of its users runs). */
+static u8 tag_users[GUEST_MAX * GUEST_MAX_VCPUS + 1];
+
+/* A tag for a new vCPU, in 1..hv->max_tags(): the lowest free one, else
+ * the one with the fewest users. */
+static u32 tag_alloc(void)
+{
+	u32 n = MIN(hv->max_tags(), (u32)ARRAY_SIZE(tag_users) - 1), best = 1;
+	for (u32 t = 1; t <= n; t++) {
+		if (!tag_users[t]) {
+			best = t;
+			break;
+		}
+		if (tag_users[t] < tag_users[best])
+			best = t;
+	}
+	tag_users[best]++;
+	return best;
+}
+
+static void tag_free(u32 tag)
+{
+	if (tag && tag < ARRAY_SIZE(tag_users) && tag_users[tag])
+		tag_users[tag]--;
+}
+
+/* Make V the vCPU loaded on this CPU: hv->vcpu_put of the one loaded
+ * before, hv->vcpu_load of V (which may have no vendor state yet). */
+static void vcpu_make_loaded(struct vcpu *v)
+{
+	unsigned cpu = this_cpu();
+	if (loaded_vcpu[cpu] == v)
+		return;
+	if (loaded_vcpu[cpu])
+		hv->vcpu_put(&loaded_vcpu[cpu]->hw);
+	hv->vcpu_load(&v->hw, cpu);
+	loaded_vcpu[cpu] = v;
+}
+
+/*
+ * The upcall of vmm/hv.h: LEN bytes of guest-physical memory at GPA of the
+ * guest HW belongs to, into BUF.  0, -E_FAULT outside guest RAM, or
+ * -E_NOMEM when backing a page failed.
+ */
+int hv_read_guest(struct hv_vcpu *hw, u64 gpa, void *buf, size_t len)
+{
+	struct vcpu *v = container_of(hw, struct vcpu, hw);
+	return tdp_read_guest(v->guest->mmu, gpa, buf, len);
+}
+
+void vcpu_init(struct vcpu *v, struct guest *g, unsigned id)
+{
+	memset(v, 0, sizeof(*v));
+	v->guest = g;
+	v->id = id;
+	fxsave_init(&v->fpu);
+	v->dbg.dr6 = 0xffff0ff0; /* the power-on value */
+}
+
+int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
+{
+	v->hw.tag = tag_alloc();
+	vcpu_make_loaded(v);
+	return hv->vcpu_create(&v->hw, st, tdp_root);
+}
+
+void vcpu_release(struct vcpu *v)
+{
+	unsigned cpu = this_cpu();
+	if (fpu_owner[cpu] == v)
+		fpu_owner[cpu] = NULL;
+	if (v->hw.arch) {
+		vcpu_make_loaded(v);
+		hv->vcpu_destroy(&v->hw);
+	}
+	if (loaded_vcpu[cpu] == v) {
+		hv->vcpu_put(&v->hw);
+		loaded_vcpu[cpu] = NULL;
+	}
+	tag_free(v->hw.tag);
+	v->hw.tag = 0;
+	tdp_mmu_cache_free(&v->mmu_cache);
+}
+
+int vcpu_enter(struct vcpu *v, struct vm_exit *e)
+{
+	unsigned cpu = this_cpu();
+	vcpu_make_loaded(v);
+	/*
+	 * VM entry and exit switch neither x87/SSE state nor DR0-3 (nor DR6
+	 * on VMX), and the VMM itself never touches them (it is built
+	 * -mgeneral-regs-only and sets no breakpoints), so the registers hold
+	 * the state of the vCPU that ran last here: switch it lazily when
+	 * another vCPU runs, so no guest sees or changes another's.
+	 */
+	struct vcpu *owner = fpu_owner[cpu];
+	if (owner != v) {
+		if (owner) {
+			fxsave(&owner->fpu);
+			debug_regs_save(&owner->dbg);
+		}
+		fxrstor(&v->fpu);
+		debug_regs_load(&v->dbg);
+		fpu_owner[cpu] = v;
+	}
+	if (v->flush_pending) {
+		v->flush_pending = false;
+		hv->flush_tlb(&v->hw);
+	}
+	/* The backend reported an interrupted delivery at the last exit (an
+	 * exception whose IDT or stack page faulted in the nested tables, an
+	 * interrupt cut by an exit): it goes in again now, after whatever the
+	 * exit handler itself queued (then the backend says -E_BUSY). */
+	if (v->interrupted.valid) {
+		int r = hv->inject_event(&v->hw, &v->interrupted);
+		if (r)
+			pr_err("vmm", "guest %s: vcpu %u: interrupted event (vector %u) not re-injected "
+			       "(%d)", v->guest->name, v->id, v->interrupted.vector, r);
+		v->interrupted.valid = false;
+	}
+	v->guest->cur = v;
+	int r = hv->vcpu_run(&v->hw, e);
+	tdp_mmu_quiescent(cpu);
+	if (r) {
+		guest_crash(v->guest, "world switch failed (%d)", r);
+		return r;
+	}
+	v->exits++;
+	v->exits_by_kind[e->kind]++;
+	v->interrupted = e->interrupted;
+	return 0;
+}
+
+void vcpu_set_preempt_ns(struct vcpu *v, u64 ns)
+{
+	vcpu_make_loaded(v);
+	hv->set_preempt_ns(&v->hw, ns);
+}
+
+void vcpu_console_flush(struct vcpu *v)
+{
+	if (!v->out_len)
+		return;
+	char sub[GUEST_NAME_MAX + 16];
+	if (v->id)
+		snprintf(sub, sizeof(sub), "guest %s/%u", v->guest->name, v->id);
+	else
+		snprintf(sub, sizeof(sub), "guest %s", v->guest->name);
+	log_msg(sub, "%.*s", (int)v->out_len, v->out_line);
+	v->out_len = 0;
+}
+
+void vcpu_console_write(struct vcpu *v, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\n') {
+			if (!v->out_len)
+				v->out_line[v->out_len++] = ' ';
+			vcpu_console_flush(v);
+			continue;
+		}
+		if (c == '\r')
+			continue;
+		/* Keep the console readable: non-printing bytes become '.' */
+		if ((u8)c < 0x20 || (u8)c >= 0x7f)
+			c = '.';
+		v->out_line[v->out_len++] = c;
+		if (v->out_len == VCPU_LINE_MAX)
+			vcpu_console_flush(v);
+	}
+}

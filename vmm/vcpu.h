@@ -1,0 +1,65 @@
+/*
+ * A virtual CPU: what vmm/ keeps of it (vmm/vcpu.c), around the part the
+ * vendor backend sees (struct hv_vcpu).  vcpu_enter() is one trip into
+ * the guest: everything that must happen on the host CPU right before and
+ * right after the world switch.  What an exit means is exit.c's; which
+ * vCPU runs next is sched.c's.
+ */
+#ifndef PAGODA_VCPU_H
+#define PAGODA_VCPU_H
+
+#include "arch/x86/cpu.h"
+#include "lib/types.h"
+#include "mm/tdp_mmu.h"
+#include "vmm/hv.h"
+
+#define VCPU_LINE_MAX 160 /* a console output line of one vCPU */
+
+struct guest;
+
+struct vcpu {
+	struct guest *guest;       /* owner */
+	unsigned id;               /* index within the guest; 0 boots */
+	struct hv_vcpu hw;         /* what the vendor backend sees: registers, its state, tag */
+	struct tdp_mmu_cache mmu_cache; /* page-table pages for faults, filled unlocked */
+	u64 exits;                 /* VM exits taken */
+	u64 exits_by_kind[VM_EXIT_KINDS]; /* per enum vm_exit_kind */
+	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
+	struct hv_event interrupted; /* an event the last exit cut short: re-injected on entry */
+	struct fxsave_area fpu;    /* x87/SSE state while another vCPU owns the registers */
+	struct debug_regs dbg;     /* DR0-3, DR6 likewise (neither VMCB nor VMCS holds them all) */
+	bool started;              /* vCPU 0 at guest start, the others by HC_VCPU_START */
+	bool runnable;             /* started and not halted: the scheduler runs it */
+	char out_line[VCPU_LINE_MAX]; /* console bytes of the line this vCPU is writing */
+	unsigned out_len;          /* bytes in out_line[] */
+};
+
+/* Set up V as vCPU ID of G: registers zero, power-on x87 and DR6 values;
+ * no vendor state yet. */
+void vcpu_init(struct vcpu *v, struct guest *g, unsigned id);
+/* Give V an ASID/VPID tag and vendor state starting from ST, its guest
+ * memory mapped by TDP_ROOT.  0 or negative (vcpu_release undoes a part). */
+int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root);
+/* Free everything V holds (vendor state, tag, page cache); safe on a vCPU
+ * vcpu_create never finished. */
+void vcpu_release(struct vcpu *v);
+/*
+ * One trip into the guest: load V on this CPU, switch the x87/SSE and
+ * debug registers to it, flush its TLB if the TDP MMU asked, re-inject an
+ * event the last exit interrupted, run until the next exit (into E), and
+ * pass this CPU's grace-period quiescent point.  0, or negative when the
+ * world switch itself failed (the guest has then been ended).
+ */
+int vcpu_enter(struct vcpu *v, struct vm_exit *e);
+/* Arm (NS > 0) or disarm the preemption deadline of V's next runs on
+ * this CPU (V is loaded here first, as hv_ops wants). */
+void vcpu_set_preempt_ns(struct vcpu *v, u64 ns);
+/* N bytes V wrote to its console (UART, hypercall): gathered into lines
+ * and logged under the guest's name ("guest demo: ..." or "guest demo/2:
+ * ..." for vCPU 2), so vCPUs preempted mid-line never mix their bytes;
+ * non-printing bytes become '.'. */
+void vcpu_console_write(struct vcpu *v, const char *s, size_t n);
+/* Log the partial line V has gathered, if any. */
+void vcpu_console_flush(struct vcpu *v);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * Guests (vmm/vm.h): the table of guests, creation and destruction, the
+ * state machine and its events.  vCPUs are vmm/vcpu.c's; the PC a guest
+ * is made into (image, devices) is vmm/pc.c's.
+ */
+#include "vmm/vm.h"
+#include "arch/x86/cpu.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "lib/time.h"
+#include "mm/mm_env.h"
+#include "mm/pmm.h"
+
+static struct guest guests[GUEST_MAX];
+static guest_event_fn event_sink; /* the console's, once it subscribed */
+
+void guest_set_event_sink(guest_event_fn fn) { event_sink = fn; }
+
+static void guest_event(struct guest *g, enum guest_event ev)
+{
+	if (event_sink)
+		event_sink(g, ev);
+}
+
+const char *guest_state_name(enum guest_state s)
+{
+	switch (s) {
+	case GUEST_CREATED: return "created";
+	case GUEST_RUNNING: return "running";
+	case GUEST_STOPPED: return "stopped";
+	case GUEST_EXITED: return "exited";
+	case GUEST_CRASHED: return "crashed";
+	}
+	return "?";
+}
+
+struct guest *guest_at(unsigned i)
+{
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (guests[k].in_use && i-- == 0)
+			return &guests[k];
+	return NULL;
+}
+
+struct guest *guest_find_name(const char *name)
+{
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (guests[k].in_use && strcmp(guests[k].name, name) == 0)
+			return &guests[k];
+	return NULL;
+}
+
+struct guest *guest_find_id(unsigned id)
+{
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (guests[k].in_use && guests[k].id == id)
+			return &guests[k];
+	return NULL;
+}
+
+static void guest_flush_cb(void *arg)
+{
+	struct guest *g = arg;
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		g->vcpus[i].flush_pending = true;
+}
+
+u64 guest_exits(const struct guest *g)
+{
+	u64 n = 0;
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		n += g->vcpus[i].exits;
+	return n;
+}
+
+u64 guest_exits_of(const struct guest *g, enum vm_exit_kind k)
+{
+	u64 n = 0;
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		n += g->vcpus[i].exits_by_kind[k];
+	return n;
+}
+
+static int create_fail(char *err, size_t errlen, int rc, const char *fmt, ...) __printf(4, 5);
+static int create_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Undo a partly built guest: every page it took goes back. */
+static void guest_release(struct guest *g, struct tdp_teardown_stats *st)
+{
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		vcpu_release(&g->vcpus[i]);
+	if (g->mmu)
+		tdp_mmu_destroy(g->mmu, st);
+	for (unsigned i = 0; i < g->nr_boot_pages; i++)
+		pmm_free_page(g->boot_pages[i]);
+	bus_destroy(&g->bus);
+	memset(g, 0, sizeof(*g));
+}
+
+void guest_discard(struct guest *g) { guest_release(g, NULL); }
+
+int guest_create(const char *name, u64 mem, bool huge, const char *cmdline, unsigned nr_vcpus,
+		 struct guest **out, char *err, size_t errlen)
+{
+	struct guest *g = NULL;
+	int r;
+
+	if (!hv)
+		return create_fail(err, errlen, -E_NODEV, "no hardware virtualization");
+	if (!name[0] || strlen(name) >= GUEST_NAME_MAX)
+		return create_fail(err, errlen, -E_INVAL, "bad name (1-%d bytes)", GUEST_NAME_MAX - 1);
+	if (guest_find_name(name))
+		return create_fail(err, errlen, -E_EXIST, "a guest named %s exists", name);
+	if (mem < MiB(2) || mem > GiB(1024) || !IS_ALIGNED(mem, PAGE_SIZE))
+		return create_fail(err, errlen, -E_INVAL, "mem must be 2M..1T in whole pages");
+	if (nr_vcpus < 1 || nr_vcpus > GUEST_MAX_VCPUS)
+		return create_fail(err, errlen, -E_INVAL, "vcpus must be 1..%d", GUEST_MAX_VCPUS);
+	if (strlen(cmdline) >= GUEST_CMDLINE_MAX)
+		return create_fail(err, errlen, -E_INVAL, "cmdline longer than %d bytes",
+				   GUEST_CMDLINE_MAX - 1);
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (!guests[k].in_use) {
+			g = &guests[k];
+			break;
+		}
+	if (!g)
+		return create_fail(err, errlen, -E_BUSY, "all %d guest slots in use", GUEST_MAX);
+
+	memset(g, 0, sizeof(*g));
+	g->free_pages_at_create = pmm_free_count();
+	g->id = 1;
+	while (guest_find_id(g->id)) /* the lowest id not in use: ids are reusable */
+		g->id++;
+	g->in_use = true;
+	memcpy(g->name, name, strlen(name) + 1);
+	memcpy(g->cmdline, cmdline, strlen(cmdline) + 1);
+	g->mem_size = mem;
+	g->state = GUEST_CREATED;
+	g->nr_vcpus = nr_vcpus;
+	for (unsigned i = 0; i < nr_vcpus; i++)
+		vcpu_init(&g->vcpus[i], g, i);
+
+	g->mmu = tdp_mmu_create(hv->tdp_fmt);
+	if (!g->mmu) {
+		guest_release(g, NULL);
+		return create_fail(err, errlen, -E_NOMEM, "out of host memory");
+	}
+	tdp_mmu_set_flush(g->mmu, guest_flush_cb, g);
+	/* huge: back RAM with 2 MiB / 1 GiB blocks mapped by huge leaves (a
+	 * touched byte then costs its whole block); else 4 KiB pages. */
+	r = tdp_memslot_add(g->mmu, 0, mem, huge ? MEMSLOT_HUGE : 0);
+	if (r < 0) {
+		guest_release(g, NULL);
+		return create_fail(err, errlen, r, "cannot set up guest memory (%s)",
+				   r == -E_NOMEM ? "out of host memory" : "bad layout");
+	}
+	g->ram_slot = r;
+	*out = g;
+	return 0;
+}
+
+int guest_place(struct guest *g, u64 gpa, const void *src, u64 len)
+{
+	return tdp_memslot_prefill(g->mmu, gpa, src, len);
+}
+
+void *guest_boot_page(struct guest *g)
+{
+	if (g->nr_boot_pages == GUEST_MAX_BOOT_PAGES)
+		return NULL;
+	u64 pa = pmm_alloc_page();
+	if (!pa)
+		return NULL;
+	g->boot_pages[g->nr_boot_pages++] = pa;
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return phys_to_virt(pa);
+}
+
+int guest_setup_vcpus(struct guest *g, const struct vcpu_state *st)
+{
+	for (unsigned i = 0; i < g->nr_vcpus; i++) {
+		int r = vcpu_create(&g->vcpus[i], st, tdp_mmu_root_pa(g->mmu));
+		if (r)
+			return r;
+	}
+	g->vcpus[0].started = g->vcpus[0].runnable = true;
+	return 0;
+}
+
+int guest_vcpu_start(struct guest *g, unsigned id, u64 entry, u64 arg)
+{
+	if (id == 0 || id >= g->nr_vcpus || entry >= MIN(g->mem_size, GiB(4)))
+		return -E_INVAL;
+	struct vcpu *v = &g->vcpus[id];
+	if (v->started)
+		return -E_BUSY;
+	v->hw.regs.rip = entry;
+	v->hw.regs.rax = id;
+	v->hw.regs.rbx = arg;
+	v->hw.regs.rflags = 0x2;
+	v->started = v->runnable = true;
+	pr_info("vmm", "guest %s: vcpu %u started at 0x%lx", g->name, id, entry);
+	return 0;
+}
+
+int guest_start(struct guest *g)
+{
+	if (g->state != GUEST_CREATED)
+		return -E_BUSY;
+	g->state = GUEST_RUNNING;
+	g->start_tsc = rdtsc();
+	pr_info("vmm", "guest %s started", g->name);
+	return 0;
+}
+
+int guest_stop(struct guest *g)
+{
+	if (g->state != GUEST_RUNNING)
+		return -E_BUSY;
+	g->state = GUEST_STOPPED;
+	return 0;
+}
+
+int guest_resume(struct guest *g)
+{
+	if (g->state != GUEST_STOPPED)
+		return -E_BUSY;
+	g->state = GUEST_RUNNING;
+	return 0;
+}
+
+static void guest_end(struct guest *g)
+{
+	g->end_tsc = rdtsc();
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		vcpu_console_flush(&g->vcpus[i]);
+}
+
+void guest_exit(struct guest *g, int status)
+{
+	if (g->state != GUEST_RUNNING)
+		return;
+	guest_end(g);
+	g->state = GUEST_EXITED;
+	g->exit_status = status;
+	pr_info("vmm", "guest %s exited: status=%d after %lu exits in %lu us", g->name, status,
+		guest_exits(g), time_tsc_to_us(g->end_tsc - g->start_tsc));
+	guest_event(g, GUEST_EVENT_EXITED);
+}
+
+void guest_crash(struct guest *g, const char *fmt, ...)
+{
+	va_list ap;
+	if (g->state != GUEST_RUNNING)
+		return;
+	guest_end(g);
+	g->state = GUEST_CRASHED;
+	va_start(ap, fmt);
+	vsnprintf(g->crash_reason, sizeof(g->crash_reason), fmt, ap);
+	va_end(ap);
+	pr_err("vmm", "guest %s ended by the VMM: %s (after %lu exits)", g->name, g->crash_reason,
+	       guest_exits(g));
+	guest_event(g, GUEST_EVENT_CRASHED);
+}
+
+void guest_destroy(struct guest *g)
+{
+	struct tdp_teardown_stats st = {0};
+	char name[GUEST_NAME_MAX];
+	u64 at_create = g->free_pages_at_create;
+
+	if (g->state == GUEST_RUNNING || g->state == GUEST_STOPPED) {
+		guest_end(g);
+		g->state = GUEST_CRASHED;
+		snprintf(g->crash_reason, sizeof(g->crash_reason), "destroyed while running");
+	}
+	memcpy(name, g->name, sizeof(name));
+	enum tdp_teardown_mode mode = tdp_get_teardown_mode();
+	guest_release(g, &st);
+	pr_info("vmm", "guest %s destroyed: mode=%s tables=%lu visited=%lu skipped=%lu changed=%lu "
+		"tables_freed=%lu pages_freed=%lu us=%lu free_pages=%lu (at create %lu)",
+		name, tdp_teardown_mode_name(mode), st.tables, st.visited, st.skipped, st.changed,
+		st.tables_freed, st.pages_freed, st.time_us, pmm_free_count(), at_create);
+}
