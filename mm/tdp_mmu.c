@@ -20,7 +20,10 @@
  *    therefore exchanges every one of its 512 entries with SPTE_FROZEN: a
  *    CPU whose cmpxchg raced with us either went first (we get its value
  *    back from the exchange and account for it) or fails on FROZEN and
- *    restarts from the root, where it finds the new parent entry.  The page
+ *    restarts from the root, where it finds the new parent entry.  A shared
+ *    zap that reached the table the same way may even have frozen one of
+ *    its entries itself, to zap it: the remover waits until that zap has
+ *    cleared the entry, and the zapper accounts for what it held.  The page
  *    itself is freed only after a grace period (tdp_gp.c), since walkers may
  *    still be reading it.
  *
@@ -261,8 +264,20 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 		u64 gfn = base_gfn + (u64)i * spte_level_pages(level), old;
 		ts->visited++;
 		if (ctx->shared) {
-			old = __atomic_exchange_n(&pt[i], SPTE_FROZEN, __ATOMIC_ACQ_REL);
-			/* Only the CPU that unlinked the table gets here. */
+			/*
+			 * Another CPU may have frozen this entry itself: a
+			 * shared zap that read the parent link before we froze
+			 * it walks this table through the stale path, and may
+			 * zap one of its entries (freeze, handle, store 0).
+			 * That entry is its until it stores 0, and what it
+			 * held is its to account for; we get 0 or whatever a
+			 * faulter installed after it.  So exchange again until
+			 * what comes back is not FROZEN (ours over its FROZEN
+			 * changes nothing: it stores 0 next, unconditionally).
+			 */
+			while (spte_is_frozen(old = __atomic_exchange_n(&pt[i], SPTE_FROZEN,
+									__ATOMIC_ACQ_REL)))
+				cpu_relax();
 			MM_ASSERT(!spte_is_frozen(old));
 		} else {
 			old = spte_read(&pt[i]);
