@@ -9,7 +9,9 @@
  * raises WAIT, which stops new readers from entering, so a steady stream of
  * faults cannot starve a teardown.  Readers that already hold the lock are
  * never blocked by WAIT (the lock is not recursive anyway: nobody may take
- * it twice).
+ * it twice).  Each execution context records which MMU lock it holds and
+ * how (see "Who holds the lock" below), so functions assert the mode they
+ * need at entry.
  *
  * All acquire operations use __ATOMIC_ACQUIRE and all releases
  * __ATOMIC_RELEASE, so everything written inside a critical section is
@@ -19,6 +21,7 @@
 #ifndef PAGODA_MM_LOCK_H
 #define PAGODA_MM_LOCK_H
 
+#include "mm/mm_debug.h"
 #include "mm/mm_env.h"
 #include "lib/types.h"
 
@@ -57,63 +60,121 @@ static inline bool mm_spin_is_locked(struct mm_spinlock *l)
 #define MM_RW_WAIT   0x40000000u /* a writer is waiting: no new readers */
 #define MM_RW_READERS 0x3fffffffu /* count of readers */
 
+/* How a context holds an MMU lock (struct mm_ctx, mm_env.h). */
+#define MM_HELD_READ  1u
+#define MM_HELD_WRITE 2u
+
 struct mm_rwlock {
 	u32 state; /* MM_RW_WRITER | MM_RW_WAIT | reader count */
 };
 
+/*
+ * Who holds the lock, and how.  The lock word counts readers but cannot
+ * say which contexts they are, and "somebody holds it" is no check at all
+ * once several CPUs run mm/: the holder may be another CPU.  So each
+ * context records in its own struct mm_ctx the MMU lock it holds and the
+ * mode, written only by itself (no shared cache line, no atomic), set after
+ * the lock is taken and cleared before it is released.  The
+ * mm_rwlock_held*() checks read that record: "the caller holds L for read"
+ * is then a statement about the caller, as lockdep's is in Linux.
+ *
+ * A context holds at most one MMU lock at a time: every mm/ operation works
+ * on one guest, and nobody may take the lock twice (a reader that takes it
+ * again behind a waiting writer would deadlock).  Taking a second one, or
+ * releasing one in a mode the context does not hold it in, trips an
+ * assertion instead of hanging or corrupting the count.
+ */
+static inline void mm_rwlock_note_taken(struct mm_rwlock *l, unsigned mode)
+{
+	struct mm_ctx *me = mm_ctx_self();
+	me->rw = l;
+	me->rw_mode = mode;
+}
+
+static inline void mm_rwlock_note_released(struct mm_rwlock *l, unsigned mode)
+{
+	struct mm_ctx *me = mm_ctx_self();
+	MM_ASSERT(me->rw == l && me->rw_mode == mode);
+	me->rw = NULL;
+	me->rw_mode = 0;
+}
+
+/* Take L for read.  The calling context holds no MMU lock. */
 static inline void mm_read_lock(struct mm_rwlock *l)
 {
+	MM_ASSERT(!mm_ctx_self()->rw);
 	for (;;) {
 		u32 v = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 		if (!(v & (MM_RW_WRITER | MM_RW_WAIT)) &&
 		    __atomic_compare_exchange_n(&l->state, &v, v + 1, true, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
-			return;
+			break;
 		cpu_relax();
 	}
+	mm_rwlock_note_taken(l, MM_HELD_READ);
 }
 
+/* Release L, which the calling context holds for read. */
 static inline void mm_read_unlock(struct mm_rwlock *l)
 {
+	mm_rwlock_note_released(l, MM_HELD_READ);
 	__atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
 }
 
+/* Take L for write.  The calling context holds no MMU lock. */
 static inline void mm_write_lock(struct mm_rwlock *l)
 {
+	MM_ASSERT(!mm_ctx_self()->rw);
 	for (;;) {
 		u32 v = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 		if ((v & ~MM_RW_WAIT) == 0) {
 			/* Free (maybe with our own or another writer's WAIT): take it. */
 			if (__atomic_compare_exchange_n(&l->state, &v, MM_RW_WRITER, true,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-				return;
+				break;
 		} else if (!(v & MM_RW_WAIT)) {
 			/* Raise WAIT again: a writer that got in before us cleared it. */
 			__atomic_fetch_or(&l->state, MM_RW_WAIT, __ATOMIC_RELAXED);
 		}
 		cpu_relax();
 	}
+	mm_rwlock_note_taken(l, MM_HELD_WRITE);
 }
 
+/* Release L, which the calling context holds for write. */
 static inline void mm_write_unlock(struct mm_rwlock *l)
 {
+	mm_rwlock_note_released(l, MM_HELD_WRITE);
 	__atomic_fetch_and(&l->state, ~MM_RW_WRITER, __ATOMIC_RELEASE);
 }
 
-/* Held in some mode by somebody (we cannot tell who: the lock has no owner). */
-static inline bool mm_rwlock_is_held(struct mm_rwlock *l)
+/* The calling context holds L for read. */
+static inline bool mm_rwlock_held_read(struct mm_rwlock *l)
 {
-	return (__atomic_load_n(&l->state, __ATOMIC_RELAXED) & (MM_RW_WRITER | MM_RW_READERS)) != 0;
+	struct mm_ctx *me = mm_ctx_self();
+	return me->rw == l && me->rw_mode == MM_HELD_READ;
 }
 
-static inline bool mm_rwlock_is_write_held(struct mm_rwlock *l)
+/* The calling context holds L for write. */
+static inline bool mm_rwlock_held_write(struct mm_rwlock *l)
 {
-	return (__atomic_load_n(&l->state, __ATOMIC_RELAXED) & MM_RW_WRITER) != 0;
+	struct mm_ctx *me = mm_ctx_self();
+	return me->rw == l && me->rw_mode == MM_HELD_WRITE;
 }
 
-static inline bool mm_rwlock_is_read_held(struct mm_rwlock *l)
-{
-	return (__atomic_load_n(&l->state, __ATOMIC_RELAXED) & MM_RW_READERS) != 0;
-}
+/* The calling context holds L, in either mode. */
+static inline bool mm_rwlock_held(struct mm_rwlock *l) { return mm_ctx_self()->rw == l; }
+
+/*
+ * Lock-mode assertions for the top of functions (as Linux's
+ * lockdep_assert_held_read / _write): the calling context holds L for
+ * read, for write, in either mode, or in the mode SHARED says (read when
+ * true).
+ */
+#define MM_ASSERT_HELD_READ(l)  MM_ASSERT(mm_rwlock_held_read(l))
+#define MM_ASSERT_HELD_WRITE(l) MM_ASSERT(mm_rwlock_held_write(l))
+#define MM_ASSERT_HELD(l)       MM_ASSERT(mm_rwlock_held(l))
+#define MM_ASSERT_HELD_MODE(l, shared) \
+	MM_ASSERT((shared) ? mm_rwlock_held_read(l) : mm_rwlock_held_write(l))
 
 #endif

@@ -108,8 +108,6 @@ static enum tdp_teardown_mode teardown_mode = TDP_TEARDOWN_SKIP;
 /* Entries a yielding range walk handles between two drops of the lock. */
 #define TDP_YIELD_EVERY 1024
 
-#define LOCKDEP_READ_OR_WRITE(m) MM_ASSERT(mm_rwlock_is_held(&(m)->lock))
-#define LOCKDEP_WRITE(m) MM_ASSERT(mm_rwlock_is_write_held(&(m)->lock))
 
 static void stat_add(u64 *c, s64 d) { __atomic_fetch_add(c, (u64)d, __ATOMIC_RELAXED); }
 
@@ -158,7 +156,7 @@ static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *s
 				int level, u64 old, u64 new)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
-	LOCKDEP_READ_OR_WRITE(mmu);
+	MM_ASSERT_HELD(&mmu->lock);
 	MM_ASSERT(level >= 1 && level <= mmu->root_level);
 	if (ctx->ts)
 		ctx->ts->changed++;
@@ -235,9 +233,9 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 {
 	u64 *pt = pt_of(pt_pa);
 	struct tdp_teardown_stats dummy, *ts = ctx->ts ? ctx->ts : &dummy;
-	LOCKDEP_READ_OR_WRITE(mmu);
+	MM_ASSERT_HELD(&mmu->lock);
 	if (!ctx->shared)
-		LOCKDEP_WRITE(mmu); /* skipping is only sound when nobody else writes */
+		MM_ASSERT_HELD_WRITE(&mmu->lock); /* skipping is only sound when nobody else writes */
 	if (!ctx->shared && ctx->mode == TDP_TEARDOWN_SUMMARY) {
 		u64 *sum = pt_summary_of(pt);
 		for (int w = 0; w < SPTE_ENTRIES / 64; w++) {
@@ -496,7 +494,7 @@ static void range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 en
 	const struct tdp_fmt *fmt = mmu->fmt;
 	struct tdp_iter it;
 	u64 since = 0;
-	LOCKDEP_READ_OR_WRITE(mmu);
+	MM_ASSERT_HELD(&mmu->lock);
 	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, start, end);
 	while (it.valid) {
 		u64 old = it.old_spte;
@@ -586,7 +584,7 @@ static void zap_all_mmio(struct tdp_mmu *mmu)
 	const struct tdp_fmt *fmt = mmu->fmt;
 	struct zap_ctx ctx = { .shared = false, .mode = effective_mode() };
 	struct tdp_iter it;
-	LOCKDEP_WRITE(mmu);
+	MM_ASSERT_HELD_WRITE(&mmu->lock);
 	for_each_tdp_pte(it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, 0,
 			 mmu->max_gpa >> PAGE_SHIFT) {
 		if (spte_is_mmio(fmt, it.old_spte)) {
@@ -909,7 +907,7 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct tdp_mmu_cache 
 	const struct tdp_fmt *fmt = mmu->fmt;
 	struct zap_ctx ctx = { .shared = true };
 	struct tdp_iter it;
-	LOCKDEP_READ_OR_WRITE(mmu);
+	MM_ASSERT_HELD(&mmu->lock);
 	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, gfn, gfn + 1);
 	while (it.valid) {
 		u64 old = it.old_spte, new;

@@ -1,0 +1,198 @@
+/*
+ * The MMU lock knows who holds it (mm/mm_lock.h): the lock-mode assertions
+ * must fire when the calling context does not hold the lock in the mode
+ * asked for, including when another thread (another CPU, in the VMM) holds
+ * it.  Each case that must trap runs in a forked child; the parent expects
+ * SIGILL (MM_ASSERT's __builtin_trap) and the assertion's own message on
+ * the child's stderr, so a check that silently became a no-op, or a child
+ * that died of something else, fails the test.  Every trapping case has a
+ * twin that must not trap, so the harness cannot pass by trapping always.
+ */
+#include "mm/mm_lock.h"
+#include "tests/host/host_env.h"
+#include "tests/host/tap.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct mm_rwlock lock;
+
+/*
+ * Run FN in a child process with stderr captured.  Returns its wait status;
+ * fills ERR (up to LEN - 1 bytes, NUL-terminated) with what it wrote.
+ */
+static int run_child(void (*fn)(void), char *err, size_t len)
+{
+	int fd[2];
+	if (pipe(fd))
+		return -1;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		dup2(fd[1], 2);
+		fn();
+		_exit(0);
+	}
+	close(fd[1]);
+	size_t n = 0;
+	ssize_t r;
+	while (n < len - 1 && (r = read(fd[0], err + n, len - 1 - n)) > 0)
+		n += (size_t)r;
+	err[n] = 0;
+	close(fd[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/* FN must die of SIGILL after logging an assertion that mentions WHAT. */
+static void traps(void (*fn)(void), const char *what, const char *desc)
+{
+	char err[1024];
+	int st = run_child(fn, err, sizeof(err));
+	bool ill = WIFSIGNALED(st) && WTERMSIG(st) == SIGILL;
+	ok(ill && strstr(err, "assertion failed") && strstr(err, what), "%s", desc);
+	if (!ill)
+		diag("child status %#x, stderr: %s", st, err);
+}
+
+/* FN must run to its end. */
+static void returns(void (*fn)(void), const char *desc)
+{
+	char err[1024];
+	int st = run_child(fn, err, sizeof(err));
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", desc);
+	if (!WIFEXITED(st))
+		diag("child status %#x, stderr: %s", st, err);
+}
+
+static void read_unlocked(void) { MM_ASSERT_HELD_READ(&lock); }
+static void write_unlocked(void) { MM_ASSERT_HELD_WRITE(&lock); }
+static void any_unlocked(void) { MM_ASSERT_HELD(&lock); }
+
+static void read_under_read(void)
+{
+	mm_read_lock(&lock);
+	MM_ASSERT_HELD_READ(&lock);
+	MM_ASSERT_HELD(&lock);
+	MM_ASSERT_HELD_MODE(&lock, true);
+	mm_read_unlock(&lock);
+}
+
+static void write_under_write(void)
+{
+	mm_write_lock(&lock);
+	MM_ASSERT_HELD_WRITE(&lock);
+	MM_ASSERT_HELD(&lock);
+	MM_ASSERT_HELD_MODE(&lock, false);
+	mm_write_unlock(&lock);
+}
+
+static void write_under_read(void)
+{
+	mm_read_lock(&lock);
+	MM_ASSERT_HELD_WRITE(&lock);
+}
+
+static void read_under_write(void)
+{
+	mm_write_lock(&lock);
+	MM_ASSERT_HELD_READ(&lock);
+}
+
+static void read_after_unlock(void)
+{
+	mm_read_lock(&lock);
+	mm_read_unlock(&lock);
+	MM_ASSERT_HELD_READ(&lock);
+}
+
+/* Another thread takes the lock and keeps it; this thread then checks. */
+static pthread_barrier_t held;
+static void *hold_for_write(void *arg)
+{
+	(void)arg;
+	mm_write_lock(&lock);
+	MM_ASSERT_HELD_WRITE(&lock); /* the holder itself passes */
+	pthread_barrier_wait(&held);
+	pause();
+	return NULL;
+}
+
+static void *hold_for_read(void *arg)
+{
+	(void)arg;
+	mm_read_lock(&lock);
+	pthread_barrier_wait(&held);
+	pause();
+	return NULL;
+}
+
+static void write_held_by_other_thread(void)
+{
+	pthread_t t;
+	pthread_barrier_init(&held, NULL, 2);
+	pthread_create(&t, NULL, hold_for_write, NULL);
+	pthread_barrier_wait(&held);
+	MM_ASSERT_HELD_WRITE(&lock);
+}
+
+static void read_held_by_other_thread(void)
+{
+	pthread_t t;
+	pthread_barrier_init(&held, NULL, 2);
+	pthread_create(&t, NULL, hold_for_read, NULL);
+	pthread_barrier_wait(&held);
+	MM_ASSERT_HELD(&lock);
+}
+
+/* Two readers at once, each sees its own hold. */
+static void read_in_two_threads(void)
+{
+	pthread_t t;
+	pthread_barrier_init(&held, NULL, 2);
+	pthread_create(&t, NULL, hold_for_read, NULL);
+	pthread_barrier_wait(&held);
+	mm_read_lock(&lock);
+	MM_ASSERT_HELD_READ(&lock);
+	mm_read_unlock(&lock);
+}
+
+static void read_twice(void)
+{
+	mm_read_lock(&lock);
+	mm_read_lock(&lock);
+}
+
+static void unlock_not_held(void) { mm_read_unlock(&lock); }
+
+static void unlock_wrong_mode(void)
+{
+	mm_read_lock(&lock);
+	mm_write_unlock(&lock);
+}
+
+int main(void)
+{
+	returns(read_under_read, "read lock: read, any and mode(shared) checks pass");
+	returns(write_under_write, "write lock: write, any and mode(exclusive) checks pass");
+	returns(read_in_two_threads, "two readers: each one passes its own check");
+	traps(read_unlocked, "mm_rwlock_held_read", "no lock: the read check traps");
+	traps(write_unlocked, "mm_rwlock_held_write", "no lock: the write check traps");
+	traps(any_unlocked, "mm_rwlock_held", "no lock: the either-mode check traps");
+	traps(write_under_read, "mm_rwlock_held_write", "read lock: the write check traps");
+	traps(read_under_write, "mm_rwlock_held_read", "write lock: the read check traps");
+	traps(read_after_unlock, "mm_rwlock_held_read", "after unlock: the read check traps");
+	traps(write_held_by_other_thread, "mm_rwlock_held_write",
+	      "another thread holds it for write: this thread's write check traps");
+	traps(read_held_by_other_thread, "mm_rwlock_held",
+	      "another thread holds it for read: this thread's check traps");
+	traps(read_twice, "!mm_ctx_self()->rw", "taking the lock twice in one context traps (it could deadlock)");
+	traps(unlock_not_held, "me->rw == l", "releasing a lock not held traps");
+	traps(unlock_wrong_mode, "me->rw_mode == mode", "releasing in the wrong mode traps");
+	return tap_done();
+}
