@@ -40,8 +40,9 @@ static inline u64 virt_to_phys(const void *va) { return (u64)(uintptr_t)va; }
 struct mm_rwlock;
 
 struct mm_ctx {
-	struct mm_rwlock *rw; /* the MMU lock this context holds, or NULL */
-	unsigned rw_mode;     /* how it holds rw: MM_HELD_READ or MM_HELD_WRITE (mm_lock.h) */
+	uintptr_t held; /* the MMU lock this context holds: its address with the mode
+			   (MM_HELD_READ or MM_HELD_WRITE, mm_lock.h) in the low bits; 0
+			   when it holds none */
 };
 
 struct mm_ctx *mm_ctx_self(void) __attribute__((const));

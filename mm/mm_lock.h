@@ -67,16 +67,18 @@ static inline bool mm_spin_is_locked(struct mm_spinlock *l)
 struct mm_rwlock {
 	u32 state; /* MM_RW_WRITER | MM_RW_WAIT | reader count */
 };
+_Static_assert(_Alignof(struct mm_rwlock) >= 4, "the mode fits below a lock's address");
 
 /*
  * Who holds the lock, and how.  The lock word counts readers but cannot
  * say which contexts they are, and "somebody holds it" is no check at all
  * once several CPUs run mm/: the holder may be another CPU.  So each
  * context records in its own struct mm_ctx the MMU lock it holds and the
- * mode, written only by itself (no shared cache line, no atomic), set after
- * the lock is taken and cleared before it is released.  The
- * mm_rwlock_held*() checks read that record: "the caller holds L for read"
- * is then a statement about the caller, as lockdep's is in Linux.
+ * mode, in one word (the lock's address, 4-aligned, with the mode in the
+ * low bits), written only by itself (no shared cache line, no atomic): set
+ * after the lock is taken, cleared before it is released.  The checks
+ * below compare that word: "the caller holds L for read" is then a
+ * statement about the caller, as lockdep's is in Linux.
  *
  * A context holds at most one MMU lock at a time: every mm/ operation works
  * on one guest, and nobody may take the lock twice (a reader that takes it
@@ -84,25 +86,31 @@ struct mm_rwlock {
  * releasing one in a mode the context does not hold it in, trips an
  * assertion instead of hanging or corrupting the count.
  */
-static inline void mm_rwlock_note_taken(struct mm_rwlock *l, unsigned mode)
+static inline uintptr_t mm_held_word(struct mm_rwlock *l, unsigned mode)
 {
-	struct mm_ctx *me = mm_ctx_self();
-	me->rw = l;
-	me->rw_mode = mode;
+	return (uintptr_t)l | mode;
 }
 
-static inline void mm_rwlock_note_released(struct mm_rwlock *l, unsigned mode)
+/* Before taking an MMU lock: the caller's record, which must show none held. */
+static inline struct mm_ctx *mm_rwlock_taker(void)
 {
 	struct mm_ctx *me = mm_ctx_self();
-	MM_ASSERT(me->rw == l && me->rw_mode == mode);
-	me->rw = NULL;
-	me->rw_mode = 0;
+	MM_ASSERT(!me->held);
+	return me;
+}
+
+/* Before releasing L: the caller must hold it in MODE; it then holds none. */
+static inline void mm_rwlock_note_release(struct mm_rwlock *l, unsigned mode)
+{
+	struct mm_ctx *me = mm_ctx_self();
+	MM_ASSERT(me->held == mm_held_word(l, mode));
+	me->held = 0;
 }
 
 /* Take L for read.  The calling context holds no MMU lock. */
 static inline void mm_read_lock(struct mm_rwlock *l)
 {
-	MM_ASSERT(!mm_ctx_self()->rw);
+	struct mm_ctx *me = mm_rwlock_taker();
 	for (;;) {
 		u32 v = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 		if (!(v & (MM_RW_WRITER | MM_RW_WAIT)) &&
@@ -111,20 +119,20 @@ static inline void mm_read_lock(struct mm_rwlock *l)
 			break;
 		cpu_relax();
 	}
-	mm_rwlock_note_taken(l, MM_HELD_READ);
+	me->held = mm_held_word(l, MM_HELD_READ);
 }
 
 /* Release L, which the calling context holds for read. */
 static inline void mm_read_unlock(struct mm_rwlock *l)
 {
-	mm_rwlock_note_released(l, MM_HELD_READ);
+	mm_rwlock_note_release(l, MM_HELD_READ);
 	__atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
 }
 
 /* Take L for write.  The calling context holds no MMU lock. */
 static inline void mm_write_lock(struct mm_rwlock *l)
 {
-	MM_ASSERT(!mm_ctx_self()->rw);
+	struct mm_ctx *me = mm_rwlock_taker();
 	for (;;) {
 		u32 v = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 		if ((v & ~MM_RW_WAIT) == 0) {
@@ -138,32 +146,44 @@ static inline void mm_write_lock(struct mm_rwlock *l)
 		}
 		cpu_relax();
 	}
-	mm_rwlock_note_taken(l, MM_HELD_WRITE);
+	me->held = mm_held_word(l, MM_HELD_WRITE);
 }
 
 /* Release L, which the calling context holds for write. */
 static inline void mm_write_unlock(struct mm_rwlock *l)
 {
-	mm_rwlock_note_released(l, MM_HELD_WRITE);
+	mm_rwlock_note_release(l, MM_HELD_WRITE);
 	__atomic_fetch_and(&l->state, ~MM_RW_WRITER, __ATOMIC_RELEASE);
+}
+
+/*
+ * Context ME (the caller's own record, from mm_ctx_self()) holds L in MODE.
+ * For paths that check once per entry: they take ME once per operation
+ * rather than calling mm_ctx_self() each time (a call would also cost them
+ * the register saves their common path otherwise does without).
+ */
+static inline bool mm_ctx_holds(const struct mm_ctx *me, struct mm_rwlock *l, unsigned mode)
+{
+	return me->held == mm_held_word(l, mode);
 }
 
 /* The calling context holds L for read. */
 static inline bool mm_rwlock_held_read(struct mm_rwlock *l)
 {
-	struct mm_ctx *me = mm_ctx_self();
-	return me->rw == l && me->rw_mode == MM_HELD_READ;
+	return mm_ctx_holds(mm_ctx_self(), l, MM_HELD_READ);
 }
 
 /* The calling context holds L for write. */
 static inline bool mm_rwlock_held_write(struct mm_rwlock *l)
 {
-	struct mm_ctx *me = mm_ctx_self();
-	return me->rw == l && me->rw_mode == MM_HELD_WRITE;
+	return mm_ctx_holds(mm_ctx_self(), l, MM_HELD_WRITE);
 }
 
 /* The calling context holds L, in either mode. */
-static inline bool mm_rwlock_held(struct mm_rwlock *l) { return mm_ctx_self()->rw == l; }
+static inline bool mm_rwlock_held(struct mm_rwlock *l)
+{
+	return (mm_ctx_self()->held & ~(uintptr_t)3) == (uintptr_t)l;
+}
 
 /*
  * Lock-mode assertions for the top of functions (as Linux's

@@ -191,8 +191,8 @@ int main(void)
 	      "another thread holds it for write: this thread's write check traps");
 	traps(read_held_by_other_thread, "mm_rwlock_held",
 	      "another thread holds it for read: this thread's check traps");
-	traps(read_twice, "!mm_ctx_self()->rw", "taking the lock twice in one context traps (it could deadlock)");
-	traps(unlock_not_held, "me->rw == l", "releasing a lock not held traps");
-	traps(unlock_wrong_mode, "me->rw_mode == mode", "releasing in the wrong mode traps");
+	traps(read_twice, "!me->held", "taking the lock twice in one context traps (it could deadlock)");
+	traps(unlock_not_held, "me->held == mm_held_word(l, mode)", "releasing a lock not held traps");
+	traps(unlock_wrong_mode, "me->held == mm_held_word(l, mode)", "releasing in the wrong mode traps");
 	return tap_done();
 }
