@@ -32,7 +32,7 @@
 #ifndef PAGODA_MEMSLOT_H
 #define PAGODA_MEMSLOT_H
 
-#include "mm/tdp_mmu.h"
+#include "mm/tdp_types.h"
 #include "lib/types.h"
 
 #define RADIX_BLOCK 0x1ULL /* level >= 2 radix entry: a block, not a node */

@@ -37,7 +37,6 @@
 #include "mm/mm_debug.h"
 #include "mm/mm_lock.h"
 #include "mm/pmm.h"
-#include "mm/tdp_mmu.h"
 #include "mm/tdp_pt.h"
 
 #define GP_BATCH_MAX ((PAGE_SIZE - 24) / 8)

@@ -14,74 +14,9 @@
 #define PAGODA_TDP_MMU_H
 
 #include "mm/tdp_fmt.h"
+#include "mm/tdp_gp.h"
+#include "mm/tdp_types.h"
 #include "lib/types.h"
-
-struct tdp_mmu;
-
-/* Access kinds of a fault, as decoded by the vendor code. */
-#define TDP_ACC_READ  0x1
-#define TDP_ACC_WRITE 0x2
-#define TDP_ACC_EXEC  0x4
-
-/* Memslot flags. */
-#define MEMSLOT_READONLY 0x1 /* writes fault with TDP_FAULT_WRITE_PROT */
-#define MEMSLOT_HUGE     0x2 /* back with 2 MiB / 1 GiB blocks where aligned */
-
-#define TDP_MAX_MEMSLOTS 16
-
-/*
- * Per-vCPU cache of page-table pages, filled by tdp_mmu_cache_topup() before
- * the MMU lock is taken so a fault never allocates under the lock.
- */
-#define TDP_CACHE_PAGES 8
-struct tdp_mmu_cache {
-	u64 pages[TDP_CACHE_PAGES]; /* physical addresses of zeroed tables, each with its
-				       zeroed presence summary bound (mm/tdp_pt.h) */
-	int nr;                     /* how many of pages[] are valid */
-};
-
-enum tdp_fault_result {
-	TDP_FAULT_MAPPED,     /* an entry now maps the GPA: re-enter the guest */
-	TDP_FAULT_SPURIOUS,   /* already mapped (lost a race or stale TLB): re-enter */
-	TDP_FAULT_MMIO,       /* no RAM memslot covers the GPA: device model's turn */
-	TDP_FAULT_NOMEM,      /* host out of pages: the guest cannot go on */
-	TDP_FAULT_WRITE_PROT, /* write to a read-only or write-protected page */
-};
-
-enum tdp_teardown_mode {
-	TDP_TEARDOWN_NOSKIP,  /* freeze and handle every entry (KVM before March 2021) */
-	TDP_TEARDOWN_SKIP,    /* skip entries that are not MMU-present (KVM today) */
-	TDP_TEARDOWN_SUMMARY, /* visit only present entries via per-table summaries
-				 (a 512-bit presence map kept for every table) */
-};
-
-/* Counters kept for the life of one TDP MMU. */
-struct tdp_mmu_stats {
-	u64 tables;        /* page-table pages now linked, root included */
-	u64 leaves_4k;     /* present 4 KiB leaves now */
-	u64 leaves_2m;     /* present 2 MiB leaves now */
-	u64 leaves_1g;     /* present 1 GiB leaves now */
-	u64 faults;        /* faults handled */
-	u64 retries;       /* installs that lost a race and were retried */
-	u64 mmio_entries;  /* MMIO entries installed */
-	u64 backing_pages; /* host pages now backing guest RAM */
-	u64 splits;        /* huge leaves split into a table of smaller leaves */
-	u64 mmio_zapped;   /* MMIO entries removed when the generation wrapped */
-	u64 dirty_faults;  /* write faults that re-opened a page in a dirty-logged slot */
-};
-
-/* Figures of one teardown (tdp_mmu_destroy or memslot deletion). */
-struct tdp_teardown_stats {
-	u64 tables;          /* page-table pages the MMU had when teardown started */
-	u64 visited;         /* entries read */
-	u64 skipped;         /* entries skipped as not MMU-present */
-	u64 changed;         /* entries frozen or changed (handle_changed_spte calls) */
-	u64 tables_freed;    /* page-table pages freed */
-	u64 pages_freed;     /* guest backing pages freed */
-	u64 time_us;         /* duration */
-	u64 yields;          /* times a range zap dropped and retook the MMU lock */
-	u64 tables_time_us;  /* destroy: part of time_us spent on the tables alone */
-};
 
 /* A new, empty TDP MMU (root table only) using FMT; NULL when out of pages. */
 struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt);
@@ -140,11 +75,6 @@ void tdp_set_teardown_mode(enum tdp_teardown_mode mode);
 enum tdp_teardown_mode tdp_get_teardown_mode(void);
 const char *tdp_teardown_mode_name(enum tdp_teardown_mode mode);
 
-/*
- * Grace periods for freeing page-table pages: CPU passes a quiescent point
- * (the VMM calls this on every VM exit, outside any MMU lock).
- */
-void tdp_mmu_quiescent(unsigned cpu);
 
 /* ---- additions beyond the phase-0 interface ---- */
 
@@ -163,16 +93,6 @@ int tdp_mmu_lookup(struct tdp_mmu *mmu, u64 gpa, u64 *spte);
  */
 int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 			  struct tdp_teardown_stats *st);
-/*
- * A CPU must call tdp_mmu_quiescent(cpu) before it first takes an MMU lock
- * or enters a guest; tdp_mmu_cpu_offline(cpu) when it stops doing either
- * (then it no longer holds up grace periods).
- */
-void tdp_mmu_cpu_offline(unsigned cpu);
-/* Free deferred table pages whose grace period is over; returns pages still waiting. */
-u64 tdp_mmu_gp_drain(void);
-/* Table pages leaked for want of a deferred-list page (should stay 0). */
-u64 tdp_mmu_gp_leaked(void);
 
 /* ---- phase 2: huge leaves, write protection, dirty logging ---- */
 
