@@ -155,11 +155,40 @@ u64 memslots_remove(struct memslots *ms, int id)
 		p = next;
 	}
 	__atomic_fetch_sub(&ms->backing_pages, freed, __ATOMIC_RELAXED);
-	if (s->dirty_bitmap)
-		pmm_free_pages(s->dirty_bitmap, s->dirty_order);
+	memslot_dirty_log_stop(s);
 	memset(s, 0, sizeof(*s));
 	bump_generation(ms);
 	return freed;
+}
+
+/*
+ * Give slot S a zeroed dirty bitmap (see memslot.h).  0, or -E_NOMEM when
+ * pmm has no block large enough (the slot is left as it was).
+ */
+int memslot_dirty_log_start(struct memslot *s)
+{
+	u64 bytes = ALIGN_UP(s->npages, 64) / 8;
+	unsigned order = 0;
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	u64 bm = order <= PMM_MAX_ORDER ? pmm_alloc_pages(order) : 0;
+	if (!bm)
+		return -E_NOMEM;
+	memset(phys_to_virt(bm), 0, PAGE_SIZE << order);
+	s->dirty_bitmap = bm;
+	s->dirty_order = order;
+	s->dirty_log = true;
+	return 0;
+}
+
+/* Free slot S's dirty bitmap, if it has one, and turn its dirty logging off. */
+void memslot_dirty_log_stop(struct memslot *s)
+{
+	if (s->dirty_bitmap)
+		pmm_free_pages(s->dirty_bitmap, s->dirty_order);
+	s->dirty_bitmap = 0;
+	s->dirty_order = 0;
+	s->dirty_log = false;
 }
 
 /* The slot containing GFN, or NULL.  MMU lock held (either mode). */

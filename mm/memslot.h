@@ -32,6 +32,7 @@
 #ifndef PAGODA_MEMSLOT_H
 #define PAGODA_MEMSLOT_H
 
+#include "mm/mm_env.h"
 #include "mm/tdp_types.h"
 #include "lib/types.h"
 
@@ -78,9 +79,30 @@ int memslot_backing(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
 int memslot_add_prefill(struct memslot *s, u64 gpa, const void *src, u64 len);
 void memslot_read_unbacked(struct memslot *s, u64 gpa, void *dst, u64 len);
 
+/*
+ * Dirty logging's bitmap (one bit per page of the slot): start allocates it
+ * zeroed and sets dirty_log (0 or -E_NOMEM, then nothing changed); stop
+ * frees it and clears dirty_log.  MMU lock held for write.
+ */
+int memslot_dirty_log_start(struct memslot *s);
+void memslot_dirty_log_stop(struct memslot *s);
+
 static inline bool memslot_contains(const struct memslot *s, u64 gfn)
 {
 	return s->used && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages;
+}
+
+/*
+ * Record a write to GFN of slot S in its dirty bitmap, if it has one (a
+ * fault or a guest-memory write; MMU lock held, either mode: the bit is set
+ * atomically, and harvest takes whole words with an exchange).
+ */
+static inline void memslot_mark_dirty(struct memslot *s, u64 gfn)
+{
+	if (!s->dirty_bitmap)
+		return;
+	u64 i = gfn - s->base_gfn, *bm = phys_to_virt(s->dirty_bitmap);
+	__atomic_fetch_or(&bm[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
 }
 
 #endif

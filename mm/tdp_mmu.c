@@ -1,11 +1,18 @@
 /*
  * The TDP MMU: nested page tables for one guest (interface in tdp_mmu.h).
  *
+ * This file is the core: the MMU's life, memslot add/delete, the setters
+ * and the handling of every entry change, range zaps and write protection,
+ * faults, teardown.  tdp_dirty.c (dirty logging) and guest_mem.c
+ * (guest-memory access) build on it through tdp_internal.h.
+ *
  * Locking, in short (KVM's TDP MMU design, written anew):
  *
  *  - mmu->lock is a reader/writer spinlock.  Faults (and tdp_read_guest /
  *    tdp_write_guest) take it for read, so vCPUs fault in parallel.
- *    Teardown, memslot add/delete and prefill take it for write.
+ *    Teardown, memslot add/delete and prefill take it for write.  Every
+ *    function that needs it held asserts the mode at entry, for the
+ *    calling CPU (mm_lock.h: the lock knows who holds it, and how).
  *
  *  - Under the read lock several CPUs may change entries at once.  Every
  *    change is therefore a compare-and-exchange against the value the
@@ -23,12 +30,11 @@
  *    or not, with the atomic setter: a CPU whose cmpxchg raced with us
  *    either went first (ours fails, we read its value and freeze that, and
  *    account for it) or fails on FROZEN and restarts from the root, where it
- *    finds the new parent entry.  A shared
- *    zap that reached the table the same way may even have frozen one of
- *    its entries itself, to zap it: the remover waits until that zap has
- *    cleared the entry, and the zapper accounts for what it held.  The page
- *    itself is freed only after a grace period (tdp_gp.c), since walkers may
- *    still be reading it.
+ *    finds the new parent entry.  A shared zap that reached the table the
+ *    same way may even have frozen one of its entries itself, to zap it:
+ *    the remover waits until that zap has cleared the entry, and the zapper
+ *    accounts for what it held.  The page itself is freed only after a
+ *    grace period (tdp_gp.c), since walkers may still be reading it.
  *
  *  - Under the write lock nobody else walks the tables, so entries that are
  *    not MMU-present can be left alone (TDP_TEARDOWN_SKIP): nothing can
@@ -75,49 +81,11 @@
 #include "mm/pmm.h"
 #include "mm/spte.h"
 #include "mm/tdp_gp.h"
+#include "mm/tdp_internal.h"
 #include "mm/tdp_iter.h"
 #include "mm/tdp_pt.h"
 
-struct tdp_mmu {
-	const struct tdp_fmt *fmt;  /* entry format (NPT or EPT) */
-	u64 root_pa;                /* root table */
-	int root_level;             /* fmt->levels */
-	u64 max_gpa;                /* first GPA the tables cannot map */
-	struct mm_rwlock lock;      /* the MMU lock */
-	struct memslots slots;      /* RAM and its backing */
-	struct tdp_mmu_stats stats; /* counters, updated atomically */
-	void (*flush)(void *arg);   /* TLB flush for this guest, or NULL */
-	void *flush_arg;
-};
 _Static_assert(sizeof(struct tdp_mmu) <= PAGE_SIZE, "struct tdp_mmu must fit in one page");
-
-/*
- * What one series of entry changes is doing.  Built by the caller that took
- * the lock, passed down through handle_changed_spte / handle_removed_pt.
- */
-struct zap_ctx {
-	struct mm_ctx *me;            /* the execution context doing the series, which holds
-					 the MMU lock (mm_ctx_self() of whoever built this) */
-	bool shared;                  /* MMU lock held for read (else write) */
-	bool free_now;                /* no CPU can reach the tables (destroy): free at once */
-	enum tdp_teardown_mode mode;  /* skip policy for exclusive removal */
-	struct tdp_teardown_stats *ts; /* figures being gathered, or NULL */
-	u64 chain;                    /* exclusive, !free_now: removed tables, linked through
-					 entry 0, freed after the flush */
-	bool need_flush;              /* something the hardware may cache was removed */
-	bool can_yield;               /* the range walk may drop and retake the lock */
-};
-
-/*
- * The context running CTX holds MMU's lock in the mode CTX says: the lock
- * check of every function that takes a zap_ctx.  ctx->me is the record of
- * the context that built CTX on its stack, so of the caller: this is
- * MM_ASSERT_HELD_MODE() without a call to mm_ctx_self() per entry changed
- * (see mm_ctx_holds()).
- */
-#define ASSERT_CTX_HOLDS(mmu, ctx)                                                          \
-	MM_ASSERT(mm_ctx_holds((ctx)->me, &(mmu)->lock,                                     \
-			       (ctx)->shared ? MM_HELD_READ : MM_HELD_WRITE))
 
 static enum tdp_teardown_mode teardown_mode = TDP_TEARDOWN_SKIP;
 
@@ -176,8 +144,8 @@ static void memslots_changed(struct tdp_mmu *mmu);
  * added the setters for the figures).
  */
 static inline __attribute__((always_inline)) void
-handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gfn, int level, u64 old,
-		    u64 new)
+handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gfn, int level,
+		    u64 old, u64 new)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	ASSERT_CTX_HOLDS(mmu, ctx);
@@ -245,11 +213,15 @@ handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gf
  * iter_set_spte() picks the setter from ctx->shared for walks that run in
  * either mode.  Other atomic stores in mm/tdp_*.c are not entry changes:
  * the chain link dispose_table() keeps in entry 0 of a table already
- * removed (under the write lock, read back by finish_zap()), tdp_pt.c's
- * chunk count and tdp_gp.c's spare page and quiescent sequences.  A table
- * that split_huge_leaf() fills before linking it is written with plain
- * stores: nobody can reach it yet, and linking it is the change the setter
- * makes.
+ * removed (under the write lock, read back by tdp_finish_zap()), the
+ * teardown mode, tdp_pt.c's chunk count and tdp_gp.c's spare page and
+ * quiescent sequences.  A table that split_huge_leaf() fills before
+ * linking it is written with plain stores: nobody can reach it yet, and
+ * linking it is the change the setter makes.
+ *
+ * Outside this file the setters are declared in tdp_internal.h (the host
+ * tests call them to prove their lock checks fire); here they are always
+ * inlined, as is handle_changed_spte() into them.
  */
 
 /*
@@ -273,7 +245,7 @@ handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gf
  * may do.  The iterator's entry must not be FROZEN: a frozen entry belongs
  * to the CPU that froze it, and walkers that meet one back off.
  */
-static inline __attribute__((always_inline)) bool
+inline __attribute__((always_inline)) bool
 tdp_mmu_set_spte_atomic(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it, u64 new)
 {
 	u64 old = it->old_spte;
@@ -303,7 +275,7 @@ tdp_mmu_set_spte_atomic(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_ite
  * store is enough).  OLD must not be FROZEN: under the write lock an entry
  * is FROZEN only between being frozen here and its table being freed.
  */
-static inline __attribute__((always_inline)) void
+inline __attribute__((always_inline)) void
 tdp_mmu_set_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gfn, int level, u64 old,
 		 u64 new)
 {
@@ -443,7 +415,7 @@ done:
 }
 
 /* Flush if needed, then free the tables chained by an exclusive removal. */
-static void finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
+void tdp_finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 {
 	ASSERT_CTX_HOLDS(mmu, ctx);
 	if (ctx->need_flush && mmu->flush)
@@ -462,8 +434,6 @@ static void finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 }
 
 /* ---------------------------------------------------------------- create */
-
-static enum tdp_teardown_mode effective_mode(void) { return tdp_get_teardown_mode(); }
 
 /*
  * A new TDP MMU for FMT with an empty root table and no memslots.  The struct
@@ -492,10 +462,16 @@ struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt)
 	return mmu;
 }
 
+/* The root table's physical address (fixed for the MMU's life: no lock). */
 u64 tdp_mmu_root_pa(const struct tdp_mmu *mmu) { return mmu->root_pa; }
 
+/* The entry format MMU was created with (fixed: no lock). */
 const struct tdp_fmt *tdp_mmu_fmt(const struct tdp_mmu *mmu) { return mmu->fmt; }
 
+/*
+ * Set the TLB flush callback (see tdp_mmu.h), under the write lock so no
+ * zap in progress sees half of it.
+ */
 void tdp_mmu_set_flush(struct tdp_mmu *mmu, void (*flush)(void *arg), void *arg)
 {
 	mm_write_lock(&mmu->lock);
@@ -504,7 +480,7 @@ void tdp_mmu_set_flush(struct tdp_mmu *mmu, void (*flush)(void *arg), void *arg)
 	mm_write_unlock(&mmu->lock);
 }
 
-/* ---------------------------------------------------------------- memslots */
+/* ---------------------------------------------------------------- memslot add */
 
 /*
  * Add a RAM memslot (see tdp_mmu.h).  Under the write lock, so no fault sees
@@ -521,24 +497,7 @@ int tdp_memslot_add(struct tdp_mmu *mmu, u64 gpa, u64 size, unsigned flags)
 	return r;
 }
 
-/*
- * Register prefill bytes for [gpa, gpa + len), which must lie inside one
- * memslot.  0, -E_INVAL (not inside one slot, or empty), -E_NOMEM.
- */
-int tdp_memslot_prefill(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len)
-{
-	if (!len || gpa + len < gpa)
-		return -E_INVAL;
-	mm_write_lock(&mmu->lock);
-	struct memslot *s = memslots_find(&mmu->slots, gpa >> PAGE_SHIFT);
-	int r;
-	if (!s || !memslot_contains(s, (gpa + len - 1) >> PAGE_SHIFT))
-		r = -E_INVAL;
-	else
-		r = memslot_add_prefill(s, gpa, src, len);
-	mm_write_unlock(&mmu->lock);
-	return r;
-}
+/* ---------------------------------------------------------------- range walks */
 
 /*
  * Split the huge leaf the iterator stands on, in place: build a table of 512
@@ -600,7 +559,7 @@ static bool range_maybe_yield(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct t
 		cpu_relax();
 		mm_read_lock(&mmu->lock);
 	} else {
-		finish_zap(mmu, ctx);
+		tdp_finish_zap(mmu, ctx);
 		mm_write_unlock(&mmu->lock);
 		cpu_relax();
 		mm_write_lock(&mmu->lock);
@@ -610,13 +569,6 @@ static bool range_maybe_yield(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct t
 	tdp_iter_restart(it);
 	return true;
 }
-
-enum range_op {
-	RANGE_ZAP,     /* remove every mapping of the range, tables inside it too */
-	RANGE_ZAP_LEAFS, /* remove the leaves only: tables stay linked (KVM's zap_leafs) */
-	RANGE_WRPROT,  /* clear the write permission of every leaf in the range */
-	RANGE_WRPROT_4K, /* the same, splitting every huge leaf down to 4 KiB first */
-};
 
 /*
  * Apply OP to every MMU-present entry mapping [start, end) (gfns).  Tables
@@ -629,8 +581,8 @@ enum range_op {
  * iter_set_spte(); under the shared lock a zap is the atomic setter's two
  * steps (frozen while its subtree is handled, then cleared).
  */
-static void range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end,
-		     enum range_op op)
+void tdp_range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end,
+		  enum range_op op)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	struct tdp_iter it;
@@ -687,10 +639,7 @@ zap:
 	}
 }
 
-static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end)
-{
-	range_op(mmu, ctx, start, end, RANGE_ZAP);
-}
+/* ---------------------------------------------------------------- memslot changes */
 
 /*
  * Remove every MMIO entry of the tree (they are not MMU-present, so only a
@@ -703,7 +652,7 @@ static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 e
 static void zap_all_mmio(struct tdp_mmu *mmu)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
-	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = false, .mode = effective_mode() };
+	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = false, .mode = tdp_get_teardown_mode() };
 	struct tdp_iter it;
 	MM_ASSERT_HELD_WRITE(&mmu->lock);
 	for_each_tdp_pte(it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, 0,
@@ -742,10 +691,10 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 	}
 	ts.tables = mmu->stats.tables;
 	struct zap_ctx ctx = {
-		.me = mm_ctx_self(), .shared = false, .mode = effective_mode(), .ts = &ts
+		.me = mm_ctx_self(), .shared = false, .mode = tdp_get_teardown_mode(), .ts = &ts
 	};
-	zap_range(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages);
-	finish_zap(mmu, &ctx);
+	tdp_range_op(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages, RANGE_ZAP);
+	tdp_finish_zap(mmu, &ctx);
 	ts.pages_freed = memslots_remove(&mmu->slots, slot);
 	memslots_changed(mmu);
 	mm_write_unlock(&mmu->lock);
@@ -754,6 +703,8 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 		*st = ts;
 	return 0;
 }
+
+/* ---------------------------------------------------------------- range zap, write-protect */
 
 /*
  * The body of both range zaps: [gpa, gpa + size) under the MMU lock held
@@ -769,7 +720,7 @@ static int zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared, bo
 	struct tdp_teardown_stats ts = { 0 };
 	u64 t0 = time_us();
 	struct zap_ctx ctx = {
-		.me = mm_ctx_self(), .shared = shared, .mode = effective_mode(), .ts = &ts,
+		.me = mm_ctx_self(), .shared = shared, .mode = tdp_get_teardown_mode(), .ts = &ts,
 		.can_yield = true
 	};
 	u64 start = gpa >> PAGE_SHIFT, end = ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT;
@@ -781,10 +732,10 @@ static int zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared, bo
 	}
 	ts.tables = __atomic_load_n(&mmu->stats.tables, __ATOMIC_RELAXED);
 	if (leafs_only)
-		range_op(mmu, &ctx, start, end, RANGE_ZAP_LEAFS);
+		tdp_range_op(mmu, &ctx, start, end, RANGE_ZAP_LEAFS);
 	else
-		zap_range(mmu, &ctx, start, end);
-	finish_zap(mmu, &ctx);
+		tdp_range_op(mmu, &ctx, start, end, RANGE_ZAP);
+	tdp_finish_zap(mmu, &ctx);
 	if (shared) {
 		mm_read_unlock(&mmu->lock);
 		gp_release(); /* after the flush: the removed tables may now age */
@@ -831,128 +782,16 @@ int tdp_mmu_write_protect_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size)
 	if (!size || gpa + size < gpa || gpa + size > mmu->max_gpa)
 		return -E_INVAL;
 	struct zap_ctx ctx = {
-		.me = mm_ctx_self(), .shared = true, .mode = effective_mode(), .can_yield = true
+		.me = mm_ctx_self(), .shared = true, .mode = tdp_get_teardown_mode(), .can_yield = true
 	};
 	gp_hold(); /* a split that finds no page zaps, which may remove a table */
 	mm_read_lock(&mmu->lock);
-	range_op(mmu, &ctx, gpa >> PAGE_SHIFT, ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT,
+	tdp_range_op(mmu, &ctx, gpa >> PAGE_SHIFT, ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT,
 		 RANGE_WRPROT);
-	finish_zap(mmu, &ctx);
+	tdp_finish_zap(mmu, &ctx);
 	mm_read_unlock(&mmu->lock);
 	gp_release();
 	return 0;
-}
-
-/*
- * Turn dirty logging on for SLOT (see tdp_mmu.h): allocate the slot's dirty
- * bitmap, split every huge leaf of the slot down to 4 KiB and write-protect
- * every leaf, all under the write lock, then flush.  From now on faults map
- * the slot with 4 KiB leaves, writable only after a write, which marks the
- * page dirty.  0, -E_NOENT, -E_NOMEM (then nothing changed), or 0 when
- * already on.
- */
-int tdp_dirty_log_enable(struct tdp_mmu *mmu, int slot)
-{
-	mm_write_lock(&mmu->lock);
-	struct memslot *s = memslots_get(&mmu->slots, slot);
-	int r = 0;
-	if (!s) {
-		r = -E_NOENT;
-		goto out;
-	}
-	if (s->dirty_log)
-		goto out;
-	u64 bytes = ALIGN_UP(s->npages, 64) / 8;
-	unsigned order = 0;
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	u64 bm = order <= PMM_MAX_ORDER ? pmm_alloc_pages(order) : 0;
-	if (!bm) {
-		r = -E_NOMEM;
-		goto out;
-	}
-	memset(phys_to_virt(bm), 0, PAGE_SIZE << order);
-	s->dirty_bitmap = bm;
-	s->dirty_order = order;
-	s->dirty_log = true;
-	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = false, .mode = effective_mode() };
-	range_op(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages, RANGE_WRPROT_4K);
-	finish_zap(mmu, &ctx);
-out:
-	mm_write_unlock(&mmu->lock);
-	return r;
-}
-
-/*
- * Turn dirty logging off for SLOT: free the bitmap and zap the slot's
- * mappings (write lock), so that faults rebuild them writable and, where
- * the backing allows, huge.  0 or -E_NOENT.
- */
-int tdp_dirty_log_disable(struct tdp_mmu *mmu, int slot)
-{
-	mm_write_lock(&mmu->lock);
-	struct memslot *s = memslots_get(&mmu->slots, slot);
-	if (!s) {
-		mm_write_unlock(&mmu->lock);
-		return -E_NOENT;
-	}
-	if (s->dirty_log) {
-		struct zap_ctx ctx = {
-			.me = mm_ctx_self(), .shared = false, .mode = effective_mode()
-		};
-		zap_range(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages);
-		finish_zap(mmu, &ctx);
-		pmm_free_pages(s->dirty_bitmap, s->dirty_order);
-		s->dirty_bitmap = 0;
-		s->dirty_order = 0;
-		s->dirty_log = false;
-	}
-	mm_write_unlock(&mmu->lock);
-	return 0;
-}
-
-/*
- * Harvest the dirty pages of SLOT (see tdp_mmu.h), under the read lock.
- * The order is the one that loses no write (as KVM's): first each bitmap
- * word is exchanged with 0 (and copied to BITMAP), then the pages it named
- * are write-protected again, then the TLBs are flushed.  A write that slips
- * in between the exchange and the protection went through a writable entry
- * before the caller copies the page, so the copy has it; any later write
- * faults and marks the page again.  Returns the number of dirty pages, or
- * -E_NOENT (no such slot) / -E_INVAL (dirty logging off).
- */
-s64 tdp_dirty_log_harvest(struct tdp_mmu *mmu, int slot, u64 *bitmap)
-{
-	s64 n = 0;
-	gp_hold();
-	mm_read_lock(&mmu->lock);
-	struct memslot *s = memslots_get(&mmu->slots, slot);
-	if (!s || !s->dirty_log) {
-		n = s ? -E_INVAL : -E_NOENT;
-		goto out;
-	}
-	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = true, .mode = effective_mode() };
-	u64 *bm = phys_to_virt(s->dirty_bitmap), words = ALIGN_UP(s->npages, 64) / 64;
-	for (u64 w = 0; w < words; w++) {
-		u64 bits = __atomic_exchange_n(&bm[w], 0, __ATOMIC_ACQ_REL);
-		bitmap[w] = bits;
-		for (u64 b = bits; b; b &= b - 1) /* no popcnt: no libgcc call */
-			n++;
-		while (bits) {
-			/* One range per run of set bits. */
-			int lo = __builtin_ctzll(bits);
-			u64 run = bits >> lo;
-			int len = ~run ? __builtin_ctzll(~run) : 64 - lo;
-			u64 g = s->base_gfn + w * 64 + (u64)lo;
-			range_op(mmu, &ctx, g, g + (u64)len, RANGE_WRPROT_4K);
-			bits &= len + lo >= 64 ? 0 : ~0ULL << (lo + len);
-		}
-	}
-	finish_zap(mmu, &ctx);
-out:
-	mm_read_unlock(&mmu->lock);
-	gp_release();
-	return n;
 }
 
 /* ---------------------------------------------------------------- cache */
@@ -1008,15 +847,6 @@ static u64 plan_leaf(const struct tdp_fmt *fmt, const struct fault_plan *p, u64 
 	return spte_make_leaf(fmt, hpa, level, p->writable, true);
 }
 
-/* Record a write to GFN of dirty-logged slot S. */
-static void mark_dirty(struct memslot *s, u64 gfn)
-{
-	if (!s->dirty_bitmap)
-		return;
-	u64 i = gfn - s->base_gfn, *bm = phys_to_virt(s->dirty_bitmap);
-	__atomic_fetch_or(&bm[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
-}
-
 /*
  * Walk from the root towards GFN under the read lock and install what PLAN
  * says: the largest leaf (up to plan->max_level) that fits where the walk
@@ -1061,7 +891,7 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 				return TDP_FAULT_WRITE_PROT;
 			/* Dirty logging: mark the page, give the write right back. */
 			new = old | fmt->writable_mask | fmt->dirty_mask;
-			mark_dirty(p->slot, gfn);
+			memslot_mark_dirty(p->slot, gfn);
 			if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, new))
 				continue;
 			stat_add(&mmu->stats.dirty_faults, 1);
@@ -1075,7 +905,7 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 		} else if (!p->mmio && it.level <= p->max_level) {
 			new = plan_leaf(fmt, p, gfn, it.level);
 			if (p->slot->dirty_log && p->writable)
-				mark_dirty(p->slot, gfn);
+				memslot_mark_dirty(p->slot, gfn);
 		} else {
 			/* Link a table from the cache and go down into it. */
 			if (cache->nr == 0)
@@ -1187,60 +1017,6 @@ int tdp_mmu_lookup(struct tdp_mmu *mmu, u64 gpa, u64 *spte)
 	return level;
 }
 
-/* ---------------------------------------------------------------- guest memory */
-
-/*
- * Copy between guest memory and DST/SRC through the memslot backing, page by
- * page, under the read lock (see tdp_mmu.h for the results).  Reads of pages
- * never backed give zeros/prefill without allocating; writes allocate.
- */
-static int access_guest(struct tdp_mmu *mmu, u64 gpa, void *buf, u64 len, bool write)
-{
-	int r = 0;
-	if (gpa + len < gpa)
-		return -E_FAULT;
-	mm_read_lock(&mmu->lock);
-	while (len) {
-		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		struct memslot *s = memslots_find(&mmu->slots, gpa >> PAGE_SHIFT);
-		if (!s) {
-			r = -E_FAULT;
-			break;
-		}
-		struct memslot_backing b;
-		int e = memslot_backing(&mmu->slots, s, gpa >> PAGE_SHIFT, write, &b);
-		if (e == -E_NOENT && !write) {
-			memslot_read_unbacked(s, gpa, buf, chunk);
-		} else if (e) {
-			r = e;
-			break;
-		} else {
-			u8 *host = (u8 *)phys_to_virt(b.hpa) + (gpa & (PAGE_SIZE - 1));
-			if (write && s->dirty_log)
-				mark_dirty(s, gpa >> PAGE_SHIFT);
-			if (write)
-				memcpy(host, buf, chunk);
-			else
-				memcpy(buf, host, chunk);
-		}
-		gpa += chunk;
-		buf = (u8 *)buf + chunk;
-		len -= chunk;
-	}
-	mm_read_unlock(&mmu->lock);
-	return r;
-}
-
-int tdp_read_guest(struct tdp_mmu *mmu, u64 gpa, void *dst, u64 len)
-{
-	return access_guest(mmu, gpa, dst, len, false);
-}
-
-int tdp_write_guest(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len)
-{
-	return access_guest(mmu, gpa, (void *)src, len, true);
-}
-
 /* ---------------------------------------------------------------- destroy */
 
 /*
@@ -1259,7 +1035,7 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 	mm_write_lock(&mmu->lock);
 	ts.tables = mmu->stats.tables;
 	struct zap_ctx ctx = {
-		.me = mm_ctx_self(), .shared = false, .free_now = true, .mode = effective_mode(),
+		.me = mm_ctx_self(), .shared = false, .free_now = true, .mode = tdp_get_teardown_mode(),
 		.ts = &ts
 	};
 	handle_removed_pt(mmu, &ctx, mmu->root_pa, mmu->root_level, 0);
@@ -1284,6 +1060,12 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 		*st = ts;
 }
 
+/* ---------------------------------------------------------------- stats, teardown modes */
+
+/*
+ * Copy MMU's counters to OUT (see tdp_mmu.h).  No lock: each counter is
+ * read atomically, but they are not a snapshot of one instant.
+ */
 void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out)
 {
 	struct tdp_mmu_stats *s = &mmu->stats;
@@ -1300,16 +1082,19 @@ void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out)
 	out->dirty_faults = __atomic_load_n(&s->dirty_faults, __ATOMIC_RELAXED);
 }
 
+/* Set the mode of every teardown that starts from now on (any context). */
 void tdp_set_teardown_mode(enum tdp_teardown_mode mode)
 {
 	__atomic_store_n(&teardown_mode, mode, __ATOMIC_RELAXED);
 }
 
+/* The current teardown mode; a series takes it once, when it starts. */
 enum tdp_teardown_mode tdp_get_teardown_mode(void)
 {
 	return __atomic_load_n(&teardown_mode, __ATOMIC_RELAXED);
 }
 
+/* The console's name for MODE, or "?" for a value that is no mode. */
 const char *tdp_teardown_mode_name(enum tdp_teardown_mode mode)
 {
 	switch (mode) {
