@@ -34,7 +34,7 @@ int tdp_memslot_prefill(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len)
 	if (!s || !memslot_contains(s, (gpa + len - 1) >> PAGE_SHIFT))
 		r = -E_INVAL;
 	else
-		r = memslot_add_prefill(s, gpa, src, len);
+		r = memslot_add_prefill(&mmu->slots, s, gpa, src, len);
 	mm_write_unlock(&mmu->lock);
 	return r;
 }
@@ -60,14 +60,14 @@ static int access_guest(struct tdp_mmu *mmu, u64 gpa, void *buf, u64 len, bool w
 		struct memslot_backing b;
 		int e = memslot_backing(&mmu->slots, s, gpa >> PAGE_SHIFT, write, &b);
 		if (e == -E_NOENT && !write) {
-			memslot_read_unbacked(s, gpa, buf, chunk);
+			memslot_read_unbacked(&mmu->slots, s, gpa, buf, chunk);
 		} else if (e) {
 			r = e;
 			break;
 		} else {
 			u8 *host = (u8 *)phys_to_virt(b.hpa) + (gpa & (PAGE_SIZE - 1));
 			if (write && s->dirty_log)
-				memslot_mark_dirty(s, gpa >> PAGE_SHIFT);
+				memslot_mark_dirty(&mmu->slots, s, gpa >> PAGE_SHIFT);
 			if (write)
 				memcpy(host, buf, chunk);
 			else

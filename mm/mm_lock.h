@@ -185,12 +185,17 @@ static inline bool mm_rwlock_held(struct mm_rwlock *l)
 	return (mm_ctx_self()->held & ~(uintptr_t)3) == (uintptr_t)l;
 }
 
+/* The calling context holds no MMU lock at all. */
+static inline bool mm_rwlock_none_held(void) { return !mm_ctx_self()->held; }
+
 /*
  * Lock-mode assertions for the top of functions (as Linux's
  * lockdep_assert_held_read / _write): the calling context holds L for
  * read, for write, in either mode, or in the mode SHARED says (read when
- * true).
+ * true); or, for functions that must run outside the lock (quiescent
+ * points, allocations the lock must not wait for), no MMU lock at all.
  */
+#define MM_ASSERT_NONE_HELD()   MM_ASSERT(mm_rwlock_none_held())
 #define MM_ASSERT_HELD_READ(l)  MM_ASSERT(mm_rwlock_held_read(l))
 #define MM_ASSERT_HELD_WRITE(l) MM_ASSERT(mm_rwlock_held_write(l))
 #define MM_ASSERT_HELD(l)       MM_ASSERT(mm_rwlock_held(l))

@@ -45,7 +45,7 @@ int tdp_dirty_log_enable(struct tdp_mmu *mmu, int slot)
 	}
 	if (s->dirty_log)
 		goto out;
-	r = memslot_dirty_log_start(s);
+	r = memslot_dirty_log_start(&mmu->slots, s);
 	if (r)
 		goto out;
 	struct zap_ctx ctx = {
@@ -77,7 +77,7 @@ int tdp_dirty_log_disable(struct tdp_mmu *mmu, int slot)
 		};
 		tdp_range_op(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages, RANGE_ZAP);
 		tdp_finish_zap(mmu, &ctx);
-		memslot_dirty_log_stop(s);
+		memslot_dirty_log_stop(&mmu->slots, s);
 	}
 	mm_write_unlock(&mmu->lock);
 	return 0;

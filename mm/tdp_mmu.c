@@ -457,7 +457,7 @@ struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt)
 	mmu->root_pa = root;
 	mmu->root_level = fmt->levels;
 	mmu->max_gpa = 1ULL << (PAGE_SHIFT + SPTE_LEVEL_BITS * fmt->levels);
-	memslots_init(&mmu->slots);
+	memslots_init(&mmu->slots, &mmu->lock);
 	mmu->stats.tables = 1;
 	return mmu;
 }
@@ -805,6 +805,7 @@ int tdp_mmu_write_protect_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size)
  */
 int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache)
 {
+	MM_ASSERT_NONE_HELD();
 	gp_reserve();
 	while (cache->nr < TDP_CACHE_PAGES) {
 		u64 p = alloc_pt();
@@ -891,7 +892,7 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 				return TDP_FAULT_WRITE_PROT;
 			/* Dirty logging: mark the page, give the write right back. */
 			new = old | fmt->writable_mask | fmt->dirty_mask;
-			memslot_mark_dirty(p->slot, gfn);
+			memslot_mark_dirty(&mmu->slots, p->slot, gfn);
 			if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, new))
 				continue;
 			stat_add(&mmu->stats.dirty_faults, 1);
@@ -905,7 +906,7 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 		} else if (!p->mmio && it.level <= p->max_level) {
 			new = plan_leaf(fmt, p, gfn, it.level);
 			if (p->slot->dirty_log && p->writable)
-				memslot_mark_dirty(p->slot, gfn);
+				memslot_mark_dirty(&mmu->slots, p->slot, gfn);
 		} else {
 			/* Link a table from the cache and go down into it. */
 			if (cache->nr == 0)

@@ -2,13 +2,20 @@
  * The MMU lock knows who holds it (mm/mm_lock.h): the lock-mode assertions
  * must fire when the calling context does not hold the lock in the mode
  * asked for, including when another thread (another CPU, in the VMM) holds
- * it.  Each case that must trap runs in a forked child; the parent expects
- * SIGILL (MM_ASSERT's __builtin_trap) and the assertion's own message on
- * the child's stderr, so a check that silently became a no-op, or a child
- * that died of something else, fails the test.  Every trapping case has a
- * twin that must not trap, so the harness cannot pass by trapping always.
+ * it.  First the lock's own checks, then the functions that rely on them:
+ * the two setters of TDP entries (mm/tdp_internal.h), a memslot lookup, a
+ * quiescent point taken under the lock.  Each case that must trap runs in a
+ * forked child; the parent expects SIGILL (MM_ASSERT's __builtin_trap) and
+ * the assertion's own message on the child's stderr, so a check that
+ * silently became a no-op, or a child that died of something else, fails
+ * the test.  Every trapping case has a twin that must not trap, so the
+ * harness cannot pass by trapping always.
  */
 #include "mm/mm_lock.h"
+#include "mm/pmm.h"
+#include "mm/tdp_internal.h"
+#include "mm/tdp_iter.h"
+#include "mm/tdp_mmu.h"
 #include "tests/host/host_env.h"
 #include "tests/host/tap.h"
 
@@ -176,6 +183,92 @@ static void unlock_wrong_mode(void)
 	mm_write_unlock(&lock);
 }
 
+/*
+ * The setters, on a real MMU: ENTRY is the root entry over one faulted
+ * page.  Each sets it to the value it holds, which changes nothing (the
+ * change handler returns at once), so the passing twins leave the MMU
+ * intact; what matters is the check at the setter's entry.
+ */
+static struct tdp_mmu *mmu;
+static struct tdp_iter entry;
+
+static void set_exclusive(void)
+{
+	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = false };
+	tdp_mmu_set_spte(mmu, &ctx, entry.sptep, entry.gfn, entry.level, entry.old_spte,
+			 entry.old_spte);
+}
+
+static bool set_atomic(void)
+{
+	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = true };
+	struct tdp_iter it = entry;
+	return tdp_mmu_set_spte_atomic(mmu, &ctx, &it, it.old_spte);
+}
+
+static void exclusive_under_write(void)
+{
+	mm_write_lock(&mmu->lock);
+	set_exclusive();
+	mm_write_unlock(&mmu->lock);
+}
+
+static void atomic_under_read(void)
+{
+	mm_read_lock(&mmu->lock);
+	MM_ASSERT(set_atomic());
+	mm_read_unlock(&mmu->lock);
+}
+
+static void exclusive_unlocked(void) { set_exclusive(); }
+static void atomic_unlocked(void) { set_atomic(); }
+
+static void exclusive_under_read(void)
+{
+	mm_read_lock(&mmu->lock);
+	set_exclusive();
+}
+
+static void atomic_under_write(void)
+{
+	mm_write_lock(&mmu->lock);
+	set_atomic();
+}
+
+static void *hold_mmu_for_write(void *arg)
+{
+	(void)arg;
+	mm_write_lock(&mmu->lock);
+	pthread_barrier_wait(&held);
+	pause();
+	return NULL;
+}
+
+static void exclusive_while_other_thread_writes(void)
+{
+	pthread_t t;
+	pthread_barrier_init(&held, NULL, 2);
+	pthread_create(&t, NULL, hold_mmu_for_write, NULL);
+	pthread_barrier_wait(&held);
+	set_exclusive();
+}
+
+static void memslot_lookup_unlocked(void) { memslots_find(&mmu->slots, 0); }
+
+static void quiescent_under_lock(void)
+{
+	mm_read_lock(&mmu->lock);
+	tdp_mmu_quiescent(0);
+}
+
+static void fault_under_lock(void)
+{
+	struct tdp_mmu_cache c = { 0 };
+	tdp_mmu_cache_topup(&c);
+	mm_read_lock(&mmu->lock);
+	tdp_mmu_page_fault(mmu, &c, 0, TDP_ACC_READ);
+}
+
 int main(void)
 {
 	returns(read_under_read, "read lock: read, any and mode(shared) checks pass");
@@ -194,5 +287,31 @@ int main(void)
 	traps(read_twice, "!me->held", "taking the lock twice in one context traps (it could deadlock)");
 	traps(unlock_not_held, "me->held == mm_held_word(l, mode)", "releasing a lock not held traps");
 	traps(unlock_wrong_mode, "me->held == mm_held_word(l, mode)", "releasing in the wrong mode traps");
+
+	host_pmm_setup(MiB(16));
+	struct tdp_mmu_cache c = { 0 };
+	mmu = tdp_mmu_create(&tdp_fmt_test_npt);
+	tdp_memslot_add(mmu, 0, MiB(2), 0);
+	tdp_mmu_cache_topup(&c);
+	ok(tdp_mmu_page_fault(mmu, &c, PAGE_SIZE, TDP_ACC_WRITE) == TDP_FAULT_MAPPED,
+	   "setters: a page faulted in");
+	tdp_mmu_cache_free(&c);
+	tdp_iter_start(&entry, tdp_mmu_fmt(mmu), (u64 *)(uintptr_t)tdp_mmu_root_pa(mmu),
+		       tdp_mmu_fmt(mmu)->levels, 1, 1, 2);
+	returns(exclusive_under_write, "exclusive setter under the write lock passes");
+	returns(atomic_under_read, "atomic setter under the read lock passes");
+	traps(exclusive_unlocked, "in tdp_mmu_set_spte()", "exclusive setter without the lock traps");
+	traps(exclusive_under_read, "in tdp_mmu_set_spte()", "exclusive setter under the read lock traps");
+	traps(exclusive_while_other_thread_writes, "in tdp_mmu_set_spte()",
+	      "exclusive setter while another thread holds the write lock traps");
+	traps(atomic_unlocked, "in tdp_mmu_set_spte_atomic()", "atomic setter without the lock traps");
+	traps(atomic_under_write, "in tdp_mmu_set_spte_atomic()",
+	      "atomic setter under the write lock traps");
+	traps(memslot_lookup_unlocked, "in memslots_find()",
+	      "memslot lookup without the lock traps");
+	traps(quiescent_under_lock, "in tdp_mmu_quiescent()",
+	      "a quiescent point under the MMU lock traps");
+	traps(fault_under_lock, "in mm_rwlock_taker()", "a fault taken with the lock already held traps");
+	tdp_mmu_destroy(mmu, NULL);
 	return tap_done();
 }
