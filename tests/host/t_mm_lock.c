@@ -118,52 +118,53 @@ static void read_after_unlock(void)
 	MM_ASSERT_HELD_READ(&lock);
 }
 
-/* Another thread takes the lock and keeps it; this thread then checks. */
+/* Another thread takes a lock and keeps it; this thread then checks. */
+struct holder {
+	struct mm_rwlock *l; /* the lock it takes */
+	bool write;          /* for write (else for read) */
+};
 static pthread_barrier_t held;
-static void *hold_for_write(void *arg)
+
+static void *hold(void *arg)
 {
-	(void)arg;
-	mm_write_lock(&lock);
-	MM_ASSERT_HELD_WRITE(&lock); /* the holder itself passes */
+	struct holder *h = arg;
+	if (h->write)
+		mm_write_lock(h->l);
+	else
+		mm_read_lock(h->l);
+	MM_ASSERT_HELD_MODE(h->l, !h->write); /* the holder itself passes */
 	pthread_barrier_wait(&held);
 	pause();
 	return NULL;
 }
 
-static void *hold_for_read(void *arg)
+/* Start a thread that holds L (for write when WRITE) until the process ends. */
+static void other_thread_holds(struct mm_rwlock *l, bool write)
 {
-	(void)arg;
-	mm_read_lock(&lock);
+	static struct holder h;
+	pthread_t t;
+	h = (struct holder){ .l = l, .write = write };
+	pthread_barrier_init(&held, NULL, 2);
+	pthread_create(&t, NULL, hold, &h);
 	pthread_barrier_wait(&held);
-	pause();
-	return NULL;
 }
 
 static void write_held_by_other_thread(void)
 {
-	pthread_t t;
-	pthread_barrier_init(&held, NULL, 2);
-	pthread_create(&t, NULL, hold_for_write, NULL);
-	pthread_barrier_wait(&held);
+	other_thread_holds(&lock, true);
 	MM_ASSERT_HELD_WRITE(&lock);
 }
 
 static void read_held_by_other_thread(void)
 {
-	pthread_t t;
-	pthread_barrier_init(&held, NULL, 2);
-	pthread_create(&t, NULL, hold_for_read, NULL);
-	pthread_barrier_wait(&held);
+	other_thread_holds(&lock, false);
 	MM_ASSERT_HELD(&lock);
 }
 
 /* Two readers at once, each sees its own hold. */
 static void read_in_two_threads(void)
 {
-	pthread_t t;
-	pthread_barrier_init(&held, NULL, 2);
-	pthread_create(&t, NULL, hold_for_read, NULL);
-	pthread_barrier_wait(&held);
+	other_thread_holds(&lock, false);
 	mm_read_lock(&lock);
 	MM_ASSERT_HELD_READ(&lock);
 	mm_read_unlock(&lock);
@@ -235,21 +236,9 @@ static void atomic_under_write(void)
 	set_atomic();
 }
 
-static void *hold_mmu_for_write(void *arg)
-{
-	(void)arg;
-	mm_write_lock(&mmu->lock);
-	pthread_barrier_wait(&held);
-	pause();
-	return NULL;
-}
-
 static void exclusive_while_other_thread_writes(void)
 {
-	pthread_t t;
-	pthread_barrier_init(&held, NULL, 2);
-	pthread_create(&t, NULL, hold_mmu_for_write, NULL);
-	pthread_barrier_wait(&held);
+	other_thread_holds(&mmu->lock, true);
 	set_exclusive();
 }
 

@@ -24,47 +24,28 @@ static struct tdp_mmu *mmu;
 static int stop;
 static u64 rounds[3];
 
-static void *zap_tables(void *arg)
+/* CPU ID's part until told to stop: 0 zaps the range whole, 1 its leaves, 2 faults it in. */
+static void *cpu(void *arg)
 {
-	(void)arg;
-	tdp_mmu_quiescent(0);
-	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
-		tdp_mmu_zap_gpa_range(mmu, 0, MiB(2), true, NULL);
-		tdp_mmu_quiescent(0);
-		rounds[0]++;
-	}
-	tdp_mmu_cpu_offline(0);
-	return NULL;
-}
-
-static void *zap_leaves(void *arg)
-{
-	(void)arg;
-	tdp_mmu_quiescent(1);
-	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
-		tdp_mmu_zap_leafs(mmu, 0, MiB(2), true, NULL);
-		tdp_mmu_quiescent(1);
-		rounds[1]++;
-	}
-	tdp_mmu_cpu_offline(1);
-	return NULL;
-}
-
-static void *fault(void *arg)
-{
-	(void)arg;
+	unsigned id = (unsigned)(uintptr_t)arg;
 	struct tdp_mmu_cache c = { 0 };
-	tdp_mmu_quiescent(2);
+	tdp_mmu_quiescent(id);
 	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
-		for (u64 g = 0; g < MiB(2); g += PAGE_SIZE) {
-			tdp_mmu_cache_topup(&c);
-			tdp_mmu_page_fault(mmu, &c, g, TDP_ACC_WRITE);
+		if (id == 0) {
+			tdp_mmu_zap_gpa_range(mmu, 0, MiB(2), true, NULL);
+		} else if (id == 1) {
+			tdp_mmu_zap_leafs(mmu, 0, MiB(2), true, NULL);
+		} else {
+			for (u64 g = 0; g < MiB(2); g += PAGE_SIZE) {
+				tdp_mmu_cache_topup(&c);
+				tdp_mmu_page_fault(mmu, &c, g, TDP_ACC_WRITE);
+			}
 		}
-		tdp_mmu_quiescent(2);
-		rounds[2]++;
+		tdp_mmu_quiescent(id); /* a VM exit */
+		rounds[id]++;
 	}
 	tdp_mmu_cache_free(&c);
-	tdp_mmu_cpu_offline(2);
+	tdp_mmu_cpu_offline(id);
 	return NULL;
 }
 
@@ -75,9 +56,8 @@ int main(void)
 	mmu = tdp_mmu_create(&tdp_fmt_test_npt);
 	tdp_memslot_add(mmu, 0, MiB(4), 0);
 	pthread_t t[3];
-	pthread_create(&t[0], NULL, zap_tables, NULL);
-	pthread_create(&t[1], NULL, zap_leaves, NULL);
-	pthread_create(&t[2], NULL, fault, NULL);
+	for (unsigned i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, cpu, (void *)(uintptr_t)i);
 	struct timespec d = { .tv_sec = SECONDS };
 	nanosleep(&d, NULL);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
