@@ -86,6 +86,7 @@ _Static_assert(_Alignof(struct mm_rwlock) >= 4, "the mode fits below a lock's ad
  * releasing one in a mode the context does not hold it in, trips an
  * assertion instead of hanging or corrupting the count.
  */
+/* The record's word for "holds L in MODE" (MM_HELD_READ or MM_HELD_WRITE). */
 static inline uintptr_t mm_held_word(struct mm_rwlock *l, unsigned mode)
 {
 	return (uintptr_t)l | mode;
