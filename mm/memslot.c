@@ -49,14 +49,11 @@ static bool radix_publish(u64 *e, u64 v, u64 *cur)
 	return false;
 }
 
-void memslots_init(struct memslots *ms)
+/* Empty slots of an MMU whose lock is LOCK. */
+void memslots_init(struct memslots *ms, struct mm_rwlock *lock)
 {
 	memset(ms, 0, sizeof(*ms));
-}
-
-u64 memslots_generation(struct memslots *ms)
-{
-	return __atomic_load_n(&ms->generation, __ATOMIC_ACQUIRE);
+	ms->lock = lock;
 }
 
 static void bump_generation(struct memslots *ms)
@@ -72,6 +69,7 @@ static void bump_generation(struct memslots *ms)
  */
 int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max_gpa)
 {
+	MM_ASSERT_HELD_WRITE(ms->lock);
 	if (!size || !IS_ALIGNED(gpa, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE) ||
 	    gpa + size < gpa || gpa + size > max_gpa ||
 	    (flags & ~(unsigned)(MEMSLOT_READONLY | MEMSLOT_HUGE)))
@@ -146,6 +144,7 @@ static u64 radix_free(struct memslot *s, u64 node_pa, int level)
 u64 memslots_remove(struct memslots *ms, int id)
 {
 	struct memslot *s = &ms->slot[id];
+	MM_ASSERT_HELD_WRITE(ms->lock);
 	MM_ASSERT(s->used);
 	u64 freed = radix_free(s, s->radix_root, s->radix_depth);
 	MM_ASSERT(freed == s->backing_pages);
@@ -155,28 +154,42 @@ u64 memslots_remove(struct memslots *ms, int id)
 		p = next;
 	}
 	__atomic_fetch_sub(&ms->backing_pages, freed, __ATOMIC_RELAXED);
-	if (s->dirty_bitmap)
-		pmm_free_pages(s->dirty_bitmap, s->dirty_order);
+	memslot_dirty_log_stop(ms, s);
 	memset(s, 0, sizeof(*s));
 	bump_generation(ms);
 	return freed;
 }
 
-/* The slot containing GFN, or NULL.  MMU lock held (either mode). */
-struct memslot *memslots_find(struct memslots *ms, u64 gfn)
+/*
+ * Give slot S a zeroed dirty bitmap (see memslot.h).  0, or -E_NOMEM when
+ * pmm has no block large enough (the slot is left as it was).
+ */
+int memslot_dirty_log_start(struct memslots *ms, struct memslot *s)
 {
-	for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
-		if (memslot_contains(&ms->slot[i], gfn))
-			return &ms->slot[i];
-	return NULL;
+	MM_ASSERT_HELD_WRITE(ms->lock);
+	u64 bytes = ALIGN_UP(s->npages, 64) / 8;
+	unsigned order = 0;
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	u64 bm = order <= PMM_MAX_ORDER ? pmm_alloc_pages(order) : 0;
+	if (!bm)
+		return -E_NOMEM;
+	memset(phys_to_virt(bm), 0, PAGE_SIZE << order);
+	s->dirty_bitmap = bm;
+	s->dirty_order = order;
+	s->dirty_log = true;
+	return 0;
 }
 
-/* Slot ID if in use, else NULL. */
-struct memslot *memslots_get(struct memslots *ms, int id)
+/* Free slot S's dirty bitmap, if it has one, and turn its dirty logging off. */
+void memslot_dirty_log_stop(struct memslots *ms, struct memslot *s)
 {
-	if (id < 0 || id >= TDP_MAX_MEMSLOTS || !ms->slot[id].used)
-		return NULL;
-	return &ms->slot[id];
+	MM_ASSERT_HELD_WRITE(ms->lock);
+	if (s->dirty_bitmap)
+		pmm_free_pages(s->dirty_bitmap, s->dirty_order);
+	s->dirty_bitmap = 0;
+	s->dirty_order = 0;
+	s->dirty_log = false;
 }
 
 /* Copy the parts of every prefill blob that fall in [gpa, gpa + len) to DST. */
@@ -195,9 +208,13 @@ static void apply_prefill(struct memslot *s, u64 gpa, void *dst, u64 len)
 	}
 }
 
-/* Contents of not-yet-backed guest memory: zeros plus prefill. */
-void memslot_read_unbacked(struct memslot *s, u64 gpa, void *dst, u64 len)
+/*
+ * Contents of not-yet-backed guest memory of slot S (of MS): zeros plus
+ * prefill.  MMU lock held (either mode: prefill changes under write).
+ */
+void memslot_read_unbacked(struct memslots *ms, struct memslot *s, u64 gpa, void *dst, u64 len)
 {
+	MM_ASSERT_HELD(ms->lock);
 	memset(dst, 0, len);
 	apply_prefill(s, gpa, dst, len);
 }
@@ -225,10 +242,11 @@ static void account(struct memslots *ms, struct memslot *s, u64 pages)
  * -E_NOMEM when a page or node could not be allocated (nothing published is
  * left half-filled: a node that was published stays, empty, and is freed
  * with the slot).  Caller holds the MMU lock (either mode; under the shared
- * lock several CPUs may race here, see memslot.h).
+ * lock several CPUs may race here, see memslot.h), which memslot_backing(),
+ * the inline front every caller uses, has asserted.
  */
-int memslot_backing(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
-		    struct memslot_backing *out)
+int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
+			   struct memslot_backing *out)
 {
 	MM_ASSERT(memslot_contains(s, gfn));
 	u64 idx = gfn - s->radix_base;
@@ -308,9 +326,11 @@ int memslot_backing(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
  * 0 or -E_NOMEM (no page for the record).  MMU lock held for write (no
  * fault may allocate backing meanwhile).
  */
-int memslot_add_prefill(struct memslot *s, u64 gpa, const void *src, u64 len)
+int memslot_add_prefill(struct memslots *ms, struct memslot *s, u64 gpa, const void *src,
+			u64 len)
 {
 	struct prefill_page *pp = NULL;
+	MM_ASSERT_HELD_WRITE(ms->lock);
 	for (u64 p = s->prefill; p; p = pp->next) {
 		pp = phys_to_virt(p);
 		if (pp->n < PREFILL_PER_PAGE)
@@ -332,7 +352,7 @@ int memslot_add_prefill(struct memslot *s, u64 gpa, const void *src, u64 len)
 	/* Pages already backed get the bytes now. */
 	for (u64 a = ALIGN_DOWN(gpa, PAGE_SIZE); a < gpa + len; a += PAGE_SIZE) {
 		struct memslot_backing b;
-		if (memslot_backing(NULL, s, a >> PAGE_SHIFT, false, &b) != 0)
+		if (memslot_backing(ms, s, a >> PAGE_SHIFT, false, &b) != 0)
 			continue;
 		u64 lo = MAX(a, gpa), hi = MIN(a + PAGE_SIZE, gpa + len);
 		memcpy((u8 *)phys_to_virt(b.hpa) + (lo - a), (const u8 *)src + (lo - gpa), hi - lo);

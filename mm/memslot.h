@@ -25,14 +25,19 @@
  * published, so nobody sees a half-filled page.
  *
  * Adding and deleting slots and registering prefill happen under the MMU
- * lock held for write.  Adding or deleting a slot bumps the generation,
- * which MMIO entries carry (see spte.h); prefill does not, since it changes
- * no GPA from MMIO to RAM or back.
+ * lock held for write; lookups and backing under it in either mode.  The
+ * functions here never take the lock, but assert that the calling context
+ * holds it in the mode they need (struct memslots knows which lock).
+ * Adding or deleting a slot bumps the generation, which MMIO entries carry
+ * (see spte.h); prefill does not, since it changes no GPA from MMIO to RAM
+ * or back.
  */
 #ifndef PAGODA_MEMSLOT_H
 #define PAGODA_MEMSLOT_H
 
-#include "mm/tdp_mmu.h"
+#include "mm/mm_env.h"
+#include "mm/mm_lock.h"
+#include "mm/tdp_types.h"
 #include "lib/types.h"
 
 #define RADIX_BLOCK 0x1ULL /* level >= 2 radix entry: a block, not a node */
@@ -54,7 +59,8 @@ struct memslot {
 };
 
 struct memslots {
-	struct memslot slot[TDP_MAX_MEMSLOTS];
+	struct memslot slot[TDP_MAX_MEMSLOTS]; /* by id; those with used set are slots */
+	struct mm_rwlock *lock; /* the MMU lock that guards them (asserted, never taken here) */
 	u64 generation;     /* bumped on every slot add / delete (atomic) */
 	u64 backing_pages;  /* sum over slots of backing_pages (atomic) */
 };
@@ -66,21 +72,84 @@ struct memslot_backing {
 	unsigned order; /* pmm order of that block (0, 9 or 18) */
 };
 
-void memslots_init(struct memslots *ms);
+void memslots_init(struct memslots *ms, struct mm_rwlock *lock);
 int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max_gpa);
 u64 memslots_remove(struct memslots *ms, int id);
-struct memslot *memslots_find(struct memslots *ms, u64 gfn);
-struct memslot *memslots_get(struct memslots *ms, int id);
-u64 memslots_generation(struct memslots *ms);
 
-int memslot_backing(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
-		    struct memslot_backing *out);
-int memslot_add_prefill(struct memslot *s, u64 gpa, const void *src, u64 len);
-void memslot_read_unbacked(struct memslot *s, u64 gpa, void *dst, u64 len);
+int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
+			   struct memslot_backing *out);
+int memslot_add_prefill(struct memslots *ms, struct memslot *s, u64 gpa, const void *src,
+			u64 len);
+void memslot_read_unbacked(struct memslots *ms, struct memslot *s, u64 gpa, void *dst, u64 len);
+
+/*
+ * Dirty logging's bitmap (one bit per page of the slot): start allocates it
+ * zeroed and sets dirty_log (0 or -E_NOMEM, then nothing changed); stop
+ * frees it and clears dirty_log.  MMU lock held for write.
+ */
+int memslot_dirty_log_start(struct memslots *ms, struct memslot *s);
+void memslot_dirty_log_stop(struct memslots *ms, struct memslot *s);
 
 static inline bool memslot_contains(const struct memslot *s, u64 gfn)
 {
 	return s->used && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages;
+}
+
+/* The generation (see above): one atomic read, any context. */
+static inline u64 memslots_generation(struct memslots *ms)
+{
+	return __atomic_load_n(&ms->generation, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Find (and with ALLOC, create) the backing of GFN in slot S of MS (see
+ * memslot_backing_locked() in memslot.c for the results).  MMU lock held,
+ * either mode.  The lock check is made here, inline, where the caller has
+ * its context record at hand already (every fault and guest-memory copy
+ * comes through here): in the out-of-line body it would cost a call.
+ */
+static inline int memslot_backing(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
+				  struct memslot_backing *out)
+{
+	MM_ASSERT_HELD(ms->lock);
+	return memslot_backing_locked(ms, s, gfn, alloc, out);
+}
+
+/*
+ * The slot of MS containing GFN, or NULL.  MMU lock held (either mode).
+ * Inline: the fault path calls it once per fault, and here its lock check
+ * shares the caller's mm_ctx_self().
+ */
+static inline struct memslot *memslots_find(struct memslots *ms, u64 gfn)
+{
+	MM_ASSERT_HELD(ms->lock);
+	for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
+		if (memslot_contains(&ms->slot[i], gfn))
+			return &ms->slot[i];
+	return NULL;
+}
+
+/* Slot ID of MS if in use, else NULL.  MMU lock held (either mode). */
+static inline struct memslot *memslots_get(struct memslots *ms, int id)
+{
+	MM_ASSERT_HELD(ms->lock);
+	if (id < 0 || id >= TDP_MAX_MEMSLOTS || !ms->slot[id].used)
+		return NULL;
+	return &ms->slot[id];
+}
+
+/*
+ * Record a write to GFN of slot S (of MS) in its dirty bitmap, if it has
+ * one (a fault or a guest-memory write; MMU lock held, either mode: the bit
+ * is set atomically, and harvest takes whole words with an exchange).
+ */
+static inline void memslot_mark_dirty(struct memslots *ms, struct memslot *s, u64 gfn)
+{
+	MM_ASSERT_HELD(ms->lock);
+	if (!s->dirty_bitmap)
+		return;
+	u64 i = gfn - s->base_gfn, *bm = phys_to_virt(s->dirty_bitmap);
+	__atomic_fetch_or(&bm[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
 }
 
 #endif

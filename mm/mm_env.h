@@ -20,4 +20,31 @@
 static inline void *phys_to_virt(u64 pa) { return (void *)(uintptr_t)pa; }
 static inline u64 virt_to_phys(const void *va) { return (u64)(uintptr_t)va; }
 
+/*
+ * Execution contexts.  mm/ code runs in one context at a time per CPU in
+ * the VMM (it is never entered from an interrupt handler, and VMM code is
+ * never preempted, so a CPU is one context), and in one per thread in the
+ * host tests, whose threads stand in for CPUs.  mm/ keeps a small record
+ * per context, for itself: which MMU lock the context holds and how
+ * (mm_lock.h), so that functions can assert the lock mode they need.  "The
+ * lock is held" says nothing useful when another CPU may be the holder.
+ *
+ * The environment gives every context its own record, zeroed before the
+ * context first enters mm/, and mm_ctx_self() returns the caller's: the VMM
+ * in arch/x86/mm_ctx.c (one per CPU), the host tests in
+ * tests/host/host_env.c (a thread-local).  The result never changes while a
+ * context runs, hence __attribute__((const)): the compiler may keep it in a
+ * register across a function instead of calling again (glibc declares
+ * __errno_location the same way for the same reason).
+ */
+struct mm_rwlock;
+
+struct mm_ctx {
+	uintptr_t held; /* the MMU lock this context holds: its address with the mode
+			   (MM_HELD_READ or MM_HELD_WRITE, mm_lock.h) in the low bits; 0
+			   when it holds none */
+};
+
+struct mm_ctx *mm_ctx_self(void) __attribute__((const));
+
 #endif

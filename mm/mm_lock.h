@@ -9,7 +9,9 @@
  * raises WAIT, which stops new readers from entering, so a steady stream of
  * faults cannot starve a teardown.  Readers that already hold the lock are
  * never blocked by WAIT (the lock is not recursive anyway: nobody may take
- * it twice).
+ * it twice).  Each execution context records which MMU lock it holds and
+ * how (see "Who holds the lock" below), so functions assert the mode they
+ * need at entry.
  *
  * All acquire operations use __ATOMIC_ACQUIRE and all releases
  * __ATOMIC_RELEASE, so everything written inside a critical section is
@@ -19,6 +21,7 @@
 #ifndef PAGODA_MM_LOCK_H
 #define PAGODA_MM_LOCK_H
 
+#include "mm/mm_debug.h"
 #include "mm/mm_env.h"
 #include "lib/types.h"
 
@@ -57,63 +60,147 @@ static inline bool mm_spin_is_locked(struct mm_spinlock *l)
 #define MM_RW_WAIT   0x40000000u /* a writer is waiting: no new readers */
 #define MM_RW_READERS 0x3fffffffu /* count of readers */
 
+/* How a context holds an MMU lock (struct mm_ctx, mm_env.h). */
+#define MM_HELD_READ  1u
+#define MM_HELD_WRITE 2u
+
 struct mm_rwlock {
 	u32 state; /* MM_RW_WRITER | MM_RW_WAIT | reader count */
 };
+_Static_assert(_Alignof(struct mm_rwlock) >= 4, "the mode fits below a lock's address");
 
+/*
+ * Who holds the lock, and how.  The lock word counts readers but cannot
+ * say which contexts they are, and "somebody holds it" is no check at all
+ * once several CPUs run mm/: the holder may be another CPU.  So each
+ * context records in its own struct mm_ctx the MMU lock it holds and the
+ * mode, in one word (the lock's address, 4-aligned, with the mode in the
+ * low bits), written only by itself (no shared cache line, no atomic): set
+ * after the lock is taken, cleared before it is released.  The checks
+ * below compare that word: "the caller holds L for read" is then a
+ * statement about the caller, as lockdep's is in Linux.
+ *
+ * A context holds at most one MMU lock at a time: every mm/ operation works
+ * on one guest, and nobody may take the lock twice (a reader that takes it
+ * again behind a waiting writer would deadlock).  Taking a second one, or
+ * releasing one in a mode the context does not hold it in, trips an
+ * assertion instead of hanging or corrupting the count.
+ */
+/* The record's word for "holds L in MODE" (MM_HELD_READ or MM_HELD_WRITE). */
+static inline uintptr_t mm_held_word(struct mm_rwlock *l, unsigned mode)
+{
+	return (uintptr_t)l | mode;
+}
+
+/* Before taking an MMU lock: the caller's record, which must show none held. */
+static inline struct mm_ctx *mm_rwlock_taker(void)
+{
+	struct mm_ctx *me = mm_ctx_self();
+	MM_ASSERT(!me->held);
+	return me;
+}
+
+/* Before releasing L: the caller must hold it in MODE; it then holds none. */
+static inline void mm_rwlock_note_release(struct mm_rwlock *l, unsigned mode)
+{
+	struct mm_ctx *me = mm_ctx_self();
+	MM_ASSERT(me->held == mm_held_word(l, mode));
+	me->held = 0;
+}
+
+/* Take L for read.  The calling context holds no MMU lock. */
 static inline void mm_read_lock(struct mm_rwlock *l)
 {
+	struct mm_ctx *me = mm_rwlock_taker();
 	for (;;) {
 		u32 v = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 		if (!(v & (MM_RW_WRITER | MM_RW_WAIT)) &&
 		    __atomic_compare_exchange_n(&l->state, &v, v + 1, true, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
-			return;
+			break;
 		cpu_relax();
 	}
+	me->held = mm_held_word(l, MM_HELD_READ);
 }
 
+/* Release L, which the calling context holds for read. */
 static inline void mm_read_unlock(struct mm_rwlock *l)
 {
+	mm_rwlock_note_release(l, MM_HELD_READ);
 	__atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
 }
 
+/* Take L for write.  The calling context holds no MMU lock. */
 static inline void mm_write_lock(struct mm_rwlock *l)
 {
+	struct mm_ctx *me = mm_rwlock_taker();
 	for (;;) {
 		u32 v = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 		if ((v & ~MM_RW_WAIT) == 0) {
 			/* Free (maybe with our own or another writer's WAIT): take it. */
 			if (__atomic_compare_exchange_n(&l->state, &v, MM_RW_WRITER, true,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-				return;
+				break;
 		} else if (!(v & MM_RW_WAIT)) {
 			/* Raise WAIT again: a writer that got in before us cleared it. */
 			__atomic_fetch_or(&l->state, MM_RW_WAIT, __ATOMIC_RELAXED);
 		}
 		cpu_relax();
 	}
+	me->held = mm_held_word(l, MM_HELD_WRITE);
 }
 
+/* Release L, which the calling context holds for write. */
 static inline void mm_write_unlock(struct mm_rwlock *l)
 {
+	mm_rwlock_note_release(l, MM_HELD_WRITE);
 	__atomic_fetch_and(&l->state, ~MM_RW_WRITER, __ATOMIC_RELEASE);
 }
 
-/* Held in some mode by somebody (we cannot tell who: the lock has no owner). */
-static inline bool mm_rwlock_is_held(struct mm_rwlock *l)
+/*
+ * Context ME (the caller's own record, from mm_ctx_self()) holds L in MODE.
+ * For paths that check once per entry: they take ME once per operation
+ * rather than calling mm_ctx_self() each time (a call would also cost them
+ * the register saves their common path otherwise does without).
+ */
+static inline bool mm_ctx_holds(const struct mm_ctx *me, struct mm_rwlock *l, unsigned mode)
 {
-	return (__atomic_load_n(&l->state, __ATOMIC_RELAXED) & (MM_RW_WRITER | MM_RW_READERS)) != 0;
+	return me->held == mm_held_word(l, mode);
 }
 
-static inline bool mm_rwlock_is_write_held(struct mm_rwlock *l)
+/* The calling context holds L for read. */
+static inline bool mm_rwlock_held_read(struct mm_rwlock *l)
 {
-	return (__atomic_load_n(&l->state, __ATOMIC_RELAXED) & MM_RW_WRITER) != 0;
+	return mm_ctx_holds(mm_ctx_self(), l, MM_HELD_READ);
 }
 
-static inline bool mm_rwlock_is_read_held(struct mm_rwlock *l)
+/* The calling context holds L for write. */
+static inline bool mm_rwlock_held_write(struct mm_rwlock *l)
 {
-	return (__atomic_load_n(&l->state, __ATOMIC_RELAXED) & MM_RW_READERS) != 0;
+	return mm_ctx_holds(mm_ctx_self(), l, MM_HELD_WRITE);
 }
+
+/* The calling context holds L, in either mode. */
+static inline bool mm_rwlock_held(struct mm_rwlock *l)
+{
+	return (mm_ctx_self()->held & ~(uintptr_t)3) == (uintptr_t)l;
+}
+
+/* The calling context holds no MMU lock at all. */
+static inline bool mm_rwlock_none_held(void) { return !mm_ctx_self()->held; }
+
+/*
+ * Lock-mode assertions for the top of functions (as Linux's
+ * lockdep_assert_held_read / _write): the calling context holds L for
+ * read, for write, in either mode, or in the mode SHARED says (read when
+ * true); or, for functions that must run outside the lock (quiescent
+ * points, allocations the lock must not wait for), no MMU lock at all.
+ */
+#define MM_ASSERT_NONE_HELD()   MM_ASSERT(mm_rwlock_none_held())
+#define MM_ASSERT_HELD_READ(l)  MM_ASSERT(mm_rwlock_held_read(l))
+#define MM_ASSERT_HELD_WRITE(l) MM_ASSERT(mm_rwlock_held_write(l))
+#define MM_ASSERT_HELD(l)       MM_ASSERT(mm_rwlock_held(l))
+#define MM_ASSERT_HELD_MODE(l, shared) \
+	MM_ASSERT((shared) ? mm_rwlock_held_read(l) : mm_rwlock_held_write(l))
 
 #endif

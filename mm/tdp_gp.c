@@ -37,7 +37,6 @@
 #include "mm/mm_debug.h"
 #include "mm/mm_lock.h"
 #include "mm/pmm.h"
-#include "mm/tdp_mmu.h"
 #include "mm/tdp_pt.h"
 
 #define GP_BATCH_MAX ((PAGE_SIZE - 24) / 8)
@@ -195,6 +194,7 @@ static u64 gp_reclaim_locked(void)
  */
 void tdp_mmu_quiescent(unsigned cpu)
 {
+	MM_ASSERT_NONE_HELD(); /* else this is no quiescent point */
 	MM_ASSERT(cpu < GP_MAX_CPUS);
 	__atomic_fetch_or(&gp.running, BIT(cpu), __ATOMIC_SEQ_CST);
 	u64 seq = __atomic_load_n(&gp.seq, __ATOMIC_SEQ_CST);
@@ -211,6 +211,7 @@ void tdp_mmu_quiescent(unsigned cpu)
  */
 void tdp_mmu_cpu_offline(unsigned cpu)
 {
+	MM_ASSERT_NONE_HELD();
 	MM_ASSERT(cpu < GP_MAX_CPUS);
 	__atomic_fetch_and(&gp.running, ~BIT(cpu), __ATOMIC_SEQ_CST);
 }

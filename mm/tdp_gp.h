@@ -16,6 +16,28 @@
 
 #define GP_MAX_CPUS 64
 
+/* ---- For the VMM (through mm/tdp_mmu.h) ---- */
+
+/*
+ * CPU passes a quiescent point: it holds no MMU lock and is not in guest
+ * mode (the VMM calls this on every VM exit).  CPU < GP_MAX_CPUS.  A CPU
+ * must call it before it first takes an MMU lock or enters a guest; from
+ * then on it takes part in grace periods.
+ */
+void tdp_mmu_quiescent(unsigned cpu);
+/*
+ * CPU stops taking part: it will neither take an MMU lock nor enter a
+ * guest until its next tdp_mmu_quiescent(), and no longer holds up grace
+ * periods (an idle CPU should be offline).
+ */
+void tdp_mmu_cpu_offline(unsigned cpu);
+/* Free deferred table pages whose grace period is over; returns pages still waiting. */
+u64 tdp_mmu_gp_drain(void);
+/* Table pages leaked for want of a deferred-list page (should stay 0). */
+u64 tdp_mmu_gp_leaked(void);
+
+/* ---- For mm/ only ---- */
+
 /*
  * Queue the table page at PA (from tdp_pt_alloc) to be freed, with its
  * presence map, by tdp_pt_free() after a grace period.

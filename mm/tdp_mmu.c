@@ -1,28 +1,40 @@
 /*
  * The TDP MMU: nested page tables for one guest (interface in tdp_mmu.h).
  *
+ * This file is the core: the MMU's life, memslot add/delete, the setters
+ * and the handling of every entry change, range zaps and write protection,
+ * faults, teardown.  tdp_dirty.c (dirty logging) and guest_mem.c
+ * (guest-memory access) build on it through tdp_internal.h.
+ *
  * Locking, in short (KVM's TDP MMU design, written anew):
  *
  *  - mmu->lock is a reader/writer spinlock.  Faults (and tdp_read_guest /
  *    tdp_write_guest) take it for read, so vCPUs fault in parallel.
- *    Teardown, memslot add/delete and prefill take it for write.
+ *    Teardown, memslot add/delete and prefill take it for write.  Every
+ *    function that needs it held asserts the mode at entry, for the
+ *    calling CPU (mm_lock.h: the lock knows who holds it, and how).
  *
  *  - Under the read lock several CPUs may change entries at once.  Every
  *    change is therefore a compare-and-exchange against the value the
- *    changer last read (iter.old_spte).  Losing means someone else changed
- *    the entry first; the loser counts a retry and walks again from the root
+ *    changer last read (iter.old_spte), made by the atomic setter,
+ *    tdp_mmu_set_spte_atomic().  Losing means someone else changed the
+ *    entry first; the loser counts a retry and walks again from the root
  *    (tdp_iter_restart), because what it read on the way down may be stale.
+ *    Under the write lock the exclusive setter, tdp_mmu_set_spte(), stores.
  *
  *  - Removing a table under the read lock (shared zaps, and the zap that
  *    replaces a huge-leaf split when no page is left) must stop other CPUs
  *    from installing into the removed table, which nobody would ever see
  *    again (a leaked mapping, a leaked table).  handle_removed_pt()
- *    therefore exchanges every one of its 512 entries with SPTE_FROZEN: a
- *    CPU whose cmpxchg raced with us either went first (we get its value
- *    back from the exchange and account for it) or fails on FROZEN and
- *    restarts from the root, where it finds the new parent entry.  The page
- *    itself is freed only after a grace period (tdp_gp.c), since walkers may
- *    still be reading it.
+ *    therefore freezes every one of its 512 entries (SPTE_FROZEN), present
+ *    or not, with the atomic setter: a CPU whose cmpxchg raced with us
+ *    either went first (ours fails, we read its value and freeze that, and
+ *    account for it) or fails on FROZEN and restarts from the root, where it
+ *    finds the new parent entry.  A shared zap that reached the table the
+ *    same way may even have frozen one of its entries itself, to zap it:
+ *    the remover waits until that zap has cleared the entry, and the zapper
+ *    accounts for what it held.  The page itself is freed only after a
+ *    grace period (tdp_gp.c), since walkers may still be reading it.
  *
  *  - Under the write lock nobody else walks the tables, so entries that are
  *    not MMU-present can be left alone (TDP_TEARDOWN_SKIP): nothing can
@@ -69,44 +81,17 @@
 #include "mm/pmm.h"
 #include "mm/spte.h"
 #include "mm/tdp_gp.h"
+#include "mm/tdp_internal.h"
 #include "mm/tdp_iter.h"
 #include "mm/tdp_pt.h"
 
-struct tdp_mmu {
-	const struct tdp_fmt *fmt;  /* entry format (NPT or EPT) */
-	u64 root_pa;                /* root table */
-	int root_level;             /* fmt->levels */
-	u64 max_gpa;                /* first GPA the tables cannot map */
-	struct mm_rwlock lock;      /* the MMU lock */
-	struct memslots slots;      /* RAM and its backing */
-	struct tdp_mmu_stats stats; /* counters, updated atomically */
-	void (*flush)(void *arg);   /* TLB flush for this guest, or NULL */
-	void *flush_arg;
-};
 _Static_assert(sizeof(struct tdp_mmu) <= PAGE_SIZE, "struct tdp_mmu must fit in one page");
-
-/*
- * What one series of entry changes is doing.  Built by the caller that took
- * the lock, passed down through handle_changed_spte / handle_removed_pt.
- */
-struct zap_ctx {
-	bool shared;                  /* MMU lock held for read (else write) */
-	bool free_now;                /* no CPU can reach the tables (destroy): free at once */
-	enum tdp_teardown_mode mode;  /* skip policy for exclusive removal */
-	struct tdp_teardown_stats *ts; /* figures being gathered, or NULL */
-	u64 chain;                    /* exclusive, !free_now: removed tables, linked through
-					 entry 0, freed after the flush */
-	bool need_flush;              /* something the hardware may cache was removed */
-	bool can_yield;               /* the range walk may drop and retake the lock */
-};
 
 static enum tdp_teardown_mode teardown_mode = TDP_TEARDOWN_SKIP;
 
 /* Entries a yielding range walk handles between two drops of the lock. */
 #define TDP_YIELD_EVERY 1024
 
-#define LOCKDEP_READ_OR_WRITE(m) MM_ASSERT(mm_rwlock_is_held(&(m)->lock))
-#define LOCKDEP_WRITE(m) MM_ASSERT(mm_rwlock_is_write_held(&(m)->lock))
 
 static void stat_add(u64 *c, s64 d) { __atomic_fetch_add(c, (u64)d, __ATOMIC_RELAXED); }
 
@@ -145,17 +130,25 @@ static void memslots_changed(struct tdp_mmu *mmu);
 
 /*
  * The single place that learns about an entry change: the level-LEVEL entry
- * at SPTEP for GFN went from OLD to NEW (already written by the caller,
- * atomically).  Keeps the leaf/table/MMIO counters and the presence summary
- * of the table holding SPTEP, notes that a flush is due when something
- * MMU-present went away or lost rights, and tears down the table OLD linked
- * when that link is gone.  Caller holds the MMU lock (mode in ctx->shared).
+ * at SPTEP for GFN went from OLD to NEW (already written by one of the
+ * setters below, its only callers).  Keeps the leaf/table/MMIO counters and
+ * the presence summary of the table holding SPTEP, notes that a flush is
+ * due when something MMU-present went away or lost rights, and tears down
+ * the table OLD linked when that link is gone.  Caller holds the MMU lock
+ * in the mode ctx->shared says.
+ *
+ * Always inlined into the setters: where NEW is a constant (FROZEN or 0 in
+ * every removal and zap loop) most of the tests below fold away, and the
+ * loops that change every entry of a table pay no call per entry.  That
+ * buys back far more than the lock-mode checks cost (see the commit that
+ * added the setters for the figures).
  */
-static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gfn,
-				int level, u64 old, u64 new)
+static inline __attribute__((always_inline)) void
+handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gfn, int level,
+		    u64 old, u64 new)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
-	LOCKDEP_READ_OR_WRITE(mmu);
+	ASSERT_CTX_HOLDS(mmu, ctx);
 	MM_ASSERT(level >= 1 && level <= mmu->root_level);
 	if (ctx->ts)
 		ctx->ts->changed++;
@@ -191,6 +184,125 @@ static void handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *s
 	}
 }
 
+/* ---------------------------------------------------------------- setters */
+
+/*
+ * The setters.  Every change of an entry in the tables is made by one of
+ * the two below, which write it and hand the change to
+ * handle_changed_spte(); nothing else in mm/ writes an entry of a table
+ * that is linked or was linked (KVM's tdp_mmu_set_spte_atomic() and
+ * tdp_mmu_set_spte() play the same parts).  Which one is the lock mode's
+ * business, and each asserts its mode at entry:
+ *
+ *  - Under the read lock, tdp_mmu_set_spte_atomic(): other CPUs may be
+ *    changing the same entry, so the change is one compare-and-exchange
+ *    against what the walk read there (see the top of the file).  The
+ *    loser counts a retry and walks again from the root; the caller goes
+ *    round its loop and looks at the entry afresh.
+ *
+ *  - Under the write lock, tdp_mmu_set_spte(): no other CPU writes entries,
+ *    so a plain store.  Not even the hardware writes the entries such a
+ *    store replaces, in a way that matters: mm/ installs every leaf with
+ *    the accessed bit set, and the dirty bit too when it is writable (a leaf
+ *    without write permission never gets D), so the hardware never writes
+ *    a leaf back; it only sets A in non-leaf entries it walks through, with
+ *    a locked update, and the exclusive setter only ever replaces a
+ *    non-leaf entry with 0 or FROZEN, which a late A bit cannot reach (the
+ *    hardware sets A only in an entry it finds present).
+ *
+ * iter_set_spte() picks the setter from ctx->shared for walks that run in
+ * either mode.  Other atomic stores in mm/tdp_*.c are not entry changes:
+ * the chain link dispose_table() keeps in entry 0 of a table already
+ * removed (under the write lock, read back by tdp_finish_zap()), the
+ * teardown mode, tdp_pt.c's chunk count and tdp_gp.c's spare page and
+ * quiescent sequences.  A table that split_huge_leaf() fills before
+ * linking it is written with plain stores: nobody can reach it yet, and
+ * linking it is the change the setter makes.
+ *
+ * Outside this file the setters are declared in tdp_internal.h (the host
+ * tests call them to prove their lock checks fire); here they are always
+ * inlined, as is handle_changed_spte() into them.
+ */
+
+/*
+ * The atomic setter, under the MMU lock held for read: change the entry the
+ * iterator stands on from it->old_spte (what the walk read there) to NEW
+ * with one compare-and-exchange, so that of several CPUs changing it at
+ * once exactly one wins and every other one finds out.  Returns true when
+ * NEW is in place: the change went through handle_changed_spte() and
+ * it->old_spte is NEW, so that the walk steers by it (into a table just
+ * linked, not into one just removed).  Returns false when another CPU
+ * changed the entry since the walk read it: stats.retries counts the lost
+ * race and the iterator has walked again from the root (what it read on
+ * the way down may be stale too), so the caller just goes round its loop.
+ *
+ * Removing an MMU-present entry (NEW is 0) takes two steps, like KVM's zap
+ * under the read lock: the entry is frozen by the compare-and-exchange and
+ * the change handled while it is FROZEN (which removes and freezes the
+ * table below it, if it linked one), so no other CPU can install anything
+ * there meanwhile (their compare-and-exchange fails on FROZEN and they
+ * restart); then the entry is cleared, which only the CPU that froze it
+ * may do.  The iterator's entry must not be FROZEN: a frozen entry belongs
+ * to the CPU that froze it, and walkers that meet one back off.
+ */
+inline __attribute__((always_inline)) bool
+tdp_mmu_set_spte_atomic(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it, u64 new)
+{
+	u64 old = it->old_spte;
+	bool zap = new == 0 && spte_is_mmu_present(old);
+	MM_ASSERT(mm_ctx_holds(ctx->me, &mmu->lock, MM_HELD_READ));
+	MM_ASSERT(ctx->shared && !spte_is_frozen(old));
+	if (!__atomic_compare_exchange_n(it->sptep, &it->old_spte, zap ? SPTE_FROZEN : new, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		stat_add(&mmu->stats.retries, 1);
+		tdp_iter_restart(it);
+		return false;
+	}
+	if (zap) {
+		handle_changed_spte(mmu, ctx, it->sptep, it->gfn, it->level, old, SPTE_FROZEN);
+		__atomic_store_n(it->sptep, 0, __ATOMIC_RELEASE);
+		old = SPTE_FROZEN;
+	}
+	handle_changed_spte(mmu, ctx, it->sptep, it->gfn, it->level, old, new);
+	it->old_spte = new;
+	return true;
+}
+
+/*
+ * The exclusive setter, under the MMU lock held for write: the level-LEVEL
+ * entry at SPTEP for GFN, which holds OLD, becomes NEW, and the change goes
+ * through handle_changed_spte().  Cannot fail (see above for why a plain
+ * store is enough).  OLD must not be FROZEN: under the write lock an entry
+ * is FROZEN only between being frozen here and its table being freed.
+ */
+inline __attribute__((always_inline)) void
+tdp_mmu_set_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gfn, int level, u64 old,
+		 u64 new)
+{
+	MM_ASSERT(mm_ctx_holds(ctx->me, &mmu->lock, MM_HELD_WRITE));
+	MM_ASSERT(!ctx->shared && !spte_is_frozen(old));
+	__atomic_store_n(sptep, new, __ATOMIC_RELAXED);
+	handle_changed_spte(mmu, ctx, sptep, gfn, level, old, new);
+}
+
+/*
+ * Change the entry the iterator stands on to NEW with the setter the lock
+ * mode calls for (ctx->shared): the atomic one, which may lose a race
+ * (false: the iterator walks again from the root, the caller goes round),
+ * or the exclusive one, which cannot.  On success it->old_spte is NEW.
+ */
+static inline __attribute__((always_inline)) bool
+iter_set_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it, u64 new)
+{
+	if (ctx->shared)
+		return tdp_mmu_set_spte_atomic(mmu, ctx, it, new);
+	tdp_mmu_set_spte(mmu, ctx, it->sptep, it->gfn, it->level, it->old_spte, new);
+	it->old_spte = new;
+	return true;
+}
+
+/* ---------------------------------------------------------------- removal */
+
 /* Put a table page out of use: freed now, after the flush, or after a grace period. */
 static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 {
@@ -203,7 +315,9 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 		 * Exclusive, but the guest may run: the hardware may still
 		 * walk this page until the flush.  Entry 0 gets the chain
 		 * link, a page-aligned address: bits 11:0 are clear, so NPT
-		 * (P=0) and EPT (R=W=X=0) both read it as not present.
+		 * (P=0) and EPT (R=W=X=0) both read it as not present.  Not
+		 * an entry change (the table is out of the tree, its entries
+		 * all handled): no setter, no handle_changed_spte().
 		 */
 		__atomic_store_n(&pt_of(pt_pa)[0], ctx->chain, __ATOMIC_RELAXED);
 		ctx->chain = pt_pa;
@@ -212,30 +326,57 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 
 /*
  * The table at PT_PA, whose entries are at LEVEL and start at BASE_GFN, has
- * just been unlinked from its parent.  Visit its 512 entries, handing every
- * change to handle_changed_spte() (which recurses into child tables), then
- * dispose of the page.
+ * just been unlinked from its parent.  Visit its 512 entries, freezing each
+ * through a setter (whose handle_changed_spte() recurses into child
+ * tables), then dispose of the page.
  *
- * Shared lock: every entry is exchanged with FROZEN, present or not,
- * because another CPU may be about to cmpxchg something into it (see the
- * comment at the top).  The exchange returns what was really there.
+ * Shared lock: every entry is frozen with the atomic setter, present or
+ * not, because another CPU may be about to cmpxchg something into it (see
+ * the comment at the top); a lost race only means freezing what that CPU
+ * put there.
  *
- * Exclusive lock: nobody else writes entries.  In SKIP mode an entry that
- * is not MMU-present is only read and counted as skipped; in NOSKIP mode it
- * is frozen and handled like the others, which is what KVM did before March
- * 2021; in SUMMARY mode only the entries whose summary bit is set are read
- * at all (a set bit over a non-present entry, left by a raced installer,
- * counts as skipped).
+ * Exclusive lock: nobody else writes entries (the exclusive setter).  In
+ * SKIP mode an entry that is not MMU-present is only read and counted as
+ * skipped; in NOSKIP mode it is frozen and handled like the others, which
+ * is what KVM did before March 2021; in SUMMARY mode only the entries whose
+ * summary bit is set are read at all (a set bit over a non-present entry,
+ * left by a raced installer, counts as skipped).
  */
 static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_pa, int level,
 			      u64 base_gfn)
 {
 	u64 *pt = pt_of(pt_pa);
 	struct tdp_teardown_stats dummy, *ts = ctx->ts ? ctx->ts : &dummy;
-	LOCKDEP_READ_OR_WRITE(mmu);
-	if (!ctx->shared)
-		LOCKDEP_WRITE(mmu); /* skipping is only sound when nobody else writes */
-	if (!ctx->shared && ctx->mode == TDP_TEARDOWN_SUMMARY) {
+	/* The exclusive modes skip entries: only sound when nobody else writes. */
+	ASSERT_CTX_HOLDS(mmu, ctx);
+	if (ctx->shared) {
+		/*
+		 * The iterator walks this one table (its root, and its only
+		 * level), so that a lost race puts it back on the same entry.
+		 * Another CPU may have frozen an entry here itself: a shared
+		 * zap that read the parent link before we froze it walks this
+		 * table through the stale path and may zap one of its entries
+		 * (freeze, handle, clear).  That entry is its until it clears
+		 * it, and what it held is its to account for; we wait, then
+		 * freeze the 0 (or whatever a faulter installed since).
+		 */
+		struct tdp_iter it;
+		tdp_iter_start(&it, mmu->fmt, pt, level, level, base_gfn,
+			       base_gfn + SPTE_ENTRIES * spte_level_pages(level));
+		while (it.valid) {
+			if (spte_is_frozen(it.old_spte)) {
+				cpu_relax();
+				tdp_iter_refresh(&it);
+				continue;
+			}
+			if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, SPTE_FROZEN))
+				continue;
+			ts->visited++;
+			tdp_iter_next(&it);
+		}
+		goto done;
+	}
+	if (ctx->mode == TDP_TEARDOWN_SUMMARY) {
 		u64 *sum = pt_summary_of(pt);
 		for (int w = 0; w < SPTE_ENTRIES / 64; w++) {
 			u64 bits = __atomic_load_n(&sum[w], __ATOMIC_RELAXED);
@@ -249,31 +390,23 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 					ts->skipped++;
 					continue;
 				}
-				__atomic_store_n(&pt[i], SPTE_FROZEN, __ATOMIC_RELAXED);
-				handle_changed_spte(mmu, ctx, &pt[i],
-						    base_gfn + (u64)i * spte_level_pages(level), level,
-						    old, SPTE_FROZEN);
+				tdp_mmu_set_spte(mmu, ctx, &pt[i],
+						 base_gfn + (u64)i * spte_level_pages(level), level,
+						 old, SPTE_FROZEN);
 			}
 		}
 		goto done;
 	}
 	for (int i = 0; i < SPTE_ENTRIES; i++) {
-		u64 gfn = base_gfn + (u64)i * spte_level_pages(level), old;
+		u64 old = spte_read(&pt[i]);
 		ts->visited++;
-		if (ctx->shared) {
-			old = __atomic_exchange_n(&pt[i], SPTE_FROZEN, __ATOMIC_ACQ_REL);
-			/* Only the CPU that unlinked the table gets here. */
-			MM_ASSERT(!spte_is_frozen(old));
-		} else {
-			old = spte_read(&pt[i]);
-			MM_ASSERT(!spte_is_frozen(old));
-			if (ctx->mode != TDP_TEARDOWN_NOSKIP && !spte_is_mmu_present(old)) {
-				ts->skipped++;
-				continue;
-			}
-			__atomic_store_n(&pt[i], SPTE_FROZEN, __ATOMIC_RELAXED);
+		MM_ASSERT(!spte_is_frozen(old));
+		if (ctx->mode != TDP_TEARDOWN_NOSKIP && !spte_is_mmu_present(old)) {
+			ts->skipped++;
+			continue;
 		}
-		handle_changed_spte(mmu, ctx, &pt[i], gfn, level, old, SPTE_FROZEN);
+		tdp_mmu_set_spte(mmu, ctx, &pt[i], base_gfn + (u64)i * spte_level_pages(level), level,
+				 old, SPTE_FROZEN);
 	}
 done:
 	stat_add(&mmu->stats.tables, -1);
@@ -282,8 +415,9 @@ done:
 }
 
 /* Flush if needed, then free the tables chained by an exclusive removal. */
-static void finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
+void tdp_finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 {
+	ASSERT_CTX_HOLDS(mmu, ctx);
 	if (ctx->need_flush && mmu->flush)
 		mmu->flush(mmu->flush_arg);
 	ctx->need_flush = false;
@@ -299,16 +433,7 @@ static void finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 	}
 }
 
-/* Try to replace the iterator's entry (expected: it->old_spte) with NEW. */
-static bool iter_try_set(struct tdp_iter *it, u64 new)
-{
-	return __atomic_compare_exchange_n(it->sptep, &it->old_spte, new, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
-}
-
 /* ---------------------------------------------------------------- create */
-
-static enum tdp_teardown_mode effective_mode(void) { return tdp_get_teardown_mode(); }
 
 /*
  * A new TDP MMU for FMT with an empty root table and no memslots.  The struct
@@ -332,15 +457,21 @@ struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt)
 	mmu->root_pa = root;
 	mmu->root_level = fmt->levels;
 	mmu->max_gpa = 1ULL << (PAGE_SHIFT + SPTE_LEVEL_BITS * fmt->levels);
-	memslots_init(&mmu->slots);
+	memslots_init(&mmu->slots, &mmu->lock);
 	mmu->stats.tables = 1;
 	return mmu;
 }
 
+/* The root table's physical address (fixed for the MMU's life: no lock). */
 u64 tdp_mmu_root_pa(const struct tdp_mmu *mmu) { return mmu->root_pa; }
 
+/* The entry format MMU was created with (fixed: no lock). */
 const struct tdp_fmt *tdp_mmu_fmt(const struct tdp_mmu *mmu) { return mmu->fmt; }
 
+/*
+ * Set the TLB flush callback (see tdp_mmu.h), under the write lock so no
+ * zap in progress sees half of it.
+ */
 void tdp_mmu_set_flush(struct tdp_mmu *mmu, void (*flush)(void *arg), void *arg)
 {
 	mm_write_lock(&mmu->lock);
@@ -349,7 +480,7 @@ void tdp_mmu_set_flush(struct tdp_mmu *mmu, void (*flush)(void *arg), void *arg)
 	mm_write_unlock(&mmu->lock);
 }
 
-/* ---------------------------------------------------------------- memslots */
+/* ---------------------------------------------------------------- memslot add */
 
 /*
  * Add a RAM memslot (see tdp_mmu.h).  Under the write lock, so no fault sees
@@ -366,39 +497,24 @@ int tdp_memslot_add(struct tdp_mmu *mmu, u64 gpa, u64 size, unsigned flags)
 	return r;
 }
 
-/*
- * Register prefill bytes for [gpa, gpa + len), which must lie inside one
- * memslot.  0, -E_INVAL (not inside one slot, or empty), -E_NOMEM.
- */
-int tdp_memslot_prefill(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len)
-{
-	if (!len || gpa + len < gpa)
-		return -E_INVAL;
-	mm_write_lock(&mmu->lock);
-	struct memslot *s = memslots_find(&mmu->slots, gpa >> PAGE_SHIFT);
-	int r;
-	if (!s || !memslot_contains(s, (gpa + len - 1) >> PAGE_SHIFT))
-		r = -E_INVAL;
-	else
-		r = memslot_add_prefill(s, gpa, src, len);
-	mm_write_unlock(&mmu->lock);
-	return r;
-}
+/* ---------------------------------------------------------------- range walks */
 
 /*
  * Split the huge leaf the iterator stands on, in place: build a table of 512
  * leaves one level down mapping the same frames with the same rights
  * (complete before anyone can see it), then replace the leaf by a link to
- * it with compare-and-exchange.  The walk then steps into the new table.
- * Returns 0, -E_AGAIN when the entry changed under us (the caller restarts),
- * or -E_NOMEM (no page: the caller zaps the whole leaf instead, which is
- * always correct since the backing stays with the memslot).
+ * it through the setter of the lock mode.  The walk then steps into the new
+ * table.  Returns 0, -E_AGAIN when the entry changed under us (the atomic
+ * setter has restarted the walk), or -E_NOMEM (no page: the caller zaps the
+ * whole leaf instead, which is always correct since the backing stays with
+ * the memslot).  MMU lock held in the mode ctx->shared says.
  */
 static int split_huge_leaf(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	u64 old = it->old_spte;
 	int cl = it->level - 1;
+	ASSERT_CTX_HOLDS(mmu, ctx);
 	MM_ASSERT(cl >= 1 && spte_is_mmu_present(old) && spte_is_leaf(fmt, old, it->level));
 	u64 pa = alloc_pt();
 	if (!pa)
@@ -410,17 +526,13 @@ static int split_huge_leaf(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_
 	for (int i = 0; i < SPTE_ENTRIES; i++)
 		child[i] = (base + (((u64)i * spte_level_pages(cl)) << PAGE_SHIFT)) | bits;
 	memset(tdp_pt_map(pa), 0xff, SPTE_ENTRIES / 8);
-	u64 new = spte_make_nonleaf(fmt, pa);
-	if (!iter_try_set(it, new)) {
+	if (!iter_set_spte(mmu, ctx, it, spte_make_nonleaf(fmt, pa))) {
 		tdp_pt_free(pa); /* never published */
-		stat_add(&mmu->stats.retries, 1);
 		return -E_AGAIN;
 	}
 	stat_add(leaf_counter(mmu, cl), SPTE_ENTRIES);
 	stat_add(&mmu->stats.splits, 1);
-	handle_changed_spte(mmu, ctx, it->sptep, it->gfn, it->level, old, new);
-	it->old_spte = new; /* step down into it */
-	return 0;
+	return 0; /* it->old_spte links the new table: the walk steps into it */
 }
 
 /*
@@ -429,11 +541,12 @@ static int split_huge_leaf(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_
  * only when the walk has moved since its last restart (forward progress):
  * the walk resumes at it->next_last_level_gfn, everything before it is done.
  * Exclusive: flush and free what was removed first, since faults may run
- * while we are out.
+ * while we are out.  MMU lock held in the mode ctx->shared says.
  */
 static bool range_maybe_yield(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it,
 			      u64 *since)
 {
+	ASSERT_CTX_HOLDS(mmu, ctx);
 	if (!ctx->can_yield || ++*since < TDP_YIELD_EVERY ||
 	    it->next_last_level_gfn == it->yielded_gfn)
 		return false;
@@ -446,7 +559,7 @@ static bool range_maybe_yield(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct t
 		cpu_relax();
 		mm_read_lock(&mmu->lock);
 	} else {
-		finish_zap(mmu, ctx);
+		tdp_finish_zap(mmu, ctx);
 		mm_write_unlock(&mmu->lock);
 		cpu_relax();
 		mm_write_lock(&mmu->lock);
@@ -457,13 +570,6 @@ static bool range_maybe_yield(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct t
 	return true;
 }
 
-enum range_op {
-	RANGE_ZAP,     /* remove every mapping of the range, tables inside it too */
-	RANGE_ZAP_LEAFS, /* remove the leaves only: tables stay linked (KVM's zap_leafs) */
-	RANGE_WRPROT,  /* clear the write permission of every leaf in the range */
-	RANGE_WRPROT_4K, /* the same, splitting every huge leaf down to 4 KiB first */
-};
-
 /*
  * Apply OP to every MMU-present entry mapping [start, end) (gfns).  Tables
  * entirely inside the range are removed whole by RANGE_ZAP (RANGE_ZAP_LEAFS
@@ -471,17 +577,17 @@ enum range_op {
  * straddle an edge are walked into; a huge leaf that straddles an edge (or
  * any huge leaf, for RANGE_WRPROT_4K) is split first (split_huge_leaf), so
  * the rest of it stays mapped.  Lock held in the mode ctx->shared says.
- * Counts visited entries in ctx->ts.  Under the shared lock a zap is done
- * in two steps, like KVM: the entry is frozen with cmpxchg (so no one
- * installs below it while its subtree is handled), then cleared.
+ * Counts visited entries in ctx->ts.  Every change goes through
+ * iter_set_spte(); under the shared lock a zap is the atomic setter's two
+ * steps (frozen while its subtree is handled, then cleared).
  */
-static void range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end,
-		     enum range_op op)
+void tdp_range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end,
+		  enum range_op op)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
 	struct tdp_iter it;
 	u64 since = 0;
-	LOCKDEP_READ_OR_WRITE(mmu);
+	ASSERT_CTX_HOLDS(mmu, ctx);
 	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, start, end);
 	while (it.valid) {
 		u64 old = it.old_spte;
@@ -510,10 +616,8 @@ static void range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 en
 			}
 		} else if (it.level > 1 && (!inside || op == RANGE_WRPROT_4K)) {
 			int r = split_huge_leaf(mmu, ctx, &it);
-			if (r == -E_AGAIN) {
-				tdp_iter_restart(&it);
-				continue;
-			}
+			if (r == -E_AGAIN)
+				continue; /* walked again from the root */
 			if (r == 0) {
 				tdp_iter_next(&it); /* into the new table */
 				continue;
@@ -523,40 +627,19 @@ static void range_op(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 en
 		}
 		if (op == RANGE_WRPROT || op == RANGE_WRPROT_4K) {
 			u64 new = old & ~fmt->writable_mask & ~fmt->dirty_mask;
-			if (new != old) {
-				if (!iter_try_set(&it, new)) {
-					stat_add(&mmu->stats.retries, 1);
-					tdp_iter_restart(&it);
-					continue;
-				}
-				handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, new);
-			}
+			if (new != old && !iter_set_spte(mmu, ctx, &it, new))
+				continue; /* walked again from the root */
 			tdp_iter_next(&it);
 			continue;
 		}
 zap:
-		if (ctx->shared) {
-			if (!iter_try_set(&it, SPTE_FROZEN)) {
-				stat_add(&mmu->stats.retries, 1);
-				tdp_iter_restart(&it);
-				continue;
-			}
-			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, SPTE_FROZEN);
-			__atomic_store_n(it.sptep, 0, __ATOMIC_RELEASE);
-			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, SPTE_FROZEN, 0);
-		} else {
-			__atomic_store_n(it.sptep, 0, __ATOMIC_RELAXED);
-			handle_changed_spte(mmu, ctx, it.sptep, it.gfn, it.level, old, 0);
-		}
-		it.old_spte = 0; /* do not step into the removed table */
-		tdp_iter_next(&it);
+		if (!iter_set_spte(mmu, ctx, &it, 0))
+			continue; /* walked again from the root */
+		tdp_iter_next(&it); /* old_spte is 0: not into the removed table */
 	}
 }
 
-static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 end)
-{
-	range_op(mmu, ctx, start, end, RANGE_ZAP);
-}
+/* ---------------------------------------------------------------- memslot changes */
 
 /*
  * Remove every MMIO entry of the tree (they are not MMU-present, so only a
@@ -569,14 +652,13 @@ static void zap_range(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 start, u64 e
 static void zap_all_mmio(struct tdp_mmu *mmu)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
-	struct zap_ctx ctx = { .shared = false, .mode = effective_mode() };
+	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = false, .mode = tdp_get_teardown_mode() };
 	struct tdp_iter it;
-	LOCKDEP_WRITE(mmu);
+	MM_ASSERT_HELD_WRITE(&mmu->lock);
 	for_each_tdp_pte(it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, 0,
 			 mmu->max_gpa >> PAGE_SHIFT) {
 		if (spte_is_mmio(fmt, it.old_spte)) {
-			__atomic_store_n(it.sptep, 0, __ATOMIC_RELAXED);
-			handle_changed_spte(mmu, &ctx, it.sptep, it.gfn, it.level, it.old_spte, 0);
+			tdp_mmu_set_spte(mmu, &ctx, it.sptep, it.gfn, it.level, it.old_spte, 0);
 			stat_add(&mmu->stats.mmio_zapped, 1);
 		}
 	}
@@ -586,6 +668,7 @@ static void zap_all_mmio(struct tdp_mmu *mmu)
 /* After a memslot change (write lock held): handle a wrap of the MMIO generation. */
 static void memslots_changed(struct tdp_mmu *mmu)
 {
+	MM_ASSERT_HELD_WRITE(&mmu->lock);
 	u64 gen = memslots_generation(&mmu->slots);
 	if (spte_mmio_gen_bits(mmu->fmt, gen) == 0)
 		zap_all_mmio(mmu);
@@ -607,9 +690,11 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 		return -E_NOENT;
 	}
 	ts.tables = mmu->stats.tables;
-	struct zap_ctx ctx = { .shared = false, .mode = effective_mode(), .ts = &ts };
-	zap_range(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages);
-	finish_zap(mmu, &ctx);
+	struct zap_ctx ctx = {
+		.me = mm_ctx_self(), .shared = false, .mode = tdp_get_teardown_mode(), .ts = &ts
+	};
+	tdp_range_op(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages, RANGE_ZAP);
+	tdp_finish_zap(mmu, &ctx);
 	ts.pages_freed = memslots_remove(&mmu->slots, slot);
 	memslots_changed(mmu);
 	mm_write_unlock(&mmu->lock);
@@ -618,6 +703,8 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 		*st = ts;
 	return 0;
 }
+
+/* ---------------------------------------------------------------- range zap, write-protect */
 
 /*
  * The body of both range zaps: [gpa, gpa + size) under the MMU lock held
@@ -633,7 +720,8 @@ static int zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared, bo
 	struct tdp_teardown_stats ts = { 0 };
 	u64 t0 = time_us();
 	struct zap_ctx ctx = {
-		.shared = shared, .mode = effective_mode(), .ts = &ts, .can_yield = true
+		.me = mm_ctx_self(), .shared = shared, .mode = tdp_get_teardown_mode(), .ts = &ts,
+		.can_yield = true
 	};
 	u64 start = gpa >> PAGE_SHIFT, end = ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT;
 	if (shared) {
@@ -644,10 +732,10 @@ static int zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared, bo
 	}
 	ts.tables = __atomic_load_n(&mmu->stats.tables, __ATOMIC_RELAXED);
 	if (leafs_only)
-		range_op(mmu, &ctx, start, end, RANGE_ZAP_LEAFS);
+		tdp_range_op(mmu, &ctx, start, end, RANGE_ZAP_LEAFS);
 	else
-		zap_range(mmu, &ctx, start, end);
-	finish_zap(mmu, &ctx);
+		tdp_range_op(mmu, &ctx, start, end, RANGE_ZAP);
+	tdp_finish_zap(mmu, &ctx);
 	if (shared) {
 		mm_read_unlock(&mmu->lock);
 		gp_release(); /* after the flush: the removed tables may now age */
@@ -693,125 +781,17 @@ int tdp_mmu_write_protect_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size)
 {
 	if (!size || gpa + size < gpa || gpa + size > mmu->max_gpa)
 		return -E_INVAL;
-	struct zap_ctx ctx = { .shared = true, .mode = effective_mode(), .can_yield = true };
+	struct zap_ctx ctx = {
+		.me = mm_ctx_self(), .shared = true, .mode = tdp_get_teardown_mode(), .can_yield = true
+	};
 	gp_hold(); /* a split that finds no page zaps, which may remove a table */
 	mm_read_lock(&mmu->lock);
-	range_op(mmu, &ctx, gpa >> PAGE_SHIFT, ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT,
+	tdp_range_op(mmu, &ctx, gpa >> PAGE_SHIFT, ALIGN_UP(gpa + size, PAGE_SIZE) >> PAGE_SHIFT,
 		 RANGE_WRPROT);
-	finish_zap(mmu, &ctx);
+	tdp_finish_zap(mmu, &ctx);
 	mm_read_unlock(&mmu->lock);
 	gp_release();
 	return 0;
-}
-
-/*
- * Turn dirty logging on for SLOT (see tdp_mmu.h): allocate the slot's dirty
- * bitmap, split every huge leaf of the slot down to 4 KiB and write-protect
- * every leaf, all under the write lock, then flush.  From now on faults map
- * the slot with 4 KiB leaves, writable only after a write, which marks the
- * page dirty.  0, -E_NOENT, -E_NOMEM (then nothing changed), or 0 when
- * already on.
- */
-int tdp_dirty_log_enable(struct tdp_mmu *mmu, int slot)
-{
-	mm_write_lock(&mmu->lock);
-	struct memslot *s = memslots_get(&mmu->slots, slot);
-	int r = 0;
-	if (!s) {
-		r = -E_NOENT;
-		goto out;
-	}
-	if (s->dirty_log)
-		goto out;
-	u64 bytes = ALIGN_UP(s->npages, 64) / 8;
-	unsigned order = 0;
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	u64 bm = order <= PMM_MAX_ORDER ? pmm_alloc_pages(order) : 0;
-	if (!bm) {
-		r = -E_NOMEM;
-		goto out;
-	}
-	memset(phys_to_virt(bm), 0, PAGE_SIZE << order);
-	s->dirty_bitmap = bm;
-	s->dirty_order = order;
-	s->dirty_log = true;
-	struct zap_ctx ctx = { .shared = false, .mode = effective_mode() };
-	range_op(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages, RANGE_WRPROT_4K);
-	finish_zap(mmu, &ctx);
-out:
-	mm_write_unlock(&mmu->lock);
-	return r;
-}
-
-/*
- * Turn dirty logging off for SLOT: free the bitmap and zap the slot's
- * mappings (write lock), so that faults rebuild them writable and, where
- * the backing allows, huge.  0 or -E_NOENT.
- */
-int tdp_dirty_log_disable(struct tdp_mmu *mmu, int slot)
-{
-	mm_write_lock(&mmu->lock);
-	struct memslot *s = memslots_get(&mmu->slots, slot);
-	if (!s) {
-		mm_write_unlock(&mmu->lock);
-		return -E_NOENT;
-	}
-	if (s->dirty_log) {
-		struct zap_ctx ctx = { .shared = false, .mode = effective_mode() };
-		zap_range(mmu, &ctx, s->base_gfn, s->base_gfn + s->npages);
-		finish_zap(mmu, &ctx);
-		pmm_free_pages(s->dirty_bitmap, s->dirty_order);
-		s->dirty_bitmap = 0;
-		s->dirty_order = 0;
-		s->dirty_log = false;
-	}
-	mm_write_unlock(&mmu->lock);
-	return 0;
-}
-
-/*
- * Harvest the dirty pages of SLOT (see tdp_mmu.h), under the read lock.
- * The order is the one that loses no write (as KVM's): first each bitmap
- * word is exchanged with 0 (and copied to BITMAP), then the pages it named
- * are write-protected again, then the TLBs are flushed.  A write that slips
- * in between the exchange and the protection went through a writable entry
- * before the caller copies the page, so the copy has it; any later write
- * faults and marks the page again.  Returns the number of dirty pages, or
- * -E_NOENT (no such slot) / -E_INVAL (dirty logging off).
- */
-s64 tdp_dirty_log_harvest(struct tdp_mmu *mmu, int slot, u64 *bitmap)
-{
-	s64 n = 0;
-	gp_hold();
-	mm_read_lock(&mmu->lock);
-	struct memslot *s = memslots_get(&mmu->slots, slot);
-	if (!s || !s->dirty_log) {
-		n = s ? -E_INVAL : -E_NOENT;
-		goto out;
-	}
-	struct zap_ctx ctx = { .shared = true, .mode = effective_mode() };
-	u64 *bm = phys_to_virt(s->dirty_bitmap), words = ALIGN_UP(s->npages, 64) / 64;
-	for (u64 w = 0; w < words; w++) {
-		u64 bits = __atomic_exchange_n(&bm[w], 0, __ATOMIC_ACQ_REL);
-		bitmap[w] = bits;
-		for (u64 b = bits; b; b &= b - 1) /* no popcnt: no libgcc call */
-			n++;
-		while (bits) {
-			/* One range per run of set bits. */
-			int lo = __builtin_ctzll(bits);
-			u64 run = bits >> lo;
-			int len = ~run ? __builtin_ctzll(~run) : 64 - lo;
-			u64 g = s->base_gfn + w * 64 + (u64)lo;
-			range_op(mmu, &ctx, g, g + (u64)len, RANGE_WRPROT_4K);
-			bits &= len + lo >= 64 ? 0 : ~0ULL << (lo + len);
-		}
-	}
-	finish_zap(mmu, &ctx);
-out:
-	mm_read_unlock(&mmu->lock);
-	gp_release();
-	return n;
 }
 
 /* ---------------------------------------------------------------- cache */
@@ -825,6 +805,7 @@ out:
  */
 int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache)
 {
+	MM_ASSERT_NONE_HELD();
 	gp_reserve();
 	while (cache->nr < TDP_CACHE_PAGES) {
 		u64 p = alloc_pt();
@@ -867,15 +848,6 @@ static u64 plan_leaf(const struct tdp_fmt *fmt, const struct fault_plan *p, u64 
 	return spte_make_leaf(fmt, hpa, level, p->writable, true);
 }
 
-/* Record a write to GFN of dirty-logged slot S. */
-static void mark_dirty(struct memslot *s, u64 gfn)
-{
-	if (!s->dirty_bitmap)
-		return;
-	u64 i = gfn - s->base_gfn, *bm = phys_to_virt(s->dirty_bitmap);
-	__atomic_fetch_or(&bm[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
-}
-
 /*
  * Walk from the root towards GFN under the read lock and install what PLAN
  * says: the largest leaf (up to plan->max_level) that fits where the walk
@@ -886,15 +858,17 @@ static void mark_dirty(struct memslot *s, u64 gfn)
  * will fault again); WRITE_PROT when the leaf there forbids the access.  A
  * write to a 4 KiB leaf that dirty logging write-protected is the fast path:
  * the write right comes back with one cmpxchg and the page is marked dirty.
- * Every lost cmpxchg counts a retry and restarts the walk from the root.
+ * Every change goes through the atomic setter: a lost race counts a retry
+ * and restarts the walk from the root.  MMU lock held for read, by the
+ * context CTX (shared) was built in.
  */
-static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct tdp_mmu_cache *cache, u64 gfn,
-				      const struct fault_plan *p)
+static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
+				      struct tdp_mmu_cache *cache, u64 gfn, const struct fault_plan *p)
 {
 	const struct tdp_fmt *fmt = mmu->fmt;
-	struct zap_ctx ctx = { .shared = true };
 	struct tdp_iter it;
-	LOCKDEP_READ_OR_WRITE(mmu);
+	MM_ASSERT(ctx->shared);
+	ASSERT_CTX_HOLDS(mmu, ctx);
 	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, gfn, gfn + 1);
 	while (it.valid) {
 		u64 old = it.old_spte, new;
@@ -918,13 +892,9 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct tdp_mmu_cache 
 				return TDP_FAULT_WRITE_PROT;
 			/* Dirty logging: mark the page, give the write right back. */
 			new = old | fmt->writable_mask | fmt->dirty_mask;
-			mark_dirty(p->slot, gfn);
-			if (!iter_try_set(&it, new)) {
-				stat_add(&mmu->stats.retries, 1);
-				tdp_iter_restart(&it);
+			memslot_mark_dirty(&mmu->slots, p->slot, gfn);
+			if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, new))
 				continue;
-			}
-			handle_changed_spte(mmu, &ctx, it.sptep, it.gfn, it.level, old, new);
 			stat_add(&mmu->stats.dirty_faults, 1);
 			return TDP_FAULT_MAPPED;
 		}
@@ -936,31 +906,22 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct tdp_mmu_cache 
 		} else if (!p->mmio && it.level <= p->max_level) {
 			new = plan_leaf(fmt, p, gfn, it.level);
 			if (p->slot->dirty_log && p->writable)
-				mark_dirty(p->slot, gfn);
+				memslot_mark_dirty(&mmu->slots, p->slot, gfn);
 		} else {
 			/* Link a table from the cache and go down into it. */
 			if (cache->nr == 0)
 				return TDP_FAULT_SPURIOUS;
 			u64 pt = cache->pages[--cache->nr];
-			new = spte_make_nonleaf(fmt, pt);
-			if (!iter_try_set(&it, new)) {
+			if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, spte_make_nonleaf(fmt, pt))) {
 				/* Never published: still zeroed, back to the cache. */
 				cache->pages[cache->nr++] = pt;
-				stat_add(&mmu->stats.retries, 1);
-				tdp_iter_restart(&it);
 				continue;
 			}
-			handle_changed_spte(mmu, &ctx, it.sptep, it.gfn, it.level, old, new);
-			it.old_spte = new; /* so that the step goes down into it */
-			tdp_iter_next(&it);
+			tdp_iter_next(&it); /* old_spte links the table: down into it */
 			continue;
 		}
-		if (!iter_try_set(&it, new)) {
-			stat_add(&mmu->stats.retries, 1);
-			tdp_iter_restart(&it);
+		if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, new))
 			continue;
-		}
-		handle_changed_spte(mmu, &ctx, it.sptep, it.gfn, it.level, old, new);
 		return p->mmio ? TDP_FAULT_MMIO : TDP_FAULT_MAPPED;
 	}
 	MM_BUG("fault walk ended without reaching its level");
@@ -1001,13 +962,14 @@ enum tdp_fault_result tdp_mmu_page_fault(struct tdp_mmu *mmu, struct tdp_mmu_cac
 	if (gpa >= mmu->max_gpa)
 		return TDP_FAULT_MMIO;
 	mm_read_lock(&mmu->lock);
+	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = true };
 	p.gen = memslots_generation(&mmu->slots);
 	struct memslot *s = memslots_find(&mmu->slots, gfn);
 	if (!s) {
 		res = TDP_FAULT_MMIO;
 		p.mmio = true;
 		if (cache->nr >= need)
-			res = map_walk(mmu, cache, gfn, &p);
+			res = map_walk(mmu, &ctx, cache, gfn, &p);
 		goto out;
 	}
 	if ((access & TDP_ACC_WRITE) && (s->flags & MEMSLOT_READONLY)) {
@@ -1028,7 +990,7 @@ enum tdp_fault_result tdp_mmu_page_fault(struct tdp_mmu *mmu, struct tdp_mmu_cac
 	p.block_gfn = gfn & ~((1ULL << b.order) - 1);
 	p.max_level = s->dirty_log ? 1 : max_leaf_level(mmu->fmt, b.order);
 	p.writable = !(s->flags & MEMSLOT_READONLY) && (!s->dirty_log || (access & TDP_ACC_WRITE));
-	res = map_walk(mmu, cache, gfn, &p);
+	res = map_walk(mmu, &ctx, cache, gfn, &p);
 out:
 	mm_read_unlock(&mmu->lock);
 	return res;
@@ -1056,60 +1018,6 @@ int tdp_mmu_lookup(struct tdp_mmu *mmu, u64 gpa, u64 *spte)
 	return level;
 }
 
-/* ---------------------------------------------------------------- guest memory */
-
-/*
- * Copy between guest memory and DST/SRC through the memslot backing, page by
- * page, under the read lock (see tdp_mmu.h for the results).  Reads of pages
- * never backed give zeros/prefill without allocating; writes allocate.
- */
-static int access_guest(struct tdp_mmu *mmu, u64 gpa, void *buf, u64 len, bool write)
-{
-	int r = 0;
-	if (gpa + len < gpa)
-		return -E_FAULT;
-	mm_read_lock(&mmu->lock);
-	while (len) {
-		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		struct memslot *s = memslots_find(&mmu->slots, gpa >> PAGE_SHIFT);
-		if (!s) {
-			r = -E_FAULT;
-			break;
-		}
-		struct memslot_backing b;
-		int e = memslot_backing(&mmu->slots, s, gpa >> PAGE_SHIFT, write, &b);
-		if (e == -E_NOENT && !write) {
-			memslot_read_unbacked(s, gpa, buf, chunk);
-		} else if (e) {
-			r = e;
-			break;
-		} else {
-			u8 *host = (u8 *)phys_to_virt(b.hpa) + (gpa & (PAGE_SIZE - 1));
-			if (write && s->dirty_log)
-				mark_dirty(s, gpa >> PAGE_SHIFT);
-			if (write)
-				memcpy(host, buf, chunk);
-			else
-				memcpy(buf, host, chunk);
-		}
-		gpa += chunk;
-		buf = (u8 *)buf + chunk;
-		len -= chunk;
-	}
-	mm_read_unlock(&mmu->lock);
-	return r;
-}
-
-int tdp_read_guest(struct tdp_mmu *mmu, u64 gpa, void *dst, u64 len)
-{
-	return access_guest(mmu, gpa, dst, len, false);
-}
-
-int tdp_write_guest(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len)
-{
-	return access_guest(mmu, gpa, (void *)src, len, true);
-}
-
 /* ---------------------------------------------------------------- destroy */
 
 /*
@@ -1128,7 +1036,8 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 	mm_write_lock(&mmu->lock);
 	ts.tables = mmu->stats.tables;
 	struct zap_ctx ctx = {
-		.shared = false, .free_now = true, .mode = effective_mode(), .ts = &ts
+		.me = mm_ctx_self(), .shared = false, .free_now = true, .mode = tdp_get_teardown_mode(),
+		.ts = &ts
 	};
 	handle_removed_pt(mmu, &ctx, mmu->root_pa, mmu->root_level, 0);
 	ts.tables_time_us = time_us() - t0;
@@ -1152,6 +1061,12 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 		*st = ts;
 }
 
+/* ---------------------------------------------------------------- stats, teardown modes */
+
+/*
+ * Copy MMU's counters to OUT (see tdp_mmu.h).  No lock: each counter is
+ * read atomically, but they are not a snapshot of one instant.
+ */
 void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out)
 {
 	struct tdp_mmu_stats *s = &mmu->stats;
@@ -1168,16 +1083,19 @@ void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out)
 	out->dirty_faults = __atomic_load_n(&s->dirty_faults, __ATOMIC_RELAXED);
 }
 
+/* Set the mode of every teardown that starts from now on (any context). */
 void tdp_set_teardown_mode(enum tdp_teardown_mode mode)
 {
 	__atomic_store_n(&teardown_mode, mode, __ATOMIC_RELAXED);
 }
 
+/* The current teardown mode; a series takes it once, when it starts. */
 enum tdp_teardown_mode tdp_get_teardown_mode(void)
 {
 	return __atomic_load_n(&teardown_mode, __ATOMIC_RELAXED);
 }
 
+/* The console's name for MODE, or "?" for a value that is no mode. */
 const char *tdp_teardown_mode_name(enum tdp_teardown_mode mode)
 {
 	switch (mode) {

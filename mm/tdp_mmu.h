@@ -9,120 +9,44 @@
  * entries never loses guest data.  Entries are installed lazily on faults,
  * under the MMU lock held for read, with compare-and-exchange; teardown and
  * memslot deletion hold it for write.  See mm/tdp_mmu.c for the protocol.
+ *
+ * Where each part lives: the core (create/destroy, memslots, faults, range
+ * zap and write-protect, teardown modes) in tdp_mmu.c; guest-memory access
+ * in guest_mem.c; dirty logging in tdp_dirty.c; grace periods in tdp_gp.c.
+ * Every function below takes the MMU lock itself when it needs it: callers
+ * hold none.
  */
 #ifndef PAGODA_TDP_MMU_H
 #define PAGODA_TDP_MMU_H
 
 #include "mm/tdp_fmt.h"
+#include "mm/tdp_gp.h"
+#include "mm/tdp_types.h"
 #include "lib/types.h"
 
-struct tdp_mmu;
-
-/* Access kinds of a fault (TDP_ACC_*): mm/tdp_fmt.h. */
-
-/* Memslot flags. */
-#define MEMSLOT_READONLY 0x1 /* writes fault with TDP_FAULT_WRITE_PROT */
-#define MEMSLOT_HUGE     0x2 /* back with 2 MiB / 1 GiB blocks where aligned */
-
-#define TDP_MAX_MEMSLOTS 16
-
 /*
- * Per-vCPU cache of page-table pages, filled by tdp_mmu_cache_topup() before
- * the MMU lock is taken so a fault never allocates under the lock.
+ * ---- Types and stats ----
+ *
+ * In mm/tdp_types.h (included above), where memslot.h and the MMU's own
+ * files can reach them without this header: struct tdp_mmu (opaque), the
+ * the memslot flags MEMSLOT_* and TDP_MAX_MEMSLOTS,
+ * struct tdp_mmu_cache, enum tdp_fault_result, enum tdp_teardown_mode,
+ * struct tdp_mmu_stats and struct tdp_teardown_stats.
  */
-#define TDP_CACHE_PAGES 8
-struct tdp_mmu_cache {
-	u64 pages[TDP_CACHE_PAGES]; /* physical addresses of zeroed tables, each with its
-				       zeroed presence summary bound (mm/tdp_pt.h) */
-	int nr;                     /* how many of pages[] are valid */
-};
 
-enum tdp_fault_result {
-	TDP_FAULT_MAPPED,     /* an entry now maps the GPA: re-enter the guest */
-	TDP_FAULT_SPURIOUS,   /* already mapped (lost a race or stale TLB): re-enter */
-	TDP_FAULT_MMIO,       /* no RAM memslot covers the GPA: device model's turn */
-	TDP_FAULT_NOMEM,      /* host out of pages: the guest cannot go on */
-	TDP_FAULT_WRITE_PROT, /* write to a read-only or write-protected page */
-};
+/* Copy the MMU's counters (each read atomically, not all at one instant) to OUT. */
+void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out);
 
-enum tdp_teardown_mode {
-	TDP_TEARDOWN_NOSKIP,  /* freeze and handle every entry (KVM before March 2021) */
-	TDP_TEARDOWN_SKIP,    /* skip entries that are not MMU-present (KVM today) */
-	TDP_TEARDOWN_SUMMARY, /* visit only present entries via per-table summaries
-				 (a 512-bit presence map kept for every table) */
-};
-
-/* Counters kept for the life of one TDP MMU. */
-struct tdp_mmu_stats {
-	u64 tables;        /* page-table pages now linked, root included */
-	u64 leaves_4k;     /* present 4 KiB leaves now */
-	u64 leaves_2m;     /* present 2 MiB leaves now */
-	u64 leaves_1g;     /* present 1 GiB leaves now */
-	u64 faults;        /* faults handled */
-	u64 retries;       /* installs that lost a race and were retried */
-	u64 mmio_entries;  /* MMIO entries installed */
-	u64 backing_pages; /* host pages now backing guest RAM */
-	u64 splits;        /* huge leaves split into a table of smaller leaves */
-	u64 mmio_zapped;   /* MMIO entries removed when the generation wrapped */
-	u64 dirty_faults;  /* write faults that re-opened a page in a dirty-logged slot */
-};
-
-/* Figures of one teardown (tdp_mmu_destroy or memslot deletion). */
-struct tdp_teardown_stats {
-	u64 tables;          /* page-table pages the MMU had when teardown started */
-	u64 visited;         /* entries read */
-	u64 skipped;         /* entries skipped as not MMU-present */
-	u64 changed;         /* entries frozen or changed (handle_changed_spte calls) */
-	u64 tables_freed;    /* page-table pages freed */
-	u64 pages_freed;     /* guest backing pages freed */
-	u64 time_us;         /* duration */
-	u64 yields;          /* times a range zap dropped and retook the MMU lock */
-	u64 tables_time_us;  /* destroy: part of time_us spent on the tables alone */
-};
+/* ---- Create and destroy ---- */
 
 /* A new, empty TDP MMU (root table only) using FMT; NULL when out of pages. */
 struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt);
 /* Physical address of the root table, for nCR3 / EPTP. */
 u64 tdp_mmu_root_pa(const struct tdp_mmu *mmu);
+/* The entry format this MMU was created with. */
+const struct tdp_fmt *tdp_mmu_fmt(const struct tdp_mmu *mmu);
 /* Called whenever entries the hardware may cache were zapped or restricted. */
 void tdp_mmu_set_flush(struct tdp_mmu *mmu, void (*flush)(void *arg), void *arg);
-
-/*
- * Add a RAM memslot [gpa, gpa + size), page-aligned and not overlapping
- * another.  Returns the slot id (>= 0) or -E_INVAL / -E_EXIST / -E_NOMEM.
- * Bumps the memslot generation.
- */
-int tdp_memslot_add(struct tdp_mmu *mmu, u64 gpa, u64 size, unsigned flags);
-/*
- * Register LEN bytes at SRC to appear at GPA (inside one memslot) in the
- * guest: they are copied into each backing page when it is first allocated.
- * SRC must stay valid until the memslot is deleted.  0 or -E_INVAL/-E_NOMEM.
- */
-int tdp_memslot_prefill(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len);
-/* Delete a memslot: zap its range, free its backing.  0 or -E_NOENT. */
-int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats *st);
-
-/* Fill CACHE up to TDP_CACHE_PAGES zeroed pages.  0 or -E_NOMEM. */
-int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache);
-/* Give every page in CACHE back to pmm. */
-void tdp_mmu_cache_free(struct tdp_mmu_cache *cache);
-
-/*
- * Handle a nested page fault at GPA for ACCESS (TDP_ACC_*), taking page-table
- * pages from CACHE.  Takes the MMU lock for read.
- */
-enum tdp_fault_result tdp_mmu_page_fault(struct tdp_mmu *mmu, struct tdp_mmu_cache *cache,
-					 u64 gpa, unsigned access);
-
-/*
- * Copy guest memory, through memslot backing (not the hardware tables):
- * pages never touched read as their prefill or zeros; writes allocate.
- * 0, or -E_FAULT when part of the range is outside every RAM memslot,
- * -E_NOMEM when a page could not be allocated.
- */
-int tdp_read_guest(struct tdp_mmu *mmu, u64 gpa, void *dst, u64 len);
-int tdp_write_guest(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len);
-
 /*
  * Destroy: tear the whole table tree down under the MMU lock held for write
  * (largest levels first), free every table and every backing page, and the
@@ -130,29 +54,56 @@ int tdp_write_guest(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len);
  */
 void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st);
 
-void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out);
-
-/* Run-time teardown mode for every later teardown (default: SKIP). */
-void tdp_set_teardown_mode(enum tdp_teardown_mode mode);
-enum tdp_teardown_mode tdp_get_teardown_mode(void);
-const char *tdp_teardown_mode_name(enum tdp_teardown_mode mode);
+/* ---- Memslots ---- */
 
 /*
- * Grace periods for freeing page-table pages: CPU passes a quiescent point
- * (the VMM calls this on every VM exit, outside any MMU lock).
+ * Add a RAM memslot [gpa, gpa + size), page-aligned and not overlapping
+ * another.  Returns the slot id (>= 0) or -E_INVAL / -E_EXIST / -E_NOMEM.
+ * Bumps the memslot generation.
  */
-void tdp_mmu_quiescent(unsigned cpu);
+int tdp_memslot_add(struct tdp_mmu *mmu, u64 gpa, u64 size, unsigned flags);
+/* Delete a memslot: zap its range, free its backing.  0 or -E_NOENT. */
+int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats *st);
 
-/* ---- additions beyond the phase-0 interface ---- */
+/* ---- Guest memory (guest_mem.c) ---- */
 
-/* The entry format this MMU was created with. */
-const struct tdp_fmt *tdp_mmu_fmt(const struct tdp_mmu *mmu);
+/*
+ * Register LEN bytes at SRC to appear at GPA (inside one memslot) in the
+ * guest: they are copied into each backing page when it is first allocated.
+ * SRC must stay valid until the memslot is deleted.  0 or -E_INVAL/-E_NOMEM.
+ */
+int tdp_memslot_prefill(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len);
+/*
+ * Copy guest memory, through memslot backing (not the hardware tables):
+ * pages never touched read as their prefill or zeros; writes allocate (and
+ * mark the page in a dirty-logged slot).  0, or -E_FAULT when part of the
+ * range is outside every RAM memslot, -E_NOMEM when a page could not be
+ * allocated.
+ */
+int tdp_read_guest(struct tdp_mmu *mmu, u64 gpa, void *dst, u64 len);
+int tdp_write_guest(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len);
+
+/* ---- Faults ---- */
+
+/* Fill CACHE up to TDP_CACHE_PAGES zeroed pages.  0 or -E_NOMEM. */
+int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache);
+/* Give every page in CACHE back to pmm. */
+void tdp_mmu_cache_free(struct tdp_mmu_cache *cache);
+/*
+ * Handle a nested page fault at GPA for ACCESS (TDP_ACC_*), taking page-table
+ * pages from CACHE.  Takes the MMU lock for read.
+ */
+enum tdp_fault_result tdp_mmu_page_fault(struct tdp_mmu *mmu, struct tdp_mmu_cache *cache,
+					 u64 gpa, unsigned access);
 /*
  * Walk the tables for GPA (read lock).  Returns the level where the walk
  * stopped and the entry there in *SPTE: an MMU-present leaf, or the first
  * entry that is not MMU-present (0, MMIO, FROZEN).
  */
 int tdp_mmu_lookup(struct tdp_mmu *mmu, u64 gpa, u64 *spte);
+
+/* ---- Range zap and write-protect ---- */
+
 /*
  * Zap the mappings of [gpa, gpa + size) (backing stays), holding the MMU
  * lock for read when SHARED (tables freed after a grace period), else for
@@ -160,19 +111,6 @@ int tdp_mmu_lookup(struct tdp_mmu *mmu, u64 gpa, u64 *spte);
  */
 int tdp_mmu_zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 			  struct tdp_teardown_stats *st);
-/*
- * A CPU must call tdp_mmu_quiescent(cpu) before it first takes an MMU lock
- * or enters a guest; tdp_mmu_cpu_offline(cpu) when it stops doing either
- * (then it no longer holds up grace periods).
- */
-void tdp_mmu_cpu_offline(unsigned cpu);
-/* Free deferred table pages whose grace period is over; returns pages still waiting. */
-u64 tdp_mmu_gp_drain(void);
-/* Table pages leaked for want of a deferred-list page (should stay 0). */
-u64 tdp_mmu_gp_leaked(void);
-
-/* ---- phase 2: huge leaves, write protection, dirty logging ---- */
-
 /*
  * Like tdp_mmu_zap_gpa_range, but remove only the leaves mapping
  * [gpa, gpa + size): the tables stay linked (empty) for the next faults,
@@ -182,7 +120,6 @@ u64 tdp_mmu_gp_leaked(void);
  */
 int tdp_mmu_zap_leafs(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
 		      struct tdp_teardown_stats *st);
-
 /*
  * Clear the write permission of every leaf mapping [gpa, gpa + size), under
  * the MMU lock held for read; a huge leaf that straddles an edge is split
@@ -191,6 +128,9 @@ int tdp_mmu_zap_leafs(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared,
  * let through) until their mapping is zapped and rebuilt.  0 or -E_INVAL.
  */
 int tdp_mmu_write_protect_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size);
+
+/* ---- Dirty log (tdp_dirty.c) ---- */
+
 /*
  * Dirty logging of one memslot, for live migration or snapshots:
  * enable write-protects the slot (huge leaves split to 4 KiB) and from then
@@ -205,5 +145,27 @@ int tdp_mmu_write_protect_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size);
 int tdp_dirty_log_enable(struct tdp_mmu *mmu, int slot);
 int tdp_dirty_log_disable(struct tdp_mmu *mmu, int slot);
 s64 tdp_dirty_log_harvest(struct tdp_mmu *mmu, int slot, u64 *bitmap);
+/* Harvest as above without a bitmap of the caller's: only the count and
+ * the first and last dirty GPA (both 0 when none). */
+s64 tdp_dirty_log_harvest_span(struct tdp_mmu *mmu, int slot, u64 *first_gpa, u64 *last_gpa);
+
+/* ---- Teardown modes ---- */
+
+/* Run-time teardown mode for every later teardown (default: SKIP). */
+void tdp_set_teardown_mode(enum tdp_teardown_mode mode);
+enum tdp_teardown_mode tdp_get_teardown_mode(void);
+/* "noskip", "skip" or "summary" (for the console and logs). */
+const char *tdp_teardown_mode_name(enum tdp_teardown_mode mode);
+
+/*
+ * ---- Grace periods ----
+ *
+ * In mm/tdp_gp.h (included above), the header of the module that runs
+ * them: tdp_mmu_quiescent(cpu) at every VM exit, tdp_mmu_cpu_offline(cpu)
+ * when a CPU stops running guests (idle CPUs must not hold grace periods
+ * up), tdp_mmu_gp_drain() and tdp_mmu_gp_leaked().  Table pages removed
+ * under the read lock are freed once every CPU that was taking part has
+ * passed a quiescent point after their removal and the TLB flush.
+ */
 
 #endif

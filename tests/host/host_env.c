@@ -1,9 +1,10 @@
 /*
  * The world mm/ expects, for Linux: the log on stderr, a monotonic clock,
- * and "physical" memory that is plain anonymous mappings (identity mapped,
- * as mm_env.h says).
+ * "physical" memory that is plain anonymous mappings (identity mapped, as
+ * mm_env.h says), and one execution context per thread.
  */
 #include "tests/host/host_env.h"
+#include "mm/mm_env.h"
 #include "mm/pmm.h"
 #include "lib/log.h"
 
@@ -13,6 +14,14 @@
 #include <time.h>
 
 int host_log_level = LOG_WARN;
+
+/*
+ * mm/'s per-context record (mm/mm_env.h): each thread of a test stands in
+ * for a CPU, so each gets its own, zeroed when the thread starts.
+ */
+static __thread struct mm_ctx host_mm_ctx;
+
+struct mm_ctx *mm_ctx_self(void) { return &host_mm_ctx; }
 
 static u64 start_us;
 

@@ -169,7 +169,19 @@ static void test_dirty_log(const struct tdp_fmt *f)
 	is_u64(tdp_dirty_log_harvest(mmu, s, bm), 0, "%s: harvest cleared them", f->name);
 	is_u64(fault(mmu, 3 * PAGE_SIZE, TDP_ACC_WRITE), TDP_FAULT_MAPPED,
 	       "%s: harvest write-protected the page again", f->name);
-	is_u64(tdp_dirty_log_harvest(mmu, s, bm), 1, "%s: and the new write is logged", f->name);
+	u64 first = 1, last = 1;
+	is_u64(tdp_dirty_log_harvest_span(mmu, s, &first, &last), 1,
+	       "%s: and the new write is logged (span harvest)", f->name);
+	ok(first == 3 * PAGE_SIZE && last == 3 * PAGE_SIZE, "%s: span of one page: 0x%lx..0x%lx",
+	   f->name, (unsigned long)first, (unsigned long)last);
+	tdp_write_guest(mmu, 5 * PAGE_SIZE, &v, sizeof(v));
+	tdp_write_guest(mmu, MiB(7), &v, sizeof(v));
+	is_u64(tdp_dirty_log_harvest_span(mmu, s, &first, &last), 2, "%s: two more dirty pages",
+	       f->name);
+	ok(first == 5 * PAGE_SIZE && last == MiB(7), "%s: span 0x%lx..0x%lx", f->name,
+	   (unsigned long)first, (unsigned long)last);
+	is_u64(tdp_dirty_log_harvest_span(mmu, s, &first, &last), 0, "%s: then none", f->name);
+	ok(first == 0 && last == 0, "%s: and an empty span", f->name);
 	tdp_dirty_log_disable(mmu, s);
 	is_u64(fault(mmu, 5 * PAGE_SIZE, TDP_ACC_WRITE), TDP_FAULT_MAPPED, "%s: after disable",
 	       f->name);

@@ -246,36 +246,14 @@ static void cmd_dirtylog(const struct cmd_line *c)
 		reply("err dirtylog dirty logging of %s is off", g->name);
 		return;
 	}
-	/* One bit per page of guest RAM, in pmm pages for as long as we need them. */
-	u64 npages = g->mem_size >> PAGE_SHIFT;
-	u64 bytes = ALIGN_UP(npages, 64) / 8;
-	unsigned order = 0;
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	u64 pa = order <= PMM_MAX_ORDER ? pmm_alloc_pages(order) : 0;
-	if (!pa) {
-		reply("err dirtylog no host memory for a %lu-byte bitmap", bytes);
-		return;
-	}
-	u64 *bitmap = phys_to_virt(pa);
-	s64 n = tdp_dirty_log_harvest(g->mmu, g->ram_slot, bitmap);
-	u64 first = 0, last = 0;
-	bool any = false;
-	for (u64 i = 0; n > 0 && i < npages; i++) {
-		if (bitmap[i / 64] & BIT(i % 64)) {
-			if (!any)
-				first = i;
-			last = i;
-			any = true;
-		}
-	}
-	pmm_free_pages(pa, order);
+	u64 first, last;
+	s64 n = tdp_dirty_log_harvest_span(g->mmu, g->ram_slot, &first, &last);
 	if (n < 0) {
 		reply("err dirtylog harvest failed (%ld)", (long)n);
 		return;
 	}
 	reply("ok dirtylog name=%s dirty_pages=%ld first=0x%lx last=0x%lx", g->name, (long)n,
-	      any ? first << PAGE_SHIFT : 0, any ? last << PAGE_SHIFT : 0);
+	      first, last);
 }
 
 static void cmd_set(const struct cmd_line *c)
