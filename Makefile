@@ -6,6 +6,8 @@
 #   make test-repeat N=10 [BUSY=1]
 #                   make test N times in a row, stopping at a failure
 #                   (BUSY=1: with every core kept busy meanwhile)
+#   make fuzz [FUZZ_SECONDS=60]
+#                   run the libFuzzer targets of tests/fuzz (parsers, images, the TDP MMU model)
 #   make bench      benchmarks (not tests): teardown modes, fault throughput
 #   make esp        the ESP directory build/esp, ready to copy to a FAT partition
 
@@ -148,13 +150,15 @@ run: deps all
 # --- tests ---------------------------------------------------------------
 -include tests/host/host.mk
 -include tests/host/parsers.mk
+include tests/fuzz/fuzz.mk
 
 check-layering:
 	@tests/layering.t
 
 # The VMX path runs under Bochs (tests/vmx), the SVM path under QEMU's TCG.
 test: deps-test all $(HOST_TESTS)
-	PAGODA_REQUIRE_BOCHS=1 prove --exec '' $(HOST_TESTS) tests/layering.t tests/guest-direct/run.t \
+	PAGODA_REQUIRE_BOCHS=1 prove --exec '' $(HOST_TESTS) tests/layering.t tests/fuzz/run.t \
+		tests/guest-direct/run.t \
 		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t)) \
 		$(sort $(wildcard tests/vmx/*.t))
 

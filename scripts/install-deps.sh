@@ -2,7 +2,8 @@
 # Install what pagoda needs to build, run and test, when it is missing:
 # Debian/Ubuntu packages by name, with sudo when not root.
 #   scripts/install-deps.sh          build + QEMU (make run, make test)
-#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests: make test)
+#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests) and clang with
+#                                    libFuzzer (tests/fuzz): all that make test needs
 set -euo pipefail
 
 pkgs=()
@@ -26,6 +27,8 @@ if [ "${1:-}" = "--bochs" ]; then
 	need bochsbios test -f /usr/share/bochs/BIOS-bochs-latest
 	need vgabios test -f /usr/share/vgabios/vgabios.bin
 	need ovmf test -f /usr/share/OVMF/OVMF_CODE.fd
+	need clang command -v clang
+	need libclang-rt-14-dev test -f /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 

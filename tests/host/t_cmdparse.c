@@ -1,7 +1,7 @@
 /*
  * Host tests of the console line parser (vmm/console/cmdparse.c): cmd_parse with bad
- * input of every kind, parse_size, parse_u64, cmd_valid_name, and a
- * randomized fuzz loop checking invariants and a quote/unquote round trip.
+ * input of every kind, parse_size, parse_u64 and cmd_valid_name (random
+ * inputs are the libFuzzer target tests/fuzz/fuzz_cmdparse.c's).
  *
  * Every line is handed to cmd_parse in a heap buffer of exactly its length
  * (no NUL after it), so AddressSanitizer catches any read past LEN. 
@@ -453,157 +453,6 @@ static void test_names(void)
 		ok(!cmd_valid_name(bad[i]), "bad character in name #%u refused", i);
 }
 
-/* xorshift64*: a fixed-seed generator so failures reproduce. */
-static u64 rng_state = 0x9e3779b97f4a7c15ULL;
-static u64 rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-/* A random byte, biased towards the characters the parser cares about. */
-static char rnd_byte(unsigned mode)
-{
-	static const char special[] = " \t=\"\\#\r\n";
-	static const char word[] = "abcxyzAZ019_-.:/";
-	u64 r = rnd();
-	if (mode == 0)
-		return (char)(r & 0xff); /* anything */
-	switch (r % 16) {
-	case 0: case 1: case 2: return special[(r >> 8) % (sizeof(special) - 1)];
-	case 3: return mode == 2 ? 'a' : (char)((r >> 8) & 0xff);
-	default: return word[(r >> 8) % (sizeof(word) - 1)];
-	}
-}
-
-/*
- * Write C back as a line: values always quoted with \" and \\ escaped.
- * Returns the length, or 0 when it does not fit in CAP.
- */
-static size_t unparse(const struct cmd_line *c, char *out, size_t cap)
-{
-	size_t o = 0;
-#define PUT(ch)                          \
-	do {                             \
-		if (o + 1 >= cap)        \
-			return 0;        \
-		out[o++] = (ch);         \
-	} while (0)
-	for (const char *p = c->cmd; *p; p++)
-		PUT(*p);
-	for (unsigned i = 0; i < c->nr_args; i++) {
-		PUT(' ');
-		if (c->args[i].key) {
-			for (const char *p = c->args[i].key; *p; p++)
-				PUT(*p);
-			PUT('=');
-			PUT('"');
-			for (const char *p = c->args[i].value; *p; p++) {
-				if (*p == '"' || *p == '\\')
-					PUT('\\');
-				PUT(*p);
-			}
-			PUT('"');
-		} else {
-			for (const char *p = c->args[i].value; *p; p++)
-				PUT(*p);
-		}
-	}
-#undef PUT
-	return o;
-}
-
-static bool same_args(const struct cmd_line *a, const struct cmd_line *b)
-{
-	if (!streq(a->cmd, b->cmd) || a->nr_args != b->nr_args)
-		return false;
-	for (unsigned i = 0; i < a->nr_args; i++) {
-		if (!a->args[i].key != !b->args[i].key)
-			return false;
-		if (a->args[i].key && strcmp(a->args[i].key, b->args[i].key))
-			return false;
-		if (strcmp(a->args[i].value, b->args[i].value))
-			return false;
-	}
-	return true;
-}
-
-static void test_fuzz(void)
-{
-	enum { N = 20000 };
-	unsigned accepted = 0, refused = 0, bad_inv = 0, bad_err = 0, bad_rc = 0;
-	unsigned roundtrips = 0, bad_rt = 0, bad_size = 0;
-	static struct cmd_line first, second;
-	char line[2 * CMD_LINE_MAX + 1], text[CMD_LINE_MAX * 2];
-	const char *why = "";
-
-	for (unsigned it = 0; it < N; it++) {
-		unsigned mode = (unsigned)(rnd() % 4);
-		if (mode == 3)
-			mode = 2; /* half the lines are clean ASCII: they reach the tokenizer */
-		size_t len = (size_t)(rnd() % (2 * CMD_LINE_MAX + 1));
-		if (rnd() % 4)
-			len %= 80; /* mostly short lines: they get past the length check */
-		for (size_t i = 0; i < len; i++)
-			line[i] = rnd_byte(mode);
-		char *copy = malloc(len ? len : 1);
-		memcpy(copy, line, len);
-		err[0] = 0;
-		int r = cmd_parse(copy, len, &first, err, sizeof(err));
-		free(copy);
-		if (r == 0) {
-			accepted++;
-			if (!invariants(&first, &why)) {
-				if (bad_inv++ < 5)
-					diag("iteration %u: invariant broken: %s", it, why);
-			}
-			if (first.cmd) {
-				(void)cmd_get(&first, "k");
-				(void)cmd_pos(&first, 0);
-				size_t n = unparse(&first, text, sizeof(text));
-				if (n && n < CMD_LINE_MAX) {
-					roundtrips++;
-					int r2 = cmd_parse(text, n, &second, err, sizeof(err));
-					if (r2 || !same_args(&first, &second)) {
-						if (bad_rt++ < 5)
-							diag("iteration %u: round trip of \"%.*s\" failed (%d %s)",
-							     it, (int)n, text, r2, err);
-					}
-				}
-			}
-		} else if (r == -E_INVAL) {
-			refused++;
-			if (!err[0] && bad_err++ < 5)
-				diag("iteration %u: refused without a reason", it);
-		} else if (bad_rc++ < 5) {
-			diag("iteration %u: returned %d", it, r);
-		}
-
-		/* parse_size / parse_u64 on a random NUL-terminated string. */
-		size_t sl = (size_t)(rnd() % 30);
-		static const char sz[] = "0123456789kKmMgGtTbBxX-+ i";
-		char s[32];
-		for (size_t i = 0; i < sl; i++)
-			s[i] = (rnd() % 8) ? sz[rnd() % (sizeof(sz) - 1)] : (char)(rnd() % 255 + 1);
-		s[sl] = 0;
-		u64 v;
-		int a = parse_size(s, &v), b = parse_u64(s, &v);
-		if ((a && a != -E_INVAL && a != -E_RANGE) || (b && b != -E_INVAL && b != -E_RANGE))
-			bad_size++;
-	}
-	diag("fuzz: %u lines, %u accepted, %u refused, %u round trips", N, accepted, refused,
-	     roundtrips);
-	ok(bad_rc == 0, "fuzz: cmd_parse returns only 0 or -E_INVAL");
-	ok(bad_inv == 0, "fuzz: every accepted line keeps the invariants (pointers in buf, NUL-terminated)");
-	ok(bad_err == 0, "fuzz: every refusal comes with a reason");
-	ok(bad_rt == 0 && roundtrips > 1000, "fuzz: quoting and re-parsing gives the same arguments (%u)",
-	   roundtrips);
-	ok(accepted > 1000 && refused > 1000, "fuzz: both outcomes were exercised");
-	ok(bad_size == 0, "fuzz: parse_size/parse_u64 return only 0, -E_INVAL or -E_RANGE");
-}
-
 int main(void)
 {
 	test_empty_and_comments();
@@ -616,6 +465,5 @@ int main(void)
 	test_parse_size();
 	test_parse_u64();
 	test_names();
-	test_fuzz();
 	return tap_done();
 }

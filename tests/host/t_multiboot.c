@@ -2,8 +2,8 @@
  * Host tests of the Multiboot v1 parser and boot-info builder
  * (vmm/loader/multiboot.c): the real test guest image, hand-built a.out-kludge,
  * ELF32 and ELF64 images (valid and broken every way the parser checks),
- * random truncations and bit flips of valid images, and the boot
- * information page field by field.
+ * and the boot information page field by field (random images are the
+ * libFuzzer target tests/fuzz/fuzz_image.c's).
  *
  * Images are handed to mb_parse in heap buffers of exactly their size, so
  * AddressSanitizer catches a read past the end.
@@ -581,77 +581,6 @@ static void test_real_guest(u8 **img, size_t *size)
 	ok(r == -E_INVAL, "test guest refused in a 1 MiB guest");
 }
 
-/* --- random truncations and bit flips ---------------------------------- */
-
-static u64 rng_state = 0x243f6a8885a308d3ULL;
-static u64 rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-static void fuzz_one(const char *name, const u8 *img, size_t size, unsigned iters)
-{
-	unsigned accepted = 0, refused = 0, bad = 0;
-	static const u64 mems[] = {MiB(2), MEM64, GiB(1), 1ULL << 40, 0};
-	u8 *buf = malloc(size);
-	const char *why = "";
-	for (unsigned it = 0; it < iters; it++) {
-		memcpy(buf, img, size);
-		size_t n = size;
-		u64 kind = rnd() % 4;
-		if (kind == 0) {
-			n = (size_t)(rnd() % (size + 1));
-		} else {
-			unsigned flips = 1 + (unsigned)(rnd() % 8);
-			for (unsigned f = 0; f < flips; f++) {
-				/* Mostly the headers, where the parser looks. */
-				size_t lim = (rnd() % 4) ? MIN(size, (size_t)0x400) : size;
-				size_t at = (size_t)(rnd() % lim);
-				if (kind == 3)
-					buf[at] = (u8)rnd(); /* whole random byte */
-				else
-					buf[at] ^= (u8)(1u << (rnd() % 8));
-			}
-			if (kind == 2)
-				n = (size_t)(rnd() % (size + 1));
-		}
-		u64 mem = mems[rnd() % ARRAY_SIZE(mems)];
-		int r = parse(buf, n, mem);
-		if (r == 0) {
-			accepted++;
-			if (!sane(n, mem, &why) && bad++ < 5)
-				diag("%s iteration %u: accepted but %s", name, it, why);
-		} else if (r == -E_INVAL && err[0] && strlen(err) < sizeof(err)) {
-			refused++;
-		} else if (bad++ < 5) {
-			diag("%s iteration %u: r=%d err=\"%s\"", name, it, r, err);
-		}
-	}
-	free(buf);
-	ok(bad == 0, "fuzz %s: %u mutations, %u accepted (all in bounds), %u refused with a reason",
-	   name, iters, accepted, refused);
-}
-
-static void test_fuzz(const u8 *guest, size_t guest_size)
-{
-	struct aout a = aout_default();
-	u8 *p = aout_build(&a);
-	fuzz_one("a.out", p, a.size, 4000);
-	free(p);
-	struct phdr two[] = {{1, 0x1000, LOAD, 0x800, 0x800}, {1, 0x1800, 0x400000, 0x800, 0x10000}};
-	p = elf_build(false, 0x2000, LOAD + 4, two, 2);
-	fuzz_one("ELF32", p, 0x2000, 4000);
-	free(p);
-	p = elf_build(true, 0x2000, LOAD + 4, two, 2);
-	fuzz_one("ELF64", p, 0x2000, 4000);
-	free(p);
-	if (guest)
-		fuzz_one("test guest", guest, guest_size, 4000);
-}
-
 /* --- boot information ---------------------------------------------------- */
 
 static void test_info(void)
@@ -747,7 +676,6 @@ int main(void)
 	test_aout();
 	test_elf(false);
 	test_elf(true);
-	test_fuzz(guest, guest_size);
 	test_info();
 	free(guest);
 	return tap_done();

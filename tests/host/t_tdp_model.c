@@ -71,6 +71,28 @@ static u64 next_tag = 1, rng_state, free0;
 static int failures, step;
 static u64 n_ops[16];
 
+#ifdef PAGODA_FUZZ
+/*
+ * Built as a libFuzzer target (tests/fuzz/fuzz.mk): the fuzzer's bytes are
+ * the random numbers, so it steers the operation sequence, and a run ends
+ * when they are used up.  A disagreement with the model aborts.
+ */
+static const uint8_t *fuzz_in;
+static size_t fuzz_len, fuzz_pos;
+static bool fuzz_done;
+
+static u64 rnd(void)
+{
+	u64 v = 0;
+	if (fuzz_pos + 8 > fuzz_len) {
+		fuzz_done = true;
+		return 0;
+	}
+	memcpy(&v, fuzz_in + fuzz_pos, 8);
+	fuzz_pos += 8;
+	return v;
+}
+#else
 static u64 rnd(void)
 {
 	/* xorshift64* */
@@ -79,6 +101,7 @@ static u64 rnd(void)
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545f4914f6cdd1dULL;
 }
+#endif
 
 static u64 rnd_below(u64 n) { return rnd() % n; }
 
@@ -104,6 +127,9 @@ static void fail(const char *what, u64 pfn, u64 a, u64 b)
 		diag("step %d: %s at gpa %#llx (%#llx vs %#llx)", step, what,
 		     (unsigned long long)(pfn << PAGE_SHIFT), (unsigned long long)a,
 		     (unsigned long long)b);
+#ifdef PAGODA_FUZZ
+	abort();
+#endif
 }
 
 /* Present leaf for PFN: 1 and its frame's address in *HPA (and level, writability). */
@@ -395,6 +421,10 @@ static void run(const struct tdp_fmt *f, u64 seed, int steps)
 	free0 = pmm_free_count();
 	create();
 	for (step = 0; step < steps; step++) {
+#ifdef PAGODA_FUZZ
+		if (fuzz_done)
+			break;
+#endif
 		tdp_mmu_quiescent(0); /* a VM exit: lets deferred table pages go */
 		u64 pfn = rnd_pfn(), n = 1 + rnd_below(rnd_below(4) ? 16 : 1200);
 		u64 c = rnd_below(1000);
@@ -442,10 +472,35 @@ static void run(const struct tdp_fmt *f, u64 seed, int steps)
 	ok(failures == 0, "%s: %d steps agree with the model (seed %llu)", f->name, step,
 	   (unsigned long long)seed);
 	is_u64(pmm_free_count(), free0, "%s: free pages at the end == at the start", f->name);
+#ifndef PAGODA_FUZZ /* a fuzzer's input may be too short to reach every kind */
 	ok(n_ops[11] > 0 && n_ops[13] > 0 && n_ops[15] > 0 && n_ops[2] > 0,
 	   "%s: the run exercised deletes, harvests, teardowns and zaps", f->name);
+#endif
 }
 
+#ifdef PAGODA_FUZZ
+/* One model run per input: its first byte picks the format (NPT or EPT). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool setup;
+	if (!setup) {
+		host_pmm_setup(MiB(64));
+		tdp_mmu_quiescent(0);
+		setup = true;
+	}
+	if (size < 1)
+		return 0;
+	fuzz_in = data + 1;
+	fuzz_len = size - 1;
+	fuzz_pos = 0;
+	fuzz_done = false;
+	run(data[0] & 1 ? &tdp_fmt_test_ept : &tdp_fmt_test_npt, 1, 400);
+	if (tap_failed)
+		abort();
+	return 0;
+}
+#else
 int main(int argc, char **argv)
 {
 	u64 seed = 20261125;
@@ -468,3 +523,4 @@ int main(int argc, char **argv)
 	run(&tdp_fmt_test_ept, seed + 1, steps);
 	return tap_done();
 }
+#endif

@@ -205,3 +205,19 @@ bool cmd_valid_name(const char *name)
 	/* A name that reads as a number ("7", "0x1f") would be taken for an id. */
 	return !digits_only && parse_u64(name, &id) != 0;
 }
+
+bool cmd_next_line(const char *text, u64 len, u64 *pos, const char **line, size_t *n)
+{
+	while (*pos < len) {
+		u64 i = *pos, j = i;
+		while (j < len && text[j] != '\n')
+			j++;
+		*pos = j < len ? j + 1 : len;
+		if (j > i && !(j - i == 1 && text[i] == '\r')) {
+			*line = text + i;
+			*n = (size_t)(j - i);
+			return true;
+		}
+	}
+	return false;
+}

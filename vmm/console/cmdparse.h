@@ -35,6 +35,12 @@ struct cmd_line {
  * or start with '#' give cmd == NULL.
  */
 int cmd_parse(const char *line, size_t len, struct cmd_line *out, char *err, size_t errlen);
+/*
+ * The next line of a startup file TEXT (LEN bytes) at or after *POS that is
+ * worth running: not empty and not a lone CR.  Sets *LINE and *N (the line
+ * without its newline) and moves *POS past it.  False when none is left.
+ */
+bool cmd_next_line(const char *text, u64 len, u64 *pos, const char **line, size_t *n);
 /* The value of KEY, or NULL. */
 const char *cmd_get(const struct cmd_line *c, const char *key);
 /* The I-th positional argument, or NULL. */

@@ -53,21 +53,15 @@ void console_init(const struct boot_info *bi)
 
 void console_run_startup(const char *text, u64 len)
 {
-	u64 i = 0;
+	u64 pos = 0;
+	const char *line;
+	size_t n;
 	pr_info("console", "running the startup file (%lu bytes)", len);
-	while (i < len) {
-		u64 j = i;
-		while (j < len && text[j] != '\n')
-			j++;
-		u64 n = j - i;
-		if (n && !(n == 1 && text[i] == '\r')) {
-			char echo[CMD_LINE_MAX + 16];
-			int m = snprintf(echo, sizeof(echo), "pagoda> %.*s\n", (int)MIN(n, CMD_LINE_MAX),
-					 text + i);
-			log_raw(echo, (size_t)MIN((u64)m, sizeof(echo) - 1));
-			console_exec(text + i, n);
-		}
-		i = j + 1;
+	while (cmd_next_line(text, len, &pos, &line, &n)) {
+		char echo[CMD_LINE_MAX + 16];
+		int m = snprintf(echo, sizeof(echo), "pagoda> %.*s\n", (int)MIN(n, CMD_LINE_MAX), line);
+		log_raw(echo, (size_t)MIN((u64)m, sizeof(echo) - 1));
+		console_exec(line, n);
 	}
 }
 
