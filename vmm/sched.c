@@ -33,6 +33,9 @@ static struct vcpu *next_vcpu(struct guest *g)
 
 bool sched_step(bool (*cut)(void))
 {
+	/* Between slices, never in an exit handler: the guests' console lines
+	 * go to the log, each guest within its rate. */
+	guest_output_drain_all();
 	static unsigned rr;
 	struct vcpu *v = NULL;
 	unsigned n = 0;

@@ -164,12 +164,7 @@ void vcpu_console_flush(struct vcpu *v)
 {
 	if (!v->out_len)
 		return;
-	char sub[GUEST_NAME_MAX + 16];
-	if (v->id)
-		snprintf(sub, sizeof(sub), "guest %s/%u", v->guest->name, v->id);
-	else
-		snprintf(sub, sizeof(sub), "guest %s", v->guest->name);
-	log_msg(sub, "%.*s", (int)v->out_len, v->out_line);
+	guest_output_line(v->guest, v->id, v->out_line, v->out_len);
 	v->out_len = 0;
 }
 

@@ -55,11 +55,11 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e);
  * this CPU (V is loaded here first, as hv_ops wants). */
 void vcpu_set_preempt_ns(struct vcpu *v, u64 ns);
 /* N bytes V wrote to its console (UART, hypercall): gathered into lines
- * and logged under the guest's name ("guest demo: ..." or "guest demo/2:
- * ..." for vCPU 2), so vCPUs preempted mid-line never mix their bytes;
- * non-printing bytes become '.'. */
+ * and queued for the log (guest_output_line) under the guest's name
+ * ("guest demo: ..." or "guest demo/2: ..." for vCPU 2), so vCPUs
+ * preempted mid-line never mix their bytes; non-printing bytes become '.'. */
 void vcpu_console_write(struct vcpu *v, const char *s, size_t n);
-/* Log the partial line V has gathered, if any. */
+/* Queue the partial line V has gathered, if any. */
 void vcpu_console_flush(struct vcpu *v);
 
 #endif

@@ -162,6 +162,8 @@ int guest_create(const char *name, u64 mem, bool huge, const char *cmdline, unsi
 				   r == -E_NOMEM ? "out of host memory" : "bad layout");
 	}
 	g->ram_slot = r;
+	g->out_budget = GUEST_OUT_RING;
+	g->out_refill_tsc = rdtsc();
 	*out = g;
 	return 0;
 }
@@ -236,11 +238,76 @@ int guest_resume(struct guest *g)
 	return 0;
 }
 
+/* --- console output ------------------------------------------------------ */
+
+void guest_output_line(struct guest *g, unsigned vcpu_id, const char *line, size_t len)
+{
+	len = MIN(len, (size_t)255);
+	if (GUEST_OUT_RING - (g->out_head - g->out_tail) < len + 2) {
+		g->out_dropped += len + 1; /* and its newline */
+		return;
+	}
+	u8 rec[2] = {(u8)vcpu_id, (u8)len};
+	for (size_t i = 0; i < len + 2; i++)
+		g->out_ring[(g->out_head + i) % GUEST_OUT_RING] = i < 2 ? rec[i] : (u8)line[i - 2];
+	g->out_head += (u32)len + 2;
+}
+
+/*
+ * Write G's queued lines to the log: while its budget lasts (FORCE: all of
+ * them, at its end).  The budget refills at GUEST_OUT_RATE bytes a second
+ * up to one ring.  Dropped bytes are reported once the ring is empty.
+ */
+static void guest_output_drain(struct guest *g, bool force)
+{
+	u64 now = rdtsc(), khz = time_tsc_khz();
+	if (khz && now > g->out_refill_tsc) {
+		u64 add = (now - g->out_refill_tsc) * GUEST_OUT_RATE / (khz * 1000);
+		if (add) {
+			g->out_budget = MIN(g->out_budget + add, (u64)GUEST_OUT_RING);
+			g->out_refill_tsc = now;
+		}
+	} else if (!khz) {
+		g->out_budget = GUEST_OUT_RING; /* no clock: no rate */
+	}
+	while (g->out_tail != g->out_head) {
+		u8 id = g->out_ring[g->out_tail % GUEST_OUT_RING];
+		u8 len = g->out_ring[(g->out_tail + 1) % GUEST_OUT_RING];
+		if (!force && g->out_budget < (u64)len + 1)
+			break;
+		char line[256], sub[GUEST_NAME_MAX + 16];
+		for (unsigned i = 0; i < len; i++)
+			line[i] = (char)g->out_ring[(g->out_tail + 2 + i) % GUEST_OUT_RING];
+		g->out_tail += (u32)len + 2;
+		g->out_budget -= MIN(g->out_budget, (u64)len + 1);
+		if (id)
+			snprintf(sub, sizeof(sub), "guest %s/%u", g->name, id);
+		else
+			snprintf(sub, sizeof(sub), "guest %s", g->name);
+		log_msg(sub, "%.*s", (int)len, line);
+	}
+	if (g->out_tail == g->out_head && g->out_dropped > g->out_dropped_told) {
+		pr_warn("vmm", "guest %s: %lu bytes of console output dropped (ring full; %lu in all)",
+			g->name, g->out_dropped - g->out_dropped_told, g->out_dropped);
+		g->out_dropped_told = g->out_dropped;
+	}
+}
+
+void guest_output_drain_all(void)
+{
+	for (unsigned k = 0; k < GUEST_MAX; k++)
+		if (guests[k].in_use)
+			guest_output_drain(&guests[k], false);
+}
+
 static void guest_end(struct guest *g)
 {
 	g->end_tsc = rdtsc();
 	for (unsigned i = 0; i < g->nr_vcpus; i++)
 		vcpu_console_flush(&g->vcpus[i]);
+	/* Its last lines come before the line that says how it ended: at most
+	 * a ring's worth, once. */
+	guest_output_drain(g, true);
 }
 
 void guest_exit(struct guest *g, int status)

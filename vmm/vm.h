@@ -18,6 +18,8 @@
 #define GUEST_MAX 16
 #define GUEST_MAX_VCPUS 4
 #define GUEST_MAX_BOOT_PAGES 4
+#define GUEST_OUT_RING 8192   /* bytes of console output a guest may have waiting */
+#define GUEST_OUT_RATE 4096   /* bytes per second of it the VMM writes, after a burst of a ring */
 
 enum guest_state {
 	GUEST_CREATED,  /* memory and vCPU set up, never run */
@@ -29,7 +31,7 @@ enum guest_state {
 
 struct guest {
 	bool in_use;               /* slot of the guest table taken */
-	unsigned id;               /* unique id, never reused while the VMM runs */
+	unsigned id;               /* the lowest id free at create (reused after destroy) */
 	char name[GUEST_NAME_MAX]; /* console name, also the UART line prefix */
 	enum guest_state state;
 	u64 mem_size;              /* bytes of guest RAM from GPA 0 */
@@ -49,6 +51,16 @@ struct guest {
 	u64 free_pages_at_create;  /* pmm free count just before create, for the destroy line */
 	int ram_slot;              /* memslot id of guest RAM (for dirty logging) */
 	bool dirty_logging;        /* dirty logging of ram_slot is on */
+	/* Console output waiting for the VMM to write it (guest_output_*):
+	 * records of {vCPU id, length, bytes} in a ring, so no exit handler
+	 * ever writes a guest's output to the UART and a guest cannot make the
+	 * VMM write more than GUEST_OUT_RATE bytes a second of it. */
+	u8 out_ring[GUEST_OUT_RING];
+	u32 out_head, out_tail;    /* free-running byte counts: written, read */
+	u64 out_dropped;           /* bytes dropped because the ring was full */
+	u64 out_dropped_told;      /* of them, already reported in the log */
+	u64 out_budget;            /* bytes it may write now (refilled by time) */
+	u64 out_refill_tsc;        /* when the budget was last refilled */
 };
 
 /* Look a guest up by name / by id; NULL when there is none. */
@@ -103,6 +115,13 @@ enum guest_event {
 typedef void (*guest_event_fn)(struct guest *g, enum guest_event ev);
 /* The one subscriber to guest events (NULL: none). */
 void guest_set_event_sink(guest_event_fn fn);
+/* A finished console line of G's vCPU VCPU_ID (LEN bytes, no newline):
+ * queued for the log, or dropped and counted when G's ring is full. */
+void guest_output_line(struct guest *g, unsigned vcpu_id, const char *line, size_t len);
+/* Write queued console lines of every guest to the log, each guest within
+ * its rate; called by the idle loop and between slices, never from an exit
+ * handler. */
+void guest_output_drain_all(void);
 /* Iterate: the I-th used slot or NULL. */
 struct guest *guest_at(unsigned i);
 
