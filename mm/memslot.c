@@ -222,7 +222,7 @@ void memslot_read_unbacked(struct memslots *ms, struct memslot *s, u64 gpa, void
 /* Fresh backing for [gpa, gpa + 4K << order): zeroed and prefilled.  0 if none. */
 static u64 new_backing(struct memslot *s, u64 gpa, unsigned order)
 {
-	u64 pa = pmm_alloc_pages(order);
+	u64 pa = pmm_alloc_pages_guest(order);
 	if (!pa)
 		return 0;
 	memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
@@ -304,9 +304,10 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 				}
 				/* No block of that size left: fall back to smaller frames. */
 			}
-			u64 n = pmm_alloc_page_zeroed();
+			u64 n = pmm_alloc_pages_guest(0);
 			if (!n)
 				return -E_NOMEM;
+			memset(phys_to_virt(n), 0, PAGE_SIZE);
 			if (radix_publish(e, n, &v)) {
 				__atomic_fetch_add(&s->radix_nodes, 1, __ATOMIC_RELAXED);
 				v = n;

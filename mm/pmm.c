@@ -210,6 +210,20 @@ u64 pmm_alloc_pages(unsigned order)
 /* One frame, not zeroed, or 0. */
 u64 pmm_alloc_page(void) { return pmm_alloc_pages(0); }
 
+static u64 guest_reserve; /* pages guest demand may not take (pmm.h) */
+
+void pmm_set_guest_reserve(u64 pages) { __atomic_store_n(&guest_reserve, pages, __ATOMIC_RELAXED); }
+
+u64 pmm_guest_reserve(void) { return __atomic_load_n(&guest_reserve, __ATOMIC_RELAXED); }
+
+u64 pmm_alloc_pages_guest(unsigned order)
+{
+	if (order > PMM_MAX_ORDER ||
+	    __atomic_load_n(&pmm.free_pages, __ATOMIC_RELAXED) < pmm_guest_reserve() + (1ULL << order))
+		return 0;
+	return pmm_alloc_pages(order);
+}
+
 /* One zero-filled frame, or 0. */
 u64 pmm_alloc_pages_filled(unsigned order, u8 fill)
 {

@@ -31,6 +31,17 @@ u64 pmm_alloc_pages(unsigned order);
 /* The same with every byte set to FILL (0 for zeroed, 0xff for the
  * all-ones permission maps and bitmaps of SVM and VMX), or 0. */
 u64 pmm_alloc_pages_filled(unsigned order, u8 fill);
+/*
+ * For memory a guest asks for by touching it (backing pages, the radix and
+ * page tables of its faults): as pmm_alloc_pages, but 0 when taking the
+ * block would leave fewer than the guest reserve free.  The reserve is what
+ * the VMM keeps for itself (creating and destroying guests, vCPU state), so
+ * a guest that drains the host ends alone instead of taking the VMM with
+ * it.  Soft: CPUs allocating at once may go a few pages below it.
+ */
+u64 pmm_alloc_pages_guest(unsigned order);
+void pmm_set_guest_reserve(u64 pages);
+u64 pmm_guest_reserve(void);
 void pmm_free_page(u64 pa);
 void pmm_free_pages(u64 pa, unsigned order);
 /* Pages free now / pages ever added. */

@@ -808,7 +808,7 @@ int tdp_mmu_cache_topup(struct tdp_mmu_cache *cache)
 	MM_ASSERT_NONE_HELD();
 	gp_reserve();
 	while (cache->nr < TDP_CACHE_PAGES) {
-		u64 p = alloc_pt();
+		u64 p = tdp_pt_alloc_guest(); /* a guest's faults stay above the reserve */
 		if (!p)
 			return -E_NOMEM;
 		cache->pages[cache->nr++] = p;

@@ -114,12 +114,13 @@ static void partial_del(u64 pa)
  * before we do, in which case we simply take one from the next chunk the
  * list offers (there is one: ours, or the one that beat us to it).
  */
-u64 tdp_pt_alloc(void)
+static u64 pt_alloc(bool guest)
 {
 	mm_spin_lock(&ptc.lock);
 	if (!ptc.partial) {
 		mm_spin_unlock(&ptc.lock);
-		u64 c = pmm_alloc_pages(TDP_PT_CHUNK_ORDER);
+		u64 c = guest ? pmm_alloc_pages_guest(TDP_PT_CHUNK_ORDER) :
+				pmm_alloc_pages(TDP_PT_CHUNK_ORDER);
 		if (!c)
 			return 0;
 		memset(C(c), 0, sizeof(struct pt_chunk));
@@ -141,6 +142,10 @@ u64 tdp_pt_alloc(void)
 	memset(tdp_pt_map(pt), 0, MAP_BYTES);
 	return pt;
 }
+
+u64 tdp_pt_alloc(void) { return pt_alloc(false); }
+
+u64 tdp_pt_alloc_guest(void) { return pt_alloc(true); }
 
 /*
  * The presence map of the table at PT_PA: slot index(PT_PA) of its chunk's

@@ -25,6 +25,9 @@
  * Any context: takes only the chunk and pmm spinlocks.
  */
 u64 tdp_pt_alloc(void);
+/* The same for a guest's faults: a new chunk only above the guest reserve
+ * (pmm_alloc_pages_guest). */
+u64 tdp_pt_alloc_guest(void);
 /* Give the table at PT_PA (and so its map) back.  Nobody may reach it any more. */
 void tdp_pt_free(u64 pt_pa);
 /* The presence map (TDP_MAP_WORDS words) of the table at PT_PA (allocated). */

@@ -84,7 +84,12 @@ __noreturn void vmm_main(struct boot_info *bi)
 	}
 	if (lapic_init())
 		pr_warn("vmm", "no local APIC timer: guests are not preempted on AMD");
-	pr_info("vmm", "ready: %lu pages free", pmm_free_count());
+	/* What guests may not take by touching memory: 4 MiB, or 1/64 of the
+	 * machine when that is more (vCPU state, tables and bookkeeping of the
+	 * guests the operator creates next). */
+	pmm_set_guest_reserve(MAX(1024ULL, pmm_total_count() / 64));
+	pr_info("vmm", "ready: %lu pages free, %lu kept from guest demand", pmm_free_count(),
+		pmm_guest_reserve());
 
 	platform_set_firmware(bi->poweroff, bi->reboot);
 	console_init(bi);

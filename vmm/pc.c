@@ -6,6 +6,7 @@
 #include "vmm/pc.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "mm/pmm.h"
 #include "vmm/dev/debug_exit.h"
 #include "vmm/dev/uart16550.h"
 #include "vmm/loader/loader.h"
@@ -27,6 +28,13 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 		snprintf(err, errlen, "bad image: %s", why);
 		goto fail;
 	}
+	if (cfg->reserve && guest_reserve_memory(g)) {
+		snprintf(err, errlen, "not enough host memory for reserve=1 (%lu MiB free above "
+			 "the VMM's reserve)", (pmm_free_count() > pmm_guest_reserve() ?
+			 pmm_free_count() - pmm_guest_reserve() : 0) >> 8);
+		r = -E_NOMEM;
+		goto fail;
+	}
 	r = guest_setup_vcpus(g, &bsp);
 	if (!r)
 		r = uart16550_add(&g->bus, 0x3f8);
@@ -37,8 +45,9 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 			 r == -E_NOMEM ? "out of host memory" : "vCPU or device setup failed");
 		goto fail;
 	}
-	pr_info("vmm", "guest %s created: id=%u mem=%luM%s vcpus=%u %s entry=0x%lx image=%lu bytes "
+	pr_info("vmm", "guest %s created: id=%u mem=%luM%s%s vcpus=%u %s entry=0x%lx image=%lu bytes "
 		"cmdline=\"%s\"", g->name, g->id, cfg->mem >> 20, cfg->huge ? " (huge pages)" : "",
+		cfg->reserve ? " (reserved)" : "",
 		cfg->nr_vcpus, format, entry, cfg->image_size, cfg->cmdline);
 	*out = g;
 	return 0;

@@ -18,6 +18,7 @@ struct pc_config {
 	const void *image;   /* the image file, living as long as the VMM */
 	u64 image_size;
 	const char *cmdline; /* for the guest's boot information */
+	bool reserve;        /* back and map all its RAM at create */
 };
 
 /* Create the guest CFG describes.  0 and *OUT, or negative with a reason

@@ -185,6 +185,25 @@ void *guest_boot_page(struct guest *g)
 	return phys_to_virt(pa);
 }
 
+int guest_reserve_memory(struct guest *g)
+{
+	u64 pages = g->mem_size >> PAGE_SHIFT;
+	/* Backing, plus about one table and one radix node per 512 pages. */
+	u64 need = pages + 2 * (pages / 512) + 16;
+	if (pmm_free_count() < pmm_guest_reserve() + need)
+		return -E_NOMEM;
+	struct tdp_mmu_cache *cache = &g->vcpus[0].mmu_cache;
+	for (u64 gpa = 0; gpa < g->mem_size; gpa += PAGE_SIZE) {
+		if (tdp_mmu_cache_topup(cache))
+			return -E_NOMEM;
+		enum tdp_fault_result r =
+			tdp_mmu_page_fault(g->mmu, cache, gpa, TDP_ACC_READ | TDP_ACC_WRITE);
+		if (r != TDP_FAULT_MAPPED && r != TDP_FAULT_SPURIOUS)
+			return -E_NOMEM;
+	}
+	return 0;
+}
+
 int guest_setup_vcpus(struct guest *g, const struct vcpu_state *st)
 {
 	for (unsigned i = 0; i < g->nr_vcpus; i++) {

@@ -86,6 +86,13 @@ void *guest_boot_page(struct guest *g);
 /* Give every vCPU of G its vendor state, all starting from ST (the boot
  * vCPU runs from it; the others wait for HC_VCPU_START).  0 or negative. */
 int guest_setup_vcpus(struct guest *g, const struct vcpu_state *st);
+/*
+ * Back and map all of G's RAM now (create ... reserve=1), so that its
+ * faults never need host memory and no other guest can starve it.  0, or
+ * -E_NOMEM when the host cannot give it all above the guest reserve (the
+ * caller then discards G).
+ */
+int guest_reserve_memory(struct guest *g);
 /* Undo a guest_create that did not finish: everything goes back, nothing
  * is logged. */
 void guest_discard(struct guest *g);

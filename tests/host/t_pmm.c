@@ -179,11 +179,33 @@ static void test_gib(void)
 	is_u64(pmm_free_blocks(PMM_MAX_ORDER), 1, "1 GiB block back on its list");
 }
 
+/* Guest demand stops at the reserve; the VMM's own allocations do not. */
+static void test_guest_reserve(void)
+{
+	host_pmm_setup(MiB(4));
+	u64 total = pmm_free_count(), got = 0;
+	pmm_set_guest_reserve(100);
+	u64 pages[1024];
+	while (got < ARRAY_SIZE(pages) && (pages[got] = pmm_alloc_pages_guest(0)) != 0)
+		got++;
+	is_u64(pmm_free_count(), 100, "guest demand took every page down to the reserve of 100");
+	is_u64(got, total - 100, "... that is, all of them but the reserve");
+	ok(pmm_alloc_pages_guest(3) == 0, "an 8-page block for a guest is refused at the reserve");
+	u64 vmm = pmm_alloc_page();
+	ok(vmm != 0, "the VMM still gets a page out of the reserve");
+	pmm_free_page(vmm);
+	pmm_set_guest_reserve(0);
+	while (got)
+		pmm_free_page(pages[--got]);
+	is_u64(pmm_free_count(), total, "every page back");
+}
+
 int main(void)
 {
 	test_basic();
 	test_random();
 	test_unaligned_ranges();
 	test_gib();
+	test_guest_reserve();
 	return tap_done();
 }

@@ -2,9 +2,13 @@
 # A misbehaving guest ends alone: a triple fault, an access outside every
 # memslot with no device there, and a guest that exhausts host memory are
 # each ended with a clear log line and event, and the VMM goes on to run
-# the next guest of the startup file.  All their memory comes back.
+# the next guest of the startup file.  The guest that drained the host
+# cannot take the VMM's reserve: a new guest can still be created (its
+# touches then fail until the hog is destroyed), and a guest created with
+# reserve=1 before the hog has all its memory and runs to its end after.
+# All their memory comes back.
 source "$(dirname "$0")/lib.sh"
-plan 7
+plan 10
 boot crash 240 --mem 256M <<'CMDS'
 mem
 create tf mem=32M image=test cmdline="hello triple"
@@ -15,9 +19,18 @@ create oob mem=32M image=test cmdline="mmio"
 start oob
 wait oob
 destroy oob
+create safe mem=32M image=test reserve=1 cmdline="touch=12M exit=4"
+create huge mem=8G image=test reserve=1
 create hog mem=2G image=test cmdline="touch=1G"
 start hog
 wait hog
+create lazy mem=32M image=test cmdline="touch=24M exit=5"
+start lazy
+wait lazy
+start safe
+wait safe
+destroy lazy
+destroy safe
 destroy hog
 create next mem=32M image=test cmdline="hello exit=9"
 start next
@@ -41,6 +54,17 @@ expect_seq "a guest that exhausts host memory is ended, the VMM goes on" \
 	'vmm: guest hog ended by the VMM: host out of memory' \
 	'ok wait name=hog state=crashed reason="host out of memory' \
 	'vmm: guest hog destroyed'
+expect_seq "reserve=1 backs all of a guest at create, or refuses it clearly" \
+	'ok create name=safe id=[0-9]+ mem=32M huge=0 vcpus=1 reserve=1' \
+	'err create not enough host memory for reserve=1'
+expect_seq "the VMM kept its reserve: a guest is still created after the hog, its touches fail" \
+	'vmm: guest hog ended by the VMM: host out of memory' \
+	'ok create name=lazy' \
+	'ok wait name=lazy state=crashed reason="host out of memory'
+expect_seq "the reserved guest touches its memory after the hog drained the host, and exits" \
+	'ok wait name=lazy state=crashed' \
+	'guest safe: touch: 3072 pages at 0x1000000 stride 4096 size 12582912 ok' \
+	'ok wait name=safe state=exited status=9'
 expect_seq "the next guest in the startup file runs" \
 	'guest next: hello from the pagoda test guest' \
 	'ok wait name=next state=exited status=19'

@@ -43,7 +43,7 @@ static void cmd_create(const struct cmd_line *c)
 {
 	const char *name = cmd_pos(c, 0), *mem_s = cmd_get(c, "mem"), *img = cmd_get(c, "image");
 	const char *cmdline = cmd_get(c, "cmdline"), *vcpus = cmd_get(c, "vcpus");
-	const char *huge = cmd_get(c, "huge");
+	const char *huge = cmd_get(c, "huge"), *reserve = cmd_get(c, "reserve");
 	u64 mem, nv;
 	if (!name || !mem_s || !img) {
 		reply("err create usage: %s", create_usage());
@@ -62,6 +62,10 @@ static void cmd_create(const struct cmd_line *c)
 		reply("err create huge must be 0 or 1");
 		return;
 	}
+	if (reserve && strcmp(reserve, "0") != 0 && strcmp(reserve, "1") != 0) {
+		reply("err create reserve must be 0 or 1");
+		return;
+	}
 	if (!cmd_valid_name(name)) {
 		reply("err create bad name (1-31 of A-Z a-z 0-9 _ -, not a number)");
 		return;
@@ -75,13 +79,15 @@ static void cmd_create(const struct cmd_line *c)
 	struct guest *g;
 	char err[256];
 	bool use_huge = huge && strcmp(huge, "1") == 0;
-	struct pc_config cfg = {name, mem, use_huge, (unsigned)nv, data, size, cmdline ? cmdline : ""};
+	bool use_reserve = reserve && strcmp(reserve, "1") == 0;
+	struct pc_config cfg = {name, mem, use_huge, (unsigned)nv, data, size, cmdline ? cmdline : "",
+				use_reserve};
 	if (pc_create(&cfg, &g, err, sizeof(err))) {
 		reply("err create %s", err);
 		return;
 	}
-	reply("ok create name=%s id=%u mem=%luM huge=%d vcpus=%u", g->name, g->id,
-	      g->mem_size >> 20, use_huge, g->nr_vcpus);
+	reply("ok create name=%s id=%u mem=%luM huge=%d vcpus=%u%s", g->name, g->id,
+	      g->mem_size >> 20, use_huge, g->nr_vcpus, use_reserve ? " reserve=1" : "");
 }
 
 static void cmd_start(const struct cmd_line *c)
@@ -340,7 +346,8 @@ static void cmd_reboot(const struct cmd_line *c)
 	power(false);
 }
 
-static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", NULL};
+static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", "reserve",
+					  NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
@@ -354,7 +361,8 @@ static const struct console_cmd {
 	void (*run)(const struct cmd_line *c);
 } console_cmds[] = {
 	{"create", keys_create, 1,
-	 "create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4]",
+	 "create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4] "
+	 "[reserve=0|1]",
 	 cmd_create},
 	{"start", NULL, 1, "start NAME", cmd_start},
 	{"stop", NULL, 1, "stop NAME", cmd_stop},
