@@ -53,6 +53,7 @@ typedef int64_t s64;
 #define E_OK 0
 #define E_NOMEM 12    /* out of host pages or heap */
 #define E_INVAL 22    /* malformed argument, image or config */
+#define E_PERM 1      /* not allowed from where it was asked (a hypercall at CPL > 0) */
 #define E_NOENT 2     /* no such guest, file or slot */
 #define E_EXIST 17    /* name or range already in use */
 #define E_BUSY 16     /* object in a state that forbids the operation */

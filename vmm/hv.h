@@ -182,7 +182,8 @@ struct hv_ops {
 	/* HV_SHADOW_* bits blocking interrupts for one instruction now. */
 	unsigned (*get_interrupt_shadow)(struct hv_vcpu *hw);
 	/* Segment, descriptor-table and control registers as the guest sees
-	 * them (for the instruction emulator's page walk and for dumps). */
+	 * them (for the instruction emulator's page walk and for dumps).  In
+	 * protected mode SS's DPL is the CPL. */
 	void (*get_segment)(struct hv_vcpu *hw, enum hv_seg s, struct hv_segment *out);
 	void (*set_segment)(struct hv_vcpu *hw, enum hv_seg s, const struct hv_segment *in);
 	void (*get_dtables)(struct hv_vcpu *hw, struct hv_dtable *gdtr, struct hv_dtable *idtr);

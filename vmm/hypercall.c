@@ -1,10 +1,28 @@
 /*
  * Hypercalls (VMMCALL on AMD, VMCALL on Intel): number in RAX, arguments in
  * RDI, RSI, RDX, result in RAX.  Unknown numbers return -E_NOSYS and never
- * end the guest.
+ * end the guest.  They are the guest kernel's: from CPL 1-3 every one
+ * returns -E_PERM (as KVM's do), so a guest's user programs cannot start
+ * vCPUs, end the guest or write to its console.
  */
+#include "arch/x86/cpu.h"
 #include "lib/log.h"
 #include "vmm/policy.h"
+
+#define RFLAGS_VM BIT(17)
+
+/* V's current privilege level: 0 in real mode, 3 in virtual-8086 mode,
+ * else SS.DPL (which hv_ops keeps equal to the CPL). */
+static unsigned guest_cpl(struct vcpu *v)
+{
+	if (!(hv->get_cr(&v->hw, 0) & CR0_PE))
+		return 0;
+	if (v->hw.regs.rflags & RFLAGS_VM)
+		return 3;
+	struct hv_segment ss;
+	hv->get_segment(&v->hw, HV_SEG_SS, &ss);
+	return (ss.attrib >> 5) & 3;
+}
 
 bool hypercall_handle(struct vcpu *v)
 {
@@ -12,6 +30,12 @@ bool hypercall_handle(struct vcpu *v)
 	struct vcpu_regs *r = &v->hw.regs;
 	s64 ret;
 
+	unsigned cpl = guest_cpl(v);
+	if (cpl) {
+		pr_debug("hcall", "guest %s: hypercall %lu from CPL %u refused", g->name, r->rax, cpl);
+		r->rax = (u64)(s64)-E_PERM;
+		return true;
+	}
 	switch (r->rax) {
 	case HC_VERSION:
 		ret = PAGODA_VERSION;

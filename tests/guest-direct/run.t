@@ -184,6 +184,14 @@ noline idt_first 'not ok .*'
 line   idt_first '# idt_first: 4 passed, 0 failed, 0 skipped: PASS'
 status idt_first 1
 
+# hc_user without a hypervisor: from CPL 3 both hypercall instructions
+# raise #UD (under pagoda they return -EPERM: tests/qemu/11-cguests.t).
+IMAGE=$CG/hc_user.elf run hc_user "hv=none"
+line   hc_user 'ok 1 - CPL-3 code ran and came back through INT 0x80'
+line   hc_user 'ok 2 - without a hypervisor both instructions raise #UD'
+noline hc_user 'not ok .*'
+status hc_user 1
+
 # basics without a hypervisor: the image path QEMU puts first is dropped
 # from the command line; what needs pagoda is skipped, hypercalls #UD.
 IMAGE=$CG/basics.elf run basics "hv=none"

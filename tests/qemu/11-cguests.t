@@ -9,15 +9,15 @@
 # flat GDT (code at 0x08, data at 0x10) as GRUB and QEMU do; with an empty
 # GDTR the delivery faults and the guest triple-faults.
 source "$(dirname "$0")/lib.sh"
-plan 5
-for g in basics idt_first; do
+plan 6
+for g in basics idt_first hc_user; do
 	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
 		echo "Bail out! build/guest/$g.elf is missing (make guests)"
 		exit 1
 	fi
 done
 boot cguests 180 --file "$TOP/build/guest/basics.elf" \
-	--file "$TOP/build/guest/idt_first.elf" <<'CMDS'
+	--file "$TOP/build/guest/idt_first.elf" --file "$TOP/build/guest/hc_user.elf" <<'CMDS'
 mem
 create b mem=8M image=basics.elf cmdline="hv=pagoda"
 start b
@@ -27,6 +27,10 @@ create i mem=8M image=idt_first.elf
 start i
 wait i timeout=60
 destroy i
+create u mem=8M image=hc_user.elf
+start u
+wait u timeout=60
+destroy u
 mem
 poweroff
 CMDS
@@ -60,5 +64,12 @@ expect_seq "idt_first: its #UD handler ran through an IDT loaded before any GDT 
 	'guest i: ok 4 - execution went on after the UD2' \
 	'guest i: # idt_first: 4 passed, 0 failed, 0 skipped: PASS' \
 	'ok wait name=i state=exited status=1'
+expect_seq "hc_user: hypercalls from CPL 3 get -EPERM, the guest goes on; from CPL 0 they answer" \
+	'guest u: ok 1 - CPL-3 code ran and came back through INT 0x80' \
+	'guest u: ok 2 - no #UD at CPL 3' \
+	'guest u: ok 3 - HC_VERSION from CPL 3: -EPERM' \
+	'guest u: ok 4 - HC_EXIT from CPL 3: -EPERM, the guest goes on' \
+	'guest u: ok 5 - HC_VERSION from CPL 0 answers' \
+	'ok wait name=u state=exited status=1'
 expect_pages_back
 tap_end

@@ -686,6 +686,10 @@ static void svm_get_segment(struct hv_vcpu *hw, enum hv_seg s, struct hv_segment
 	out->attrib = m->attrib;
 	out->limit = m->limit;
 	out->base = m->base;
+	/* The CPL is the VMCB's own field (15.5.1); SS.DPL as the contract
+	 * promises it (vmm/hv.h) is that field, whatever the CPU saved. */
+	if (s == HV_SEG_SS)
+		out->attrib = (u16)((out->attrib & ~0x60u) | ((sv->vmcb->save.cpl & 3) << 5));
 }
 
 /* Write segment register S.  In protected mode SS.DPL is the CPL, which
