@@ -184,6 +184,11 @@ noline idt_first 'not ok .*'
 line   idt_first '# idt_first: 4 passed, 0 failed, 0 skipped: PASS'
 status idt_first 1
 
+# reinject without a hypervisor: nothing is cut, both handlers run once.
+IMAGE=$CG/reinject.elf run reinject ""
+line   reinject '# reinject: 5 passed, 0 failed, 0 skipped: PASS'
+status reinject 1
+
 # hc_user without a hypervisor: from CPL 3 both hypercall instructions
 # raise #UD (under pagoda they return -EPERM: tests/qemu/11-cguests.t).
 IMAGE=$CG/hc_user.elf run hc_user "hv=none"

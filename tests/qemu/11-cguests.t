@@ -9,15 +9,16 @@
 # flat GDT (code at 0x08, data at 0x10) as GRUB and QEMU do; with an empty
 # GDTR the delivery faults and the guest triple-faults.
 source "$(dirname "$0")/lib.sh"
-plan 6
-for g in basics idt_first hc_user; do
+plan 7
+for g in basics idt_first hc_user reinject; do
 	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
 		echo "Bail out! build/guest/$g.elf is missing (make guests)"
 		exit 1
 	fi
 done
 boot cguests 180 --file "$TOP/build/guest/basics.elf" \
-	--file "$TOP/build/guest/idt_first.elf" --file "$TOP/build/guest/hc_user.elf" <<'CMDS'
+	--file "$TOP/build/guest/idt_first.elf" --file "$TOP/build/guest/hc_user.elf" \
+	--file "$TOP/build/guest/reinject.elf" <<'CMDS'
 mem
 create b mem=8M image=basics.elf cmdline="hv=pagoda"
 start b
@@ -31,6 +32,10 @@ create u mem=8M image=hc_user.elf
 start u
 wait u timeout=60
 destroy u
+create r mem=8M image=reinject.elf
+start r
+wait r timeout=60
+destroy r
 mem
 poweroff
 CMDS
@@ -71,5 +76,11 @@ expect_seq "hc_user: hypercalls from CPL 3 get -EPERM, the guest goes on; from C
 	'guest u: ok 4 - HC_EXIT from CPL 3: -EPERM, the guest goes on' \
 	'guest u: ok 5 - HC_VERSION from CPL 0 answers' \
 	'ok wait name=u state=exited status=1'
+expect_seq "reinject: a #DB trap and INT3 with their frames on never-touched pages are delivered once" \
+	'guest r: ok 1 - single-step #DB delivered once, its frame on an untouched page' \
+	'guest r: ok 2 - \.\.\. for the first instruction, not the next \(not lost\)' \
+	'guest r: ok 4 - INT3.s #BP delivered once, its frame on an untouched page' \
+	'guest r: # reinject: 5 passed, 0 failed, 0 skipped: PASS' \
+	'ok wait name=r state=exited status=1'
 expect_pages_back
 tap_end

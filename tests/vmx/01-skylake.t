@@ -13,7 +13,7 @@
 # and checks the pages come back after every destroy.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
-plan 13
+plan 14
 vmx_guest_image vmxinsn.asm
 
 vmx_boot corei7_skylake_x 240 'mem
@@ -42,13 +42,17 @@ create i mem=8M image=idt_first.elf
 start i
 wait i timeout=60
 destroy i
+create r mem=8M image=reinject.elf
+start r
+wait r timeout=60
+destroy r
 create b mem=8M image=basics.elf cmdline="hv=pagoda"
 start b
 wait b timeout=60
 destroy b
 mem
 poweroff' --file "$WORK/vmxinsn.bin" --file "$TOP/build/guest/idt_first.elf" \
-	--file "$TOP/build/guest/basics.elf"
+	--file "$TOP/build/guest/basics.elf" --file "$TOP/build/guest/reinject.elf"
 
 expect_clean_poweroff "Bochs run ends with a clean poweroff"
 expect_seq "VMX probed with EPT 2M/1G/A-D, unrestricted guest, VPID; vmx selected; VMXON" \
@@ -95,6 +99,10 @@ expect_seq "idt_first (C guest): #UD through an IDT loaded before any GDT of its
 	"guest i: ok 3 - #UD frame: CS is the gate's selector 0x08" \
 	'guest i: # idt_first: 4 passed, 0 failed, 0 skipped: PASS' \
 	'^ok wait name=i state=exited status=1$'
+expect_seq "reinject (C guest): a #DB trap and INT3 with frames on never-touched pages, once each" \
+	'guest r: ok 1 - single-step #DB delivered once, its frame on an untouched page' \
+	'guest r: # reinject: 5 passed, 0 failed, 0 skipped: PASS' \
+	'^ok wait name=r state=exited status=1$'
 expect_seq "basics (C guest): every check passes under VMX (VMCALL)" \
 	'guest b: # mode: pagoda, hypercall instruction vmcall' \
 	'guest b: # basics: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
