@@ -2,7 +2,8 @@
 # Install what pagoda needs to build, run and test, when it is missing:
 # Debian/Ubuntu packages by name, with sudo when not root.
 #   scripts/install-deps.sh          build + QEMU (make run, make test)
-#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests: make test)
+#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests) and gdb
+#                                    (tests/qemu/13-gdb.t): make test
 set -euo pipefail
 
 pkgs=()
@@ -15,6 +16,7 @@ need ovmf test -f /usr/share/OVMF/OVMF_CODE_4M.fd
 need gnu-efi test -f /usr/lib/crt0-efi-x86_64.o
 need nasm command -v nasm
 need mtools command -v mcopy
+need gdisk command -v sgdisk
 need gcc command -v gcc
 need make command -v make
 need binutils command -v objcopy
@@ -26,6 +28,7 @@ if [ "${1:-}" = "--bochs" ]; then
 	need bochsbios test -f /usr/share/bochs/BIOS-bochs-latest
 	need vgabios test -f /usr/share/vgabios/vgabios.bin
 	need ovmf test -f /usr/share/OVMF/OVMF_CODE.fd
+	need gdb command -v gdb
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 
