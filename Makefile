@@ -10,6 +10,8 @@
 #                   run the libFuzzer targets of tests/fuzz (parsers, images, the TDP MMU model)
 #   make bench      benchmarks (not tests): teardown modes, fault throughput
 #   make esp        the ESP directory build/esp, ready to copy to a FAT partition
+#   make image      build/pagoda.img: a GPT disk image with that ESP, for dd to a USB stick
+#   make debug      QEMU + gdb, pagoda's symbols loaded where UEFI put it (scripts/debug.sh)
 
 CC       ?= gcc
 NASM     ?= nasm
@@ -31,7 +33,7 @@ CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -DPAGODA_VMM
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
-.PHONY: all guests run test test-repeat bench esp deps deps-test clean check-layering host-tests
+.PHONY: all guests run debug test test-repeat bench esp image deps deps-test clean check-layering host-tests
 all: $(B)/pagoda.efi $(B)/guest/testguest.bin guests
 
 deps:
@@ -141,11 +143,22 @@ esp: all
 	cp $(GUEST_ELFS) $(B)/esp/pagoda/
 	cp guest/default-startup.txt $(B)/esp/pagoda/startup.txt
 
+# A disk image for a USB stick (GPT, one FAT32 ESP with what `make esp` holds),
+# made with sgdisk and mtools: no root, no loop devices.
+image: $(B)/pagoda.img
+$(B)/pagoda.img: $(B)/pagoda.efi $(B)/guest/testguest.bin $(GUEST_ELFS) guest/default-startup.txt scripts/mkimage.sh
+	@scripts/install-deps.sh
+	scripts/mkimage.sh $@ $(B)/pagoda.efi guest/default-startup.txt $(B)/guest/testguest.bin $(GUEST_ELFS)
+
 -include $(VMM_OBJ:.o=.d)
 
 # --- running -------------------------------------------------------------
 run: deps all
 	scripts/run-qemu.sh --interactive --startup guest/default-startup.txt
+
+# QEMU with its gdb stub; gdb attaches once pagoda logged its load address.
+debug: deps all
+	scripts/debug.sh --startup guest/default-startup.txt
 
 # --- tests ---------------------------------------------------------------
 -include tests/host/host.mk
@@ -156,11 +169,13 @@ check-layering:
 	@tests/layering.t
 
 # The VMX path runs under Bochs (tests/vmx), the SVM path under QEMU's TCG.
-test: deps-test all $(HOST_TESTS)
+# tests/platform: the platform matrix (machine types, memory sizes, CPU
+# counts, firmware builds, emulators), one variable per row.
+test: deps-test all image $(HOST_TESTS)
 	PAGODA_REQUIRE_BOCHS=1 prove --exec '' $(HOST_TESTS) tests/layering.t tests/fuzz/run.t \
 		tests/guest-direct/run.t \
 		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t)) \
-		$(sort $(wildcard tests/vmx/*.t))
+		$(sort $(wildcard tests/vmx/*.t)) $(sort $(wildcard tests/platform/*.t))
 
 N ?= 10
 test-repeat:

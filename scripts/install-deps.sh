@@ -2,8 +2,9 @@
 # Install what pagoda needs to build, run and test, when it is missing:
 # Debian/Ubuntu packages by name, with sudo when not root.
 #   scripts/install-deps.sh          build + QEMU (make run, make test)
-#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests) and clang with
-#                                    libFuzzer (tests/fuzz): all that make test needs
+#   scripts/install-deps.sh --bochs  also Bochs (the VMX tests), clang with
+#                                    libFuzzer (tests/fuzz) and gdb
+#                                    (tests/qemu/13-gdb.t): all make test needs
 set -euo pipefail
 
 pkgs=()
@@ -16,6 +17,7 @@ need ovmf test -f /usr/share/OVMF/OVMF_CODE_4M.fd
 need gnu-efi test -f /usr/lib/crt0-efi-x86_64.o
 need nasm command -v nasm
 need mtools command -v mcopy
+need gdisk command -v sgdisk
 need gcc command -v gcc
 need make command -v make
 need binutils command -v objcopy
@@ -29,6 +31,7 @@ if [ "${1:-}" = "--bochs" ]; then
 	need ovmf test -f /usr/share/OVMF/OVMF_CODE.fd
 	need clang command -v clang
 	need libclang-rt-14-dev test -f /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+	need gdb command -v gdb
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 

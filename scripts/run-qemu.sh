@@ -6,8 +6,21 @@
 #   --accel auto|tcg|kvm  auto (default): KVM with nested virtualization when
 #                         /dev/kvm can run a guest, else TCG with -cpu max
 #   --mem SIZE            machine memory (QEMU syntax, default 1G)
+#   --machine TYPE        QEMU machine type (default q35; pc = i440fx + PIIX4)
+#   --smp N               CPUs (default 1; pagoda runs on the boot CPU only,
+#                         the others stay parked where the firmware left them)
+#   --ovmf CODE,VARS      firmware: the OVMF code and variable-store templates
+#                         (default /usr/share/OVMF/OVMF_CODE_4M.fd,OVMF_VARS_4M.fd;
+#                         the 2 MiB build is OVMF_CODE.fd,OVMF_VARS.fd); the
+#                         variable store is a fresh copy for each run
 #   --startup FILE        console commands to run at boot (\pagoda\startup.txt)
 #   --file FILE           also put FILE into \pagoda\ on the ESP (repeatable)
+#   --image FILE          boot this disk image (make image: build/pagoda.img)
+#                         instead of an ESP generated from build/: the file is
+#                         never written (QEMU snapshot=on); --startup, --file
+#                         and --efi cannot add to it and are refused with it;
+#                         change its startup file with mtools (see
+#                         tests/qemu/12-image.t)
 #   --timeout SECONDS     end QEMU after this long (default 120; 0 = never)
 #   --log FILE            also write the serial log to FILE
 #   --serial-socket PATH  serial console on a UNIX socket (for scripts/pagoda-ctl)
@@ -22,28 +35,49 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 accel=auto mem=1G startup="" timeout=120 log="" interactive=0 sock=""
+machine=q35 smp=1 image="" efi_given=0
 efi="$here/build/pagoda.efi"
+code=/usr/share/OVMF/OVMF_CODE_4M.fd
+vars=/usr/share/OVMF/OVMF_VARS_4M.fd
 files=()
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--accel) accel=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--machine) machine=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--ovmf)
+		case "$2" in
+		?*,?*) code=${2%%,*} vars=${2#*,} ;;
+		*) echo "run-qemu: --ovmf takes CODE,VARS (two files)" >&2; exit 64 ;;
+		esac
+		shift 2 ;;
+	--image) image=$2; shift 2 ;;
 	--startup) startup=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--serial-socket) sock=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
-	--efi) efi=$2; shift 2 ;;
+	--efi) efi=$2; efi_given=1; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run-qemu: unknown option $1 (see --help)" >&2; exit 64 ;;
 	esac
 done
 
-code=/usr/share/OVMF/OVMF_CODE_4M.fd
-vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+if [ -n "$image" ]; then
+	if [ -n "$startup" ] || [ ${#files[@]} -gt 0 ] || [ "$efi_given" = 1 ]; then
+		echo "run-qemu: --image boots the image as it is: --startup, --file and --efi cannot add to it" \
+			"(replace \\pagoda\\startup.txt in a copy with mcopy, as tests/qemu/12-image.t does)" >&2
+		exit 64
+	fi
+	efi=$image # checked below like the others
+fi
+case "$smp" in
+''|*[!0-9]*|0) echo "run-qemu: --smp takes a CPU count" >&2; exit 64 ;;
+esac
 for f in "$efi" "$code" "$vars"; do
 	[ -f "$f" ] || { echo "run-qemu: missing $f (run make, or scripts/install-deps.sh)" >&2; exit 66; }
 done
@@ -72,22 +106,28 @@ fi
 
 work=$(mktemp -d /tmp/pagoda-qemu.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/esp/EFI/BOOT" "$work/esp/pagoda"
-cp "$efi" "$work/esp/EFI/BOOT/BOOTX64.EFI"
-[ -f "$here/build/guest/testguest.bin" ] && cp "$here/build/guest/testguest.bin" "$work/esp/pagoda/"
-[ -n "$startup" ] && cp "$startup" "$work/esp/pagoda/startup.txt"
-for f in ${files[@]+"${files[@]}"}; do cp "$f" "$work/esp/pagoda/"; done
+if [ -n "$image" ]; then
+	disk=(-drive format=raw,snapshot=on,file="$image")
+else
+	mkdir -p "$work/esp/EFI/BOOT" "$work/esp/pagoda"
+	cp "$efi" "$work/esp/EFI/BOOT/BOOTX64.EFI"
+	[ -f "$here/build/guest/testguest.bin" ] && cp "$here/build/guest/testguest.bin" "$work/esp/pagoda/"
+	[ -n "$startup" ] && cp "$startup" "$work/esp/pagoda/startup.txt"
+	for f in ${files[@]+"${files[@]}"}; do cp "$f" "$work/esp/pagoda/"; done
+	disk=(-drive format=raw,file=fat:rw:"$work/esp")
+fi
 cp "$vars" "$work/vars.fd"
 serial_log="$work/serial.log"
 [ -n "$log" ] && serial_log=$log
 
-qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -m "$mem" -smp 1
+qemu=(qemu-system-x86_64 -machine "$machine" "${accel_args[@]}" -m "$mem" -smp "$smp"
 	-display none -no-reboot -net none -monitor none
 	-drive if=pflash,format=raw,readonly=on,file="$code"
 	-drive if=pflash,format=raw,file="$work/vars.fd"
-	-drive format=raw,file=fat:rw:"$work/esp")
+	"${disk[@]}")
 
-echo "run-qemu: accel=$accel mem=$mem timeout=${timeout}s" >&2
+echo "run-qemu: accel=$accel machine=$machine mem=$mem smp=$smp firmware=$(basename "$code")" \
+	"${image:+image=$image }timeout=${timeout}s" >&2
 if [ "$interactive" = 1 ]; then
 	exec "${qemu[@]}" -serial mon:stdio ${extra[@]+"${extra[@]}"}
 fi
