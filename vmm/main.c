@@ -58,6 +58,17 @@ __noreturn void vmm_main(struct boot_info *bi)
 	pr_info("pmm", "%lu MiB usable in %u ranges (highest address 0x%lx)", pages >> 8,
 		bi->nr_ranges, bi->max_phys);
 
+	/* The screen console stays only if the VMM's identity map covers the
+	 * framebuffer (paging_init maps up to the higher of max_phys and 4 GiB). */
+	u64 mapped = ALIGN_UP(MAX(bi->max_phys, GiB(4)), GiB(1));
+	if ((log_get_sinks() & LOG_TO_SCREEN) && bi->fb.base + bi->fb.size > mapped) {
+		log_set_sink(LOG_SINK_SCREEN, NULL);
+		if (!log_get_outputs() && (log_get_sinks() & LOG_TO_SERIAL))
+			log_set_outputs(LOG_TO_SERIAL);
+		pr_warn("vmm", "framebuffer at 0x%lx is above the identity map: no screen console",
+			bi->fb.base);
+	}
+
 	u64 pt_pages;
 	if (paging_init(bi->max_phys, &pt_pages)) {
 		pr_err("vmm", "out of memory building the VMM page tables");
