@@ -10,6 +10,7 @@ void boot_config_defaults(struct boot_config *cfg)
 	cfg->baud = 115200;
 	cfg->console = BOOT_CONSOLE_DEFAULT;
 	cfg->serial_set = false;
+	cfg->baud_set = false;
 }
 
 /* Whether the N bytes at S are exactly the NUL-terminated WORD. */
@@ -102,6 +103,7 @@ static const char *apply_line(struct boot_config *cfg, const char *s, u64 n)
 		if (!parse_num(val, vlen, 115200, &v) || v == 0 || 115200 % v)
 			return "baud must divide 115200 (115200, 57600, 38400, 19200, 9600, ...)";
 		cfg->baud = (u32)v;
+		cfg->baud_set = true;
 	} else if (word_is(s, klen, "console")) {
 		if (word_is(val, vlen, "serial"))
 			cfg->console = BOOT_CONSOLE_SERIAL;

@@ -3,7 +3,8 @@
  * line is written.  Plain `key=value` lines; blank lines and lines starting
  * with '#' are ignored; spaces around key and value are allowed.
  *
- *   serial=0x2f8     I/O port of the console UART (default 0x3f8, COM1)
+ *   serial=0x2f8     I/O port of the console UART (default: the ACPI SPCR
+ *                    table's UART if there is one, else 0x3f8, COM1)
  *   baud=115200      its speed (a divisor of 115200)
  *   console=both     where the log and console go: serial, screen or both
  *
@@ -22,6 +23,7 @@ struct boot_config {
 	u32 baud;                 /* 115200 unless set */
 	enum boot_console console; /* DEFAULT: both when there is a screen */
 	bool serial_set;          /* serial= was given (it overrides SPCR) */
+	bool baud_set;            /* baud= was given (it overrides SPCR's) */
 };
 
 /* The settings with nothing given. */

@@ -16,6 +16,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/fbcon.h"
 #include "arch/x86/serial.h"
+#include "boot/acpi.h"
 #include "boot/boot_info.h"
 #include "boot/config.h"
 #include "lib/log.h"
@@ -198,6 +199,52 @@ static void find_framebuffer(void)
 	bi.fb.bgr = mi->PixelFormat == PixelBlueGreenRedReserved8BitPerColor;
 }
 
+/* The ACPI RSDP from the UEFI configuration table (the 2.0 one preferred),
+ * or NULL. */
+static const void *find_rsdp(void)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+	const void *found = NULL;
+	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *ct = &ST->ConfigurationTable[i];
+		if (memcmp(&ct->VendorGuid, &acpi20, sizeof(EFI_GUID)) == 0)
+			return ct->VendorTable;
+		if (memcmp(&ct->VendorGuid, &acpi10, sizeof(EFI_GUID)) == 0)
+			found = ct->VendorTable;
+	}
+	return found;
+}
+
+/*
+ * Start the console UART: the port of \pagoda\config's serial= when given,
+ * else the UART of the ACPI SPCR table when there is a usable one that
+ * answers, else COM1; at CFG's baud= when given, else SPCR's speed, else
+ * 115200.  0 or -E_NODEV; *FROM says where the UART came from ("SPCR" or
+ * NULL), *SPCR_WHY why an SPCR table was not used (or NULL).
+ */
+static int start_uart(const struct boot_config *cfg, const char **from, const char **spcr_why)
+{
+	*from = NULL;
+	*spcr_why = NULL;
+	if (!cfg->serial_set) {
+		const u8 *t = acpi_find_table(find_rsdp(), "SPCR");
+		struct spcr_uart u;
+		if (t)
+			*spcr_why = spcr_parse(t, *(const u32 *)(t + 4), &u);
+		if (t && !*spcr_why) {
+			u32 baud = cfg->baud_set ? cfg->baud : u.baud;
+			int err = u.mmio ? serial_init_mmio(u.base, u.stride, u.width, baud)
+					 : serial_init((u16)u.base, baud);
+			if (!err) {
+				*from = "ACPI SPCR";
+				return 0;
+			}
+			*spcr_why = "no 16550 answers at its address";
+		}
+	}
+	return serial_init(cfg->serial_port, cfg->baud);
+}
+
 static const char *const console_names[] = {"both", "serial", "screen", "both"};
 
 /*
@@ -221,7 +268,8 @@ static void start_console(void)
 	if (file)
 		bad = boot_config_parse(&cfg, file->data, file->size, why, sizeof(why));
 
-	int serr = serial_init(cfg.serial_port, cfg.baud);
+	const char *uart_from, *spcr_why;
+	int serr = start_uart(&cfg, &uart_from, &spcr_why);
 	if (!serr)
 		log_set_sink(LOG_SINK_SERIAL, serial_write);
 	if (bi.fb.base &&
@@ -239,9 +287,14 @@ static void start_console(void)
 			cfg.baud, console_names[cfg.console]);
 	if (bad)
 		pr_warn("boot", "\\pagoda\\config: %u bad line(s) ignored; %s", bad, why);
+	if (spcr_why)
+		pr_warn("boot", "ACPI SPCR table not used: %s", spcr_why);
+	if (uart_from)
+		pr_info("boot", "console UART from %s: %s 0x%lx", uart_from,
+			serial_is_mmio() ? "memory at" : "I/O port", serial_base());
 	if (serr == -E_NODEV)
-		pr_warn("boot", "no 16550 UART answers at port 0x%x: the screen is the console",
-			cfg.serial_port);
+		pr_warn("boot", "no 16550 UART answers at port 0x%x: %s", cfg.serial_port,
+			fbcon_present() ? "the screen is the console" : "no console");
 	if (fbcon_present()) {
 		u32 cols, rows;
 		fbcon_size(&cols, &rows);
