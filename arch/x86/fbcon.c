@@ -1,9 +1,10 @@
 /*
  * The screen console (arch/x86/fbcon.h).  The text is kept in a character
- * grid; a character is drawn into the framebuffer when it is written, and
- * the whole grid is redrawn when the screen scrolls, so the framebuffer is
- * only ever written, never read (reading video memory is slow on real
- * hardware).  Character cells start at pixel (0, 0), FONT_W x FONT_H each.
+ * grid, and what the framebuffer shows in a second one; a character is
+ * drawn when it is written, and on a scroll the grid moves up and only the
+ * cells that now differ from what is shown are redrawn (blank ends of short
+ * lines cost nothing).  The framebuffer is only ever written, never read
+ * (reading video memory is slow on real hardware).  Character cells start at pixel (0, 0), FONT_W x FONT_H each.
  */
 #include "arch/x86/fbcon.h"
 #include "arch/x86/font8x16.h"
@@ -23,7 +24,8 @@ static struct {
 	bool on;
 } fb;
 
-static char grid[FB_MAX_ROWS][FB_MAX_COLS]; /* what each cell shows */
+static char grid[FB_MAX_ROWS][FB_MAX_COLS];  /* the text of each cell */
+static char shown[FB_MAX_ROWS][FB_MAX_COLS]; /* what the framebuffer shows there */
 
 /* The pixel value of 0xRRGGBB in the framebuffer's byte order. */
 static u32 pixel(u32 rgb, bool bgr)
@@ -41,19 +43,22 @@ static void draw_cell(u32 col, u32 row, char c)
 		ch = '?';
 	const unsigned char *g = font8x16[ch - FONT_FIRST];
 	volatile u32 *p = fb.base + (u64)row * FONT_H * fb.stride + (u64)col * FONT_W;
+	shown[row][col] = c;
 	for (u32 y = 0; y < FONT_H; y++, p += fb.stride)
 		for (u32 x = 0; x < FONT_W; x++)
 			p[x] = (g[y] & (0x80 >> x)) ? fb.fg : fb.bg;
 }
 
-/* Move the grid up one row, blank the last, and redraw every cell. */
+/* Move the grid up one row, blank the last, and redraw the cells whose
+ * text now differs from what they show. */
 static void scroll(void)
 {
 	memmove(grid[0], grid[1], (size_t)(fb.rows - 1) * FB_MAX_COLS);
 	memset(grid[fb.rows - 1], ' ', FB_MAX_COLS);
 	for (u32 r = 0; r < fb.rows; r++)
 		for (u32 c = 0; c < fb.cols; c++)
-			draw_cell(c, r, grid[r][c]);
+			if (grid[r][c] != shown[r][c])
+				draw_cell(c, r, grid[r][c]);
 }
 
 /* Go to the start of the next line, scrolling at the bottom. */
@@ -81,6 +86,7 @@ int fbcon_init(u64 base, u32 width, u32 height, u32 stride, bool bgr)
 		for (u32 x = 0; x < width; x++)
 			fb.base[(u64)y * stride + x] = fb.bg;
 	memset(grid, ' ', sizeof(grid));
+	memset(shown, ' ', sizeof(shown)); /* blank cells look like spaces */
 	fb.on = true;
 	return 0;
 }
