@@ -7,14 +7,17 @@
 # monitor (screendump) and decoded cell by cell against the console's own
 # font table (tests/qemu/screen_text.c: a cell is a character only when
 # every pixel matches its glyph), and the decoded rows are compared with
-# the lines expected, exactly.
+# the lines expected, exactly.  The startup file's output after `help`
+# fits the 50 rows of OVMF's default mode on QEMU's VGA (1280x800), and the
+# boot log before it makes the screen scroll.  Then typed input with a
+# backspace, echoed on the screen.
 # Boot 2: \pagoda\config says serial=0x2f8: the whole log goes to COM2,
 # nothing of pagoda's to COM1.
 # Boot 3: \pagoda\config names a port where no UART answers: the screen is
 # the console, and the log says so there.
 source "$(dirname "$0")/../ctl/lib.sh"
 boot() { boot_startup run-qemu.sh "$@"; }
-plan 14
+plan 18
 
 cc -std=gnu11 -Wall -Wextra -Werror -I"$TOP" -o "$WORK/screen_text" \
 	"$TOP/tests/qemu/screen_text.c" "$TOP/arch/x86/font8x16.c" ||
@@ -56,6 +59,18 @@ wait_for() {
 	return 1
 }
 
+# wait_count FILE REGEX N SECONDS: true once N lines of FILE match (scaled).
+wait_count() {
+	local i limit
+	limit=$(scaled "$4")
+	for i in $(seq 1 $((limit * 5))); do
+		[ "$(grep -cE -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		kill -0 "$QEMU_PID" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
 # screen NAME: dump the screen and decode it into $WORK/NAME.txt.
 screen() {
 	rm -f "$WORK/$1.ppm"
@@ -89,6 +104,7 @@ MONARGS=(-vga std -monitor "unix:$WORK/mon.sock,server=on,wait=off")
 
 # --- boot 1: mirroring on, screen only, serial only --------------------------
 cat > "$WORK/one.startup" <<'CMDS'
+help
 set console=both
 mem
 create scr mem=16M image=test cmdline="hello exit=0"
@@ -110,6 +126,25 @@ if wait_for "$LOG" '^ok destroy name=quiet' 120 && screen one; then
 else
 	fail "boot 1 ran its startup file and the screen was dumped" "$(tail -n 3 "$WORK/one.err")"
 fi
+# Typed input is echoed to the screen too: "memx", a DEL, Enter runs "mem"
+# and the screen row shows "pagoda> mem" (the x drawn over by a space).
+typed() {
+	python3 - "$SOCK" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+for ch in sys.argv[2].encode().decode("unicode_escape").encode("latin-1"):
+    s.sendall(bytes([ch]))
+    time.sleep(0.02)
+time.sleep(0.3)
+s.close()
+PY
+}
+typed 'set console=both\r'
+wait_count "$LOG" '^ok set .*console=both$' 3 20
+typed 'memx\x7f\r'
+wait_count "$LOG" '^ok mem free_pages=' 2 20
+screen two || : > "$WORK/two.txt"
 ctl poweroff > /dev/null 2>&1
 finish_qemu 60
 RC=$QRC
@@ -117,9 +152,9 @@ sed -i 's/\x1b\[[0-9;=]*[A-Za-z]//g; s/\r//g' "$LOG"
 touch "$WORK/one.txt"
 expect_clean_poweroff "boot 1 powered off cleanly"
 mem_line=$(grep -m1 -E '^ok mem free_pages=' "$LOG")
-on_screen one "the boot log and the startup file's commands, results and guest output are on the screen" \
-	'^\[ *[0-9]+\.[0-9]{6}\] boot: screen [0-9]+x[0-9]+ \([0-9]+x[0-9]+ characters\), framebuffer at 0x[0-9a-f]+$' \
-	'^\[ *[0-9]+\.[0-9]{6}\] vmm: ready: [0-9]+ pages free$' \
+# (The boot log's own lines are checked in boot 3, whose screen does not
+# scroll: here they may have scrolled away.)
+on_screen one "the startup file's commands, results and guest output are on the screen" \
 	'^pagoda> set console=both$' \
 	'^ok set teardown=skip slice=10 console=both$' \
 	'^pagoda> mem$' \
@@ -128,6 +163,11 @@ on_screen one "the boot log and the startup file's commands, results and guest o
 	'^\[ *[0-9]+\.[0-9]{6}\] guest scr: hello from the pagoda test guest$' \
 	'^ok wait name=scr state=exited status=1$' \
 	'^ok destroy name=scr '
+on_screen one "help's last rows and the lines after them are on the screen" \
+	'^  set \[teardown=noskip\|skip\|summary\] \[slice=MS\] \[console=serial\|screen\|both\]$' \
+	'^ok help$' '^pagoda> set console=both$' '^pagoda> mem$'
+ok_if "the screen scrolled: its first row is no longer the log's first line" \
+	test -s "$WORK/one.txt" -a -z "$(head -n 1 "$WORK/one.txt" | grep 'boot: pagoda starting')"
 on_screen one "console=screen: its lines are on the screen" \
 	'^pagoda> set console=screen$' \
 	'^ok set teardown=skip slice=10 console=screen$' \
@@ -148,6 +188,15 @@ ok_if "console=serial: lines after it are not on the screen" \
 	test -s "$WORK/one.txt" -a -z "$(grep -E '^ok set .*console=serial$|name=quiet|create quiet' "$WORK/one.txt")"
 ok_if "every screen row is made of the font's glyphs (no unknown cell)" \
 	test -s "$WORK/one.txt" -a -z "$(grep -F '~' "$WORK/one.txt")"
+# The screen's last four rows, exactly: the reply to the typed set, the
+# typed line with its x erased, mem's result, the prompt.
+last4=$(grep -v '^$' "$WORK/two.txt" | tail -n 4 | sed -E 's/free_pages=[0-9]+ .*/free_pages=N/')
+want4=$(printf '%s\n' 'ok set teardown=skip slice=10 console=both' 'pagoda> mem' 'ok mem free_pages=N' 'pagoda>')
+if [ "$last4" = "$want4" ]; then
+	pass "typed input is echoed on the screen, a backspace erases"
+else
+	fail "typed input is echoed on the screen, a backspace erases" "last rows:" "$last4"
+fi
 
 # --- boot 2: \pagoda\config moves the console to COM2 ------------------------
 printf '# the board has its console UART on COM2\nserial = 0x2f8\nbaud=115200\nconsole=both\n' \
@@ -186,10 +235,15 @@ mon quit > /dev/null 2>&1
 finish_qemu 30
 touch "$WORK/three.txt"
 ok_if "boot 3: the startup file's result reached the screen" test "$found" = 1
-on_screen three "boot 3: the log says on the screen that no UART answers and the screen is the console" \
+on_screen three "boot 3: the whole log from its first line, and that no UART answers so the screen is the console" \
+	'^\[ *0\.[0-9]{6}\] boot: pagoda starting' \
 	'^\[ *[0-9]+\.[0-9]{6}\] boot: \\pagoda\\config: serial=0x2e8 baud=115200 console=both$' \
 	'^\[ *[0-9]+\.[0-9]{6}\] boot: no 16550 UART answers at port 0x2e8: the screen is the console$' \
+	'^\[ *[0-9]+\.[0-9]{6}\] boot: screen [0-9]+x[0-9]+ \([0-9]+x[0-9]+ characters\), framebuffer at 0x[0-9a-f]+$' \
+	'^\[ *[0-9]+\.[0-9]{6}\] vmm: ready: [0-9]+ pages free$' \
 	'^pagoda> mem$' '^ok mem free_pages=[0-9]+ '
+ok_if "boot 3: the log's first line is the screen's first row" \
+	grep -qE '^\[ *0\.[0-9]{6}\] boot: pagoda starting' <(head -n 1 "$WORK/three.txt")
 LOG=$WORK/three.log
 expect_no_line "boot 3: nothing of pagoda's on COM1" 'boot: pagoda starting|pagoda>|vmm: '
 tap_end
