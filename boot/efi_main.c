@@ -219,8 +219,8 @@ static const void *find_rsdp(void)
  * Start the console UART: the port of \pagoda\config's serial= when given,
  * else the UART of the ACPI SPCR table when there is a usable one that
  * answers, else COM1; at CFG's baud= when given, else SPCR's speed, else
- * 115200.  0 or -E_NODEV; *FROM says where the UART came from ("SPCR" or
- * NULL), *SPCR_WHY why an SPCR table was not used (or NULL).
+ * 115200.  0 or -E_NODEV; *FROM says where the UART came from ("ACPI
+ * SPCR", or NULL for the configured or default port), *SPCR_WHY why an SPCR table was not used (or NULL).
  */
 static int start_uart(const struct boot_config *cfg, const char **from, const char **spcr_why)
 {

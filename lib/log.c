@@ -1,8 +1,8 @@
 /*
  * The log: one line per call, "[sssss.uuuuuu] subsys: message", written
  * straight to the enabled sinks boot/ installs (the UART, arch/x86/serial.c;
- * the screen, arch/x86/fbcon.c).  The VMM has one CPU printing at a time with interrupts
- * off, so a line is formatted into a stack buffer and written whole; the
+ * the screen, arch/x86/fbcon.c).  The VMM has one CPU printing at a time
+ * with interrupts off, so a line is formatted into a stack buffer and written whole; the
  * lock below only keeps lines whole should a second CPU ever print, and is
  * taken with a bounded spin so a CPU that died holding it cannot wedge the
  * printer (it then prints anyway).
