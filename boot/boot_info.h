@@ -24,6 +24,16 @@ struct boot_file {
 	u64 size;                 /* bytes */
 };
 
+/* The GOP framebuffer, when UEFI offered a 32-bit RGB or BGR one. */
+struct boot_fb {
+	u64 base;       /* physical address; 0 when there is no usable framebuffer */
+	u32 width;      /* visible pixels per row */
+	u32 height;     /* rows */
+	u32 stride;     /* pixels from one row to the next (>= width) */
+	bool bgr;       /* bytes blue, green, red, reserved (else red, green, blue) */
+	u64 size;       /* bytes of the framebuffer */
+};
+
 struct boot_info {
 	u64 tsc_start;        /* TSC at efi_main's first line: VMM time 0 */
 	u64 tsc_khz;          /* TSC frequency, calibrated against the firmware's Stall() */
@@ -41,6 +51,7 @@ struct boot_info {
 	unsigned nr_files;
 	const char *startup;  /* contents of \pagoda\startup.txt, or NULL */
 	u64 startup_len;
+	struct boot_fb fb;    /* the screen; the screen console draws on it */
 	void (*poweroff)(void); /* firmware ResetSystem(shutdown); returns if it fails */
 	void (*reboot)(void);   /* firmware ResetSystem(cold) */
 };

@@ -1,9 +1,11 @@
 /*
  * boot/: the only code that includes <efi.h>.
  *
- * efi_main() logs to COM1 from its first line, calibrates the TSC, reads the
- * ESP directory \pagoda\ (the startup file and guest images) into memory,
- * takes the final memory map, calls ExitBootServices, and hands a
+ * efi_main() calibrates the TSC, reads the ESP directory \pagoda\ (the
+ * startup file, guest images and \pagoda\config) into memory, records the
+ * GOP framebuffer, sets the console up as \pagoda\config says (UART port
+ * and speed, screen, both), takes the final memory map, calls
+ * ExitBootServices, and hands a
  * struct boot_info to vmm_main() on a stack of its own.  From then on the
  * firmware's boot services are gone; only ResetSystem (a runtime service)
  * is used, for poweroff and reboot.
@@ -12,8 +14,11 @@
 #include <efilib.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/fbcon.h"
 #include "arch/x86/serial.h"
+#include "boot/acpi.h"
 #include "boot/boot_info.h"
+#include "boot/config.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "lib/time.h"
@@ -165,6 +170,142 @@ static void load_esp_files(EFI_HANDLE image)
 	uefi_call_wrapper(dir->Close, 1, dir);
 }
 
+/*
+ * Record the GOP framebuffer in bi.fb when UEFI offers one with 32-bit RGB
+ * or BGR pixels (the current mode is kept: the firmware chose it for the
+ * display).  Other pixel formats and no GOP leave bi.fb.base 0.
+ */
+static void find_framebuffer(void)
+{
+	EFI_GUID guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+	EFI_STATUS st = uefi_call_wrapper(BS->LocateProtocol, 3, &guid, NULL, (void **)&gop);
+	if (EFI_ERROR(st) || !gop || !gop->Mode || !gop->Mode->Info) {
+		pr_info("boot", "no graphics output (GOP): no screen console");
+		return;
+	}
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *mi = gop->Mode->Info;
+	if (mi->PixelFormat != PixelRedGreenBlueReserved8BitPerColor &&
+	    mi->PixelFormat != PixelBlueGreenRedReserved8BitPerColor) {
+		pr_info("boot", "GOP pixel format %d is not 32-bit RGB/BGR: no screen console",
+			(int)mi->PixelFormat);
+		return;
+	}
+	bi.fb.base = gop->Mode->FrameBufferBase;
+	bi.fb.size = gop->Mode->FrameBufferSize;
+	bi.fb.width = mi->HorizontalResolution;
+	bi.fb.height = mi->VerticalResolution;
+	bi.fb.stride = mi->PixelsPerScanLine;
+	bi.fb.bgr = mi->PixelFormat == PixelBlueGreenRedReserved8BitPerColor;
+}
+
+/* The ACPI RSDP from the UEFI configuration table (the 2.0 one preferred),
+ * or NULL. */
+static const void *find_rsdp(void)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+	const void *found = NULL;
+	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *ct = &ST->ConfigurationTable[i];
+		if (memcmp(&ct->VendorGuid, &acpi20, sizeof(EFI_GUID)) == 0)
+			return ct->VendorTable;
+		if (memcmp(&ct->VendorGuid, &acpi10, sizeof(EFI_GUID)) == 0)
+			found = ct->VendorTable;
+	}
+	return found;
+}
+
+/*
+ * Start the console UART: the port of \pagoda\config's serial= when given,
+ * else the UART of the ACPI SPCR table when there is a usable one that
+ * answers, else COM1; at CFG's baud= when given, else SPCR's speed, else
+ * 115200.  0 or -E_NODEV; *FROM says where the UART came from ("ACPI
+ * SPCR", or NULL for the configured or default port), *SPCR_WHY why an SPCR table was not used (or NULL).
+ */
+static int start_uart(const struct boot_config *cfg, const char **from, const char **spcr_why)
+{
+	*from = NULL;
+	*spcr_why = NULL;
+	if (!cfg->serial_set) {
+		const u8 *t = acpi_find_table(find_rsdp(), "SPCR");
+		struct spcr_uart u;
+		if (t)
+			*spcr_why = spcr_parse(t, *(const u32 *)(t + 4), &u);
+		if (t && !*spcr_why) {
+			u32 baud = cfg->baud_set ? cfg->baud : u.baud;
+			int err = u.mmio ? serial_init_mmio(u.base, u.stride, u.width, baud)
+					 : serial_init((u16)u.base, baud);
+			if (!err) {
+				*from = "ACPI SPCR";
+				return 0;
+			}
+			*spcr_why = "no 16550 answers at its address";
+		}
+	}
+	return serial_init(cfg->serial_port, cfg->baud);
+}
+
+static const char *const console_names[] = {"both", "serial", "screen", "both"};
+
+/*
+ * Apply \pagoda\config (when there is one) and start the console: probe and
+ * program the UART at the configured port and speed, start the screen
+ * console on the framebuffer, and enable the sinks the config asks for
+ * among those present (both by default).  Lines logged until here were kept
+ * in the log's backlog and come out now, so the whole log goes to the
+ * configured console.  When no UART answers, the screen is the console.
+ */
+static void start_console(void)
+{
+	struct boot_config cfg;
+	char why[96];
+	unsigned bad = 0;
+	const struct boot_file *file = NULL;
+	boot_config_defaults(&cfg);
+	for (unsigned i = 0; i < bi.nr_files; i++)
+		if (strcmp(bi.files[i].name, "config") == 0)
+			file = &bi.files[i];
+	if (file)
+		bad = boot_config_parse(&cfg, file->data, file->size, why, sizeof(why));
+
+	const char *uart_from, *spcr_why;
+	int serr = start_uart(&cfg, &uart_from, &spcr_why);
+	if (!serr)
+		log_set_sink(LOG_SINK_SERIAL, serial_write);
+	if (bi.fb.base &&
+	    !fbcon_init(bi.fb.base, bi.fb.width, bi.fb.height, bi.fb.stride, bi.fb.bgr))
+		log_set_sink(LOG_SINK_SCREEN, fbcon_write);
+	unsigned want = cfg.console == BOOT_CONSOLE_SERIAL   ? LOG_TO_SERIAL
+			: cfg.console == BOOT_CONSOLE_SCREEN ? LOG_TO_SCREEN
+							     : LOG_TO_SERIAL | LOG_TO_SCREEN;
+	unsigned have = log_get_sinks();
+	if (log_set_outputs(want & have ? want & have : have))
+		return; /* neither a UART nor a screen: nowhere to write */
+
+	if (file)
+		pr_info("boot", "\\pagoda\\config: serial=0x%x baud=%u console=%s", cfg.serial_port,
+			cfg.baud, console_names[cfg.console]);
+	if (bad)
+		pr_warn("boot", "\\pagoda\\config: %u bad line(s) ignored; %s", bad, why);
+	if (spcr_why)
+		pr_warn("boot", "ACPI SPCR table not used: %s", spcr_why);
+	if (uart_from)
+		pr_info("boot", "console UART from %s: %s 0x%lx", uart_from,
+			serial_is_mmio() ? "memory at" : "I/O port", serial_base());
+	if (serr == -E_NODEV)
+		pr_warn("boot", "no 16550 UART answers at port 0x%x: %s", cfg.serial_port,
+			fbcon_present() ? "the screen is the console" : "no console");
+	if (fbcon_present()) {
+		u32 cols, rows;
+		fbcon_size(&cols, &rows);
+		pr_info("boot", "screen %ux%u (%ux%u characters), framebuffer at 0x%lx", bi.fb.width,
+			bi.fb.height, cols, rows, bi.fb.base);
+	}
+	if (cfg.console != BOOT_CONSOLE_DEFAULT && (want & ~have))
+		pr_warn("boot", "console=%s asked for, but there is no %s", console_names[cfg.console],
+			(want & ~have) == LOG_TO_SCREEN ? "screen" : "UART");
+}
+
 /* Append [base, end) to the range list ARR of *N entries, merging with the
  * last entry when adjacent; pages that do not fit are counted as lost. */
 static void add_range(struct boot_mem_range *arr, unsigned *n, u64 base, u64 end)
@@ -236,8 +377,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi.tsc_start = rdtsc();
 	time_init(bi.tsc_start, 0);
 	InitializeLib(image, systab);
-	serial_init();
-	log_set_sink(serial_write);
+	/* Until start_console() the log keeps its lines in its backlog. */
 	pr_info("boot", "pagoda starting (UEFI %d.%02d)", systab->Hdr.Revision >> 16,
 		systab->Hdr.Revision & 0xffff);
 
@@ -248,6 +388,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi.reboot = efi_reboot;
 
 	load_esp_files(image);
+	find_framebuffer();
+	start_console();
 
 	EFI_PHYSICAL_ADDRESS stack = 0;
 	EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,

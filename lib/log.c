@@ -1,7 +1,8 @@
 /*
  * The log: one line per call, "[sssss.uuuuuu] subsys: message", written
- * straight to the sink boot/ installs (the UART, arch/x86/serial.c).  The VMM has one CPU printing at a time with interrupts
- * off, so a line is formatted into a stack buffer and written whole; the
+ * straight to the enabled sinks boot/ installs (the UART, arch/x86/serial.c;
+ * the screen, arch/x86/fbcon.c).  The VMM has one CPU printing at a time
+ * with interrupts off, so a line is formatted into a stack buffer and written whole; the
  * lock below only keeps lines whole should a second CPU ever print, and is
  * taken with a bounded spin so a CPU that died holding it cannot wedge the
  * printer (it then prints anyway).
@@ -11,14 +12,67 @@
 #include "lib/time.h"
 
 static enum log_level cur_level = LOG_INFO;
-static log_sink_fn sink; /* where finished lines go; none until log_set_sink */
+static log_sink_fn sinks[LOG_NR_SINKS]; /* installed writers, by slot */
+static unsigned outputs;                /* enabled slots (LOG_TO_* mask) */
 
-void log_set_sink(log_sink_fn fn) { sink = fn; }
+/* Bytes logged while no sink was enabled, oldest first (a ring). */
+#define LOG_BACKLOG 8192
+static char backlog[LOG_BACKLOG];
+static size_t backlog_head, backlog_len; /* ring start, bytes held */
 
+void log_set_sink(enum log_sink_id id, log_sink_fn fn)
+{
+	if ((unsigned)id >= LOG_NR_SINKS)
+		return;
+	sinks[id] = fn;
+	if (!fn)
+		outputs &= ~(1u << id);
+}
+
+unsigned log_get_sinks(void)
+{
+	unsigned m = 0;
+	for (unsigned i = 0; i < LOG_NR_SINKS; i++)
+		if (sinks[i])
+			m |= 1u << i;
+	return m;
+}
+
+unsigned log_get_outputs(void) { return outputs; }
+
+/* Write S to every enabled sink, or keep it in the backlog when none is. */
 static void log_write(const char *s, size_t n)
 {
-	if (sink)
-		sink(s, n);
+	if (!outputs) {
+		for (size_t i = 0; i < n; i++) {
+			backlog[(backlog_head + backlog_len) % LOG_BACKLOG] = s[i];
+			if (backlog_len < LOG_BACKLOG)
+				backlog_len++;
+			else
+				backlog_head = (backlog_head + 1) % LOG_BACKLOG;
+		}
+		return;
+	}
+	for (unsigned i = 0; i < LOG_NR_SINKS; i++)
+		if (outputs & (1u << i))
+			sinks[i](s, n);
+}
+
+int log_set_outputs(unsigned mask)
+{
+	if (!mask || (mask & ~log_get_sinks()))
+		return -E_INVAL;
+	outputs = mask;
+	/* The ring in at most two pieces: head to the end, then the start. */
+	size_t first = MIN(backlog_len, LOG_BACKLOG - backlog_head);
+	size_t len = backlog_len;
+	backlog_len = 0;
+	if (first)
+		log_write(backlog + backlog_head, first);
+	if (len > first)
+		log_write(backlog, len - first);
+	backlog_head = 0;
+	return 0;
 }
 
 #define LOG_ONLY_MAX 8

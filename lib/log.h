@@ -38,9 +38,27 @@ void log_get_only(char *buf, size_t len);
 enum log_level log_get_level(void);
 /* Write bytes to the console as they are (no timestamp, no newline added). */
 void log_raw(const char *s, size_t n);
-/* Where log lines and raw console bytes go (boot/ sets the UART writer
- * first thing); until then they are dropped.  lib/ knows no device. */
+/*
+ * Where log lines and raw console bytes go: up to LOG_NR_SINKS writers
+ * (boot/ installs the UART and the screen), each enabled or not at run time
+ * (`set console=`).  lib/ knows no device, only slots.  Until an installed
+ * sink is enabled, output is kept in a backlog (8 KiB, the oldest bytes
+ * dropped first) that the first enabled sinks receive, so lines logged
+ * before boot/ has read its configuration are not lost.
+ */
 typedef void (*log_sink_fn)(const char *s, size_t n);
-void log_set_sink(log_sink_fn fn);
+enum log_sink_id { LOG_SINK_SERIAL = 0, LOG_SINK_SCREEN = 1, LOG_NR_SINKS };
+#define LOG_TO_SERIAL (1u << LOG_SINK_SERIAL)
+#define LOG_TO_SCREEN (1u << LOG_SINK_SCREEN)
+/* Install FN in slot ID (NULL removes it); enables nothing by itself. */
+void log_set_sink(enum log_sink_id id, log_sink_fn fn);
+/* Write to the sinks in MASK (LOG_TO_*) from now on; the backlog, if any,
+ * goes to them first.  0, or -E_INVAL when MASK is empty or names a slot
+ * with no sink installed (nothing changes then). */
+int log_set_outputs(unsigned mask);
+/* The enabled sinks (LOG_TO_* mask). */
+unsigned log_get_outputs(void);
+/* The installed sinks (LOG_TO_* mask), enabled or not. */
+unsigned log_get_sinks(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/serial.h"
 #include "boot/boot_info.h"
 #include "mm/pmm.h"
 #include "vmm/console/console.h"
@@ -41,6 +42,16 @@ static void fpu_host_init(void)
 	write_cr0((read_cr0() & ~BIT(2)) | CR0_MP); /* EM off, MP on */
 }
 
+/* Remove log sink ID, whose device WHAT at ADDR the VMM's page tables will
+ * not map; the other sink, if any, becomes the console. */
+static void drop_sink(enum log_sink_id id, const char *what, u64 addr)
+{
+	log_set_sink(id, NULL);
+	if (!log_get_outputs() && log_get_sinks())
+		log_set_outputs(log_get_sinks());
+	pr_warn("vmm", "%s at 0x%lx is above the identity map: not used", what, addr);
+}
+
 __noreturn void vmm_main(struct boot_info *bi)
 {
 	cli();
@@ -57,6 +68,15 @@ __noreturn void vmm_main(struct boot_info *bi)
 	}
 	pr_info("pmm", "%lu MiB usable in %u ranges (highest address 0x%lx)", pages >> 8,
 		bi->nr_ranges, bi->max_phys);
+
+	/* The screen console and an MMIO UART stay only if the VMM's identity
+	 * map covers them (paging_init maps up to the higher of max_phys and
+	 * 4 GiB); else their sink goes before the switch of page tables. */
+	u64 mapped = ALIGN_UP(MAX(bi->max_phys, GiB(4)), GiB(1));
+	if ((log_get_sinks() & LOG_TO_SCREEN) && bi->fb.base + bi->fb.size > mapped)
+		drop_sink(LOG_SINK_SCREEN, "framebuffer", bi->fb.base);
+	if ((log_get_sinks() & LOG_TO_SERIAL) && serial_is_mmio() && serial_base() + 64 > mapped)
+		drop_sink(LOG_SINK_SERIAL, "MMIO UART", serial_base());
 
 	u64 pt_pages;
 	if (paging_init(bi->max_phys, &pt_pages)) {

@@ -262,17 +262,45 @@ static void cmd_dirtylog(const struct cmd_line *c)
 	      first, last);
 }
 
+/* The console= word for the enabled log sinks. */
+static const char *console_name(unsigned outputs)
+{
+	if (outputs == (LOG_TO_SERIAL | LOG_TO_SCREEN))
+		return "both";
+	return outputs == LOG_TO_SCREEN ? "screen" : "serial";
+}
+
 static void cmd_set(const struct cmd_line *c)
 {
 	const char *td = cmd_get(c, "teardown"), *sl = cmd_get(c, "slice");
+	const char *con = cmd_get(c, "console");
 	u64 slice_ms = 0;
-	if (!td && !sl) {
-		reply("err set nothing to set (teardown=noskip|skip|summary slice=MS)");
+	unsigned outputs = 0;
+	if (!td && !sl && !con) {
+		reply("err set nothing to set (teardown=noskip|skip|summary slice=MS "
+		      "console=serial|screen|both)");
 		return;
 	}
 	if (sl && (parse_u64(sl, &slice_ms) || slice_ms < 1 || slice_ms > 10000)) {
 		reply("err set slice must be 1..10000 (milliseconds)");
 		return;
+	}
+	if (con) {
+		if (strcmp(con, "serial") == 0)
+			outputs = LOG_TO_SERIAL;
+		else if (strcmp(con, "screen") == 0)
+			outputs = LOG_TO_SCREEN;
+		else if (strcmp(con, "both") == 0)
+			outputs = LOG_TO_SERIAL | LOG_TO_SCREEN;
+		else {
+			reply("err set console must be serial, screen or both");
+			return;
+		}
+		if (outputs & ~log_get_sinks()) {
+			reply("err set console=%s: there is no %s", con,
+			      (outputs & ~log_get_sinks()) == LOG_TO_SERIAL ? "UART" : "screen");
+			return;
+		}
 	}
 	if (td) {
 		enum tdp_teardown_mode m;
@@ -290,8 +318,11 @@ static void cmd_set(const struct cmd_line *c)
 	}
 	if (sl)
 		sched_set_slice_us(slice_ms * 1000);
-	reply("ok set teardown=%s slice=%lu", tdp_teardown_mode_name(tdp_get_teardown_mode()),
-	      sched_slice_us() / 1000);
+	if (con)
+		log_set_outputs(outputs);
+	reply("ok set teardown=%s slice=%lu console=%s",
+	      tdp_teardown_mode_name(tdp_get_teardown_mode()), sched_slice_us() / 1000,
+	      console_name(log_get_outputs()));
 }
 
 static void cmd_log(const struct cmd_line *c)
@@ -349,7 +380,7 @@ static void cmd_reboot(const struct cmd_line *c)
 static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", "reserve",
 					  NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
-static const char *const keys_set[] = {"teardown", "slice", NULL};
+static const char *const keys_set[] = {"teardown", "slice", "console", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
 
 /* The command table: name, keys, positional arguments (min..max), usage. */
@@ -372,7 +403,7 @@ static const struct console_cmd {
 	{"list", NULL, 0, "list", cmd_list},
 	{"stats", NULL, 1, "stats NAME", cmd_stats},
 	{"mem", NULL, 0, "mem", cmd_mem},
-	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS]", cmd_set},
+	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both]", cmd_set},
 	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
 	{"log", keys_log, 0, "log [level=err|warn|info|debug] [only=SUBSYS,...|all]", cmd_log},
 	{"help", NULL, 0, "help", cmd_help},
