@@ -26,6 +26,13 @@
 #   --serial-socket PATH  serial console on a UNIX socket (for scripts/pagoda-ctl)
 #   --interactive         serial console on this terminal (Ctrl-A X quits)
 #   --efi FILE            the image to boot (default build/pagoda.efi)
+#   --vga                 give the machine QEMU's standard VGA: the firmware's
+#                         GOP framebuffer, on which pagoda mirrors its console
+#                         (default: no display device, since nobody looks at
+#                         it here and drawing every log line costs time)
+#   --poweroff-log FILE   the log that must show "vmm: powering off" for exit
+#                         status 0 (default: the COM1 log; for a console that
+#                         pagoda's \pagoda\config moved to another UART)
 #
 # The serial log goes to stdout.  Exit status: 0 when the VMM powered off
 # cleanly ("powering off" in the log and QEMU exited by itself), 124 on a
@@ -35,7 +42,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 accel=auto mem=1G startup="" timeout=120 log="" interactive=0 sock=""
-machine=q35 smp=1 image="" efi_given=0
+machine=q35 smp=1 image="" efi_given=0 vga="-vga none" poweroff_log=""
 efi="$here/build/pagoda.efi"
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
 vars=/usr/share/OVMF/OVMF_VARS_4M.fd
@@ -44,6 +51,8 @@ extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--accel) accel=$2; shift 2 ;;
+	--vga) vga="-vga std"; shift ;;
+	--poweroff-log) poweroff_log=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--machine) machine=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
@@ -121,7 +130,7 @@ serial_log="$work/serial.log"
 [ -n "$log" ] && serial_log=$log
 
 qemu=(qemu-system-x86_64 -machine "$machine" "${accel_args[@]}" -m "$mem" -smp "$smp"
-	-display none -no-reboot -net none -monitor none
+	-display none $vga -no-reboot -net none -monitor none
 	-drive if=pflash,format=raw,readonly=on,file="$code"
 	-drive if=pflash,format=raw,file="$work/vars.fd"
 	"${disk[@]}")
@@ -149,7 +158,7 @@ if [ $rc -eq 124 ]; then
 	exit 124
 fi
 if [ $rc -eq 0 ]; then
-	if grep -q "vmm: powering off" "$serial_log"; then
+	if grep -q "vmm: powering off" "${poweroff_log:-$serial_log}"; then
 		exit 0
 	fi
 	echo "run-qemu: QEMU ended without a clean poweroff (reset or triple fault of the VMM?)" >&2
