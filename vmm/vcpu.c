@@ -83,6 +83,7 @@ void vcpu_init(struct vcpu *v, struct guest *g, unsigned id)
 int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
 {
 	v->hw.tag = tag_alloc();
+	v->hw.id = v->id;
 	vcpu_make_loaded(v);
 	return hv->vcpu_create(&v->hw, st, tdp_root);
 }
