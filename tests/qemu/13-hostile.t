@@ -82,6 +82,7 @@ expect_seq "msrs: m1 writes KERNEL_GS_BASE/STAR/LSTAR/CSTAR/SFMASK/TSC_AUX; m2, 
 	'guest m1: ok [0-9]+ - own values read back' \
 	'guest m1: ok [0-9]+ - own values still read back after a spin' \
 	'guest m1: ok [0-9]+ - TSC_AUX write with bits 63:32 set raises #GP' \
+	'guest m1: ok [0-9]+ - DR7 write \(L0, breakpoint at 0\) survives a VM exit' \
 	'^ok wait name=m1 state=exited status=1$' \
 	'guest m2: ok [0-9]+ - guest-owned MSRs readable, 0 at start' \
 	'guest m2: ok [0-9]+ - own values still read back after a spin' \

@@ -144,6 +144,7 @@ expect_seq "hostile (C guest): MONITOR/MWAIT #UD, RDPMC #GP, CPUID hides them, C
 expect_seq "hostile msrs/dr7: h's guest-owned MSRs, TSC_AUX and DR7 are its own; h2 after it starts from 0 / 0x400" \
 	'guest h: ok [0-9]+ - guest-owned MSRs readable, 0 at start \(TSC_AUX: vCPU id 0\), RDTSCP agrees' \
 	'guest h: ok [0-9]+ - own values still read back after a spin' \
+	'guest h: ok [0-9]+ - DR7 write \(L0, breakpoint at 0\) survives a VM exit' \
 	'guest h: ok [0-9]+ - single-stepping: 1000 #DB delivered to the guest' \
 	'^ok wait name=h state=exited status=1$' \
 	'guest h2: ok [0-9]+ - guest-owned MSRs readable, 0 at start \(TSC_AUX: vCPU id 0\), RDTSCP agrees' \

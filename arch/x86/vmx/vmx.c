@@ -312,11 +312,12 @@ static int vmx_probe(void)
 
 	/* VM-exit controls (24.7.1): return to a 64-bit host, save the guest's
 	 * EFER and load the host's, save the guest's DR7 and IA32_DEBUGCTL
-	 * ("save debug controls": MOV DR is not intercepted, so the guest
-	 * writes the real DR7; the exit saves it into the VMCS and sets DR7 to
-	 * 0x400 and DEBUGCTL to 0 for the host, 27.3.1 / 27.5.1: no guest
-	 * breakpoint stays armed in the VMM or the next guest).  Both debug
-	 * controls are default1 (A.4, A.5): every VMX CPU has them. */
+	 * ("save debug controls", 27.3.1: MOV DR is not intercepted, so the
+	 * guest writes the real DR7, and every exit sets DR7 to 0x400 and
+	 * DEBUGCTL to 0 for the host, 27.5.1; without the save/load pair the
+	 * guest would lose its breakpoints at each exit and run with the
+	 * host's DR7).  Both debug controls are default1 (A.4, A.5): every
+	 * VMX CPU has them. */
 	if (adjust_ctls("VM-exit",
 			true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 			EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
