@@ -14,9 +14,10 @@
 # guest is destroyed.  QEMU's TCG cannot show the hardware's endless
 # delivery loop itself (it checks for interrupts between deliveries, and
 # does not check alignment at all: the #AC case is in tests/vmx/01-skylake,
-# where Bochs shows the loop).
+# where Bochs shows the loop).  Every guest here also runs through the RSB
+# fill after each exit; the boot logs the defences chosen ("mitigations:").
 source "$(dirname "$0")/lib.sh"
-plan 8
+plan 9
 for g in hostile basics; do
 	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
 		echo "Bail out! build/guest/$g.elf is missing (make guests)"
@@ -58,6 +59,8 @@ mem
 poweroff
 CMDS
 expect_clean_poweroff "the VMM powered off cleanly"
+expect_seq "the speculative-execution defences chosen at boot are logged (RSB fill on every CPU)" \
+	'spec: mitigations: ibpb=(guest-switch|unavailable) rsb=fill-on-exit l1tf=[a-zA-Z-]+ mds=[a-zA-Z-]+$'
 expect_seq "hostile insns: MONITOR/MWAIT #UD, RDPMC #GP, CPUID hides them, CR4.OSXSAVE/PKE refused" \
 	'guest h: ok [0-9]+ - CPUID.1:ECX MONITOR hidden' \
 	'guest h: ok [0-9]+ - CPUID.1:ECX XSAVE and OSXSAVE hidden' \

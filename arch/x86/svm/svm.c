@@ -13,6 +13,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
 #include "mm/mm_env.h"
@@ -829,6 +830,7 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * a pending interrupt (the preemption timer) be taken by the host's
 	 * handler, then IF is cleared again for the exit handlers.
 	 */
+	spec_before_entry(); /* arch/x86/spec.c: nothing on AMD parts today */
 	__asm__ volatile("clgi; sti" ::: "memory");
 	svm_vmrun(&hw->regs, virt_to_phys(vmcb), host_vmcb_pa[cpu]);
 	__asm__ volatile("stgi; cli" ::: "memory");

@@ -41,6 +41,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "mm/mm_env.h"
@@ -1206,6 +1207,9 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * must be in the register while it runs (another guest may have run). */
 	if (read_cr2() != vx->cr2)
 		write_cr2(vx->cr2);
+	/* L1D flush or VERW (arch/x86/spec.c) as late as C allows: L1TF/MDS
+	 * leave host data in the L1D and CPU buffers for the guest to sample. */
+	spec_before_entry();
 	int r = vmw_failed ? -1 : vmx_enter(&hw->regs, vx->launched);
 	vx->cr2 = read_cr2();
 	if (r) {
