@@ -331,8 +331,11 @@ static int svm_vcpu_create(struct hv_vcpu *hw, const struct vcpu_state *st, u64 
 	 * CPL3 stack with AC set, CVE-2015-5307; a data breakpoint on the #DB
 	 * frame, CVE-2015-8104) exits once per round instead of looping in
 	 * microcode forever: vmm/ reflects them (VM_EXIT_EXCEPTION).  On a #DB
-	 * intercept DR6 and DR7 in the save area already hold what delivery
-	 * would leave (15.12.2), so the reflected #DB sees the same state. */
+	 * intercept the save area's DR6 and DR7 already hold what the debug
+	 * condition set (15.12; KVM's db_interception takes its payload from
+	 * there), and EVENTINJ delivers the #DB without touching them again,
+	 * so the guest's handler sees what it would have seen; the
+	 * single-step test checks DR6.BS under QEMU. */
 	c->intercept_exc = SVM_INTERCEPT_EXC(18) | SVM_INTERCEPT_EXC(X86_AC) |
 			   SVM_INTERCEPT_EXC(X86_DB);
 	/* 15.8: writes of CR4 that set a bit CPUID hides (OSXSAVE, PKE) get
