@@ -6,6 +6,10 @@
  *    MONITOR/MWAIT are intercepted and raise #UD.
  *  - leaf 7.0 ECX: PKU (3) and OSPKE (4) hidden: PKRU is not switched
  *    between guests, so CR4.PKE is refused (#GP) on both vendors.
+ *  - leaf 7.0 EDX and 0x80000008 EBX: the speculation-control features
+ *    whose MSRs a guest may not use (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
+ *    ARCH_CAPABILITIES, VIRT_SPEC_CTRL) hidden, so a guest's CPUID and its
+ *    MSR accesses agree; giving guests SPEC_CTRL is not done.
  *  - leaf 0xA (performance monitoring), 0xD (XSAVE state) and 0x8000000A
  *    (SVM features): all zero; RDPMC is intercepted and raises #GP.
  *  - leaf 0x80000001 ECX: SVM (2) hidden.
@@ -37,8 +41,17 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 		r.ecx &= ~(u32)(BIT(3) | BIT(5) | BIT(26) | BIT(27) | BIT(28));
 		break;
 	case 7:
-		if (subleaf == 0)
+		if (subleaf == 0) {
 			r.ecx &= ~(u32)(BIT(3) | BIT(4));
+			/* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, SSBD:
+			 * their MSRs (SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH_CAPABILITIES)
+			 * are denied, so they are not advertised either. */
+			r.edx &= ~(u32)(BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31));
+		}
+		break;
+	case 0x80000008:
+		/* AMD's IBPB, IBRS, STIBP, SSBD and VIRT_SSBD: likewise. */
+		r.ebx &= ~(u32)(BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25));
 		break;
 	case 0xa:
 	case 0xd:

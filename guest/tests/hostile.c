@@ -4,8 +4,9 @@
  *
  * Command line (blank-separated scenarios, any order):
  *   insns     MONITOR and MWAIT raise #UD, RDPMC raises #GP; CPUID hides
- *             MONITOR (1:ECX[3]), PKU/OSPKE (7.0:ECX[3,4]), XSAVE/OSXSAVE
- *             and leaf 0xA; setting CR4.OSXSAVE or CR4.PKE raises #GP while
+ *             MONITOR (1:ECX[3]), PKU/OSPKE (7.0:ECX[3,4]), XSAVE/OSXSAVE,
+ *             the speculation controls (7.0:EDX, SPEC_CTRL is #GP) and
+ *             leaf 0xA; setting CR4.OSXSAVE or CR4.PKE raises #GP while
  *             an allowed CR4 write (PGE off and on again, once through RAX
  *             and once through R8) goes through and reads back.
  *   dbsteps   single-steps 1000 instructions with RFLAGS.TF: each #DB (the
@@ -91,6 +92,11 @@ static void check_insns(void)
 	expect(!(r[2] & (3u << 26)), "CPUID.1:ECX XSAVE and OSXSAVE hidden (ecx 0x%x)", r[2]);
 	cpuid(7, 0, r);
 	expect(!(r[2] & (3u << 3)), "CPUID.7.0:ECX PKU and OSPKE hidden (ecx 0x%x)", r[2]);
+	u32 edx7 = r[3];
+	expect(!(edx7 & (1u << 26 | 1u << 27 | 1u << 28 | 1u << 29 | 1u << 31)),
+	       "CPUID.7.0:EDX speculation controls hidden (edx 0x%x)", edx7);
+	u64 v;
+	expect_eq((u64)rdmsr_safe(0x48, &v), EXC_GP, "RDMSR SPEC_CTRL raises #GP, as CPUID says");
 	cpuid(0xa, 0, r);
 	expect(!r[0] && !r[1] && !r[2] && !r[3], "CPUID leaf 0xA (performance monitoring) is zero");
 	expect_eq((u64)monitor_safe(), EXC_UD, "MONITOR raises #UD");

@@ -65,6 +65,8 @@ expect_seq "hostile insns: MONITOR/MWAIT #UD, RDPMC #GP, CPUID hides them, CR4.O
 	'guest h: ok [0-9]+ - CPUID.1:ECX MONITOR hidden' \
 	'guest h: ok [0-9]+ - CPUID.1:ECX XSAVE and OSXSAVE hidden' \
 	'guest h: ok [0-9]+ - CPUID.7.0:ECX PKU and OSPKE hidden' \
+	'guest h: ok [0-9]+ - CPUID.7.0:EDX speculation controls hidden' \
+	'guest h: ok [0-9]+ - RDMSR SPEC_CTRL raises #GP, as CPUID says' \
 	'guest h: ok [0-9]+ - CPUID leaf 0xA \(performance monitoring\) is zero' \
 	'guest h: ok [0-9]+ - MONITOR raises #UD' \
 	'guest h: ok [0-9]+ - MWAIT raises #UD' \
