@@ -59,7 +59,7 @@ $(B)/asm-offsets.inc: arch/x86/asm-offsets.c arch/x86/regs.h
 	$(CC) $(CFLAGS_VMM) -S $< -o $(B)/asm-offsets.s
 	sed -n 's/.*@@OFFSET \([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' $(B)/asm-offsets.s > $@
 
-$(B)/obj/%.asm.o: %.asm $(B)/asm-offsets.inc arch/x86/guest_regs.inc
+$(B)/obj/%.asm.o: %.asm $(B)/asm-offsets.inc arch/x86/guest_regs.inc arch/x86/spec.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -Werror -I$(B)/ -Iarch/x86/ -I$(dir $<) $< -o $@
 

@@ -20,7 +20,7 @@
 ;   hypercall                  HC_VERSION, unknown number 0x7777, HC_CONSOLE_WRITE
 ;   vmrun                      VMRUN must raise #UD
 ;   svm-insns                  VMLOAD/VMSAVE/STGI/CLGI/INVLPGA must raise #UD
-;   msr                        RDMSR 0x1234 and WRMSR STAR must raise #GP
+;   msr                        RDMSR 0x1234 and WRMSR VM_HSAVE_PA must raise #GP
 ;   mmio                       read a dword from an unbacked GPA (0xC0000000)
 ;   sgdt                       the GDTR and selectors the loader left at entry:
 ;                              CS 0x08, DS..GS 0x10 in a flat 32-bit GDT, or fail
@@ -83,7 +83,7 @@ CR0_PG          equ 1 << 31             ; paging enable; with EFER.LME -> LMA
 CR4_PAE         equ 1 << 5              ; PAE paging, mandatory for long mode
 MSR_EFER        equ 0xC0000080
 EFER_LME        equ 1 << 8              ; long mode enable
-MSR_STAR        equ 0xC0000081
+MSR_VM_HSAVE_PA equ 0xC0010117        ; the host's: never a guest's to write
 
 ; ---- page table entry bits ----
 PTE_P           equ 1 << 0              ; present
@@ -1136,7 +1136,9 @@ sc_svm_insns:
                 PUTSLN  " of 5 raised #UD"
                 ret
 
-; msr: RDMSR of an unassigned MSR and WRMSR to STAR, each expected to #GP.
+; msr: RDMSR of an unassigned MSR and WRMSR to VM_HSAVE_PA (the host's save
+; area on AMD; STAR, once used here, is the guest's own now), each expected
+; to #GP.
 sc_msr:
                 mov     qword [fault_count], 0
                 EXPECT  13, .m1
@@ -1144,7 +1146,7 @@ sc_msr:
                 rdmsr
 .m1:
                 EXPECT  13, .m2
-                mov     ecx, MSR_STAR
+                mov     ecx, MSR_VM_HSAVE_PA
                 xor     eax, eax
                 xor     edx, edx
                 wrmsr

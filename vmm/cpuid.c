@@ -1,8 +1,17 @@
 /*
  * CPUID as a guest sees it: the host's answers, filtered.
  *  - leaf 1 ECX: hypervisor bit (31) set; VMX (5) hidden; XSAVE (26),
- *    OSXSAVE (27) and AVX (28) hidden, since XSETBV is not offered.
- *  - leaf 0xD (XSAVE state) and 0x8000000A (SVM features): all zero.
+ *    OSXSAVE (27) and AVX (28) hidden, since XSETBV is not offered (and
+ *    setting CR4.OSXSAVE is #GP on both vendors); MONITOR (3) hidden:
+ *    MONITOR/MWAIT are intercepted and raise #UD.
+ *  - leaf 7.0 ECX: PKU (3) and OSPKE (4) hidden: PKRU is not switched
+ *    between guests, so CR4.PKE is refused (#GP) on both vendors.
+ *  - leaf 7.0 EDX and 0x80000008 EBX: the speculation-control features
+ *    whose MSRs a guest may not use (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
+ *    ARCH_CAPABILITIES, VIRT_SPEC_CTRL) hidden, so a guest's CPUID and its
+ *    MSR accesses agree; giving guests SPEC_CTRL is not done.
+ *  - leaf 0xA (performance monitoring), 0xD (XSAVE state) and 0x8000000A
+ *    (SVM features): all zero; RDPMC is intercepted and raises #GP.
  *  - leaf 0x80000001 ECX: SVM (2) hidden.
  *  - leaves 0x40000000..0x40000001: pagoda's signature "pagodapagoda" and
  *    version; 0x40000000 EAX gives the highest hypervisor leaf.
@@ -29,8 +38,22 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 	switch (leaf) {
 	case 1:
 		r.ecx |= BIT(31);
-		r.ecx &= ~(u32)(BIT(5) | BIT(26) | BIT(27) | BIT(28));
+		r.ecx &= ~(u32)(BIT(3) | BIT(5) | BIT(26) | BIT(27) | BIT(28));
 		break;
+	case 7:
+		if (subleaf == 0) {
+			r.ecx &= ~(u32)(BIT(3) | BIT(4));
+			/* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, SSBD:
+			 * their MSRs (SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH_CAPABILITIES)
+			 * are denied, so they are not advertised either. */
+			r.edx &= ~(u32)(BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31));
+		}
+		break;
+	case 0x80000008:
+		/* AMD's IBPB, IBRS, STIBP, SSBD and VIRT_SSBD: likewise. */
+		r.ebx &= ~(u32)(BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25));
+		break;
+	case 0xa:
 	case 0xd:
 	case 0x8000000a:
 		r.eax = r.ebx = r.ecx = r.edx = 0;

@@ -40,6 +40,26 @@ static void dump_guest(struct vcpu *v)
 	hv->dump(&v->hw);
 }
 
+/*
+ * An exception the backend intercepts only so that its delivery cannot
+ * loop inside the CPU with no exit (#AC, CVE-2015-5307; #DB on SVM,
+ * CVE-2015-8104): it goes back into the guest unchanged.  Both are benign
+ * (SDM Vol 3A Table 6-5), so when one hit while another event was being
+ * delivered, the hardware would deliver the new one and drop the old: the
+ * interrupted exception or software event is not injected again (an
+ * external interrupt or NMI would be, but no guest has a source of those
+ * yet).  Each round of a recursive delivery is now one exit, so the
+ * scheduler's deadline and the console get their turn.
+ */
+static bool reflect_exception(struct vcpu *v, struct vm_exit *e)
+{
+	if (v->interrupted.valid && v->interrupted.type != HV_EVENT_EXT_INTR &&
+	    v->interrupted.type != HV_EVENT_NMI)
+		v->interrupted.valid = false;
+	inject_exception(v, e->exc.vector, e->exc.has_error, e->exc.error);
+	return true;
+}
+
 static bool handle_io(struct vcpu *v, struct vm_exit *e)
 {
 	struct guest *g = v->guest;
@@ -162,11 +182,15 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 	case VM_EXIT_TDP_FAULT:
 	case VM_EXIT_TDP_MISCONFIG:
 		return handle_tdp_fault(v, e);
-	case VM_EXIT_VIRT_INSN:
-		pr_info("exit", "guest %s: %s at rip=0x%lx -> #UD", g->name, e->insn.name,
-			v->hw.regs.rip);
-		inject_exception(v, X86_UD, false, 0);
+	case VM_EXIT_VIRT_INSN: {
+		u8 vec = e->insn.vector ? e->insn.vector : X86_UD;
+		pr_info("exit", "guest %s: %s at rip=0x%lx -> %s", g->name, e->insn.name,
+			v->hw.regs.rip, vec == X86_GP ? "#GP" : "#UD");
+		inject_exception(v, vec, vec == X86_GP, 0);
 		return true;
+	}
+	case VM_EXIT_EXCEPTION:
+		return reflect_exception(v, e);
 	case VM_EXIT_TRIPLE_FAULT:
 		guest_crash(g, "triple fault at rip=0x%lx", v->hw.regs.rip);
 		return false;

@@ -69,6 +69,7 @@ struct hv_vcpu {
 	struct vcpu_regs regs; /* GPRs, RIP, RFLAGS: synced around every run */
 	void *arch;            /* vendor state (struct svm_vcpu / struct vmx_vcpu) */
 	u32 tag;               /* ASID (SVM) / VPID (VMX) chosen by vmm/, never 0 */
+	u32 id;                /* the vCPU's number in its guest (the initial TSC_AUX) */
 };
 
 enum vm_exit_kind {
@@ -87,9 +88,18 @@ enum vm_exit_kind {
 	VM_EXIT_IRQ_WINDOW,   /* the guest can take an external interrupt now */
 	VM_EXIT_NMI_WINDOW,   /* the guest can take an NMI now */
 	VM_EXIT_INVALID,      /* VM entry failed: invalid guest state */
+	VM_EXIT_EXCEPTION,    /* an intercepted guest exception (#AC, #DB): exc.*; vmm/
+	                         reflects it into the guest (a recursive delivery then
+	                         exits once per round instead of looping in the CPU) */
 	VM_EXIT_UNHANDLED,    /* anything else: vendor code in raw_code */
 };
 #define VM_EXIT_KINDS (VM_EXIT_UNHANDLED + 1)
+
+/* CR4 bits no guest may set: vmm/cpuid.c hides the features behind them
+ * (XSAVE with XSETBV not offered; PKU, whose PKRU no backend switches), and
+ * both backends intercept CR4 writes that set them and give #GP, as a CPU
+ * without the feature does. */
+#define HV_CR4_DENIED (BIT(18) | BIT(22)) /* CR4.OSXSAVE, CR4.PKE */
 
 /* An event to deliver through the guest's IDT. */
 enum hv_event_type {
@@ -142,7 +152,14 @@ struct vm_exit {
 		} tdp;
 		struct {
 			const char *name; /* mnemonic of the instruction, for logs */
+			u8 vector;        /* the exception the guest gets for it: #GP (13),
+			                     or 0 for the usual #UD */
 		} insn;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error;
+		} exc;
 	};
 };
 
@@ -199,6 +216,14 @@ struct hv_ops {
 	 * keeps what the hardware needs, e.g. SVME on AMD). */
 	u64 (*get_efer)(struct hv_vcpu *hw);
 	void (*set_efer)(struct hv_vcpu *hw, u64 efer);
+	/* Guest-owned MSRs: KERNEL_GS_BASE, STAR, LSTAR, CSTAR, SFMASK (the
+	 * guest reads and writes them without exits, the backend switches
+	 * them between vCPUs) and TSC_AUX (what RDTSCP/RDPID return: each
+	 * vCPU's own, hw->id at create).  The guest's value of MSR / a write
+	 * of VAL, already checked by vmm/ (canonical, reserved bits).  false
+	 * when MSR is not one of them. */
+	bool (*get_msr)(struct hv_vcpu *hw, u32 msr, u64 *val);
+	bool (*set_msr)(struct hv_vcpu *hw, u32 msr, u64 val);
 };
 
 /* The backend chosen at boot (vmm/hv.c); NULL when none. */

@@ -11,6 +11,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/serial.h"
+#include "arch/x86/spec.h"
 #include "boot/boot_info.h"
 #include "mm/pmm.h"
 #include "vmm/console/console.h"
@@ -98,6 +99,7 @@ __noreturn void vmm_main(struct boot_info *bi)
 		bi->lost_pages ? " (some ranges did not fit the boot map)" : "");
 
 	fpu_host_init();
+	spec_init();
 	if (hv_select() == 0 && hv->cpu_enable(this_cpu()) != 0) {
 		pr_err("vmm", "%s: enabling virtualization failed", hv->name);
 		hv = NULL;

@@ -2,14 +2,26 @@
  * MSR policy: every MSR access exits (the permission maps are all ones) and
  * is denied with #GP unless listed here.  EFER is the one MSR a Multiboot
  * guest needs (to enter long mode); the vendor keeps the bits the hardware
- * needs (SVME on AMD) and the guest sees only its own.
+ * needs (SVME on AMD) and the guest sees only its own.  The guest-owned
+ * MSRs (SYSCALL's STAR/LSTAR/CSTAR/SFMASK, SWAPGS's KERNEL_GS_BASE, and
+ * TSC_AUX) are each vCPU's own, kept and switched by the backend
+ * (hv->get_msr/set_msr); the first five do not even exit (the permission
+ * maps let them through), so only TSC_AUX and the checks below come here.
  */
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
 #include "vmm/policy.h"
 
+/* Is VAL a canonical address (48-bit linear addresses: bits 63:47 equal)? */
+static bool canonical(u64 val)
+{
+	return (u64)((s64)(val << 16) >> 16) == val;
+}
+
 bool msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 {
+	if (hv->get_msr(&v->hw, msr, val))
+		return true;
 	switch (msr) {
 	case MSR_EFER:
 		*val = hv->get_efer(&v->hw);
@@ -31,6 +43,23 @@ bool msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 			break;
 		hv->set_efer(&v->hw, val);
 		return true;
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		/* A non-canonical address is #GP (SDM Vol 4, WRMSR). */
+		if (canonical(val) && hv->set_msr(&v->hw, msr, val))
+			return true;
+		break;
+	case MSR_STAR:
+		if (hv->set_msr(&v->hw, msr, val))
+			return true;
+		break;
+	case MSR_SFMASK:
+	case MSR_TSC_AUX:
+		/* Bits 63:32 are reserved (#GP when set). */
+		if (!(val >> 32) && hv->set_msr(&v->hw, msr, val))
+			return true;
+		break;
 	}
 	pr_debug("msr", "guest %s: WRMSR 0x%x <- 0x%lx denied (#GP)", v->guest->name, msr, val);
 	return false;

@@ -5,6 +5,7 @@
  */
 #include "vmm/vcpu.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/spec.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/pmm.h"
@@ -17,6 +18,12 @@
  */
 static struct vcpu *loaded_vcpu[MAX_CPUS];
 static struct vcpu *fpu_owner[MAX_CPUS];
+/* The guest whose vCPU ran last on each CPU: running another one is a
+ * switch between guests, which gets an IBPB when spec.c chose it (one
+ * guest's indirect-branch training must not steer another's).  Cleared
+ * when that guest's vCPUs go, so a new guest in the same slot counts as
+ * another. */
+static struct guest *last_guest[MAX_CPUS];
 
 /* ASID/VPID tags (hv_vcpu.tag): the users of each tag 1..N, N the smaller
  * of hv->max_tags() and the table.  A vCPU takes a free tag, or when none
@@ -83,6 +90,7 @@ void vcpu_init(struct vcpu *v, struct guest *g, unsigned id)
 int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
 {
 	v->hw.tag = tag_alloc();
+	v->hw.id = v->id;
 	vcpu_make_loaded(v);
 	return hv->vcpu_create(&v->hw, st, tdp_root);
 }
@@ -92,6 +100,9 @@ void vcpu_release(struct vcpu *v)
 	unsigned cpu = this_cpu();
 	if (fpu_owner[cpu] == v)
 		fpu_owner[cpu] = NULL;
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		if (last_guest[c] == v->guest)
+			last_guest[c] = NULL;
 	if (v->hw.arch) {
 		vcpu_make_loaded(v);
 		hv->vcpu_destroy(&v->hw);
@@ -140,6 +151,10 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 			pr_err("vmm", "guest %s: vcpu %u: interrupted event (vector %u) not re-injected "
 			       "(%d)", v->guest->name, v->id, v->interrupted.vector, r);
 		v->interrupted.valid = false;
+	}
+	if (last_guest[cpu] != v->guest) {
+		spec_guest_switch();
+		last_guest[cpu] = v->guest;
 	}
 	v->guest->cur = v;
 	int r = hv->vcpu_run(&v->hw, e);

@@ -14,6 +14,19 @@
 #define EFER_NXE BIT(11)
 #define EFER_SVME BIT(12)
 
+/* The SYSCALL MSRs, the SWAPGS base and RDTSCP/RDPID's value: guest-owned,
+ * switched between vCPUs by the backends (vmm/hv.h get_msr/set_msr). */
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
+
+/* Does this CPU have IA32_TSC_AUX (RDTSCP, CPUID 0x80000001 EDX[27], or
+ * RDPID, CPUID 7.0 ECX[22])? */
+static inline bool cpu_has_tsc_aux(void);
+
 #define MSR_PAT 0x277
 #define MSR_FEATURE_CONTROL 0x3a
 
@@ -29,6 +42,7 @@
 #define CR4_PGE BIT(7)
 #define CR4_OSFXSR BIT(9)
 #define CR4_VMXE BIT(13)
+#define CR4_PKE BIT(22)
 
 #define RFLAGS_IF BIT(9)
 
@@ -46,6 +60,12 @@ static inline struct cpuid_regs cpuid_count(u32 leaf, u32 sub)
 }
 
 static inline struct cpuid_regs cpuid(u32 leaf) { return cpuid_count(leaf, 0); }
+
+static inline bool cpu_has_tsc_aux(void)
+{
+	return (cpuid(0x80000000).eax >= 0x80000001 && (cpuid(0x80000001).edx & BIT(27))) ||
+	       (cpuid(0).eax >= 7 && (cpuid_count(7, 0).ecx & BIT(22)));
+}
 
 static inline u64 rdmsr(u32 msr)
 {

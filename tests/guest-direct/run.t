@@ -11,7 +11,7 @@
 # What plain QEMU does differently from the hypervisor (and so what is asserted
 # here): VMMCALL/VMCALL raise #UD, so "hypercall" and "hcexit" report
 # "#UD, no hypervisor"; VMRUN and friends raise #UD because EFER.SVME is 0;
-# TCG returns 0 for an unknown RDMSR and accepts a WRMSR to STAR, so "msr"
+# TCG returns 0 for an unknown RDMSR and accepts a WRMSR to VM_HSAVE_PA, so "msr"
 # reports fewer than 2 #GPs (only the line's shape is checked).
 #
 # The C test guests (guest/tests/*.c, built by `make guests`) boot the same

@@ -1,6 +1,8 @@
 # Host tests of the parsers: vmm/console/cmdparse.c (console lines),
 # vmm/loader/multiboot.c (Multiboot images, boot information) and boot/'s
-# config.c and acpi.c (\pagoda\config, the ACPI walk to SPCR), built for Linux with
+# config.c and acpi.c (\pagoda\config, the ACPI walk to SPCR), and of one
+# more pure file, arch/x86/spec_choice.c (speculative-execution defences),
+# built for Linux with
 # AddressSanitizer + UBSan against the host libc.  Included by the top-level
 # Makefile (paths relative to the repository root), before or after
 # tests/host/host.mk.  Standalone:
@@ -32,11 +34,13 @@ PARSERS_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
 	-Wall -Wextra -Werror -I. -MMD -MP
 PARSERS_GUEST  := build/guest/testguest.bin
 
-PARSERS_TESTS  := $(PARSERS_BUILD)/cmdparse.t $(PARSERS_BUILD)/multiboot.t $(PARSERS_BUILD)/bootcfg.t
+PARSERS_TESTS  := $(PARSERS_BUILD)/cmdparse.t $(PARSERS_BUILD)/multiboot.t $(PARSERS_BUILD)/bootcfg.t \
+	$(PARSERS_BUILD)/spec.t
 PARSERS_OBJS   := $(PARSERS_BUILD)/obj/vmm/console/cmdparse.o $(PARSERS_BUILD)/obj/vmm/loader/multiboot.o $(PARSERS_BUILD)/obj/vmm/loader/elf.o $(PARSERS_BUILD)/obj/vmm/vcpu_state.o \
 	$(PARSERS_BUILD)/obj/boot/config.o $(PARSERS_BUILD)/obj/boot/acpi.o \
+	$(PARSERS_BUILD)/obj/arch/x86/spec_choice.o \
 	$(PARSERS_BUILD)/obj/tests/host/t_cmdparse.o $(PARSERS_BUILD)/obj/tests/host/t_multiboot.o \
-	$(PARSERS_BUILD)/obj/tests/host/t_bootcfg.o
+	$(PARSERS_BUILD)/obj/tests/host/t_bootcfg.o $(PARSERS_BUILD)/obj/tests/host/t_spec.o
 
 HOST_TESTS += $(filter-out $(HOST_TESTS),$(PARSERS_TESTS))
 
@@ -52,6 +56,7 @@ $(PARSERS_OBJS): $(PARSERS_BUILD)/obj/%.o: %.c
 
 $(PARSERS_BUILD)/cmdparse.t: $(PARSERS_BUILD)/obj/vmm/console/cmdparse.o
 $(PARSERS_BUILD)/bootcfg.t: $(PARSERS_BUILD)/obj/boot/config.o $(PARSERS_BUILD)/obj/boot/acpi.o
+$(PARSERS_BUILD)/spec.t: $(PARSERS_BUILD)/obj/arch/x86/spec_choice.o
 $(PARSERS_BUILD)/multiboot.t: $(PARSERS_BUILD)/obj/vmm/loader/multiboot.o $(PARSERS_BUILD)/obj/vmm/loader/elf.o $(PARSERS_BUILD)/obj/vmm/vcpu_state.o | $(PARSERS_GUEST)
 
 # Link recipe for a parser test when host.mk does not provide one.

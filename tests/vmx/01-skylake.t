@@ -10,10 +10,27 @@
 #         CR4.VMXE hidden (#GP), CR0.NE through the read shadow
 #   tf    a triple fault ends that guest only
 #   hp    memory backed by 2 MiB blocks, mapped with 2 MiB EPT leaves
+#   i, b  the C test guests idt_first and basics
+#   h     guest/tests/hostile.c "insns": MONITOR/MWAIT #UD, RDPMC #GP (VM
+#         exits), CPUID hides MONITOR/PKU/XSAVE/leaf 0xA, CR4.OSXSAVE and
+#         CR4.PKE refused (#GP through the CR4 guest/host mask); "dbsteps"
+#         1000 single steps; "msrs=1" writes KERNEL_GS_BASE, STAR, LSTAR,
+#         CSTAR, SFMASK (passed through the MSR bitmap) and TSC_AUX
+#   h2    "msrs=2 dr7" after h ("msrs=1 dr7"): starts from 0, not h's values
+#         (VMX switches none of them by itself: the backend does), and DR7
+#         is 0x400, not h's armed breakpoint (the debug controls)
+#   a     guest/tests/acloop: the recursive #AC of CVE-2015-5307 (an #AC at
+#         CPL 3 whose delivery raises #AC again).  With #AC in the exception
+#         bitmap each round is a VM exit: the guest loops, preemptible, the
+#         console's wait times out with it still running, stats counts the
+#         exception exits and destroy ends it; without the intercept the
+#         emulated CPU loops inside the delivery as hardware does, the VMM
+#         never runs again and the boot times out.  No guest runs beside it:
+#         the per-destroy page check above needs guests not to overlap.
 # and checks the pages come back after every destroy.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
-plan 14
+plan 19
 vmx_guest_image vmxinsn.asm
 
 vmx_boot corei7_skylake_x 240 'mem
@@ -50,11 +67,27 @@ create b mem=8M image=basics.elf cmdline="hv=pagoda"
 start b
 wait b timeout=60
 destroy b
+create h mem=8M image=hostile.elf cmdline="insns dbsteps msrs=1 dr7"
+start h
+wait h timeout=60
+destroy h
+create h2 mem=8M image=hostile.elf cmdline="msrs=2 dr7"
+start h2
+wait h2 timeout=60
+destroy h2
+create a mem=8M image=acloop.elf
+start a
+wait a timeout=3
+stats a
+destroy a
 mem
 poweroff' --file "$WORK/vmxinsn.bin" --file "$TOP/build/guest/idt_first.elf" \
-	--file "$TOP/build/guest/basics.elf" --file "$TOP/build/guest/reinject.elf"
+	--file "$TOP/build/guest/basics.elf" --file "$TOP/build/guest/reinject.elf" \
+	--file "$TOP/build/guest/hostile.elf" --file "$TOP/build/guest/acloop.elf"
 
 expect_clean_poweroff "Bochs run ends with a clean poweroff"
+expect_seq "the speculative-execution defences chosen at boot are logged (RSB fill on every CPU)" \
+	'spec: mitigations: ibpb=(guest-switch|unavailable) rsb=fill-on-exit l1tf=[a-zA-Z-]+ mds=[a-zA-Z-]+$'
 expect_seq "VMX probed with EPT 2M/1G/A-D, unrestricted guest, VPID; vmx selected; VMXON" \
 	'vmx: VMX revision 0x[0-9a-f]+, VMCS [0-9]+ bytes, true controls; EPT \(4-level, WB, 2M, 1G, A/D\), unrestricted guest, VPID' \
 	'hv: CPU vendor GenuineIntel: using vmx' \
@@ -107,6 +140,35 @@ expect_seq "basics (C guest): every check passes under VMX (VMCALL)" \
 	'guest b: # mode: pagoda, hypercall instruction vmcall' \
 	'guest b: # basics: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
 	'^ok wait name=b state=exited status=1$'
+expect_seq "hostile (C guest): MONITOR/MWAIT #UD, RDPMC #GP, CPUID hides them, CR4.OSXSAVE/PKE #GP" \
+	'exit: guest h: MONITOR at rip=0x[0-9a-f]+ -> #UD' \
+	'guest h: ok [0-9]+ - MONITOR raises #UD' \
+	'exit: guest h: MWAIT at rip=0x[0-9a-f]+ -> #UD' \
+	'guest h: ok [0-9]+ - MWAIT raises #UD' \
+	'exit: guest h: RDPMC at rip=0x[0-9a-f]+ -> #GP' \
+	'guest h: ok [0-9]+ - RDPMC raises #GP' \
+	'guest h: ok [0-9]+ - setting CR4.OSXSAVE raises #GP' \
+	'guest h: ok [0-9]+ - setting CR4.PKE raises #GP' \
+	'guest h: # hostile: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
+	'^ok wait name=h state=exited status=1$'
+expect_seq "hostile msrs/dr7: h's guest-owned MSRs, TSC_AUX and DR7 are its own; h2 after it starts from 0 / 0x400" \
+	'guest h: ok [0-9]+ - guest-owned MSRs readable, 0 at start \(TSC_AUX: vCPU id 0\), RDTSCP agrees' \
+	'guest h: ok [0-9]+ - own values still read back after a spin' \
+	'guest h: ok [0-9]+ - DR7 write \(L0, breakpoint at 0\) survives a VM exit' \
+	'guest h: ok [0-9]+ - single-stepping: 1000 #DB delivered to the guest' \
+	'^ok wait name=h state=exited status=1$' \
+	'guest h2: ok [0-9]+ - guest-owned MSRs readable, 0 at start \(TSC_AUX: vCPU id 0\), RDTSCP agrees' \
+	'guest h2: ok [0-9]+ - own values still read back after a spin' \
+	'guest h2: ok [0-9]+ - DR7 starts at its reset value 0x400' \
+	'guest h2: # hostile: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
+	'^ok wait name=h2 state=exited status=1$'
+expect_seq "acloop: a recursive #AC exits once per round; the guest loops preemptibly; stats and destroy answer" \
+	'guest a: acloop: recursive #AC at CPL 3 now' \
+	'^err wait timeout after [0-9]+s, guest a still running$' \
+	'^ok stats name=a .* exception=[1-9][0-9]* ' \
+	'^ok destroy name=a '
+expect_no_line "hostile: no check failed; acloop never crashed (no triple fault)" \
+	'guest h2?: not ok|event guest a crashed'
 expect_destroy_pages_back "free pages after every destroy equal the count at create"
 expect_seq "poweroff after all guests" '^ok mem free_pages=' 'vmm: powering off'
 expect_no_line "no VMM exception or failed VMX instruction" 'VMM exception|vmx: .*failed'

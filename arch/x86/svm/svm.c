@@ -13,6 +13,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
 #include "mm/mm_env.h"
@@ -25,9 +26,19 @@
 #define MSR_VM_HSAVE_PA 0xc0010117
 
 #define RFLAGS_VM BIT(17)
+#define X86_DB 1
 #define X86_NMI 2
 #define X86_BP 3
 #define X86_OF 4
+#define X86_GP 13
+#define X86_AC 17
+
+/* SVM features (CPUID 0x8000000A EDX, APM Vol 3 E.4.10) */
+#define SVM_FEAT_NRIPS BIT(3)
+#define SVM_FEAT_FLUSH_BY_ASID BIT(6)
+#define SVM_FEAT_DECODE_ASSISTS BIT(7)
+#define SVM_FEAT_PAUSE_FILTER BIT(10)
+#define SVM_FEAT_PAUSE_THRESHOLD BIT(12)
 
 /* ASIDs handed out at most: asid_owner is one page of pointers per CPU. */
 #define SVM_MAX_ASID ((u32)(PAGE_SIZE / sizeof(void *)) - 1)
@@ -43,6 +54,7 @@ struct svm_vcpu {
 	bool nmi_masked;   /* an NMI was injected and its handler has not
 	                      executed IRET yet (IRET is intercepted meanwhile) */
 	bool want_nmi;     /* an NMI window is requested */
+	u64 tsc_aux;       /* the guest's IA32_TSC_AUX (not in the VMCB: switched here) */
 };
 
 /* Per-CPU state, indexed by the CPU number (arch/x86/percpu.h). */
@@ -53,12 +65,20 @@ static u64 host_vmcb_pa[MAX_CPUS];      /* VMSAVE/VMLOAD of host FS/GS/TR/LDTR/M
  * ASIDs, and a switch between two of them must flush that ASID's TLB
  * entries on that CPU. */
 static struct svm_vcpu **asid_owner[MAX_CPUS];
+/* IA32_TSC_AUX as last written on each CPU (~0: unknown; a real value has
+ * bits 63:32 clear). */
+static u64 cur_tsc_aux[MAX_CPUS];
+static bool has_tsc_aux;      /* the CPU has IA32_TSC_AUX (RDTSCP or RDPID) */
 
 /* Shared by every CPU and every guest. */
 static u64 iopm_pa;           /* 12 KiB, all ones: every port intercepted */
 static u64 msrpm_pa;          /* 8 KiB, all ones: every MSR intercepted */
 static u32 nr_asids;          /* CPUID 0x8000000A EBX */
 static bool has_nrips;        /* CPUID 0x8000000A EDX bit 3: NRIP save */
+static bool has_flush_asid;   /* EDX bit 6: TLB_CONTROL 3 (flush this ASID) */
+static bool has_decode;       /* EDX bit 7: decode assists (MOV CR GPR in EXITINFO1) */
+static u32 pause_feat;        /* EDX bits 10 and 12: PAUSE filter count / threshold */
+static u64 cr4_valid;         /* CR4 bits this CPU implements (a guest setting others: #GP) */
 
 void svm_vmrun(struct vcpu_regs *regs, u64 guest_vmcb_pa, u64 host_vmcb_pa);
 
@@ -82,12 +102,49 @@ static int svm_probe(void)
 		return -E_NODEV;
 	}
 	nr_asids = r.ebx;
-	has_nrips = r.edx & BIT(3);
-	pr_info("svm", "SVM revision %u, %u ASIDs, features 0x%x (NPT%s%s)", r.eax & 0xff,
+	has_nrips = r.edx & SVM_FEAT_NRIPS;
+	has_flush_asid = r.edx & SVM_FEAT_FLUSH_BY_ASID;
+	has_decode = r.edx & SVM_FEAT_DECODE_ASSISTS;
+	pause_feat = r.edx & (SVM_FEAT_PAUSE_FILTER | SVM_FEAT_PAUSE_THRESHOLD);
+	pr_info("svm", "SVM revision %u, %u ASIDs, features 0x%x (NPT%s%s%s%s%s)", r.eax & 0xff,
 		nr_asids, r.edx, has_nrips ? ", NRIP save" : ", no NRIP save",
-		(r.edx & BIT(5)) ? ", VMCB clean bits" : "");
+		(r.edx & BIT(5)) ? ", VMCB clean bits" : "",
+		has_flush_asid ? ", flush by ASID" : ", no flush by ASID",
+		has_decode ? ", decode assists" : "",
+		(pause_feat & SVM_FEAT_PAUSE_FILTER) ? ", PAUSE filter" : "");
+	/* CR4 bits a MOV to CR4 may set (APM Vol 2 3.1.3): VME..OSXMMEXCPT
+	 * always, the others when CPUID reports their feature. */
+	struct cpuid_regs l1 = cpuid(1), l7 = cpuid_count(7, 0);
+	cr4_valid = 0x7ff;
+	if (l7.ecx & BIT(2))
+		cr4_valid |= BIT(11); /* UMIP */
+	if (l7.ebx & BIT(0))
+		cr4_valid |= BIT(16); /* FSGSBASE */
+	if (l1.ecx & BIT(17))
+		cr4_valid |= BIT(17); /* PCIDE */
+	if (l7.ebx & BIT(7))
+		cr4_valid |= BIT(20); /* SMEP */
+	if (l7.ebx & BIT(20))
+		cr4_valid |= BIT(21); /* SMAP */
 	npt_fmt_init();
 	return 0;
+}
+
+/*
+ * The guest-owned MSRs that VMRUN/VMLOAD/VMSAVE switch with the guest's
+ * VMCB (15.5.1, 15.30.5: KernelGsBase, STAR, LSTAR, CSTAR, SFMASK): clear
+ * their read and write bits in the MSR permission map MAP (15.11: two bits
+ * per MSR, read then write; MSRs C000_0000-C000_1FFF from byte 0x800), so
+ * the guest uses them without exits.  TSC_AUX stays intercepted: it is not
+ * in the VMCB and svm_vcpu_run loads each vCPU's value.
+ */
+static void msrpm_open_guest_owned(u8 *map)
+{
+	static const u32 msrs[] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE};
+	for (unsigned i = 0; i < ARRAY_SIZE(msrs); i++) {
+		u32 bit = (msrs[i] - 0xc0000000) * 2;
+		map[0x800 + bit / 8] &= ~(u8)(3u << (bit % 8));
+	}
 }
 
 /*
@@ -105,6 +162,9 @@ static int svm_cpu_enable(unsigned cpu)
 	if (!iopm_pa) {
 		iopm_pa = pmm_alloc_pages_filled(2, 0xff);  /* 16 KiB block; the map is 12 KiB (15.10.1) */
 		msrpm_pa = pmm_alloc_pages_filled(1, 0xff); /* 8 KiB (15.11) */
+		if (msrpm_pa)
+			msrpm_open_guest_owned(phys_to_virt(msrpm_pa));
+		has_tsc_aux = cpu_has_tsc_aux();
 	}
 	host_save_area_pa[cpu] = pmm_alloc_pages_filled(0, 0);
 	host_vmcb_pa[cpu] = pmm_alloc_pages_filled(0, 0);
@@ -112,6 +172,7 @@ static int svm_cpu_enable(unsigned cpu)
 	if (!host_save_area_pa[cpu] || !host_vmcb_pa[cpu] || !owners || !iopm_pa || !msrpm_pa)
 		return -E_NOMEM;
 	asid_owner[cpu] = phys_to_virt(owners);
+	cur_tsc_aux[cpu] = ~0ULL;
 	wrmsr(MSR_VM_HSAVE_PA, host_save_area_pa[cpu]);
 	pr_info("svm", "SVM enabled: EFER.SVME=1, host save area at 0x%lx", host_save_area_pa[cpu]);
 	return 0;
@@ -249,17 +310,47 @@ static int svm_vcpu_create(struct hv_vcpu *hw, const struct vcpu_state *st, u64 
 	sv->vmcb = phys_to_virt(pa + PAGE_SIZE);
 	sv->cpu = this_cpu();
 	sv->flush = true; /* the ASID may have served another vCPU */
+	sv->tsc_aux = hw->id; /* RDTSCP/RDPID tell the vCPU apart, as an OS sets it up */
 	hw->arch = sv;
 
 	struct vmcb_control *c = &sv->vmcb->ctl;
+	/* 15.9-15.13; a guest may be hostile: RDPMC (#GP: leaf 0xA is hidden,
+	 * the host's counters are not the guest's), MONITOR/MWAIT (#UD: CPUID
+	 * hides MONITOR; MWAIT would idle a host CPU at the guest's will). */
 	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
 			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_NMI |
-			     SVM_INTERCEPT_INTR;
+			     SVM_INTERCEPT_INTR | SVM_INTERCEPT_RDPMC;
 	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
 			     SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
-			     SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV;
-	c->intercept_exc = BIT(18);  /* #MC: never let a guest swallow a machine check */
+			     SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV |
+			     SVM_INTERCEPT2_MONITOR | SVM_INTERCEPT2_MWAIT |
+			     SVM_INTERCEPT2_MWAIT_COND;
+	/* 15.12: #MC (never let a guest swallow a machine check); #AC and #DB
+	 * so that a delivery of either that raises itself again (a misaligned
+	 * CPL3 stack with AC set, CVE-2015-5307; a data breakpoint on the #DB
+	 * frame, CVE-2015-8104) exits once per round instead of looping in
+	 * microcode forever: vmm/ reflects them (VM_EXIT_EXCEPTION).  On a #DB
+	 * intercept the save area's DR6 and DR7 already hold what the debug
+	 * condition set (15.12; KVM's db_interception takes its payload from
+	 * there), and EVENTINJ delivers the #DB without touching them again,
+	 * so the guest's handler sees what it would have seen; the
+	 * single-step test checks DR6.BS under QEMU. */
+	c->intercept_exc = SVM_INTERCEPT_EXC(18) | SVM_INTERCEPT_EXC(X86_AC) |
+			   SVM_INTERCEPT_EXC(X86_DB);
+	/* 15.8: writes of CR4 that set a bit CPUID hides (OSXSAVE, PKE) get
+	 * #GP (svm_cr4_write); the write intercept takes every MOV to CR4. */
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(4);
+	/* 15.14.4: PAUSE filter: the PAUSE intercept fires only after COUNT
+	 * PAUSEs (within THRESHOLD cycles of each other when the threshold is
+	 * supported), i.e. in a spin loop; the exit just ends the slice.
+	 * Without the filter PAUSE is not intercepted (every one would exit). */
+	if (pause_feat & SVM_FEAT_PAUSE_FILTER) {
+		c->pause_filter_count = 3000;
+		if (pause_feat & SVM_FEAT_PAUSE_THRESHOLD)
+			c->pause_filter_thresh = 128;
+		c->intercept_misc1 |= SVM_INTERCEPT_PAUSE;
+	}
 	c->iopm_base_pa = iopm_pa;   /* 15.10.1 */
 	c->msrpm_base_pa = msrpm_pa; /* 15.11 */
 	c->asid = hw->tag;           /* 15.16: never 0 (the host's) */
@@ -399,6 +490,148 @@ static void svm_decode_interrupted(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 s
 }
 
 /*
+ * Guest linear address LA to guest-physical, walking the guest's own page
+ * tables as the VMCB's CR0/CR3/CR4/EFER describe them (AMD APM Vol 2
+ * 5.3-5.5): no paging, 32-bit (4 MiB pages with CR4.PSE), PAE (PDPTEs at
+ * CR3) or 4-level long mode (2 MiB / 1 GiB pages).  Only what an
+ * instruction fetch needs: presence, no permission checks.  Entries are
+ * read through hv_read_guest().  Returns false when LA is not mapped (or
+ * CR4.LA57 asks for a 5-level walk, not done here).
+ */
+static bool guest_linear_to_phys(struct hv_vcpu *hw, u64 la, u64 *gpa)
+{
+	const struct vmcb_save *s = &((struct svm_vcpu *)hw->arch)->vmcb->save;
+	const u64 addr = 0x000ffffffffff000ULL;
+	if (!(s->cr0 & CR0_PG)) {
+		*gpa = (u32)la;
+		return true;
+	}
+	if (!(s->cr4 & CR4_PAE)) {
+		u32 pde, pte;
+		if (hv_read_guest(hw, (s->cr3 & 0xfffff000) + ((la >> 22) & 0x3ff) * 4, &pde, 4) ||
+		    !(pde & 1))
+			return false;
+		if ((pde & BIT(7)) && (s->cr4 & BIT(4))) { /* PSE: 4 MiB page */
+			*gpa = (pde & 0xffc00000) + (la & 0x3fffff);
+			return true;
+		}
+		if (hv_read_guest(hw, (pde & 0xfffff000) + ((la >> 12) & 0x3ff) * 4, &pte, 4) ||
+		    !(pte & 1))
+			return false;
+		*gpa = (pte & 0xfffff000) + (la & 0xfff);
+		return true;
+	}
+	u64 e;
+	int level;
+	if (s->efer & EFER_LMA) {
+		if (s->cr4 & BIT(12))
+			return false; /* LA57 */
+		e = s->cr3 | 1;
+		level = 4;
+	} else {
+		if (hv_read_guest(hw, (s->cr3 & 0xffffffe0) + ((la >> 30) & 3) * 8, &e, 8))
+			return false;
+		level = 2;
+	}
+	for (; level >= 1; level--) {
+		if (!(e & 1))
+			return false;
+		u64 table = e & addr;
+		unsigned idx = (la >> (12 + 9 * (level - 1))) & 0x1ff;
+		if (hv_read_guest(hw, table + idx * 8, &e, 8) || !(e & 1))
+			return false;
+		if (level <= 3 && level >= 2 && (e & BIT(7))) { /* 1 GiB or 2 MiB page */
+			u64 size = 1ULL << (12 + 9 * (level - 1));
+			*gpa = (e & addr & ~(size - 1)) + (la & (size - 1));
+			return true;
+		}
+	}
+	*gpa = (e & addr) + (la & 0xfff);
+	return true;
+}
+
+/* Guest GPR number N (the ModRM / decode-assist numbering: RAX, RCX, RDX,
+ * RBX, RSP, RBP, RSI, RDI, R8-R15); RAX and RSP live in the VMCB but are
+ * synced into HW->regs around every run. */
+static u64 *svm_gpr(struct hv_vcpu *hw, unsigned n)
+{
+	struct vcpu_regs *r = &hw->regs;
+	u64 *const map[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
+			      &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13,
+			      &r->r14, &r->r15};
+	return map[n & 15];
+}
+
+/*
+ * Which GPR a MOV to CR4 wrote, and its length.  With decode assists
+ * EXITINFO1 names the GPR (15.8.1) and NRIP gives the length; without
+ * (QEMU's TCG) the instruction is fetched from guest memory at CS.base +
+ * RIP and decoded: optional REX (64-bit mode), 0F 22 /r with ModRM.mod = 3
+ * and ModRM.reg = 4 (AMD APM Vol 3, MOV CRn).  Returns false for anything
+ * else (LMSW and CLTS touch only CR0; CR4 has no other writer).
+ */
+static bool decode_mov_cr4(struct svm_vcpu *sv, struct hv_vcpu *hw, unsigned *gpr,
+			   unsigned *len)
+{
+	struct vmcb *m = sv->vmcb;
+	if (has_decode && (m->ctl.exit_info1 & SVM_CR_INFO_MOV)) {
+		*gpr = SVM_CR_INFO_GPR(m->ctl.exit_info1);
+		*len = insn_len(sv, hw, 3);
+		return true;
+	}
+	bool long64 = (m->save.efer & EFER_LMA) && (m->save.cs.attrib & HV_SEG_ATTR_L);
+	u8 b[4];
+	u64 la = m->save.cs.base + hw->regs.rip;
+	if (!long64)
+		la = (u32)la;
+	for (unsigned i = 0; i < 4; i++) {
+		u64 gpa;
+		if (!guest_linear_to_phys(hw, la + i, &gpa) || hv_read_guest(hw, gpa, &b[i], 1))
+			return false;
+	}
+	unsigned p = 0, rex = 0;
+	if (long64 && (b[0] & 0xf0) == 0x40)
+		rex = b[p++];
+	if (b[p] != 0x0f || b[p + 1] != 0x22 || (b[p + 2] & 0xc0) != 0xc0 ||
+	    ((b[p + 2] >> 3) & 7) != 4 || (rex & 4))
+		return false;
+	*gpr = (b[p + 2] & 7) | ((rex & 1) << 3);
+	*len = p + 3;
+	return true;
+}
+
+/*
+ * A guest MOV to CR4 (intercepted, 15.8): #GP for a bit this CPU lacks or
+ * one pagoda hides (HV_CR4_DENIED: OSXSAVE, PKE), and for clearing PAE in
+ * long mode (APM Vol 2 3.1.3); else the value goes to the VMCB and the
+ * ASID is flushed (a CR4 write that changes PGE, PAE, PSE, SMEP or PCIDE
+ * flushes the TLB, and the VMM cannot tell the CPU to do it otherwise).
+ * The instruction is skipped unless it faulted.  Returns false when it
+ * cannot be decoded (the guest is ended).
+ */
+static bool svm_cr4_write(struct svm_vcpu *sv, struct hv_vcpu *hw, struct vm_exit *e)
+{
+	struct vmcb_save *s = &sv->vmcb->save;
+	unsigned gpr, len;
+	if (!decode_mov_cr4(sv, hw, &gpr, &len))
+		return false;
+	u64 val = *svm_gpr(hw, gpr);
+	if (!((s->efer & EFER_LMA) && (s->cs.attrib & HV_SEG_ATTR_L)))
+		val = (u32)val;
+	e->kind = VM_EXIT_NONE;
+	if ((val & ~cr4_valid) || (val & HV_CR4_DENIED) ||
+	    ((s->efer & EFER_LMA) && !(val & CR4_PAE))) {
+		sv->vmcb->ctl.event_inj = X86_GP | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_ERR_VALID |
+					  SVM_EVTINJ_VALID;
+		return true;
+	}
+	s->cr4 = val;
+	sv->flush = true;
+	skip(sv, hw, len);
+	return true;
+}
+
+/*
  * Turn EXITCODE/EXITINFO into the neutral struct vm_exit.  Instruction
  * lengths come from NRIP when the CPU saves it, else from the instruction
  * itself: CPUID, RDMSR and WRMSR are 2 bytes, VMMCALL 3, HLT 1; for IOIO,
@@ -471,6 +704,39 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 							      names[c->exit_code - SVM_EXIT_VMRUN];
 		break;
 	}
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+		/* CPUID hides MONITOR: both raise #UD, as without the feature. */
+		e->kind = VM_EXIT_VIRT_INSN;
+		e->insn.name = c->exit_code == SVM_EXIT_MONITOR ? "MONITOR" : "MWAIT";
+		break;
+	case SVM_EXIT_RDPMC:
+		/* No counters for guests (CPUID leaf 0xA is zero): #GP, as for a
+		 * counter number out of range. */
+		e->kind = VM_EXIT_VIRT_INSN;
+		e->insn.name = "RDPMC";
+		e->insn.vector = X86_GP;
+		break;
+	case SVM_EXIT_PAUSE:
+		/* The PAUSE filter counted a spin loop down (15.14.4): the slice
+		 * is better given to another vCPU.  PAUSE itself did not run;
+		 * it is harmless to run it again. */
+		e->kind = VM_EXIT_PREEMPT;
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_AC:
+	case SVM_EXIT_EXCP_BASE + X86_DB:
+		/* 15.12: EXITINFO1 holds the error code of exceptions that push
+		 * one (#AC pushes 0); RIP is where delivery would return. */
+		e->kind = VM_EXIT_EXCEPTION;
+		e->exc.vector = (u8)(c->exit_code - SVM_EXIT_EXCP_BASE);
+		e->exc.has_error = e->exc.vector == X86_AC;
+		e->exc.error = (u32)c->exit_info1;
+		break;
+	case SVM_EXIT_WRITE_CR4:
+		if (!svm_cr4_write(sv, hw, e))
+			e->kind = VM_EXIT_UNHANDLED;
+		break;
 	case SVM_EXIT_XSETBV:
 		/* XSETBV is intercepted so a guest cannot set host XCR0; it gets #UD. */
 		e->kind = VM_EXIT_VIRT_INSN;
@@ -547,8 +813,18 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		asid_owner[cpu][hw->tag] = sv;
 		sv->flush = true;
 	}
-	vmcb->ctl.tlb_control = sv->flush ? 3 : 0; /* 15.16.2: 3 flushes this guest's ASID */
+	/* 15.16.2: TLB_CONTROL 3 flushes this guest's ASID only, which needs
+	 * FlushByAsid (CPUID 0x8000000A EDX bit 6); without it the encoding is
+	 * reserved, and 1 (flush every ASID) is the one that works. */
+	vmcb->ctl.tlb_control = !sv->flush ? 0 : has_flush_asid ? 3 : 1;
 	sv->flush = false;
+
+	/* IA32_TSC_AUX is not part of the VMCB: each vCPU's own goes into the
+	 * register before it runs (RDTSCP and RDPID read it without exits). */
+	if (has_tsc_aux && cur_tsc_aux[cpu] != sv->tsc_aux) {
+		wrmsr(MSR_TSC_AUX, sv->tsc_aux);
+		cur_tsc_aux[cpu] = sv->tsc_aux;
+	}
 
 	/*
 	 * With V_INTR_MASKING the host's RFLAGS.IF decides whether physical
@@ -557,6 +833,7 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * a pending interrupt (the preemption timer) be taken by the host's
 	 * handler, then IF is cleared again for the exit handlers.
 	 */
+	spec_before_entry(); /* arch/x86/spec.c: nothing on AMD parts today */
 	__asm__ volatile("clgi; sti" ::: "memory");
 	svm_vmrun(&hw->regs, virt_to_phys(vmcb), host_vmcb_pa[cpu]);
 	__asm__ volatile("stgi; cli" ::: "memory");
@@ -763,6 +1040,47 @@ static void svm_set_guest_efer(struct hv_vcpu *hw, u64 efer)
 	sv->vmcb->save.efer = (efer & (EFER_SCE | EFER_LME | EFER_NXE)) | lma | EFER_SVME;
 }
 
+/* The guest-owned MSR MSR of HW: the SYSCALL MSRs and KernelGsBase are in
+ * the VMCB save area (VMSAVE after every VMRUN keeps them current, see
+ * svm_vmrun), TSC_AUX in the vCPU.  false for any other MSR. */
+static bool svm_get_msr(struct hv_vcpu *hw, u32 msr, u64 *val)
+{
+	struct svm_vcpu *sv = hw->arch;
+	struct vmcb_save *s = &sv->vmcb->save;
+	switch (msr) {
+	case MSR_STAR: *val = s->star; return true;
+	case MSR_LSTAR: *val = s->lstar; return true;
+	case MSR_CSTAR: *val = s->cstar; return true;
+	case MSR_SFMASK: *val = s->sfmask; return true;
+	case MSR_KERNEL_GS_BASE: *val = s->kernel_gs_base; return true;
+	case MSR_TSC_AUX:
+		*val = sv->tsc_aux;
+		return has_tsc_aux;
+	}
+	return false;
+}
+
+/* A guest write (vmm/ checked it): into the VMCB, which VMLOAD loads
+ * before the next VMRUN; TSC_AUX at the next svm_vcpu_run. */
+static bool svm_set_msr(struct hv_vcpu *hw, u32 msr, u64 val)
+{
+	struct svm_vcpu *sv = hw->arch;
+	struct vmcb_save *s = &sv->vmcb->save;
+	switch (msr) {
+	case MSR_STAR: s->star = val; return true;
+	case MSR_LSTAR: s->lstar = val; return true;
+	case MSR_CSTAR: s->cstar = val; return true;
+	case MSR_SFMASK: s->sfmask = val; return true;
+	case MSR_KERNEL_GS_BASE: s->kernel_gs_base = val; return true;
+	case MSR_TSC_AUX:
+		if (!has_tsc_aux)
+			return false;
+		sv->tsc_aux = val;
+		return true;
+	}
+	return false;
+}
+
 /*
  * SVM has no preemption timer: a one-shot local APIC timer interrupt,
  * caught by the INTR intercept, ends the slice.
@@ -798,4 +1116,6 @@ const struct hv_ops svm_ops = {
 	.set_preempt_ns = svm_set_preempt_ns,
 	.get_efer = svm_guest_efer,
 	.set_efer = svm_set_guest_efer,
+	.get_msr = svm_get_msr,
+	.set_msr = svm_set_msr,
 };

@@ -119,9 +119,11 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define SVM_INTERCEPT_SMI BIT(2)
 #define SVM_INTERCEPT_INIT BIT(3)
 #define SVM_INTERCEPT_VINTR BIT(4)   /* a virtual interrupt (V_IRQ) is about to be taken */
+#define SVM_INTERCEPT_RDPMC BIT(15)
 #define SVM_INTERCEPT_CPUID BIT(18)
 #define SVM_INTERCEPT_IRET BIT(20)
 #define SVM_INTERCEPT_INVD BIT(22)
+#define SVM_INTERCEPT_PAUSE BIT(23)
 #define SVM_INTERCEPT_HLT BIT(24)
 #define SVM_INTERCEPT_INVLPGA BIT(26)
 #define SVM_INTERCEPT_IOIO_PROT BIT(27)
@@ -135,15 +137,25 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define SVM_INTERCEPT2_STGI BIT(4)
 #define SVM_INTERCEPT2_CLGI BIT(5)
 #define SVM_INTERCEPT2_SKINIT BIT(6)
+#define SVM_INTERCEPT2_MONITOR BIT(10)
+#define SVM_INTERCEPT2_MWAIT BIT(11)
+#define SVM_INTERCEPT2_MWAIT_COND BIT(12)
 #define SVM_INTERCEPT2_XSETBV BIT(13)
+/* intercept_cr (offset 0x000): writes of CRn are bit 16 + n */
+#define SVM_INTERCEPT_CR_WRITE(n) BIT(16 + (n))
+/* intercept_exc (offset 0x008): vector n is bit n */
+#define SVM_INTERCEPT_EXC(n) BIT(n)
 
 /* EXITCODE values (APM Vol 2 Appendix C) */
+#define SVM_EXIT_WRITE_CR4 0x014
 #define SVM_EXIT_EXCP_BASE 0x040
 #define SVM_EXIT_INTR 0x060
 #define SVM_EXIT_NMI 0x061
 #define SVM_EXIT_VINTR 0x064
+#define SVM_EXIT_RDPMC 0x06f
 #define SVM_EXIT_CPUID 0x072
 #define SVM_EXIT_IRET 0x074
+#define SVM_EXIT_PAUSE 0x077
 #define SVM_EXIT_HLT 0x078
 #define SVM_EXIT_INVD 0x076
 #define SVM_EXIT_INVLPGA 0x07a
@@ -157,6 +169,9 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define SVM_EXIT_STGI 0x084
 #define SVM_EXIT_CLGI 0x085
 #define SVM_EXIT_SKINIT 0x086
+#define SVM_EXIT_MONITOR 0x08a
+#define SVM_EXIT_MWAIT 0x08b
+#define SVM_EXIT_MWAIT_COND 0x08c
 #define SVM_EXIT_XSETBV 0x08d
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID ((u64)-1)
@@ -167,6 +182,11 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define SVM_INT_CTL_V_INTR_PRIO_MASK (0xfULL << 16)
 #define SVM_INT_CTL_V_IGN_TPR BIT(20)             /* ... taken whatever V_TPR says */
 #define SVM_INT_CTL_V_INTR_MASKING BIT(24)        /* guest IF masks only virtual interrupts */
+
+/* MOV-to-CR EXITINFO1 with decode assists (15.8.1): bit 63 says the
+ * instruction was a MOV CRn, bits 3:0 name its GPR. */
+#define SVM_CR_INFO_MOV BIT(63)
+#define SVM_CR_INFO_GPR(i) ((unsigned)(i) & 15)
 
 /* int_shadow (15.21.5 "Interrupt Shadows", offset 0x068) */
 #define SVM_INT_SHADOW BIT(0)

@@ -13,6 +13,7 @@
 
 %include "asm-offsets.inc"
 %include "guest_regs.inc"
+%include "spec.inc"
 
 default rel
 bits 64
@@ -50,6 +51,7 @@ svm_vmrun:
     add rsp, 8                  ; guest VMCB
     pop rax                     ; host VMCB
     vmload                      ; host FS/GS/TR/LDTR/MSRs back
+    FILL_RSB                    ; before the first RET after the exit
     pop rdi
     pop r15
     pop r14

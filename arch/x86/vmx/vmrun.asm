@@ -19,6 +19,7 @@
 
 %include "asm-offsets.inc"
 %include "guest_regs.inc"
+%include "spec.inc"
 
 VMCS_HOST_RSP equ 0x6c14                ; SDM Appendix B.4, natural-width host fields
 VMCS_HOST_RIP equ 0x6c16
@@ -70,6 +71,7 @@ vmx_enter:
     SAVE_GUEST_GPRS
     pop rax
     mov [rdi + REGS_RDI], rax
+    FILL_RSB                    ; before the first RET after the exit
     xor eax, eax
 
 .out:

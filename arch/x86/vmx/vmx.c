@@ -41,6 +41,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "mm/mm_env.h"
@@ -57,6 +58,7 @@
 
 #define X86_NMI 2
 #define X86_GP 13
+#define X86_AC 17
 #define X86_MC 18
 
 /* Vendor state of one vCPU. */
@@ -79,6 +81,7 @@ struct vmx_vcpu {
 	u64 cr4_guest;      /* likewise for CR4 */
 	u64 cr8;            /* the guest's TPR as MOV CR8 sees it (no APIC behind it yet) */
 	u64 cr2;            /* the guest's CR2: not in the VMCS (SDM 27.3), switched by hand */
+	u64 gmsr[6];        /* guest-owned MSRs (guest_msrs[] order) while not loaded */
 	u64 last_reason;    /* full exit-reason field of the last exit, for dump */
 	u64 last_qual;      /* its exit qualification */
 };
@@ -101,6 +104,21 @@ static struct {
 /* Per-CPU state, indexed by the CPU number (arch/x86/percpu.h). */
 static u64 vmxon_pa[MAX_CPUS];     /* VMXON region */
 static u64 current_vmcs[MAX_CPUS]; /* VMCS made current by the last VMPTRLD, 0 = none */
+
+/*
+ * Guest-owned MSRs.  VMX switches none of them (unlike VMLOAD/VMSAVE on
+ * SVM), and the first five are passed through by the MSR bitmap: each
+ * CPU's registers hold the values of the vCPU that ran there last
+ * (msr_owner), saved into its gmsr[] and replaced when another vCPU
+ * enters (vmx_vcpu_run).  The VMM itself never executes SYSCALL, SWAPGS,
+ * RDTSCP or RDPID, so the host needs none of them back.  TSC_AUX writes
+ * exit (the bitmap keeps them), so its loaded value is always gmsr[5].
+ */
+static const u32 guest_msrs[6] = {MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
+				  MSR_SFMASK, MSR_TSC_AUX};
+#define GMSR_PASSED 5               /* guest_msrs[0..4] pass through the bitmap */
+static struct vmx_vcpu *msr_owner[MAX_CPUS];
+static bool has_tsc_aux;            /* the CPU has IA32_TSC_AUX (RDTSCP or RDPID) */
 
 /* Shared by every CPU and every guest. */
 static u64 io_bitmap_pa;    /* 8 KiB, all ones: A (ports 0-0x7fff) then B */
@@ -238,9 +256,13 @@ static int vmx_probe(void)
 	u32 cpu_need = CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS |
 		       CPU_SECONDARY_CTLS;
 	u32 cpu_msr = true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS;
+	/* A guest may be hostile: MWAIT/MONITOR exit (#UD: CPUID hides MONITOR;
+	 * MWAIT would idle the host CPU) and RDPMC exits (#GP: no counters for
+	 * guests, leaf 0xA is zero) are required, not wished for. */
 	if (adjust_ctls("primary processor-based", cpu_msr,
-			cpu_need | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING,
-			CPU_MWAIT_EXITING | CPU_MONITOR_EXITING, &vmx.cpu))
+			cpu_need | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING |
+				CPU_MWAIT_EXITING | CPU_MONITOR_EXITING | CPU_RDPMC_EXITING,
+			0, &vmx.cpu))
 		return -E_NODEV;
 	/* Interrupt- and NMI-window exiting are switched on per request
 	 * (request_window): remember whether they may be. */
@@ -269,7 +291,8 @@ static int vmx_probe(void)
 		   (ec & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL));
 	if (adjust_ctls("secondary processor-based", MSR_IA32_VMX_PROCBASED_CTLS2,
 			CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST,
-			(vmx.vpid ? CPU2_ENABLE_VPID : 0) | CPU2_RDTSCP | CPU2_INVPCID, &vmx.cpu2))
+			(vmx.vpid ? CPU2_ENABLE_VPID : 0) | CPU2_RDTSCP | CPU2_INVPCID |
+				CPU2_PAUSE_LOOP_EXITING, &vmx.cpu2))
 		return -E_NODEV;
 
 	/* Pin-based controls (24.6.1): external interrupts and NMIs exit to the
@@ -289,16 +312,25 @@ static int vmx_probe(void)
 	vmx.lma_store = misc & VMX_MISC_LMA_TO_ENTRY;
 
 	/* VM-exit controls (24.7.1): return to a 64-bit host, save the guest's
-	 * EFER and load the host's. */
+	 * EFER and load the host's, save the guest's DR7 and IA32_DEBUGCTL
+	 * ("save debug controls", 27.3.1: MOV DR is not intercepted, so the
+	 * guest writes the real DR7, and every exit sets DR7 to 0x400 and
+	 * DEBUGCTL to 0 for the host, 27.5.1; without the save/load pair the
+	 * guest would lose its breakpoints at each exit and run with the
+	 * host's DR7).  Both debug controls are default1 (A.4, A.5): every
+	 * VMX CPU has them. */
 	if (adjust_ctls("VM-exit",
 			true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
-			EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, 0, &vmx.exit))
+			EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+				EXIT_SAVE_DEBUG_CTLS, 0, &vmx.exit))
 		return -E_NODEV;
-	/* VM-entry controls (24.8.1): load the guest's EFER; "IA-32e mode guest"
-	 * starts clear (the guest enters in 32-bit protected mode). */
+	/* VM-entry controls (24.8.1): load the guest's EFER, and its DR7 and
+	 * DEBUGCTL from the guest-state area ("load debug controls", 26.3.2.1);
+	 * "IA-32e mode guest" starts clear (the guest enters in 32-bit
+	 * protected mode). */
 	if (adjust_ctls("VM-entry",
 			true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-			ENTRY_LOAD_EFER, 0, &vmx.entry))
+			ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG_CTLS, 0, &vmx.entry))
 		return -E_NODEV;
 	if (vmx.entry & ENTRY_IA32E_MODE_GUEST) {
 		pr_err("vmx", "VM-entry control \"IA-32e mode guest\" is forced to 1");
@@ -350,6 +382,19 @@ static int vmx_cpu_enable(unsigned cpu)
 	if (!io_bitmap_pa) {
 		io_bitmap_pa = pmm_alloc_pages_filled(1, 0xff);
 		msr_bitmap_pa = pmm_alloc_pages_filled(0, 0xff);
+		if (msr_bitmap_pa) {
+			/* 24.6.9: read bitmap for MSRs C0000000-C0001FFF at byte
+			 * 0x400, write bitmap for them at 0xC00, one bit per MSR:
+			 * 0 lets RDMSR/WRMSR of the passed-through guest-owned MSRs
+			 * run without an exit. */
+			u8 *map = phys_to_virt(msr_bitmap_pa);
+			for (unsigned i = 0; i < GMSR_PASSED; i++) {
+				u32 n = guest_msrs[i] - 0xc0000000;
+				map[0x400 + n / 8] &= ~(u8)BIT(n % 8);
+				map[0xc00 + n / 8] &= ~(u8)BIT(n % 8);
+			}
+		}
+		has_tsc_aux = cpu_has_tsc_aux();
 	}
 	vmxon_pa[cpu] = pmm_alloc_pages_filled(0, 0);
 	if (!vmxon_pa[cpu] || !io_bitmap_pa || !msr_bitmap_pa)
@@ -420,7 +465,21 @@ static void write_controls(struct vmx_vcpu *vx)
 	vmw(VMCS_CPU_CTLS, vmx.cpu);
 	vx->cpu_ctls = vmx.cpu;
 	vmw(VMCS_CPU_CTLS2, vmx.cpu2);
-	vmw(VMCS_EXCEPTION_BITMAP, BIT(X86_MC)); /* 24.6.3: never let a guest swallow #MC */
+	/* 24.6.3: #MC (never let a guest swallow a machine check) and #AC: an
+	 * #AC whose delivery raises #AC again (misaligned CPL3 stack with
+	 * CR0.AM and RFLAGS.AC, CVE-2015-5307) would loop inside the CPU with
+	 * no exit; intercepted, each round is one exit and vmm/ reflects it
+	 * (VM_EXIT_EXCEPTION).  #DB needs no intercept on VMX: its recursive
+	 * case is the SVM one (CVE-2015-8104), VMX blocks it with the pending
+	 * debug exceptions field. */
+	vmw(VMCS_EXCEPTION_BITMAP, BIT(X86_MC) | BIT(X86_AC));
+	if (vmx.cpu2 & CPU2_PAUSE_LOOP_EXITING) {
+		/* 25.1.3: PAUSE-loop exiting: a run of PAUSEs no more than GAP TSC
+		 * cycles apart that lasts longer than WINDOW cycles exits (KVM's
+		 * defaults); the exit ends the slice. */
+		vmw(VMCS_PLE_GAP, 128);
+		vmw(VMCS_PLE_WINDOW, 4096);
+	}
 	vmw(VMCS_PF_ERR_MASK, 0);
 	vmw(VMCS_PF_ERR_MATCH, 0);
 	vmw(VMCS_IO_BITMAP_A, io_bitmap_pa);              /* 24.6.4: ports 0000-7fff */
@@ -432,7 +491,9 @@ static void write_controls(struct vmx_vcpu *vx)
 	 * read-shadow value exits; reads of those bits return the shadow (the
 	 * shadows are written with the guest state). */
 	vmw(VMCS_CR0_MASK, cr0_host_owned());
-	vmw(VMCS_CR4_MASK, cr4_host_owned());
+	/* CR4.OSXSAVE and CR4.PKE are in the mask too, with 0 in the shadow:
+	 * a MOV that sets either exits and gets #GP (handle_cr). */
+	vmw(VMCS_CR4_MASK, cr4_host_owned() | HV_CR4_DENIED);
 	/* 24.6.11: EPT pointer; 24.6.12: VPID (0 is the host's, never a guest's). */
 	vmw(VMCS_EPT_POINTER, vx->eptp);
 	if (vx->vpid)
@@ -604,6 +665,9 @@ static void vmx_vcpu_destroy(struct hv_vcpu *hw)
 	struct vmx_vcpu *vx = hw->arch;
 	if (!vx)
 		return;
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (msr_owner[cpu] == vx)
+			msr_owner[cpu] = NULL;
 	/* VMCLEAR writes any cached VMCS data back and makes it inactive
 	 * (24.11.3) before its page goes back to pmm. */
 	vmclear(vx->vmcs_pa);
@@ -645,6 +709,7 @@ static int vmx_vcpu_create(struct hv_vcpu *hw, const struct vcpu_state *st, u64 
 	vx->vpid = vmx.vpid ? (u16)hw->tag : 0;
 	vx->flush = true;
 	vx->cpu = this_cpu();
+	vx->gmsr[5] = hw->id; /* TSC_AUX: RDTSCP/RDPID tell the vCPU apart */
 	hw->arch = vx;
 
 	*(u32 *)phys_to_virt(vmcs_pa) = vmx.revision;
@@ -801,7 +866,7 @@ static bool handle_cr(struct vmx_vcpu *vx, struct hv_vcpu *hw, u64 qual, struct 
 	} else if (type == 0 && cr == 4) {
 		/* VMX is hidden from the guest: setting VMXE is #GP, as it is for
 		 * any bit the CPU does not support (VMX CR4_FIXED1). */
-		if ((val & CR4_VMXE) || (val & ~vmx.cr4_fixed1))
+		if ((val & CR4_VMXE) || (val & ~vmx.cr4_fixed1) || (val & HV_CR4_DENIED))
 			return inject_gp(vx, e);
 		/* With PAE paging on outside long mode, changing PAE, PGE or PSE
 		 * reloads the PDPTEs (4.4.1). */
@@ -1016,11 +1081,34 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 			/* NMI exiting (24.6.1): the NMI was meant for the host. */
 			__asm__ volatile("int $2");
 			e->kind = VM_EXIT_NONE;
+		} else if ((info & INTR_INFO_VALID) && (info & 0xff) == X86_AC) {
+			/* 27.2.2: vector and error code of the exception; RIP is
+			 * where its delivery would return.  Reflected by vmm/. */
+			e->kind = VM_EXIT_EXCEPTION;
+			e->exc.vector = X86_AC;
+			e->exc.has_error = true;
+			e->exc.error = (u32)vmread(VMCS_EXIT_INTR_ERROR);
 		} else {
-			e->kind = VM_EXIT_UNHANDLED; /* #MC (the only exception in the bitmap) */
+			e->kind = VM_EXIT_UNHANDLED; /* #MC */
 		}
 		break;
 	}
+	case EXIT_REASON_MWAIT:
+	case EXIT_REASON_MONITOR:
+		/* 25.1.3: CPUID hides MONITOR, so both are #UD. */
+		e->kind = VM_EXIT_VIRT_INSN;
+		e->insn.name = reason == EXIT_REASON_MONITOR ? "MONITOR" : "MWAIT";
+		break;
+	case EXIT_REASON_RDPMC:
+		/* No performance counters for guests (leaf 0xA is zero): #GP. */
+		e->kind = VM_EXIT_VIRT_INSN;
+		e->insn.name = "RDPMC";
+		e->insn.vector = X86_GP;
+		break;
+	case EXIT_REASON_PAUSE:
+		/* PAUSE-loop exiting (25.1.3): the vCPU spins, the slice ends. */
+		e->kind = VM_EXIT_PREEMPT;
+		break;
 	case EXIT_REASON_INVD:
 		/* 25.1.2: INVD always exits; dropping caches the host still needs is
 		 * not an option, so it becomes a no-op (as WBINVD would be). */
@@ -1102,10 +1190,26 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	if (vx->preempt_ticks)
 		vmw(VMCS_PREEMPT_TIMER, vx->preempt_ticks); /* 25.5.1: counts down from here */
 
+	/* The guest-owned MSRs of the vCPU that ran here last go back to it,
+	 * VX's go in (see guest_msrs). */
+	unsigned cpu = this_cpu();
+	if (msr_owner[cpu] != vx) {
+		struct vmx_vcpu *old = msr_owner[cpu];
+		for (unsigned i = 0; old && i < GMSR_PASSED; i++)
+			old->gmsr[i] = rdmsr(guest_msrs[i]);
+		for (unsigned i = 0; i < ARRAY_SIZE(guest_msrs); i++)
+			if (guest_msrs[i] != MSR_TSC_AUX || has_tsc_aux)
+				wrmsr(guest_msrs[i], vx->gmsr[i]);
+		msr_owner[cpu] = vx;
+	}
+
 	/* CR2 is neither loaded at entry nor saved at exit: the guest's value
 	 * must be in the register while it runs (another guest may have run). */
 	if (read_cr2() != vx->cr2)
 		write_cr2(vx->cr2);
+	/* L1D flush or VERW (arch/x86/spec.c) as late as C allows: L1TF/MDS
+	 * leave host data in the L1D and CPU buffers for the guest to sample. */
+	spec_before_entry();
 	int r = vmw_failed ? -1 : vmx_enter(&hw->regs, vx->launched);
 	vx->cr2 = read_cr2();
 	if (r) {
@@ -1385,6 +1489,42 @@ static void vmx_set_efer(struct hv_vcpu *hw, u64 efer)
 	vmw(VMCS_GUEST_EFER, (efer & (EFER_SCE | EFER_LME | EFER_NXE)) | lma);
 }
 
+/* Index of MSR in guest_msrs[], or -1 (TSC_AUX counts only when the CPU
+ * has it). */
+static int gmsr_index(u32 msr)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(guest_msrs); i++)
+		if (guest_msrs[i] == msr)
+			return msr == MSR_TSC_AUX && !has_tsc_aux ? -1 : (int)i;
+	return -1;
+}
+
+/* A guest-owned MSR of HW: live from the register while HW's values are
+ * the loaded ones on this CPU, else the saved copy. */
+static bool vmx_get_msr(struct hv_vcpu *hw, u32 msr, u64 *val)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	int i = gmsr_index(msr);
+	if (i < 0)
+		return false;
+	*val = msr_owner[this_cpu()] == vx ? rdmsr(msr) : vx->gmsr[i];
+	return true;
+}
+
+/* A guest write (vmm/ checked it), into the register too when HW's values
+ * are loaded on this CPU. */
+static bool vmx_set_msr(struct hv_vcpu *hw, u32 msr, u64 val)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	int i = gmsr_index(msr);
+	if (i < 0)
+		return false;
+	vx->gmsr[i] = val;
+	if (msr_owner[this_cpu()] == vx)
+		wrmsr(msr, val);
+	return true;
+}
+
 const struct hv_ops vmx_ops = {
 	.name = "vmx",
 	.tdp_fmt = &ept_fmt,
@@ -1410,4 +1550,6 @@ const struct hv_ops vmx_ops = {
 	.set_preempt_ns = vmx_set_preempt_ns,
 	.get_efer = vmx_get_efer,
 	.set_efer = vmx_set_efer,
+	.get_msr = vmx_get_msr,
+	.set_msr = vmx_set_msr,
 };
