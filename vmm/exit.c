@@ -72,7 +72,11 @@ static bool handle_io(struct vcpu *v, struct vm_exit *e)
 	bus_io(&g->bus, v, e->io.port, e->io.size, e->io.in, &val);
 	if (g->state != GUEST_RUNNING)
 		return false; /* the device ended the guest (debug exit) */
-	if (e->io.in)
+	/* An 8- or 16-bit IN merges into RAX; a 32-bit one is a 32-bit register
+	 * write, which zeroes RAX[63:32] (Intel SDM vol 1 3.4.1.1). */
+	if (e->io.in && e->io.size == 4)
+		v->hw.regs.rax = val;
+	else if (e->io.in)
 		v->hw.regs.rax = (v->hw.regs.rax & ~(u64)mask) | (val & mask);
 	hv->skip_insn(&v->hw, e);
 	return true;

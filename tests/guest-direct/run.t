@@ -189,6 +189,12 @@ IMAGE=$CG/reinject.elf run reinject ""
 line   reinject '# reinject: 5 passed, 0 failed, 0 skipped: PASS'
 status reinject 1
 
+# prefixes: CPUID and RDMSR with prefixes run and the next instruction is
+# reached (under pagoda: tests/qemu/11-cguests.t).
+IMAGE=$CG/prefixes.elf run prefixes ""
+line   prefixes '# prefixes: 5 passed, 0 failed, 0 skipped: PASS'
+status prefixes 1
+
 # hc_user without a hypervisor: from CPL 3 both hypercall instructions
 # raise #UD (under pagoda they return -EPERM: tests/qemu/11-cguests.t).
 IMAGE=$CG/hc_user.elf run hc_user "hv=none"

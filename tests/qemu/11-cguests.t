@@ -9,8 +9,8 @@
 # flat GDT (code at 0x08, data at 0x10) as GRUB and QEMU do; with an empty
 # GDTR the delivery faults and the guest triple-faults.
 source "$(dirname "$0")/lib.sh"
-plan 7
-for g in basics idt_first hc_user reinject; do
+plan 8
+for g in basics idt_first hc_user reinject prefixes; do
 	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
 		echo "Bail out! build/guest/$g.elf is missing (make guests)"
 		exit 1
@@ -18,7 +18,7 @@ for g in basics idt_first hc_user reinject; do
 done
 boot cguests 180 --file "$TOP/build/guest/basics.elf" \
 	--file "$TOP/build/guest/idt_first.elf" --file "$TOP/build/guest/hc_user.elf" \
-	--file "$TOP/build/guest/reinject.elf" <<'CMDS'
+	--file "$TOP/build/guest/reinject.elf" --file "$TOP/build/guest/prefixes.elf" <<'CMDS'
 mem
 create b mem=8M image=basics.elf cmdline="hv=pagoda"
 start b
@@ -36,6 +36,10 @@ create r mem=8M image=reinject.elf
 start r
 wait r timeout=60
 destroy r
+create p mem=8M image=prefixes.elf
+start p
+wait p timeout=60
+destroy p
 mem
 poweroff
 CMDS
@@ -82,5 +86,11 @@ expect_seq "reinject: a #DB trap and INT3 with their frames on never-touched pag
 	'guest r: ok 4 - INT3.s #BP delivered once, its frame on an untouched page' \
 	'guest r: # reinject: 5 passed, 0 failed, 0 skipped: PASS' \
 	'ok wait name=r state=exited status=1'
+# QEMU's TCG saves no NRIP: the VMM counts the prefixes itself.
+expect_seq "prefixes: CPUID and RDMSR with 66/F3/REX.W prefixes are stepped over whole; IN zero-extends" \
+	'guest p: ok 1 - CPUID as 66 0f a2' 'guest p: ok 2 - CPUID as f3 0f a2' \
+	'guest p: ok 3 - CPUID as 48 0f a2' 'guest p: ok 4 - RDMSR EFER as 66 0f 32' \
+	'guest p: ok 5 - 32-bit IN from an unassigned port: EAX all ones, RAX.63:32. zero' \
+	'ok wait name=p state=exited status=1'
 expect_pages_back
 tap_end

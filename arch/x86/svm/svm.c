@@ -421,12 +421,21 @@ static unsigned io_size(u64 info1)
  * 15.7.1), else FIXED, the length the instruction has in its only encoding
  * (QEMU's TCG has no NRIP save).
  */
+static unsigned prefix_bytes(struct svm_vcpu *sv, struct hv_vcpu *hw);
+
+/*
+ * The length of the intercepted instruction at RIP: NRIP - RIP when the
+ * CPU saves NRIP (15.7.1); without it (QEMU's TCG) its opcode's length
+ * FIXED plus the prefixes in front of it, fetched from guest memory
+ * (`66 0f a2` is a 3-byte CPUID, and stepping over 2 would run its last
+ * byte as an instruction).
+ */
 static unsigned insn_len(struct svm_vcpu *sv, struct hv_vcpu *hw, unsigned fixed)
 {
 	u64 next = sv->vmcb->ctl.next_rip;
 	if (has_nrips && next > hw->regs.rip && next - hw->regs.rip <= 15)
 		return (unsigned)(next - hw->regs.rip);
-	return fixed;
+	return fixed + prefix_bytes(sv, hw);
 }
 
 /* Step HW past an instruction of LEN bytes the VMM performed: it retired,
@@ -548,6 +557,41 @@ static bool guest_linear_to_phys(struct hv_vcpu *hw, u64 la, u64 *gpa)
 	}
 	*gpa = (e & addr) + (la & 0xfff);
 	return true;
+}
+
+/*
+ * How many prefix bytes precede the opcode at CS.base + RIP: legacy
+ * prefixes (operand and address size, LOCK, REP/REPNE, segment overrides;
+ * AMD APM Vol 3 1.2) then, in 64-bit mode, one REX byte.  An instruction
+ * is at most 15 bytes, so at most 14 prefixes count; bytes that cannot be
+ * fetched end the count (the hardware fetched them to run the instruction,
+ * so that happens only when the guest changed its tables meanwhile).
+ */
+static unsigned prefix_bytes(struct svm_vcpu *sv, struct hv_vcpu *hw)
+{
+	const struct vmcb_save *s = &sv->vmcb->save;
+	bool long64 = (s->efer & EFER_LMA) && (s->cs.attrib & HV_SEG_ATTR_L);
+	u64 la = s->cs.base + hw->regs.rip;
+	u8 b[15];
+	unsigned have = 0, n;
+	/* Fetch 15 bytes, one walk per page they touch. */
+	while (have < sizeof(b)) {
+		u64 at = long64 ? la + have : (u32)(la + have), gpa;
+		unsigned chunk = (unsigned)MIN((u64)sizeof(b) - have, PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+		if (!guest_linear_to_phys(hw, at, &gpa) || hv_read_guest(hw, gpa, b + have, chunk))
+			break;
+		have += chunk;
+	}
+	for (n = 0; n < have && n < 14; n++) {
+		u8 c = b[n];
+		if (c == 0x66 || c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 || c == 0x2e ||
+		    c == 0x36 || c == 0x3e || c == 0x26 || c == 0x64 || c == 0x65)
+			continue;
+		if (long64 && (c & 0xf0) == 0x40)
+			n++; /* REX comes last, right before the opcode */
+		break;
+	}
+	return n;
 }
 
 /* Guest GPR number N (the ModRM / decode-assist numbering: RAX, RCX, RDX,
