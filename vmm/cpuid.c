@@ -9,7 +9,8 @@
  *  - leaf 7.0 EDX and 0x80000008 EBX: the speculation-control features
  *    whose MSRs a guest may not use (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
  *    ARCH_CAPABILITIES, VIRT_SPEC_CTRL) hidden, so a guest's CPUID and its
- *    MSR accesses agree; giving guests SPEC_CTRL is not done.
+ *    MSR accesses agree; where the CPU has SPEC_CTRL and IBPB the guest
+ *    owns them (its own copy of the MSR) and sees their bits.
  *  - leaf 0xA (performance monitoring), 0xD (XSAVE state) and 0x8000000A
  *    (SVM features): all zero; RDPMC is intercepted and raises #GP.
  *  - leaf 0x80000001 ECX: SVM (2) hidden.
@@ -17,6 +18,8 @@
  *    version; 0x40000000 EAX gives the highest hypervisor leaf.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/spec.h"
+#include "arch/x86/spec_choice.h"
 #include "vmm/policy.h"
 #include "lib/string.h"
 
@@ -43,15 +46,28 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 	case 7:
 		if (subleaf == 0) {
 			r.ecx &= ~(u32)(BIT(3) | BIT(4));
-			/* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, SSBD:
-			 * their MSRs (SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH_CAPABILITIES)
-			 * are denied, so they are not advertised either. */
-			r.edx &= ~(u32)(BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31));
+			/* L1D_FLUSH and ARCH_CAPABILITIES: their MSRs are
+			 * denied, so they are not advertised either.  IBRS/IBPB,
+			 * STIBP and SSBD only as far as the guest owns SPEC_CTRL
+			 * and PRED_CMD (arch/x86/spec.c: when the CPU has them). */
+			u64 sc = spec_guest_spec_ctrl_bits();
+			u32 keep = ((sc & SPEC_CTRL_IBRS) && spec_guest_ibpb() ? BIT(26) : 0) |
+				   ((sc & SPEC_CTRL_STIBP) ? BIT(27) : 0) |
+				   ((sc & SPEC_CTRL_SSBD) ? BIT(31) : 0);
+			r.edx &= ~(u32)((BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31)) & ~keep);
 		}
 		break;
 	case 0x80000008:
-		/* AMD's IBPB, IBRS, STIBP, SSBD and VIRT_SSBD: likewise. */
-		r.ebx &= ~(u32)(BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25));
+		/* AMD's IBPB, IBRS, STIBP, SSBD: likewise, as far as the guest
+		 * owns them; VIRT_SSBD (its MSR is not offered) never. */
+		{
+			u64 sc = spec_guest_spec_ctrl_bits();
+			u32 keep = (spec_guest_ibpb() ? BIT(12) : 0) |
+				   ((sc & SPEC_CTRL_IBRS) ? BIT(14) : 0) |
+				   ((sc & SPEC_CTRL_STIBP) ? BIT(15) : 0) |
+				   ((sc & SPEC_CTRL_SSBD) ? BIT(24) : 0);
+			r.ebx &= ~(u32)((BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25)) & ~keep);
+		}
 		break;
 	case 0xa:
 	case 0xd:

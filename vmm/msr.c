@@ -9,6 +9,7 @@
  * maps let them through), so only TSC_AUX and the checks below come here.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/spec.h"
 #include "lib/log.h"
 #include "vmm/policy.h"
 
@@ -17,6 +18,9 @@ static bool canonical(u64 val)
 {
 	return (u64)((s64)(val << 16) >> 16) == val;
 }
+
+#define MSR_SPEC_CTRL 0x48
+#define MSR_PRED_CMD 0x49
 
 bool msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 {
@@ -28,6 +32,12 @@ bool msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 		return true;
 	case MSR_PAT:
 		*val = 0x0007040600070406ULL;
+		return true;
+	case MSR_SPEC_CTRL:
+		/* The guest's own copy, when the CPU has the MSR (arch/x86/spec.c). */
+		if (!spec_guest_spec_ctrl_bits())
+			break;
+		*val = v->spec_ctrl;
 		return true;
 	}
 	pr_debug("msr", "guest %s: RDMSR 0x%x denied (#GP)", v->guest->name, msr);
@@ -54,6 +64,18 @@ bool msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 		if (hv->set_msr(&v->hw, msr, val))
 			return true;
 		break;
+	case MSR_SPEC_CTRL:
+		/* Only the bits the CPU has (IBRS, STIBP, SSBD); loaded at entry. */
+		if (!spec_guest_spec_ctrl_bits() || (val & ~spec_guest_spec_ctrl_bits()))
+			break;
+		v->spec_ctrl = val;
+		return true;
+	case MSR_PRED_CMD:
+		/* IBPB (bit 0) is a barrier, done for the guest; other bits #GP. */
+		if (!spec_guest_ibpb() || val != 1)
+			break;
+		spec_guest_ibpb_now();
+		return true;
 	case MSR_SFMASK:
 	case MSR_TSC_AUX:
 		/* Bits 63:32 are reserved (#GP when set). */

@@ -157,7 +157,9 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 		last_guest[cpu] = v->guest;
 	}
 	v->guest->cur = v;
+	spec_ctrl_enter(v->spec_ctrl);
 	int r = hv->vcpu_run(&v->hw, e);
+	spec_ctrl_exit(v->spec_ctrl);
 	tdp_mmu_quiescent(cpu);
 	if (r) {
 		guest_crash(v->guest, "world switch failed (%d)", r);

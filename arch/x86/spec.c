@@ -21,8 +21,11 @@
 #define MSR_FLUSH_CMD 0x10b
 #define FLUSH_CMD_L1D BIT(0)
 
+#define MSR_SPEC_CTRL 0x48
+
 u8 spec_rsb_fill;
 static struct spec_choice choice;
+static u64 host_spec_ctrl; /* the VMM's own SPEC_CTRL, back after every exit */
 static const u16 verw_sel = GDT_KERNEL_DS; /* VERW's operand: a writable data segment */
 
 void spec_init(void)
@@ -38,12 +41,23 @@ void spec_init(void)
 		in.l1d_flush = l7.edx & BIT(28);
 		in.md_clear = l7.edx & BIT(10);
 		in.has_arch_caps = l7.edx & BIT(29);
+		if (in.intel)
+			in.spec_ctrl_bits = ((l7.edx & BIT(26)) ? SPEC_CTRL_IBRS : 0) |
+					    ((l7.edx & BIT(27)) ? SPEC_CTRL_STIBP : 0) |
+					    ((l7.edx & BIT(31)) ? SPEC_CTRL_SSBD : 0);
 	}
-	if (in.amd && cpuid(0x80000000).eax >= 0x80000008)
-		in.ibpb = cpuid(0x80000008).ebx & BIT(12);
+	if (in.amd && cpuid(0x80000000).eax >= 0x80000008) {
+		u32 b = cpuid(0x80000008).ebx;
+		in.ibpb = b & BIT(12);
+		in.spec_ctrl_bits = ((b & BIT(14)) ? SPEC_CTRL_IBRS : 0) |
+				    ((b & BIT(15)) ? SPEC_CTRL_STIBP : 0) |
+				    ((b & BIT(24)) ? SPEC_CTRL_SSBD : 0);
+	}
 	if (in.has_arch_caps)
 		in.arch_caps = rdmsr(MSR_ARCH_CAPABILITIES);
 	spec_choose(&in, &choice);
+	if (in.spec_ctrl_bits)
+		host_spec_ctrl = rdmsr(MSR_SPEC_CTRL);
 	spec_rsb_fill = choice.rsb_fill_on_exit;
 	char line[128];
 	pr_info("spec", "%s", spec_describe(&choice, line, sizeof(line)));
@@ -62,3 +76,21 @@ void spec_before_entry(void)
 	else if (choice.mds == SPEC_MDS_VERW)
 		__asm__ volatile("verw %0" : : "m"(verw_sel) : "cc");
 }
+
+u64 spec_guest_spec_ctrl_bits(void) { return choice.guest_spec_ctrl; }
+
+bool spec_guest_ibpb(void) { return choice.guest_ibpb; }
+
+void spec_ctrl_enter(u64 guest)
+{
+	if (choice.guest_spec_ctrl && guest != host_spec_ctrl)
+		wrmsr(MSR_SPEC_CTRL, guest);
+}
+
+void spec_ctrl_exit(u64 guest)
+{
+	if (choice.guest_spec_ctrl && guest != host_spec_ctrl)
+		wrmsr(MSR_SPEC_CTRL, host_spec_ctrl);
+}
+
+void spec_guest_ibpb_now(void) { wrmsr(MSR_PRED_CMD, PRED_CMD_IBPB); }

@@ -19,4 +19,15 @@ void spec_before_entry(void);
  * (spec.inc's FILL_RSB, in both vmrun.asm). */
 extern u8 spec_rsb_fill;
 
+/* SPEC_CTRL bits a guest may set in its own copy of the MSR (0: none: the
+ * MSR is denied and its CPUID bits hidden); whether it may write IBPB. */
+u64 spec_guest_spec_ctrl_bits(void);
+bool spec_guest_ibpb(void);
+/* Around the world switch: load a vCPU's SPEC_CTRL value GUEST (when it
+ * differs from the VMM's) and put the VMM's back.  No-ops without the MSR. */
+void spec_ctrl_enter(u64 guest);
+void spec_ctrl_exit(u64 guest);
+/* A guest's IBPB write to IA32_PRED_CMD, done for it. */
+void spec_guest_ibpb_now(void);
+
 #endif

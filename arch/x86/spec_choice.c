@@ -23,6 +23,11 @@ void spec_choose(const struct spec_cpu *in, struct spec_choice *out)
 
 	out->ibpb_on_guest_switch = in->ibpb;
 	out->rsb_fill_on_exit = true;
+	/* A guest gets its own SPEC_CTRL (the bits the CPU has) and IBPB when
+	 * the CPU has them: its kernel defends its own processes, as on bare
+	 * metal; the VMM switches the MSR when the guest's value differs. */
+	out->guest_spec_ctrl = in->spec_ctrl_bits & (SPEC_CTRL_IBRS | SPEC_CTRL_STIBP | SPEC_CTRL_SSBD);
+	out->guest_ibpb = in->ibpb;
 
 	if (!in->intel || (caps & (ARCH_CAP_RDCL_NO | ARCH_CAP_SKIP_L1DFL_VMENTRY)))
 		out->l1d = SPEC_L1D_NOT_AFFECTED;
@@ -46,8 +51,13 @@ char *spec_describe(const struct spec_choice *c, char *buf, size_t size)
 	static const char *const l1d[] = {"not-affected", "flush-before-entry", "VULNERABLE"};
 	static const char *const mds[] = {"not-affected", "verw-before-entry", "by-l1d-flush",
 					  "VULNERABLE"};
-	snprintf(buf, size, "mitigations: ibpb=%s rsb=%s l1tf=%s mds=%s",
+	char sc[32];
+	if (c->guest_spec_ctrl)
+		snprintf(sc, sizeof(sc), "guest-owned(0x%lx)", (unsigned long)c->guest_spec_ctrl);
+	else
+		snprintf(sc, sizeof(sc), "unavailable");
+	snprintf(buf, size, "mitigations: ibpb=%s rsb=%s l1tf=%s mds=%s spec_ctrl=%s",
 		 c->ibpb_on_guest_switch ? "guest-switch" : "unavailable",
-		 c->rsb_fill_on_exit ? "fill-on-exit" : "off", l1d[c->l1d], mds[c->mds]);
+		 c->rsb_fill_on_exit ? "fill-on-exit" : "off", l1d[c->l1d], mds[c->mds], sc);
 	return buf;
 }

@@ -23,6 +23,9 @@ struct spec_cpu {
 	bool l1d_flush;       /* IA32_FLUSH_CMD.L1D_FLUSH: CPUID 7.0:EDX[28] */
 	bool md_clear;        /* VERW clears CPU buffers: CPUID 7.0:EDX[10] */
 	bool has_arch_caps;   /* IA32_ARCH_CAPABILITIES exists: CPUID 7.0:EDX[29] */
+	u64 spec_ctrl_bits;   /* IA32_SPEC_CTRL bits the CPU has: IBRS (0), STIBP (1),
+	                         SSBD (2), from CPUID 7.0:EDX[26,27,31] (Intel) or
+	                         0x80000008:EBX[14,15,24] (AMD); 0: no such MSR */
 	u64 arch_caps;        /* its value (0 when it does not exist) */
 };
 
@@ -38,7 +41,15 @@ struct spec_choice {
 	                              exit (guest-planted return predictions) */
 	enum spec_l1d l1d;         /* L1TF: flush L1D before VM entry */
 	enum spec_mds mds;         /* MDS/TAA: VERW before VM entry */
+	u64 guest_spec_ctrl;       /* SPEC_CTRL bits a guest may set in its own copy of
+	                              the MSR, switched at entry and exit (0: the MSR and
+	                              its CPUID bits are hidden from guests) */
+	bool guest_ibpb;           /* guests may write IBPB to IA32_PRED_CMD */
 };
+
+#define SPEC_CTRL_IBRS BIT(0)
+#define SPEC_CTRL_STIBP BIT(1)
+#define SPEC_CTRL_SSBD BIT(2)
 
 /* Decide from IN.  Every field of OUT is set. */
 void spec_choose(const struct spec_cpu *in, struct spec_choice *out);

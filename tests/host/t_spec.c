@@ -31,7 +31,18 @@ int main(void)
 	is_u64(c.mds, SPEC_MDS_BY_L1D_FLUSH, "MDS: the L1D flush clears the buffers, no VERW");
 	ok(!strcmp(spec_describe(&c, buf, sizeof(buf)),
 		   "mitigations: ibpb=guest-switch rsb=fill-on-exit l1tf=flush-before-entry "
-		   "mds=by-l1d-flush"), "log line: %s", buf);
+		   "mds=by-l1d-flush spec_ctrl=unavailable"), "log line: %s", buf);
+	ok(!c.guest_spec_ctrl && c.guest_ibpb, "no SPEC_CTRL bits: the MSR stays hidden; IBPB is given");
+
+	/* The guest's own SPEC_CTRL: exactly the bits the CPU has. */
+	c = pick((struct spec_cpu){.intel = true, .ibpb = true,
+				   .spec_ctrl_bits = SPEC_CTRL_IBRS | SPEC_CTRL_STIBP | SPEC_CTRL_SSBD});
+	is_u64(c.guest_spec_ctrl, 7, "IBRS, STIBP, SSBD on the CPU: the guest owns all three");
+	ok(strstr(spec_describe(&c, buf, sizeof(buf)), "spec_ctrl=guest-owned(0x7)") != NULL,
+	   "log line: %s", buf);
+	c = pick((struct spec_cpu){.amd = true, .spec_ctrl_bits = SPEC_CTRL_SSBD | (1u << 7)});
+	is_u64(c.guest_spec_ctrl, SPEC_CTRL_SSBD, "AMD with SSBD only: the guest owns SSBD, nothing else");
+	ok(!c.guest_ibpb, "no IBPB on the CPU: guests get none");
 
 	/* Same without the L1D flush command (old microcode). */
 	c = pick((struct spec_cpu){.intel = true, .ibpb = true, .md_clear = true});

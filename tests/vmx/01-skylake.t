@@ -87,7 +87,7 @@ poweroff' --file "$WORK/vmxinsn.bin" --file "$TOP/build/guest/idt_first.elf" \
 
 expect_clean_poweroff "Bochs run ends with a clean poweroff"
 expect_seq "the speculative-execution defences chosen at boot are logged (RSB fill on every CPU)" \
-	'spec: mitigations: ibpb=(guest-switch|unavailable) rsb=fill-on-exit l1tf=[a-zA-Z-]+ mds=[a-zA-Z-]+$'
+	'spec: mitigations: ibpb=(guest-switch|unavailable) rsb=fill-on-exit l1tf=[a-zA-Z-]+ mds=[a-zA-Z-]+ spec_ctrl=(unavailable|guest-owned\(0x[0-7]\))$'
 expect_seq "VMX probed with EPT 2M/1G/A-D, unrestricted guest, VPID; vmx selected; VMXON" \
 	'vmx: VMX revision 0x[0-9a-f]+, VMCS [0-9]+ bytes, true controls; EPT \(4-level, WB, 2M, 1G, A/D\), unrestricted guest, VPID' \
 	'hv: CPU vendor GenuineIntel: using vmx' \
