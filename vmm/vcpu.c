@@ -150,6 +150,8 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 		if (r)
 			pr_err("vmm", "guest %s: vcpu %u: interrupted event (vector %u) not re-injected "
 			       "(%d)", v->guest->name, v->id, v->interrupted.vector, r);
+		else
+			v->reinjected++;
 		v->interrupted.valid = false;
 	}
 	if (last_guest[cpu] != v->guest) {

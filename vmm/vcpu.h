@@ -26,6 +26,7 @@ struct vcpu {
 	u64 exits_by_kind[VM_EXIT_KINDS]; /* per enum vm_exit_kind */
 	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
 	struct hv_event interrupted; /* an event the last exit cut short: re-injected on entry */
+	u64 reinjected;            /* such events injected again (stats) */
 	u64 spec_ctrl;             /* its IA32_SPEC_CTRL, loaded around every run when the CPU
 				      has the MSR (arch/x86/spec.c; 0 at reset) */
 	struct fxsave_area fpu;    /* x87/SSE state while another vCPU owns the registers */

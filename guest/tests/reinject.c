@@ -3,11 +3,13 @@
  * backs guest memory at first touch, so the CPU's push of the frame takes
  * a nested page fault (NPF / EPT violation).  A single-step #DB (a trap,
  * checked by its RIP: right after the first instruction) and INT3's #BP
- * must each be delivered exactly once, on that stack.  Under QEMU's TCG and
- * Bochs the emulated CPU takes the nested fault before it starts the
- * delivery (no EXITINTINFO / IDT-vectoring information is reported), so
- * this checks delivery on lazily backed stacks, not the VMM's re-injection
- * of an interrupted event, which hardware needs.
+ * must each be delivered exactly once, on that stack; so must the #UD the
+ * VMM injects for VMRUN (AMD) or VMXON (Intel).  For that one the exit
+ * reports the interrupted delivery (EXITINTINFO / IDT-vectoring
+ * information) and the VMM must inject it again: the test asserts on
+ * `stats` (reinjected=) that it did.  (The emulators take the nested fault
+ * of the guest's own #DB and #BP before starting their delivery, so those
+ * two never reach the re-injection.)
  */
 #include "guest/lib/guest.h"
 
@@ -16,8 +18,9 @@ const char guest_name[] = "reinject";
 #define RFLAGS_TF (1ULL << 8)
 #define FRESH_DB 0x600000ULL /* pages nothing else touches (8M guest, image at 1M) */
 #define FRESH_BP 0x680000ULL
+#define FRESH_UD 0x700000ULL
 
-static volatile unsigned db_hits, bp_hits;
+static volatile unsigned db_hits, bp_hits, ud_hits;
 static volatile u64 db_rsp, bp_rsp, db_rip;
 
 /* #DB: count, note the stack, stop single-stepping. */
@@ -27,6 +30,15 @@ static void on_db(struct exc_frame *f)
 	db_rsp = (u64)(uintptr_t)f;
 	db_rip = f->rip;
 	f->rflags &= ~RFLAGS_TF;
+}
+
+static unsigned ud_len; /* length of the instruction that raises it */
+
+/* #UD of a virtualization instruction: count, step over it. */
+static void on_ud(struct exc_frame *f)
+{
+	ud_hits++;
+	f->rip += ud_len;
 }
 
 static void on_bp(struct exc_frame *f)
@@ -68,5 +80,34 @@ void main(const char *cmdline)
 			 : "rbx", "memory");
 	expect_eq(bp_hits, 1, "INT3's #BP delivered once, its frame on an untouched page");
 	expect(bp_rsp > FRESH_BP && bp_rsp < FRESH_BP + 0x1000, "the #BP frame is on that page");
+	/* A #UD the VMM injects (VMRUN / VMXON, which the guest may not run),
+	 * delivered onto a never-touched page: the delivery itself takes the
+	 * nested fault, the exit reports the interrupted #UD, and the VMM must
+	 * inject it again. */
+	exc_set_handler(EXC_UD, on_ud);
+	u32 v[4];
+	cpuid(0, 0, v);
+	bool amd = v[1] == 0x68747541; /* "Auth" */
+	ud_len = amd ? 3 : 4;
+	if (amd)
+		__asm__ volatile("mov %%rsp, %%rbx\n\t"
+				 "mov %0, %%rsp\n\t"
+				 "xor %%eax, %%eax\n\t"
+				 ".byte 0x0f, 0x01, 0xd8\n\t" /* VMRUN */
+				 "mov %%rbx, %%rsp"
+				 :
+				 : "r"(FRESH_UD + 0x1000)
+				 : "rax", "rbx", "memory");
+	else
+		__asm__ volatile("mov %%rsp, %%rbx\n\t"
+				 "mov %0, %%rsp\n\t"
+				 "mov %%rbx, %%rax\n\t"
+				 ".byte 0xf3, 0x0f, 0xc7, 0x30\n\t" /* VMXON [rax] */
+				 "mov %%rbx, %%rsp"
+				 :
+				 : "r"(FRESH_UD + 0x1000)
+				 : "rax", "rbx", "memory");
+	expect_eq(ud_hits, 1, "the #UD the VMM injected for %s, its frame on an untouched page, "
+		  "delivered once", amd ? "VMRUN" : "VMXON");
 	report_done();
 }

@@ -9,7 +9,7 @@
 # flat GDT (code at 0x08, data at 0x10) as GRUB and QEMU do; with an empty
 # GDTR the delivery faults and the guest triple-faults.
 source "$(dirname "$0")/lib.sh"
-plan 8
+plan 9
 for g in basics idt_first hc_user reinject prefixes; do
 	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
 		echo "Bail out! build/guest/$g.elf is missing (make guests)"
@@ -35,6 +35,7 @@ destroy u
 create r mem=8M image=reinject.elf
 start r
 wait r timeout=60
+stats r
 destroy r
 create p mem=8M image=prefixes.elf
 start p
@@ -80,12 +81,16 @@ expect_seq "hc_user: hypercalls from CPL 3 get -EPERM, the guest goes on; from C
 	'guest u: ok 4 - HC_EXIT from CPL 3: -EPERM, the guest goes on' \
 	'guest u: ok 5 - HC_VERSION from CPL 0 answers' \
 	'ok wait name=u state=exited status=1'
-expect_seq "reinject: a #DB trap and INT3 with their frames on never-touched pages are delivered once" \
+expect_seq "reinject: #DB, INT3 and an injected #UD with their frames on never-touched pages, once each" \
 	'guest r: ok 1 - single-step #DB delivered once, its frame on an untouched page' \
 	'guest r: ok 2 - \.\.\. for the first instruction, not the next \(not lost\)' \
 	'guest r: ok 4 - INT3.s #BP delivered once, its frame on an untouched page' \
-	'guest r: # reinject: 5 passed, 0 failed, 0 skipped: PASS' \
+	'guest r: ok 6 - the #UD the VMM injected for VMRUN, its frame on an untouched page, delivered once' \
+	'guest r: # reinject: 6 passed, 0 failed, 0 skipped: PASS' \
 	'ok wait name=r state=exited status=1'
+reinj=$(field '^ok stats name=r .*reinjected=([0-9]+) ' 1)
+ok_if "the #UD's delivery was cut by the nested fault and injected again (reinjected=$reinj)" \
+	test -n "$reinj" -a "${reinj:-0}" -ge 1
 # QEMU's TCG saves no NRIP: the VMM counts the prefixes itself.
 expect_seq "prefixes: CPUID and RDMSR with 66/F3/REX.W prefixes are stepped over whole; IN zero-extends" \
 	'guest p: ok 1 - CPUID as 66 0f a2' 'guest p: ok 2 - CPUID as f3 0f a2' \

@@ -201,8 +201,12 @@ static void cmd_stats(const struct cmd_line *c)
 		return;
 	struct tdp_mmu_stats s;
 	tdp_mmu_get_stats(g->mmu, &s);
+	u64 reinjected = 0;
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		reinjected += g->vcpus[i].reinjected;
 	reply("ok stats name=%s exits=%lu io=%lu cpuid=%lu msr=%lu hypercall=%lu tdp_fault=%lu "
-	      "tdp_mmio=%lu virt_insn=%lu exception=%lu tables=%lu leaves_4k=%lu leaves_2m=%lu leaves_1g=%lu "
+	      "tdp_mmio=%lu virt_insn=%lu exception=%lu reinjected=%lu tables=%lu leaves_4k=%lu "
+	      "leaves_2m=%lu leaves_1g=%lu "
 	      "faults=%lu retries=%lu splits=%lu dirty_faults=%lu mmio_entries=%lu "
 	      "backing_pages=%lu out_dropped=%lu",
 	      g->name, guest_exits(g), guest_exits_of(g, VM_EXIT_IO),
@@ -210,7 +214,7 @@ static void cmd_stats(const struct cmd_line *c)
 	      guest_exits_of(g, VM_EXIT_MSR_READ) + guest_exits_of(g, VM_EXIT_MSR_WRITE),
 	      guest_exits_of(g, VM_EXIT_HYPERCALL), guest_exits_of(g, VM_EXIT_TDP_FAULT),
 	      guest_exits_of(g, VM_EXIT_TDP_MISCONFIG), guest_exits_of(g, VM_EXIT_VIRT_INSN),
-	      guest_exits_of(g, VM_EXIT_EXCEPTION),
+	      guest_exits_of(g, VM_EXIT_EXCEPTION), reinjected,
 	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.retries, s.splits,
 	      s.dirty_faults, s.mmio_entries, s.backing_pages, g->out_dropped);
 }
