@@ -8,6 +8,7 @@
 #ifndef PAGODA_LOADER_IMAGE_H
 #define PAGODA_LOADER_IMAGE_H
 
+#include "lib/string.h"
 #include "lib/types.h"
 #include "vmm/hv.h"
 
@@ -53,5 +54,17 @@ struct loader {
 	int (*plan)(const void *img, u64 size, u64 mem, const char *cmdline, u8 *area,
 		    struct load_plan *out, char *err, size_t errlen);
 };
+
+/* Little-endian fields of an image (any alignment). */
+static inline u32 load_rd32(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
+static inline u16 load_rd16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
+static inline u64 load_rd64(const u8 *p) { return (u64)load_rd32(p) | (u64)load_rd32(p + 4) << 32; }
+
+/* Write a one-line reason into ERR (ERRLEN bytes, may be 0) and return
+ * -E_INVAL: how every loader refuses an image. */
+int load_fail(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 
 #endif

@@ -16,33 +16,17 @@ _Static_assert(MB_GDT_SIZE == VCPU_FLAT_GDT_SIZE, "the Multiboot GDT area holds 
 #define MB_FLAG_AOUT BIT(16)
 #define MB_REQUIRED_KNOWN (MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMINFO)
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -E_INVAL;
-}
-
-static u32 rd32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
 /* Check a segment lies in guest RAM above MB_MIN_LOAD_GPA and in the file. */
 static int check_seg(const struct load_segment *s, u64 size, u64 mem, char *err, size_t errlen)
 {
 	if (s->filesz > s->memsz)
-		return fail(err, errlen, "segment at 0x%lx: file size above memory size", s->gpa);
+		return load_fail(err, errlen, "segment at 0x%lx: file size above memory size", s->gpa);
 	if (s->file_off > size || s->filesz > size - s->file_off)
-		return fail(err, errlen, "segment at 0x%lx: beyond the end of the file", s->gpa);
+		return load_fail(err, errlen, "segment at 0x%lx: beyond the end of the file", s->gpa);
 	if (s->gpa < MB_MIN_LOAD_GPA)
-		return fail(err, errlen, "segment at 0x%lx: below 1 MiB", s->gpa);
+		return load_fail(err, errlen, "segment at 0x%lx: below 1 MiB", s->gpa);
 	if (s->gpa > mem || s->memsz > mem - s->gpa)
-		return fail(err, errlen, "segment at 0x%lx (+0x%lx): beyond guest memory (%lu MiB)",
+		return load_fail(err, errlen, "segment at 0x%lx (+0x%lx): beyond guest memory (%lu MiB)",
 			    s->gpa, s->memsz, mem >> 20);
 	return 0;
 }
@@ -54,7 +38,7 @@ static int parse_elf(const u8 *p, u64 size, u64 mem, struct mb_image *out, char 
 {
 	struct elf_image elf;
 	if (!elf_detect(p, size))
-		return fail(err, errlen, "no a.out kludge (flag 16) and not an ELF file");
+		return load_fail(err, errlen, "no a.out kludge (flag 16) and not an ELF file");
 	int r = elf_parse(p, size, &elf, err, errlen);
 	if (r)
 		return r;
@@ -66,11 +50,11 @@ static int parse_elf(const u8 *p, u64 size, u64 mem, struct mb_image *out, char 
 	}
 	out->nr_seg = elf.nr_seg;
 	if (elf.entry > 0xffffffffULL)
-		return fail(err, errlen, "ELF: entry point 0x%lx above 4 GiB is unreachable from "
+		return load_fail(err, errlen, "ELF: entry point 0x%lx above 4 GiB is unreachable from "
 					 "32-bit protected mode", elf.entry);
 	for (unsigned i = 0; i < out->nr_seg; i++)
 		if (out->seg[i].gpa + out->seg[i].memsz > GiB(4))
-			return fail(err, errlen, "ELF: segment at 0x%lx ends above 4 GiB",
+			return load_fail(err, errlen, "ELF: segment at 0x%lx ends above 4 GiB",
 				    out->seg[i].gpa);
 	out->entry = elf.entry;
 	return 0;
@@ -81,8 +65,8 @@ static int parse_elf(const u8 *p, u64 size, u64 mem, struct mb_image *out, char 
 static u64 find_header(const u8 *p, u64 size)
 {
 	for (u64 off = 0; off + 12 <= size && off + 12 <= MB_SEARCH_BYTES; off += 4)
-		if (rd32(p + off) == MB_HEADER_MAGIC &&
-		    (u32)(rd32(p + off) + rd32(p + off + 4) + rd32(p + off + 8)) == 0)
+		if (load_rd32(p + off) == MB_HEADER_MAGIC &&
+		    (u32)(load_rd32(p + off) + load_rd32(p + off + 4) + load_rd32(p + off + 8)) == 0)
 			return off;
 	return ~0ULL;
 }
@@ -96,13 +80,13 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
 
 	memset(out, 0, sizeof(*out));
 	if (hdr == ~0ULL)
-		return fail(err, errlen, "no Multiboot header (magic 0x1badb002 with a valid "
+		return load_fail(err, errlen, "no Multiboot header (magic 0x1badb002 with a valid "
 					 "checksum) in the first 8192 bytes");
-	u32 flags = rd32(p + hdr + 4);
+	u32 flags = load_rd32(p + hdr + 4);
 	out->flags = flags;
 	/* Bits 0-15 are requirements: refuse what pagoda cannot provide. */
 	if ((flags & 0xffff) & ~MB_REQUIRED_KNOWN)
-		return fail(err, errlen, "image requires unsupported Multiboot features (flags 0x%x)",
+		return load_fail(err, errlen, "image requires unsupported Multiboot features (flags 0x%x)",
 			    (unsigned)(flags & 0xffff & ~MB_REQUIRED_KNOWN));
 	if (!(flags & MB_FLAG_AOUT)) {
 		int r = parse_elf(p, size, mem, out, err, errlen);
@@ -110,22 +94,22 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
 			return r;
 	} else {
 		if (hdr + 32 > size || hdr + 32 > MB_SEARCH_BYTES)
-			return fail(err, errlen, "Multiboot header truncated (address fields missing "
+			return load_fail(err, errlen, "Multiboot header truncated (address fields missing "
 						 "or beyond byte 8192)");
-		u64 header_addr = rd32(p + hdr + 12), load_addr = rd32(p + hdr + 16);
-		u64 load_end = rd32(p + hdr + 20), bss_end = rd32(p + hdr + 24);
-		u64 entry = rd32(p + hdr + 28);
+		u64 header_addr = load_rd32(p + hdr + 12), load_addr = load_rd32(p + hdr + 16);
+		u64 load_end = load_rd32(p + hdr + 20), bss_end = load_rd32(p + hdr + 24);
+		u64 entry = load_rd32(p + hdr + 28);
 		if (header_addr < load_addr || header_addr - load_addr > hdr)
-			return fail(err, errlen, "header_addr 0x%lx and load_addr 0x%lx disagree with "
+			return load_fail(err, errlen, "header_addr 0x%lx and load_addr 0x%lx disagree with "
 				    "the header's file offset 0x%lx", header_addr, load_addr, hdr);
 		u64 file_off = hdr - (header_addr - load_addr);
 		u64 filesz = load_end ? load_end - load_addr : size - file_off;
 		if (load_end && load_end < load_addr)
-			return fail(err, errlen, "load_end_addr below load_addr");
+			return load_fail(err, errlen, "load_end_addr below load_addr");
 		u64 memsz = filesz;
 		if (bss_end) {
 			if (bss_end < load_addr + filesz)
-				return fail(err, errlen, "bss_end_addr below the loaded image");
+				return load_fail(err, errlen, "bss_end_addr below the loaded image");
 			memsz = bss_end - load_addr;
 		}
 		out->aout_kludge = true;
@@ -141,7 +125,7 @@ int mb_parse(const void *img, u64 size, u64 mem, struct mb_image *out, char *err
 		if (out->entry >= s->gpa && out->entry < s->gpa + s->memsz)
 			return 0;
 	}
-	return fail(err, errlen, "entry point 0x%lx is outside every loaded segment", out->entry);
+	return load_fail(err, errlen, "entry point 0x%lx is outside every loaded segment", out->entry);
 }
 
 static void wr32(u8 *p, u32 v)
@@ -212,7 +196,7 @@ static int mb_plan(const void *img, u64 size, u64 mem, const char *cmdline, u8 *
 		out->seg[i] = mb.seg[i];
 	out->nr_seg = mb.nr_seg;
 	if (mb_build_info(area, mem, cmdline))
-		return fail(err, errlen, "command line too long for the Multiboot info page");
+		return load_fail(err, errlen, "command line too long for the Multiboot info page");
 	vcpu_state_flat_gdt(area + MB_GDT_OFF);
 	out->blob[0] = (struct load_blob){MB_INFO_GPA, 0, PAGE_SIZE};
 	out->nr_blob = 1;
