@@ -44,7 +44,7 @@ gdb_tail() { echo "gdb and debug.sh output:"; tail -n 30 "$WORK/gdb.out"; }
 # The command file echoes a marker once symbols are loaded and the
 # breakpoint is set, just before it continues.
 for _ in $(seq 1 $(($(scaled 150) * 10))); do
-	grep -q '^pagoda-gdb: continuing' "$WORK/gdb.out" && break
+	grep -qs '^pagoda-gdb: continuing' "$WORK/gdb.out" && break
 	kill -0 "$DPID" 2>/dev/null || break
 	sleep 0.1
 done
