@@ -1,5 +1,6 @@
 # pagoda: one Makefile for everything.
 #   make            build build/pagoda.efi, the test guest and the C test guests
+#                   (and build/x2apic-chain.efi, a test step: tests/platform/09-x2apic.t)
 #   make guests     the C test guests alone (guest/tests/*.c -> build/guest/*.elf)
 #   make run        boot pagoda with its default guest in QEMU (installs what is missing)
 #   make test       run every test through prove (installs what is missing)
@@ -23,7 +24,7 @@ EFI_INC  := /usr/include/efi
 EFI_LIB  := /usr/lib
 
 # Every C file of the VMM: vendor-neutral and both vendors, one image.
-VMM_C    := $(filter-out arch/x86/asm-offsets.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
+VMM_C    := $(filter-out arch/x86/asm-offsets.c boot/x2apic_chain.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
 VMM_ASM  := $(wildcard arch/x86/*.asm arch/x86/svm/*.asm arch/x86/vmx/*.asm)
 VMM_OBJ  := $(VMM_C:%.c=$(B)/obj/%.o) $(VMM_ASM:%.asm=$(B)/obj/%.asm.o) $(B)/obj/testguest.o
 
@@ -34,7 +35,7 @@ CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
 .PHONY: all guests run debug test test-repeat bench esp image deps deps-test clean check-layering host-tests
-all: $(B)/pagoda.efi $(B)/guest/testguest.bin guests
+all: $(B)/pagoda.efi $(B)/x2apic-chain.efi $(B)/guest/testguest.bin guests
 
 deps:
 	@scripts/install-deps.sh
@@ -90,6 +91,20 @@ $(B)/pagoda.so: $(VMM_OBJ) linker.ld $(B)/libefi.a
 $(B)/pagoda.efi: $(B)/pagoda.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# A test step, not part of pagoda: a separate EFI application that puts the
+# local APIC into x2APIC mode and then starts \EFI\pagoda\pagoda.efi
+# (tests/platform/09-x2apic.t).  Built like pagoda.efi; it links its own
+# object and GNU-EFI only.
+$(B)/x2apic-chain.so: $(B)/obj/boot/x2apic_chain.o linker.ld
+	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack -T linker.ld -o $@ \
+		$(EFI_LIB)/crt0-efi-x86_64.o $< -L$(EFI_LIB) -lgnuefi $(EFI_LIB)/libefi.a
+
+$(B)/x2apic-chain.efi: $(B)/x2apic-chain.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+-include $(B)/obj/boot/x2apic_chain.d
 
 # --- C test guests --------------------------------------------------------
 # Each guest/tests/NAME.c, with guest/tests/NAME.asm when there is one (32-bit

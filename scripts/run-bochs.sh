@@ -9,6 +9,10 @@
 #   --mem SIZE            machine memory: N, NM or NG (default 256M; 64M..2G)
 #   --startup FILE        console commands to run at boot (\pagoda\startup.txt)
 #   --file FILE           also put FILE into \pagoda\ on the ESP (repeatable)
+#   --esp-file SRC:DEST   also put the file SRC at the ESP path DEST, e.g.
+#                         build/pagoda.efi:/EFI/pagoda/pagoda.efi (repeatable;
+#                         directories are made; with --efi, for a boot step
+#                         that starts pagoda: tests/platform/09-x2apic.t)
 #   --timeout SECONDS     end Bochs after this long (default 180; 0 = never)
 #   --log FILE            also write the serial log to FILE
 #   --efi FILE            the image to boot (default build/pagoda.efi)
@@ -32,12 +36,19 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cpu=corei7_skylake_x mem=256M startup="" timeout=180 log="" keep="" ips=4000000
 efi="$here/build/pagoda.efi"
 files=()
+esp_files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cpu) cpu=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--startup) startup=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--esp-file)
+		case "$2" in
+		?*:/?*) esp_files+=("$2") ;;
+		*) echo "run-bochs: --esp-file takes SRC:/DEST (an ESP path from its root)" >&2; exit 64 ;;
+		esac
+		shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--efi) efi=$2; shift 2 ;;
@@ -57,7 +68,7 @@ esac
 
 ovmf=/usr/share/OVMF/OVMF_CODE.fd
 vgabios=/usr/share/vgabios/vgabios.bin
-for f in "$efi" "$ovmf" "$vgabios" "$here/build/guest/testguest.bin"; do
+for f in "$efi" "$ovmf" "$vgabios" "$here/build/guest/testguest.bin" ${esp_files[@]+"${esp_files[@]%%:*}"}; do
 	[ -f "$f" ] || { echo "run-bochs: missing $f (run make, or scripts/install-deps.sh --bochs)" >&2; exit 66; }
 done
 for c in bochs-bin mformat mmd mcopy python3; do
@@ -97,6 +108,16 @@ mcopy -i "$part" "$efi" ::/EFI/BOOT/BOOTX64.EFI || exit 1
 mcopy -i "$part" "$here/build/guest/testguest.bin" ::/pagoda/testguest.bin || exit 1
 [ -n "$startup" ] && { mcopy -i "$part" "$startup" ::/pagoda/startup.txt || exit 1; }
 for f in ${files[@]+"${files[@]}"}; do mcopy -i "$part" "$f" "::/pagoda/$(basename "$f")" || exit 1; done
+for f in ${esp_files[@]+"${esp_files[@]}"}; do
+	dest=${f#*:} dir=""
+	IFS=/ read -r -a comps <<<"${dest%/*}"
+	for c in "${comps[@]}"; do
+		[ -n "$c" ] || continue
+		dir="$dir/$c"
+		mdir -i "$part" "::$dir" >/dev/null 2>&1 || mmd -i "$part" "::$dir" || exit 1
+	done
+	mcopy -i "$part" "${f%%:*}" "::$dest" || exit 1
+done
 
 # --- bochsrc: the configuration emulators.md measured as working ---------------
 com1="$work/com1.txt"

@@ -15,10 +15,14 @@
 #                         variable store is a fresh copy for each run
 #   --startup FILE        console commands to run at boot (\pagoda\startup.txt)
 #   --file FILE           also put FILE into \pagoda\ on the ESP (repeatable)
+#   --esp-file SRC:DEST   also put the file SRC at the ESP path DEST, e.g.
+#                         build/pagoda.efi:/EFI/pagoda/pagoda.efi (repeatable;
+#                         directories are made; with --efi, for a boot step
+#                         that starts pagoda: tests/platform/09-x2apic.t)
 #   --image FILE          boot this disk image (make image: build/pagoda.img)
 #                         instead of an ESP generated from build/: the file is
-#                         never written (QEMU snapshot=on); --startup, --file
-#                         and --efi cannot add to it and are refused with it;
+#                         never written (QEMU snapshot=on); --startup, --file,
+#                         --esp-file and --efi cannot add to it and are refused;
 #                         change its startup file with mtools (see
 #                         tests/qemu/12-image.t)
 #   --timeout SECONDS     end QEMU after this long (default 120; 0 = never)
@@ -47,6 +51,7 @@ efi="$here/build/pagoda.efi"
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
 vars=/usr/share/OVMF/OVMF_VARS_4M.fd
 files=()
+esp_files=()
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -65,6 +70,12 @@ while [ $# -gt 0 ]; do
 	--image) image=$2; shift 2 ;;
 	--startup) startup=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--esp-file)
+		case "$2" in
+		?*:/?*) esp_files+=("$2") ;;
+		*) echo "run-qemu: --esp-file takes SRC:/DEST (an ESP path from its root)" >&2; exit 64 ;;
+		esac
+		shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--serial-socket) sock=$2; shift 2 ;;
@@ -77,8 +88,8 @@ while [ $# -gt 0 ]; do
 done
 
 if [ -n "$image" ]; then
-	if [ -n "$startup" ] || [ ${#files[@]} -gt 0 ] || [ "$efi_given" = 1 ]; then
-		echo "run-qemu: --image boots the image as it is: --startup, --file and --efi cannot add to it" \
+	if [ -n "$startup" ] || [ ${#files[@]} -gt 0 ] || [ ${#esp_files[@]} -gt 0 ] || [ "$efi_given" = 1 ]; then
+		echo "run-qemu: --image boots the image as it is: --startup, --file, --esp-file and --efi cannot add to it" \
 			"(replace \\pagoda\\startup.txt in a copy with mcopy, as tests/qemu/12-image.t does)" >&2
 		exit 64
 	fi
@@ -87,7 +98,7 @@ fi
 case "$smp" in
 ''|*[!0-9]*|0) echo "run-qemu: --smp takes a CPU count" >&2; exit 64 ;;
 esac
-for f in "$efi" "$code" "$vars"; do
+for f in "$efi" "$code" "$vars" ${esp_files[@]+"${esp_files[@]%%:*}"}; do
 	[ -f "$f" ] || { echo "run-qemu: missing $f (run make, or scripts/install-deps.sh)" >&2; exit 66; }
 done
 
@@ -123,6 +134,9 @@ else
 	[ -f "$here/build/guest/testguest.bin" ] && cp "$here/build/guest/testguest.bin" "$work/esp/pagoda/"
 	[ -n "$startup" ] && cp "$startup" "$work/esp/pagoda/startup.txt"
 	for f in ${files[@]+"${files[@]}"}; do cp "$f" "$work/esp/pagoda/"; done
+	for f in ${esp_files[@]+"${esp_files[@]}"}; do
+		mkdir -p "$(dirname "$work/esp/${f#*:}")" && cp "${f%%:*}" "$work/esp/${f#*:}" || exit 1
+	done
 	disk=(-drive format=raw,file=fat:rw:"$work/esp")
 fi
 cp "$vars" "$work/vars.fd"

@@ -5,7 +5,8 @@
  * offset / 16, SDM Vol 3 11.12.1).  Register offsets: 0xB0 EOI, 0xF0
  * spurious-interrupt vector (bit 8 = software enable), 0x320 LVT timer,
  * 0x380 initial count, 0x390 current count, 0x3E0 divide configuration
- * (0xB = divide by 1).
+ * (0xB = divide by 1).  x2APIC mode at hand-over runs in
+ * tests/platform/09-x2apic.t (a boot step sets it before pagoda starts).
  */
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"

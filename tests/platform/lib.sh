@@ -10,6 +10,9 @@
 #     its own exit code), waited for and destroyed
 #   - free pages back after the demo guest's destroy and, all guests
 #     destroyed, at the end; a clean poweroff
+# With PLATFORM_SPIN=1 (set before platform_boot), a fourth guest, spin,
+# loops forever beside the three: they can only finish if the VMM preempts
+# it (platform_check_spin checks that; it is destroyed before the end).
 # Sourced, not run.
 #
 #   platform_boot SCRIPT NAME TIMEOUT TICKS [options...]
@@ -18,11 +21,14 @@
 #   platform_checks VENDOR
 #                         the common checks (7 TAP lines); VENDOR svm or vmx
 #   PLATFORM_CHECKS       how many TAP lines platform_checks prints
+#   platform_check_spin   with PLATFORM_SPIN=1: the spinning guest was
+#                         preempted (1 TAP line)
 
 # vmx/lib.sh brings tests/lib/tap.sh and vmx_require (the Bochs rows).
 source "$(dirname "${BASH_SOURCE[0]}")/../vmx/lib.sh"
 PLATFORM_CHECKS=7
 TICKS=2
+PLATFORM_SPIN=${PLATFORM_SPIN:-0}
 
 platform_boot() {
 	local script=$1 name=$2 timeout=$3
@@ -35,11 +41,16 @@ platform_boot() {
 	{
 		grep -v '^#' "$TOP/guest/default-startup.txt"
 		local i
+		if [ "$PLATFORM_SPIN" = 1 ]; then
+			echo 'create spin mem=32M image=test cmdline="spin"'
+			echo "start spin"
+		fi
 		for i in 1 2 3; do
 			echo "create g$i mem=32M image=test cmdline=\"hello tick=$TICKS exit=$i\""
 		done
 		echo "start g1"; echo "start g2"; echo "start g3"
 		for i in 1 2 3; do echo "wait g$i timeout=120"; done
+		if [ "$PLATFORM_SPIN" = 1 ]; then echo "list"; echo "destroy spin"; fi
 		for i in 1 2 3; do echo "destroy g$i"; done
 		echo "mem"
 		echo "poweroff"
@@ -93,4 +104,11 @@ platform_checks() {
 	expect_pages_back
 	expect_no_line "no VMM exception, failed instruction or poweroff failure" \
 		'VMM exception|vmx: .*failed|svm: .*failed|poweroff failed'
+}
+
+platform_check_spin() {
+	expect_seq "a guest spinning forever was preempted: the three others finished, it was still running, destroyed" \
+		'guest spin: spin: looping forever' \
+		'^ok wait name=g1 state=exited' '^ok wait name=g2 state=exited' '^ok wait name=g3 state=exited' \
+		'guest name=spin id=[0-9]+ state=running' '^ok destroy name=spin'
 }
