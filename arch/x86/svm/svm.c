@@ -25,7 +25,6 @@
 #define VM_CR_SVMDIS BIT(4)
 #define MSR_VM_HSAVE_PA 0xc0010117
 
-#define RFLAGS_VM BIT(17)
 #define X86_DB 1
 #define X86_NMI 2
 #define X86_BP 3
@@ -559,6 +558,33 @@ static bool guest_linear_to_phys(struct hv_vcpu *hw, u64 la, u64 *gpa)
 	return true;
 }
 
+/* Is the guest in 64-bit mode (EFER.LMA and CS.L)? */
+static bool guest_long64(const struct vmcb_save *s)
+{
+	return (s->efer & EFER_LMA) && (s->cs.attrib & HV_SEG_ATTR_L);
+}
+
+/*
+ * Copy up to N bytes of the instruction at CS.base + RIP into BUF, through
+ * the guest's page tables, one walk per page they touch (linear addresses
+ * wrap at 4 GiB outside 64-bit mode).  Returns how many could be fetched.
+ */
+static unsigned fetch_insn(const struct svm_vcpu *sv, struct hv_vcpu *hw, u8 *buf, unsigned n)
+{
+	const struct vmcb_save *s = &sv->vmcb->save;
+	bool long64 = guest_long64(s);
+	u64 la = s->cs.base + hw->regs.rip;
+	unsigned have = 0;
+	while (have < n) {
+		u64 at = long64 ? la + have : (u32)(la + have), gpa;
+		unsigned chunk = (unsigned)MIN((u64)(n - have), PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+		if (!guest_linear_to_phys(hw, at, &gpa) || hv_read_guest(hw, gpa, buf + have, chunk))
+			break;
+		have += chunk;
+	}
+	return have;
+}
+
 /*
  * How many prefix bytes precede the opcode at CS.base + RIP: legacy
  * prefixes (operand and address size, LOCK, REP/REPNE, segment overrides;
@@ -569,19 +595,9 @@ static bool guest_linear_to_phys(struct hv_vcpu *hw, u64 la, u64 *gpa)
  */
 static unsigned prefix_bytes(struct svm_vcpu *sv, struct hv_vcpu *hw)
 {
-	const struct vmcb_save *s = &sv->vmcb->save;
-	bool long64 = (s->efer & EFER_LMA) && (s->cs.attrib & HV_SEG_ATTR_L);
-	u64 la = s->cs.base + hw->regs.rip;
+	bool long64 = guest_long64(&sv->vmcb->save);
 	u8 b[15];
-	unsigned have = 0, n;
-	/* Fetch 15 bytes, one walk per page they touch. */
-	while (have < sizeof(b)) {
-		u64 at = long64 ? la + have : (u32)(la + have), gpa;
-		unsigned chunk = (unsigned)MIN((u64)sizeof(b) - have, PAGE_SIZE - (at & (PAGE_SIZE - 1)));
-		if (!guest_linear_to_phys(hw, at, &gpa) || hv_read_guest(hw, gpa, b + have, chunk))
-			break;
-		have += chunk;
-	}
+	unsigned have = fetch_insn(sv, hw, b, sizeof(b)), n;
 	for (n = 0; n < have && n < 14; n++) {
 		u8 c = b[n];
 		if (c == 0x66 || c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 || c == 0x2e ||
@@ -623,16 +639,10 @@ static bool decode_mov_cr4(struct svm_vcpu *sv, struct hv_vcpu *hw, unsigned *gp
 		*len = insn_len(sv, hw, 3);
 		return true;
 	}
-	bool long64 = (m->save.efer & EFER_LMA) && (m->save.cs.attrib & HV_SEG_ATTR_L);
+	bool long64 = guest_long64(&m->save);
 	u8 b[4];
-	u64 la = m->save.cs.base + hw->regs.rip;
-	if (!long64)
-		la = (u32)la;
-	for (unsigned i = 0; i < 4; i++) {
-		u64 gpa;
-		if (!guest_linear_to_phys(hw, la + i, &gpa) || hv_read_guest(hw, gpa, &b[i], 1))
-			return false;
-	}
+	if (fetch_insn(sv, hw, b, sizeof(b)) < sizeof(b))
+		return false;
 	unsigned p = 0, rex = 0;
 	if (long64 && (b[0] & 0xf0) == 0x40)
 		rex = b[p++];
@@ -660,7 +670,7 @@ static bool svm_cr4_write(struct svm_vcpu *sv, struct hv_vcpu *hw, struct vm_exi
 	if (!decode_mov_cr4(sv, hw, &gpr, &len))
 		return false;
 	u64 val = *svm_gpr(hw, gpr);
-	if (!((s->efer & EFER_LMA) && (s->cs.attrib & HV_SEG_ATTR_L)))
+	if (!guest_long64(s))
 		val = (u32)val;
 	e->kind = VM_EXIT_NONE;
 	if ((val & ~cr4_valid) || (val & HV_CR4_DENIED) ||
