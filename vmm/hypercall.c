@@ -9,8 +9,6 @@
 #include "lib/log.h"
 #include "vmm/policy.h"
 
-#define RFLAGS_VM BIT(17)
-
 /* V's current privilege level: 0 in real mode, 3 in virtual-8086 mode,
  * else SS.DPL (which hv_ops keeps equal to the CPL). */
 static unsigned guest_cpl(struct vcpu *v)

@@ -19,9 +19,6 @@ static bool canonical(u64 val)
 	return (u64)((s64)(val << 16) >> 16) == val;
 }
 
-#define MSR_SPEC_CTRL 0x48
-#define MSR_PRED_CMD 0x49
-
 bool msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	if (hv->get_msr(&v->hw, msr, val))

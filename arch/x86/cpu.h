@@ -29,6 +29,11 @@ static inline bool cpu_has_tsc_aux(void);
 
 #define MSR_PAT 0x277
 #define MSR_FEATURE_CONTROL 0x3a
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+/* Speculation control: IBRS/STIBP/SSBD, and the IBPB command. */
+#define MSR_SPEC_CTRL 0x48
+#define MSR_PRED_CMD 0x49
 
 #define CR0_PE BIT(0)
 #define CR0_MP BIT(1)
@@ -45,6 +50,7 @@ static inline bool cpu_has_tsc_aux(void);
 #define CR4_PKE BIT(22)
 
 #define RFLAGS_IF BIT(9)
+#define RFLAGS_VM BIT(17) /* virtual-8086 mode */
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;

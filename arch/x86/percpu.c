@@ -2,8 +2,6 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/cpu.h"
 
-#define MSR_GS_BASE 0xc0000101
-
 static struct percpu areas[MAX_CPUS];
 
 struct percpu *percpu_area(unsigned cpu)

@@ -16,12 +16,9 @@
 #include "lib/string.h"
 
 #define MSR_ARCH_CAPABILITIES 0x10a
-#define MSR_PRED_CMD 0x49
 #define PRED_CMD_IBPB BIT(0)
 #define MSR_FLUSH_CMD 0x10b
 #define FLUSH_CMD_L1D BIT(0)
-
-#define MSR_SPEC_CTRL 0x48
 
 u8 spec_rsb_fill;
 static struct spec_choice choice;

@@ -50,8 +50,6 @@
 #include "lib/string.h"
 #include "lib/time.h"
 
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
 #define MSR_SYSENTER_CS 0x174
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
