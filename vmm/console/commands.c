@@ -39,11 +39,24 @@ static struct guest *arg_guest(const struct cmd_line *c)
 	return g;
 }
 
+/* A 0|1 key of C: true and *ON (false when absent), or false after an err
+ * line when its value is anything else. */
+static bool flag_arg(const struct cmd_line *c, const char *key, bool *on)
+{
+	const char *v = cmd_get(c, key);
+	*on = v && strcmp(v, "1") == 0;
+	if (v && !*on && strcmp(v, "0") != 0) {
+		reply("err %s %s must be 0 or 1", c->cmd, key);
+		return false;
+	}
+	return true;
+}
+
 static void cmd_create(const struct cmd_line *c)
 {
 	const char *name = cmd_pos(c, 0), *mem_s = cmd_get(c, "mem"), *img = cmd_get(c, "image");
 	const char *cmdline = cmd_get(c, "cmdline"), *vcpus = cmd_get(c, "vcpus");
-	const char *huge = cmd_get(c, "huge"), *reserve = cmd_get(c, "reserve");
+	bool use_huge, use_reserve;
 	u64 mem, nv;
 	if (!name || !mem_s || !img) {
 		reply("err create usage: %s", create_usage());
@@ -58,14 +71,8 @@ static void cmd_create(const struct cmd_line *c)
 		reply("err create vcpus must be 1..%d", GUEST_MAX_VCPUS);
 		return;
 	}
-	if (huge && strcmp(huge, "0") != 0 && strcmp(huge, "1") != 0) {
-		reply("err create huge must be 0 or 1");
+	if (!flag_arg(c, "huge", &use_huge) || !flag_arg(c, "reserve", &use_reserve))
 		return;
-	}
-	if (reserve && strcmp(reserve, "0") != 0 && strcmp(reserve, "1") != 0) {
-		reply("err create reserve must be 0 or 1");
-		return;
-	}
 	if (!cmd_valid_name(name)) {
 		reply("err create bad name (1-31 of A-Z a-z 0-9 _ -, not a number)");
 		return;
@@ -78,8 +85,6 @@ static void cmd_create(const struct cmd_line *c)
 	}
 	struct guest *g;
 	char err[256];
-	bool use_huge = huge && strcmp(huge, "1") == 0;
-	bool use_reserve = reserve && strcmp(reserve, "1") == 0;
 	struct pc_config cfg = {name, mem, use_huge, (unsigned)nv, data, size, cmdline ? cmdline : "",
 				use_reserve};
 	if (pc_create(&cfg, &g, err, sizeof(err))) {
