@@ -24,6 +24,9 @@ void hypercall_init(void)
 }
 
 /* See hypercall.h. */
+bool cpu_is_svm_vendor(void) { return use_vmmcall; }
+
+/* See hypercall.h. */
 const char *hypercall_insn(void)
 {
 	return use_vmmcall ? "vmmcall" : "vmcall";

@@ -22,6 +22,9 @@
 void hypercall_init(void);
 /* "vmmcall" or "vmcall": the instruction hypercall_safe() uses. */
 const char *hypercall_insn(void);
+/* True on AMD and Hygon CPUs (SVM, VMMCALL), false on the others (VMX,
+ * VMCALL), as hypercall_init() found. */
+bool cpu_is_svm_vendor(void);
 /* Hypercall NR(A0, A1, A2): returns NO_EXCEPTION (exception.h) with the
  * result in *RET, or the vector the instruction raised (#UD: no
  * hypervisor). */

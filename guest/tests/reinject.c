@@ -85,9 +85,7 @@ void main(const char *cmdline)
 	 * nested fault, the exit reports the interrupted #UD, and the VMM must
 	 * inject it again. */
 	exc_set_handler(EXC_UD, on_ud);
-	u32 v[4];
-	cpuid(0, 0, v);
-	bool amd = v[1] == 0x68747541; /* "Auth" */
+	bool amd = cpu_is_svm_vendor();
 	ud_len = amd ? 3 : 4;
 	if (amd)
 		__asm__ volatile("mov %%rsp, %%rbx\n\t"
