@@ -19,8 +19,6 @@ int serial_init(u16 base, u32 baud);
  * registers STRIDE bytes apart, accessed WIDTH (1 or 4) bytes at a time;
  * BAUD 0 keeps the speed the firmware set. */
 int serial_init_mmio(u64 base, u8 stride, u8 width, u32 baud);
-/* Whether serial_init() or serial_init_mmio() found a UART. */
-bool serial_present(void);
 /* Whether the UART's registers are in memory (serial_init_mmio). */
 bool serial_is_mmio(void);
 /* The address (I/O port or physical) last given to serial_init*(). */
