@@ -100,7 +100,6 @@ int serial_init_mmio(u64 base, u8 reg_stride, u8 reg_width, u32 baud)
 	return uart_setup(baud);
 }
 
-
 bool serial_is_mmio(void) { return mmio; }
 
 u64 serial_base(void) { return port; }
