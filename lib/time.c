@@ -22,6 +22,14 @@ u64 time_tsc_to_us(u64 delta)
 	return delta / tsc_khz_val * 1000 + (delta % tsc_khz_val) * 1000 / tsc_khz_val;
 }
 
+u64 time_ns(void)
+{
+	u64 d = __builtin_ia32_rdtsc() - tsc_start_val;
+	if (!tsc_khz_val)
+		return 0;
+	return d / tsc_khz_val * 1000000 + (d % tsc_khz_val) * 1000000 / tsc_khz_val;
+}
+
 u64 time_us(void) { return time_tsc_to_us(__builtin_ia32_rdtsc() - tsc_start_val); }
 
 void time_delay_us(u64 us)

@@ -10,6 +10,9 @@ void time_set_khz(u64 tsc_khz);
 u64 time_tsc_khz(void);
 /* Microseconds since VMM start (0 while uncalibrated). */
 u64 time_us(void);
+/* Nanoseconds since VMM start (0 while uncalibrated): the clock of the
+ * guests' virtual timers (vmm/dev/). */
+u64 time_ns(void);
 /* Convert a TSC delta to microseconds. */
 u64 time_tsc_to_us(u64 delta);
 /* Busy-wait about US microseconds. */
