@@ -384,6 +384,18 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi.tsc_khz = calibrate_tsc_khz();
 	time_set_khz(bi.tsc_khz);
 	pr_info("boot", "TSC %lu kHz", bi.tsc_khz);
+	/* The wall clock for guests' RTCs: the firmware's, read once (the
+	 * EFI time is local time with a zone offset, or unspecified: taken
+	 * as UTC, as a PC's CMOS clock usually is under firmware). */
+	EFI_TIME now;
+	if (uefi_call_wrapper(systab->RuntimeServices->GetTime, 2, &now, NULL) == EFI_SUCCESS) {
+		u64 t = time_date_to_unix(now.Year, now.Month, now.Day, now.Hour, now.Minute,
+					  now.Second);
+		u64 el = time_us() / 1000000;
+		time_set_unix_at_start(t > el ? t - el : t);
+		pr_info("boot", "firmware clock %04u-%02u-%02u %02u:%02u:%02u", now.Year, now.Month,
+			now.Day, now.Hour, now.Minute, now.Second);
+	}
 	bi.poweroff = efi_poweroff;
 	bi.reboot = efi_reboot;
 

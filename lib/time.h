@@ -15,6 +15,12 @@ u64 time_us(void);
 u64 time_ns(void);
 /* Convert a TSC delta to microseconds. */
 u64 time_tsc_to_us(u64 delta);
+/* Seconds since 1970-01-01 00:00 UTC of a civil date (Y >= 1970, M 1-12,
+ * D 1-31), and the wall clock: set once at boot from the firmware's clock
+ * (the Unix time at VMM time 0), 0 when the firmware gave none. */
+u64 time_date_to_unix(unsigned y, unsigned m, unsigned d, unsigned hh, unsigned mm, unsigned ss);
+void time_set_unix_at_start(u64 unix_seconds);
+u64 time_unix(void);
 /* Busy-wait about US microseconds. */
 void time_delay_us(u64 us);
 

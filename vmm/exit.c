@@ -5,6 +5,7 @@
  */
 #include "mm/pmm.h"
 #include "vmm/exit.h"
+#include "vmm/intr.h"
 #include "vmm/vm.h"
 #include "lib/log.h"
 #include "vmm/policy.h"
@@ -19,7 +20,7 @@ static void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 erro
 {
 	struct hv_event ev = {.valid = true, .type = HV_EVENT_EXCEPTION, .vector = vector,
 			      .has_error = has_error, .error = error};
-	int r = hv->inject_event(&v->hw, &ev);
+	int r = vcpu_inject_event(v, &ev);
 	if (r)
 		pr_err("exit", "guest %s: exception %u not injected (%d)", v->guest->name, vector, r);
 }
@@ -130,15 +131,18 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 	case VM_EXIT_PREEMPT:
 		return true;
 	case VM_EXIT_IRQ_WINDOW:
+		/* The guest can take an interrupt now: intr_inject() gives it
+		 * at the next entry. */
+		return true;
 	case VM_EXIT_NMI_WINDOW:
-		/* Nothing asks for windows yet (no interrupt source): the exit
-		 * closed the request, the guest goes on. */
+		v->nmi_window = true;
 		return true;
 	case VM_EXIT_IO:
 		return handle_io(v, e);
 	case VM_EXIT_CPUID: {
 		u32 out[4];
 		cpuid_guest((u32)v->hw.regs.rax, (u32)v->hw.regs.rcx, out);
+		intr_cpuid(v, (u32)v->hw.regs.rax, (u32)v->hw.regs.rcx, out);
 		v->hw.regs.rax = out[0];
 		v->hw.regs.rbx = out[1];
 		v->hw.regs.rcx = out[2];
@@ -148,7 +152,11 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 	}
 	case VM_EXIT_MSR_READ: {
 		u64 val;
-		if (!msr_guest_read(v, e->msr.index, &val)) {
+		bool apic;
+		bool ok = intr_msr_read(v, e->msr.index, &val, &apic);
+		if (!apic)
+			ok = msr_guest_read(v, e->msr.index, &val);
+		if (!ok) {
 			inject_exception(v, X86_GP, true, 0);
 			return true;
 		}
@@ -157,29 +165,23 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 		hv->skip_insn(&v->hw, e);
 		return true;
 	}
-	case VM_EXIT_MSR_WRITE:
-		if (!msr_guest_write(v, e->msr.index, e->msr.value)) {
+	case VM_EXIT_MSR_WRITE: {
+		bool apic;
+		bool ok = intr_msr_write(v, e->msr.index, e->msr.value, &apic);
+		if (!apic)
+			ok = msr_guest_write(v, e->msr.index, e->msr.value);
+		if (!ok) {
 			inject_exception(v, X86_GP, true, 0);
 			return true;
 		}
 		hv->skip_insn(&v->hw, e);
 		return true;
-	case VM_EXIT_HLT: {
-		/* No interrupt source exists for a guest yet: a halted vCPU never
-		 * wakes.  The guest goes on while another vCPU can run. */
-		hv->skip_insn(&v->hw, e);
-		v->runnable = false;
-		bool any = false;
-		for (unsigned i = 0; i < g->nr_vcpus; i++)
-			any |= g->vcpus[i].runnable;
-		if (!any) {
-			guest_crash(g, "HLT with no interrupt source at rip=0x%lx (every vCPU halted, "
-				    "the guest would sleep forever)", v->hw.regs.rip);
-			return false;
-		}
-		pr_info("exit", "guest %s: vcpu %u halted", g->name, v->id);
-		return true;
 	}
+	case VM_EXIT_HLT:
+		/* The vCPU sleeps until an event it can take (vmm/intr.c);
+		 * the guest ends when none of its vCPUs could ever wake. */
+		hv->skip_insn(&v->hw, e);
+		return intr_halt(v);
 	case VM_EXIT_HYPERCALL:
 		hv->skip_insn(&v->hw, e);
 		return hypercall_handle(v);

@@ -224,6 +224,11 @@ struct hv_ops {
 	 * when MSR is not one of them. */
 	bool (*get_msr)(struct hv_vcpu *hw, u32 msr, u64 *val);
 	bool (*set_msr)(struct hv_vcpu *hw, u32 msr, u64 val);
+	/* The guest's CR8 (its local APIC's TPR[7:4]) as MOV CR8 left it, and
+	 * the value it reads next: vmm/'s local APIC owns the TPR, the
+	 * backend keeps the copy the hardware or its CR8 exits use. */
+	u8 (*get_cr8)(struct hv_vcpu *hw);
+	void (*set_cr8)(struct hv_vcpu *hw, u8 cr8);
 };
 
 /* The backend chosen at boot (vmm/hv.c); NULL when none. */

@@ -1,16 +1,87 @@
 /*
  * A PC for a guest (vmm/pc.h): the guest object, its image through the
  * loader table, its vCPUs from the loader's start state, and the devices
- * every guest has: COM1 (a 16550 at 0x3f8) and the debug-exit port 0xf4.
+ * every guest has (pc_add_devices).
  */
 #include "vmm/pc.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/pmm.h"
+#include "lib/time.h"
 #include "vmm/dev/debug_exit.h"
+#include "vmm/dev/ioapic.h"
+#include "vmm/dev/pic8259.h"
+#include "vmm/dev/pit8254.h"
+#include "vmm/dev/rtc.h"
 #include "vmm/dev/uart16550.h"
+#include "vmm/intr.h"
 #include "vmm/loader/loader.h"
 #include "vmm/vm.h"
+
+#define PC_IOAPIC_BASE 0xfec00000ULL
+#define PC_COM1_BASE 0x3f8
+#define PC_COM1_IRQ 4
+
+/* Output lines of the chipset's devices: each drives an ISA line of the
+ * guest at CTX (vmm/intr.c routes it to the 8259s and the I/O APIC). */
+static void pit_irq0(void *ctx, bool level) { intr_set_gsi(ctx, 0, level); }
+static void com1_irq(void *ctx, bool level) { intr_set_gsi(ctx, PC_COM1_IRQ, level); }
+
+/* The 8259 pair's INTR reaches vCPU 0 through its LINT0: vmm/intr.c
+ * reads pic_intr() at each entry, so a rising INTR only has to wake it. */
+static void pic_intr_out(void *ctx, bool level)
+{
+	struct guest *g = ctx;
+	if (level && g->nr_vcpus)
+		intr_wake(&g->vcpus[0]);
+}
+
+/* A message of the I/O APIC for the local APICs. */
+static void ioapic_send(void *ctx, const struct apic_msg *m) { intr_apic_send(ctx, NULL, m); }
+
+static const struct pit_ops pc_pit_ops = {.irq0 = pit_irq0};
+static const struct pic_ops pc_pic_ops = {.intr = pic_intr_out};
+static const struct ioapic_ops pc_ioapic_ops = {.send = ioapic_send};
+static const struct uart_ops pc_com1_ops = {.irq = com1_irq};
+
+/*
+ * The devices of every PC guest: the 8259 pair, the I/O APIC at
+ * 0xfec00000, the local APIC page at 0xfee00000, the 8254 PIT, the CMOS
+ * RTC (the firmware's clock, the guest's RAM size), COM1 at 0x3f8 on IRQ 4
+ * and the debug-exit port 0xf4.  State in the bus arena.  0 or negative.
+ */
+static int pc_add_devices(struct guest *g)
+{
+	struct guest_intr *gi = &g->intr;
+	u64 now = time_ns();
+	gi->pic = bus_alloc(&g->bus, sizeof(*gi->pic));
+	gi->ioapic = bus_alloc(&g->bus, sizeof(*gi->ioapic));
+	gi->pit = bus_alloc(&g->bus, sizeof(*gi->pit));
+	gi->rtc = bus_alloc(&g->bus, sizeof(*gi->rtc));
+	if (!gi->pic || !gi->ioapic || !gi->pit || !gi->rtc)
+		return -E_NOMEM;
+	pic_init(gi->pic, &pc_pic_ops, g);
+	ioapic_init(gi->ioapic, &pc_ioapic_ops, g);
+	pit_init(gi->pit, &pc_pit_ops, g, now);
+	u64 below = MIN(g->mem_size, (u64)PC_IOAPIC_BASE);
+	rtc_init(gi->rtc, time_unix(), now, below, g->mem_size - below);
+	int r = pic_add(&g->bus, gi->pic);
+	if (!r)
+		r = ioapic_add(&g->bus, gi->ioapic, PC_IOAPIC_BASE);
+	if (!r)
+		r = intr_add_lapic_mmio(g);
+	if (!r)
+		r = pit_add(&g->bus, gi->pit);
+	if (!r)
+		r = rtc_add(&g->bus, gi->rtc);
+	if (!r) {
+		gi->com1 = uart16550_add(&g->bus, PC_COM1_BASE, &pc_com1_ops, g);
+		r = gi->com1 ? 0 : -E_NOMEM;
+	}
+	if (!r)
+		r = debug_exit_add(&g->bus, 0xf4);
+	return r;
+}
 
 int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t errlen)
 {
@@ -37,9 +108,7 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 	}
 	r = guest_setup_vcpus(g, &bsp);
 	if (!r)
-		r = uart16550_add(&g->bus, 0x3f8);
-	if (!r)
-		r = debug_exit_add(&g->bus, 0xf4);
+		r = pc_add_devices(g);
 	if (r) {
 		snprintf(err, errlen, "cannot set up the guest (%s)",
 			 r == -E_NOMEM ? "out of host memory" : "vCPU or device setup failed");

@@ -1,14 +1,17 @@
 /*
  * The scheduler: all guests share the CPU the VMM runs on, round robin, one
- * time slice each, given to the guest's next runnable vCPU in turn.  A slice ends when the preemption timer fires (a local
- * APIC timer interrupt on AMD, the VMX preemption timer on Intel: both
- * reach vmm/ as VM_EXIT_PREEMPT), when the slice's TSC deadline has passed
- * at an exit, when the guest ends, or when the caller's cut() says so (the
- * console: a line is waiting); so a
+ * time slice each, given to the guest's next runnable vCPU in turn (a vCPU
+ * asleep in HLT or waiting for a SIPI is not runnable).  The preemption
+ * timer (a local APIC timer interrupt on AMD, the VMX preemption timer on
+ * Intel: both reach vmm/ as VM_EXIT_PREEMPT) is armed for the sooner of
+ * the slice's end and the vCPU's next virtual timer.  A slice ends when its
+ * time has passed at an exit, when the vCPU halts or the guest ends, or
+ * when the caller's cut() says so (the console: a line is waiting); so a
  * guest that spins forever stalls neither the console nor the others.
  */
 #include "arch/x86/cpu.h"
 #include "vmm/exit.h"
+#include "vmm/intr.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
 #include "lib/time.h"
@@ -31,6 +34,10 @@ static struct vcpu *next_vcpu(struct guest *g)
 	return NULL;
 }
 
+/* The shortest deadline worth arming: a timer already due fires at the
+ * next tick anyway, so a guest is never entered for less than this. */
+#define SCHED_MIN_RUN_NS 20000
+
 bool sched_step(bool (*cut)(void))
 {
 	/* Between slices, never in an exit handler: the guests' console lines
@@ -39,8 +46,15 @@ bool sched_step(bool (*cut)(void))
 	static unsigned rr;
 	struct vcpu *v = NULL;
 	unsigned n = 0;
-	while (guest_at(n))
+	u64 now = time_ns();
+	while (guest_at(n)) {
+		/* Timers of every running guest: a vCPU asleep in HLT whose
+		 * timer or device has fired becomes runnable here. */
+		struct guest *c = guest_at(n);
+		if (c->state == GUEST_RUNNING)
+			intr_tick(c, now);
 		n++;
+	}
 	for (unsigned k = 0; k < n && !v; k++) {
 		struct guest *c = guest_at((rr + k) % n);
 		if (c->state == GUEST_RUNNING && (v = next_vcpu(c)) != NULL)
@@ -49,15 +63,23 @@ bool sched_step(bool (*cut)(void))
 	if (!v)
 		return false;
 
+	/* The slice ends at SLICE_END; the preemption deadline of each entry
+	 * is the sooner of that and V's next timer (its local APIC timer, the
+	 * PIT), so a guest spinning with interrupts enabled gets its ticks. */
 	struct guest *g = v->guest;
-	u64 end = rdtsc() + slice_us * time_tsc_khz() / 1000;
-	vcpu_set_preempt_ns(v, slice_us * 1000);
+	u64 slice_end = now + slice_us * 1000;
 	while (g->state == GUEST_RUNNING && v->runnable) {
+		u64 until = slice_end, dl = intr_next_deadline(v);
+		if (dl && dl < until)
+			until = dl;
+		vcpu_set_preempt_ns(v, until > now + SCHED_MIN_RUN_NS ? until - now : SCHED_MIN_RUN_NS);
 		struct vm_exit e;
 		if (vcpu_enter(v, &e))
 			break; /* the world switch failed: the guest has been ended */
 		exit_handle(v, &e);
-		if (e.kind == VM_EXIT_PREEMPT || rdtsc() >= end || (cut && cut()))
+		now = time_ns();
+		intr_tick(g, now);
+		if (now >= slice_end || (cut && cut()))
 			break;
 	}
 	vcpu_set_preempt_ns(v, 0);

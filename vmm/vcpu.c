@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/pmm.h"
+#include "vmm/intr.h"
 #include "vmm/vm.h"
 
 /*
@@ -85,6 +86,22 @@ void vcpu_init(struct vcpu *v, struct guest *g, unsigned id)
 	v->id = id;
 	fxsave_init(&v->fpu);
 	v->dbg.dr6 = 0xffff0ff0; /* the power-on value */
+	intr_vcpu_init(v);
+}
+
+int vcpu_inject_event(struct vcpu *v, const struct hv_event *ev)
+{
+	int r = hv->inject_event(&v->hw, ev);
+	if (r == 0)
+		v->event_queued = true;
+	return r;
+}
+
+void vcpu_set_state(struct vcpu *v, const struct vcpu_state *st)
+{
+	vcpu_make_loaded(v);
+	hv->set_state(&v->hw, st);
+	v->interrupted.valid = false;
 }
 
 int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
@@ -146,7 +163,7 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	 * interrupt cut by an exit): it goes in again now, after whatever the
 	 * exit handler itself queued (then the backend says -E_BUSY). */
 	if (v->interrupted.valid) {
-		int r = hv->inject_event(&v->hw, &v->interrupted);
+		int r = vcpu_inject_event(v, &v->interrupted);
 		if (r)
 			pr_err("vmm", "guest %s: vcpu %u: interrupted event (vector %u) not re-injected "
 			       "(%d)", v->guest->name, v->id, v->interrupted.vector, r);
@@ -158,10 +175,13 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 		spec_guest_switch();
 		last_guest[cpu] = v->guest;
 	}
+	/* Then an interrupt or NMI the guest can take now, or a window. */
+	intr_inject(v);
 	v->guest->cur = v;
 	spec_ctrl_enter(v->spec_ctrl);
 	int r = hv->vcpu_run(&v->hw, e);
 	spec_ctrl_exit(v->spec_ctrl);
+	v->event_queued = false;
 	tdp_mmu_quiescent(cpu);
 	if (r) {
 		guest_crash(v->guest, "world switch failed (%d)", r);
@@ -170,6 +190,7 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	v->exits++;
 	v->exits_by_kind[e->kind]++;
 	v->interrupted = e->interrupted;
+	intr_after_exit(v);
 	return 0;
 }
 

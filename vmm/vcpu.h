@@ -11,6 +11,7 @@
 #include "arch/x86/cpu.h"
 #include "lib/types.h"
 #include "mm/tdp_mmu.h"
+#include "vmm/dev/lapic.h"
 #include "vmm/hv.h"
 
 #define VCPU_LINE_MAX 160 /* a console output line of one vCPU */
@@ -31,8 +32,14 @@ struct vcpu {
 				      has the MSR (arch/x86/spec.c; 0 at reset) */
 	struct fxsave_area fpu;    /* x87/SSE state while another vCPU owns the registers */
 	struct debug_regs dbg;     /* DR0-3, DR6 likewise (neither VMCB nor VMCS holds them all) */
-	bool started;              /* vCPU 0 at guest start, the others by HC_VCPU_START */
-	bool runnable;             /* started and not halted: the scheduler runs it */
+	bool started;              /* vCPU 0 at guest start, the others by SIPI or HC_VCPU_START */
+	bool runnable;             /* started, not halted, not waiting: the scheduler runs it */
+	bool halted;               /* in HLT until an event it can take (vmm/intr.c) */
+	bool wait_sipi;            /* stopped by INIT (or never started): a SIPI starts it */
+	struct vlapic lapic;       /* its local APIC (vmm/dev/lapic.c) */
+	u8 nmi_pending;            /* an NMI waits for delivery (0 or 1) */
+	bool nmi_window;           /* the backend reported the NMI window open */
+	bool event_queued;         /* an event is queued for the next entry (vcpu_inject_event) */
 	char out_line[VCPU_LINE_MAX]; /* console bytes of the line this vCPU is writing */
 	unsigned out_len;          /* bytes in out_line[] */
 };
@@ -54,6 +61,13 @@ void vcpu_release(struct vcpu *v);
  * world switch itself failed (the guest has then been ended).
  */
 int vcpu_enter(struct vcpu *v, struct vm_exit *e);
+/* Queue EV for V's next entry (hv->inject_event) and note that one is
+ * queued, so that vmm/intr.c does not take an interrupt from a controller
+ * it could not deliver.  0, or -E_BUSY when an event is queued already. */
+int vcpu_inject_event(struct vcpu *v, const struct hv_event *ev);
+/* Load a whole new architectural state into V (INIT/SIPI): V is loaded on
+ * this CPU first; an event cut short by the last exit is dropped. */
+void vcpu_set_state(struct vcpu *v, const struct vcpu_state *st);
 /* Arm (NS > 0) or disarm the preemption deadline of V's next runs on
  * this CPU (V is loaded here first, as hv_ops wants). */
 void vcpu_set_preempt_ns(struct vcpu *v, u64 ns);

@@ -212,6 +212,10 @@ int guest_setup_vcpus(struct guest *g, const struct vcpu_state *st)
 			return r;
 	}
 	g->vcpus[0].started = g->vcpus[0].runnable = true;
+	/* The others wait for INIT-SIPI-SIPI, as application processors do
+	 * after reset (or for HC_VCPU_START). */
+	for (unsigned i = 1; i < g->nr_vcpus; i++)
+		g->vcpus[i].wait_sipi = true;
 	return 0;
 }
 
@@ -227,6 +231,7 @@ int guest_vcpu_start(struct guest *g, unsigned id, u64 entry, u64 arg)
 	v->hw.regs.rbx = arg;
 	v->hw.regs.rflags = 0x2;
 	v->started = v->runnable = true;
+	v->wait_sipi = false;
 	pr_info("vmm", "guest %s: vcpu %u started at 0x%lx", g->name, id, entry);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "lib/types.h"
 #include "mm/tdp_mmu.h"
 #include "vmm/dev/bus.h"
+#include "vmm/intr.h"
 #include "vmm/vcpu.h"
 
 #define GUEST_NAME_MAX 32
@@ -37,11 +38,12 @@ struct guest {
 	u64 mem_size;              /* bytes of guest RAM from GPA 0 */
 	char cmdline[GUEST_CMDLINE_MAX];
 	struct tdp_mmu *mmu;       /* nested page tables and memslots */
-	struct vcpu vcpus[GUEST_MAX_VCPUS]; /* vCPU 0 boots; the others start by hypercall */
+	struct vcpu vcpus[GUEST_MAX_VCPUS]; /* vCPU 0 boots; the others start by SIPI or hypercall */
 	unsigned nr_vcpus;         /* vCPUs in use */
 	struct vcpu *cur;          /* the vCPU whose exit is being handled */
 	unsigned rr;               /* round-robin position among the vCPUs */
 	struct bus bus;            /* its devices: port and MMIO rows (vmm/dev/) */
+	struct guest_intr intr;    /* its interrupt controllers and timers (vmm/intr.c) */
 	u64 boot_pages[GUEST_MAX_BOOT_PAGES]; /* host pages the guest's boot structures are
 					   copied in from at first touch (freed at destroy) */
 	unsigned nr_boot_pages;

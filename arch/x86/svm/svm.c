@@ -1007,6 +1007,20 @@ static unsigned svm_get_interrupt_shadow(struct hv_vcpu *hw)
 	return (sv->vmcb->ctl.int_shadow & SVM_INT_SHADOW) ? HV_SHADOW_STI | HV_SHADOW_MOV_SS : 0;
 }
 
+/* V_TPR, int_ctl bits 3:0 (APM vol 2 15.21.4): with V_INTR_MASKING the
+ * guest's MOV to/from CR8 reads and writes it, not the host's TPR. */
+static u8 svm_get_cr8(struct hv_vcpu *hw)
+{
+	struct svm_vcpu *sv = hw->arch;
+	return (u8)(sv->vmcb->ctl.int_ctl & 0xf);
+}
+
+static void svm_set_cr8(struct hv_vcpu *hw, u8 cr8)
+{
+	struct svm_vcpu *sv = hw->arch;
+	sv->vmcb->ctl.int_ctl = (sv->vmcb->ctl.int_ctl & ~0xfULL) | (cr8 & 0xf);
+}
+
 /* Segment register S as the VMCB save area holds it (attrib is the
  * neutral format already). */
 static void svm_get_segment(struct hv_vcpu *hw, enum hv_seg s, struct hv_segment *out)
@@ -1172,4 +1186,6 @@ const struct hv_ops svm_ops = {
 	.set_efer = svm_set_guest_efer,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
+	.get_cr8 = svm_get_cr8,
+	.set_cr8 = svm_set_cr8,
 };

@@ -77,7 +77,7 @@ struct vmx_vcpu {
 	u64 cr0_guest;      /* CR0 as the guest last wrote it through an exit (the read
 	                       shadow's source; bits it owns may have changed since) */
 	u64 cr4_guest;      /* likewise for CR4 */
-	u64 cr8;            /* the guest's TPR as MOV CR8 sees it (no APIC behind it yet) */
+	u64 cr8;            /* the guest's TPR[7:4] as MOV CR8 sees it (get_cr8/set_cr8) */
 	u64 cr2;            /* the guest's CR2: not in the VMCS (SDM 27.3), switched by hand */
 	u64 gmsr[6];        /* guest-owned MSRs (guest_msrs[] order) while not loaded */
 	u64 last_reason;    /* full exit-reason field of the last exit, for dump */
@@ -883,7 +883,7 @@ static bool handle_cr(struct vmx_vcpu *vx, struct hv_vcpu *hw, u64 qual, struct 
 		*reg = vmread(VMCS_GUEST_CR3);
 	} else if (type == 0 && cr == 8) {
 		/* CR8 is the local APIC TPR (10.8.6.1): a guest must not raise the
-		 * host's, so it is kept here until pagoda gives guests an APIC. */
+		 * host's; it is kept here and synced with vmm/'s local APIC. */
 		if (val & ~0xfULL)
 			return inject_gp(vx, e);
 		vx->cr8 = val;
@@ -1363,6 +1363,19 @@ static unsigned vmx_get_interrupt_shadow(struct hv_vcpu *hw)
 	       ((intr & INTR_STATE_MOV_SS) ? HV_SHADOW_MOV_SS : 0);
 }
 
+/* CR8 exits both ways (no TPR shadow): the value lives here. */
+static u8 vmx_get_cr8(struct hv_vcpu *hw)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	return (u8)vx->cr8;
+}
+
+static void vmx_set_cr8(struct hv_vcpu *hw, u8 cr8)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	vx->cr8 = cr8 & 0xf;
+}
+
 /* Segment register S from the guest-state area, access rights turned into
  * the neutral attrib (an unusable segment has P clear). */
 static void vmx_get_segment(struct hv_vcpu *hw, enum hv_seg s, struct hv_segment *out)
@@ -1550,4 +1563,6 @@ const struct hv_ops vmx_ops = {
 	.set_efer = vmx_set_efer,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
+	.get_cr8 = vmx_get_cr8,
+	.set_cr8 = vmx_set_cr8,
 };
