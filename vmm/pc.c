@@ -37,7 +37,7 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 	}
 	r = guest_setup_vcpus(g, &bsp);
 	if (!r)
-		r = uart16550_add(&g->bus, 0x3f8);
+		r = uart16550_add(&g->bus, 0x3f8, NULL, NULL) ? 0 : -E_NOMEM;
 	if (!r)
 		r = debug_exit_add(&g->bus, 0xf4);
 	if (r) {
