@@ -12,12 +12,14 @@
 #include "vmm/intr.h"
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
+#include "lib/string.h"
 #include "lib/time.h"
 #include "vmm/dev/bus.h"
 #include "vmm/dev/ioapic.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/dev/pic8259.h"
 #include "vmm/dev/pit8254.h"
+#include "vmm/dev/uart16550.h"
 #include "vmm/vcpu_state.h"
 #include "vmm/vm.h"
 
@@ -47,9 +49,14 @@ static void lapic_eoi_cb(void *ctx, u8 vector)
 
 static const struct vlapic_ops vcpu_lapic_ops = {.send = lapic_send_cb, .eoi = lapic_eoi_cb};
 
+/* The BSP's LINT0 in ExtINT mode, as PC firmware leaves it (and QEMU and
+ * KVM at reset): the 8259's interrupts reach a guest that never touches
+ * its local APIC. */
 void intr_vcpu_init(struct vcpu *v)
 {
 	vlapic_init(&v->lapic, v->id, v->id == 0, &vcpu_lapic_ops, v);
+	if (v->id == 0)
+		vlapic_virtual_wire(&v->lapic);
 }
 
 /* --- wake-ups, INIT and SIPI ---------------------------------------------- */
@@ -152,10 +159,36 @@ void intr_set_gsi(struct guest *g, unsigned gsi, bool level)
 		intr_wake(&g->vcpus[0]);
 }
 
+/* --- console input ---------------------------------------------------------- */
+
+size_t intr_console_input(struct guest *g, const u8 *buf, size_t n)
+{
+	struct guest_intr *gi = &g->intr;
+	size_t k = MIN(n, (size_t)(INTR_INPUT_MAX - gi->input_len));
+	memcpy(gi->input + gi->input_len, buf, k);
+	gi->input_len += (u32)k;
+	return k;
+}
+
+/* Move what G's COM1 has room for from the input queue into its FIFO
+ * (which raises its receive interrupt when the guest enabled it). */
+static void console_input_drain(struct guest *g)
+{
+	struct guest_intr *gi = &g->intr;
+	if (!gi->input_len || !gi->com1)
+		return;
+	size_t k = uart16550_input(gi->com1, gi->input, gi->input_len);
+	if (!k)
+		return;
+	memmove(gi->input, gi->input + k, gi->input_len - k);
+	gi->input_len -= (u32)k;
+}
+
 /* --- timers --------------------------------------------------------------- */
 
 void intr_tick(struct guest *g, u64 now_ns)
 {
+	console_input_drain(g);
 	if (g->intr.pit)
 		pit_update(g->intr.pit, now_ns);
 	for (unsigned i = 0; i < g->nr_vcpus; i++) {

@@ -29,6 +29,7 @@ struct rtc;
 struct uart16550;
 
 #define INTR_NR_GSI 24 /* I/O APIC pins */
+#define INTR_INPUT_MAX 512 /* bytes typed to a guest that wait for room in its UART */
 
 /* The guest-wide interrupt controllers and timers; each lives in the
  * guest's bus arena (NULL until pc_create adds it).  Per-vCPU local
@@ -40,8 +41,14 @@ struct guest_intr {
 	struct rtc *rtc;         /* CMOS at 0x70/0x71 */
 	struct uart16550 *com1;  /* 0x3f8, ISA IRQ 4; input typed to the guest goes here */
 	u32 gsi_level;           /* GSI lines asserted now, bit per line */
+	u8 input[INTR_INPUT_MAX]; /* bytes for COM1's receiver, oldest first */
+	u32 input_len;           /* bytes in input[] */
 };
 
+/* Queue N bytes of BUF for G's COM1 receiver (typed at the console);
+ * they enter its FIFO as it has room, at each tick.  Returns how many
+ * were queued (the rest did not fit). */
+size_t intr_console_input(struct guest *g, const u8 *buf, size_t n);
 /* Set GSI (0-23) of G to LEVEL: ISA lines 0-15 reach the 8259 pair and
  * the I/O APIC, the others the I/O APIC only. */
 void intr_set_gsi(struct guest *g, unsigned gsi, bool level);

@@ -387,11 +387,35 @@ static void cmd_reboot(const struct cmd_line *c)
 	power(false);
 }
 
+/* input NAME text="...": the text and a carriage return (what Enter sends
+ * on a terminal) go to the guest's COM1 receiver. */
+static void cmd_input(const struct cmd_line *c)
+{
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	const char *text = cmd_get(c, "text");
+	if (!text) {
+		reply("err input usage: input NAME text=\"...\"");
+		return;
+	}
+	size_t n = strlen(text);
+	size_t k = intr_console_input(g, (const u8 *)text, n);
+	if (k == n)
+		k += intr_console_input(g, (const u8 *)"\r", 1);
+	if (k != n + 1) {
+		reply("err input %s: its input queue is full (%lu bytes taken)", g->name, (u64)k);
+		return;
+	}
+	reply("ok input name=%s bytes=%lu", g->name, (u64)k);
+}
+
 static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", "reserve",
 					  NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", "console", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
+static const char *const keys_input[] = {"text", NULL};
 
 /* The command table: name, keys, positional arguments (min..max), usage. */
 static const struct console_cmd {
@@ -415,6 +439,7 @@ static const struct console_cmd {
 	{"mem", NULL, 0, "mem", cmd_mem},
 	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both]", cmd_set},
 	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
+	{"input", keys_input, 1, "input NAME text=\"...\"", cmd_input},
 	{"log", keys_log, 0, "log [level=err|warn|info|debug] [only=SUBSYS,...|all]", cmd_log},
 	{"help", NULL, 0, "help", cmd_help},
 	{"poweroff", NULL, 0, "poweroff", cmd_poweroff},
