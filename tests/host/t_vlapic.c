@@ -376,6 +376,13 @@ static void test_x2apic_msrs(void)
 	ok(vlapic_msr_write(&l, 0, 0x838, 10) == 0 && vlapic_msr_read(&l, 0, 0x838, &q) == 0 && q == 10,
 	   "initial count through MSR 0x838");
 	ok(vlapic_msr_read(&l, 0, 0x7ff, &q) == -E_INVAL, "below 0x800: #GP");
+	ok(vlapic_msr_write(&l, 0, 0x830, 0x0000000700024031ULL) == -E_INVAL,
+	   "ICR reserved bit 17: #GP");
+	ok(vlapic_msr_write(&l, 0, 0x830, 0x0000000700006031ULL) == -E_INVAL,
+	   "ICR reserved bit 13: #GP");
+	ok(vlapic_msr_write(&l, 0, 0x830, 0x0000000700104031ULL) == -E_INVAL,
+	   "ICR reserved bit 20: #GP");
+	is_u64(nr_sent, 2, "nothing sent by the refused writes");
 }
 
 static void test_icr_messages(void)
@@ -445,6 +452,11 @@ static void test_match_dest(void)
 	ok(!vlapic_match_dest(&a, &m, &a) && vlapic_match_dest(&b, &m, &a), "all but self");
 	vlapic_set_base(&b, 0xfee00000);
 	ok(!vlapic_match_dest(&b, &m, &a), "a hardware-disabled APIC matches nothing");
+	m.shorthand = APIC_SH_NONE;
+	m.delivery = APIC_DM_NMI;
+	vlapic_deliver(&b, &m);
+	ok(!vlapic_take_nmi(&b), "and accepts nothing");
+	m.delivery = APIC_DM_FIXED;
 
 	struct vlapic x;
 	setup(&x, 0x23);

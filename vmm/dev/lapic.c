@@ -71,6 +71,9 @@
 #define ICR_LOGICAL BIT(11)
 #define ICR_ASSERT BIT(14)
 #define ICR_LEVEL BIT(15)
+/* Reserved ICR bits in x2APIC mode (11.12.9, figure 11-28): 31:20, 17:16
+ * and 13; bit 12 (delivery status in xAPIC mode) is ignored. */
+#define X2APIC_ICR_RESERVED (0xfff00000ULL | BIT(17) | BIT(16) | BIT(13))
 
 /* DFR models (11.6.2.2): bits 31:28. */
 #define DFR_FLAT 0xf
@@ -613,7 +616,7 @@ int vlapic_msr_read(struct vlapic *l, u64 now_ns, u32 msr, u64 *val)
 /* WRMSR of an x2APIC MSR.  #GP (-E_INVAL) outside x2APIC mode, for MSRs
  * without a register, read-only registers (ID, version, LDR, PPR, ISR,
  * TMR, IRR, current count), bits 63:32 set except in the ICR, a non-zero
- * write to EOI or ESR, and SELF IPI bits 31:8. */
+ * write to EOI or ESR, SELF IPI bits 31:8, and the ICR's reserved bits. */
 int vlapic_msr_write(struct vlapic *l, u64 now_ns, u32 msr, u64 val)
 {
 	u32 off = (msr - VLAPIC_X2APIC_MSR_FIRST) << 4;
@@ -631,6 +634,10 @@ int vlapic_msr_write(struct vlapic *l, u64 now_ns, u32 msr, u64 val)
 		break;
 	case REG_SELF_IPI:
 		if (val & ~0xffULL)
+			return -E_INVAL;
+		break;
+	case REG_ICR_LO:
+		if (val & X2APIC_ICR_RESERVED)
 			return -E_INVAL;
 		break;
 	}
@@ -691,9 +698,11 @@ bool vlapic_match_dest(const struct vlapic *l, const struct apic_msg *m,
 /* Accept M (11.6.1 delivery modes): fixed and lowest priority set the IRR
  * (and the TMR for level) unless software-disabled; NMI, INIT and SIPI
  * become pending for the core; an INIT level de-assert, SMI and ExtINT do
- * nothing here. */
+ * nothing here, nor does anything to a hardware-disabled APIC. */
 void vlapic_deliver(struct vlapic *l, const struct apic_msg *m)
 {
+	if (!vlapic_hw_enabled(l))
+		return;
 	switch (m->delivery) {
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
