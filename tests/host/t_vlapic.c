@@ -285,6 +285,27 @@ static void test_timer_periodic(void)
 	is_u64(vlapic_timer_deadline(&l), 100650, "then full periods of 400 ns");
 }
 
+/* Switching between one-shot and periodic keeps the count running. */
+static void test_timer_mode_change(void)
+{
+	struct vlapic l;
+	setup(&l, 0);
+	wr(&l, 0, 0x3e0, 0xb);
+	wr(&l, 0, 0x320, 0x33);
+	wr(&l, 0, 0x380, 1000);
+	wr(&l, 600, 0x320, 0x20033);
+	is_u64(rd(&l, 600, 0x380), 1000, "mode change keeps the initial count");
+	is_u64(rd(&l, 600, 0x390), 400, "one-shot -> periodic mid-count: count goes on");
+	is_u64(rd(&l, 1200, 0x390), 800, "then reloads at expiry");
+	ok(irr_has(&l, 0x33), "and the expiry raised the interrupt");
+	wr(&l, 1500, 0x320, 0x33);
+	is_u64(rd(&l, 1500, 0x390), 500, "periodic -> one-shot: count goes on");
+	is_u64(rd(&l, 2000, 0x390), 0, "and stops at 0");
+	wr(&l, 2100, 0x320, 0x20033);
+	is_u64(rd(&l, 2200, 0x390), 0, "an expired one-shot switched to periodic stays at 0");
+	is_u64(vlapic_timer_deadline(&l), 0, "and is not armed");
+}
+
 static void test_timer_tsc_deadline(void)
 {
 	struct vlapic l;
@@ -321,14 +342,30 @@ static void test_base_transitions(void)
 	struct vlapic l;
 	setup(&l, 0x23);
 	ok(vlapic_set_base(&l, 0xfee00000 | BIT(11) | BIT(9)) == -E_INVAL, "reserved bit 9: #GP");
-	ok(vlapic_set_base(&l, 0xfed00000 | BIT(11)) == -E_INVAL, "moving the base: refused");
+	ok(vlapic_set_base(&l, (1ULL << 36) | 0xfee00000 | BIT(11)) == -E_INVAL,
+	   "base bit 36 (default MAXPHYADDR 36): #GP");
+	vlapic_set_phys_bits(&l, 40);
+	ok(vlapic_set_base(&l, (1ULL << 36) | 0xfee00000 | BIT(11) | BIT(8)) == 0,
+	   "with MAXPHYADDR 40 it is an address");
+	ok(vlapic_set_base(&l, 0xfed40000 | BIT(11)) == 0, "the base moves");
+	is_u64(vlapic_get_base(&l), 0xfed40900, "and reads back, BSP kept");
+	is_u64(rd(&l, 0, 0xf0), 0x1ff, "moving keeps the registers");
+	ok(vlapic_set_base(&l, 0xfee00000 | BIT(11)) == 0, "back to 0xfee00000");
 	ok(vlapic_set_base(&l, 0xfee00000 | BIT(10)) == -E_INVAL, "EXTD without EN: #GP");
 	ok(vlapic_set_base(&l, 0xfee00000 | BIT(11) | BIT(10)) == 0, "xAPIC -> x2APIC");
 	ok(vlapic_x2apic_mode(&l), "x2APIC mode");
 	is_u64(vlapic_get_base(&l), 0xfee00d00, "BSP bit kept though not written");
 	u32 v;
-	ok(vlapic_mmio(&l, 0, 0xf0, 4, false, &v) == -E_INVAL, "no MMIO in x2APIC mode");
 	u64 q = 0;
+	v = 0;
+	ok(vlapic_mmio(&l, 0, 0xf0, 4, false, &v) == 0 && v == 0xffffffff,
+	   "x2APIC mode: the page reads all ones");
+	v = 0;
+	ok(vlapic_mmio(&l, 0, 0x80, 4, true, &v) == 0 && vlapic_msr_read(&l, 0, 0x80f, &q) == 0 &&
+		   q == 0x1ff,
+	   "and writes to it vanish");
+	vlapic_mmio(&l, 0, 0x30, 2, false, &v);
+	is_u64(v, 0xffff, "2-byte read: all ones");
 	ok(vlapic_msr_read(&l, 0, 0x80f, &q) == 0 && q == 0x1ff, "state kept across the switch");
 	ok(vlapic_set_base(&l, 0xfee00000 | BIT(11)) == -E_INVAL, "x2APIC -> xAPIC: #GP");
 	ok(vlapic_set_base(&l, 0xfee00000) == 0, "x2APIC -> disabled");
@@ -337,6 +374,10 @@ static void test_base_transitions(void)
 	ok(vlapic_msr_read(&l, 0, 0x802, &q) == -E_INVAL, "MSRs #GP while disabled");
 	ok(vlapic_set_base(&l, 0xfee00000 | BIT(11)) == 0, "disabled -> xAPIC");
 	is_u64(rd(&l, 0, 0xf0), 0xff, "registers reset by the disable");
+	vlapic_set_base(&l, 0xfee00000);
+	v = 0;
+	vlapic_mmio(&l, 0, 0x30, 4, false, &v);
+	is_u64(v, 0xffffffff, "hardware-disabled: the page reads all ones");
 }
 
 static void test_x2apic_msrs(void)
@@ -554,6 +595,7 @@ int main(void)
 	test_eoi_order();
 	test_timer_oneshot();
 	test_timer_periodic();
+	test_timer_mode_change();
 	test_timer_tsc_deadline();
 	test_base_transitions();
 	test_x2apic_msrs();

@@ -14,6 +14,7 @@
  *    still delivered;
  *  - a hardware-disabled APIC (IA32_APIC_BASE.EN = 0) matches no message
  *    and delivers nothing; disabling it resets its registers (11.4.3);
+ *    its page, like the page in x2APIC mode (11.12.1), reads all ones;
  *  - the x2APIC SELF IPI register sets the IRR directly; the ICR's self
  *    shorthand goes through ops->send like every other ICR write.
  */
@@ -169,6 +170,7 @@ void vlapic_init(struct vlapic *l, u32 apic_id, bool bsp, const struct vlapic_op
 	l->ops = ops;
 	l->ctx = ctx;
 	l->apic_id = apic_id;
+	l->phys_bits = VLAPIC_DEFAULT_PHYS_BITS;
 	l->base = VLAPIC_DEFAULT_BASE | VLAPIC_BASE_EN | (bsp ? VLAPIC_BASE_BSP : 0);
 	l->sipi_vector = -1;
 	reset_registers(l);
@@ -192,10 +194,15 @@ void vlapic_virtual_wire(struct vlapic *l)
 	l->lvt[VLAPIC_LVT_LINT1] = (u32)APIC_DM_NMI << 8;
 }
 
+void vlapic_set_phys_bits(struct vlapic *l, u8 bits)
+{
+	l->phys_bits = bits;
+}
+
 /* Change IA32_APIC_BASE following the state diagram of SDM 11.12.5
  * (figure 11-27): disabled <-> xAPIC <-> x2APIC, x2APIC -> disabled; never
  * EXTD without EN, never x2APIC -> xAPIC or disabled -> x2APIC directly.
- * Bits 7:0 and 9 are reserved; the base address cannot move. */
+ * Bits 7:0, 9 and MAXPHYADDR..63 are reserved (11.4.4, figure 11-5). */
 int vlapic_set_base(struct vlapic *l, u64 val)
 {
 	bool en = val & VLAPIC_BASE_EN, extd = val & VLAPIC_BASE_EXTD;
@@ -203,7 +210,7 @@ int vlapic_set_base(struct vlapic *l, u64 val)
 
 	if (val & 0x2ffULL)
 		return -E_INVAL;
-	if ((val & ~0xfffULL) != VLAPIC_DEFAULT_BASE)
+	if (l->phys_bits < 64 && (val >> l->phys_bits))
 		return -E_INVAL;
 	if (extd && !en)
 		return -E_INVAL; /* the invalid state */
@@ -566,15 +573,19 @@ static bool reg_write(struct vlapic *l, u64 now, u32 off, u32 val, u32 hi)
  * register access.  Narrower reads see the low bytes of the register they
  * fall in (0 beyond its first 4 bytes); narrower, wider or misaligned
  * writes are ignored.  An offset no register answers at reads 0, ignores
- * writes, and sets ESR "illegal register address" (11.5.3).  Only in
- * xAPIC mode: otherwise -E_INVAL. */
+ * writes, and sets ESR "illegal register address" (11.5.3).  Without the
+ * xAPIC (hardware-disabled, or x2APIC mode) the page is unassigned. */
 int vlapic_mmio(struct vlapic *l, u64 now_ns, u32 offset, u8 size, bool write, u32 *val)
 {
 	u32 reg = offset & ~0xfu, byte = offset & 0xf, r = 0;
 
-	if (!vlapic_hw_enabled(l) || vlapic_x2apic_mode(l) || offset > 0xfff ||
-	    (size != 1 && size != 2 && size != 4))
+	if (offset > 0xfff || (size != 1 && size != 2 && size != 4))
 		return -E_INVAL;
+	if (!vlapic_hw_enabled(l) || vlapic_x2apic_mode(l)) {
+		if (!write)
+			*val = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+		return 0;
+	}
 	vlapic_timer_update(l, now_ns);
 	if (write) {
 		if (size != 4 || byte)

@@ -21,7 +21,8 @@
 #define VLAPIC_BASE_BSP BIT(8)     /* this is the bootstrap processor (read-only) */
 #define VLAPIC_BASE_EXTD BIT(10)   /* x2APIC mode */
 #define VLAPIC_BASE_EN BIT(11)     /* APIC globally enabled */
-#define VLAPIC_DEFAULT_BASE 0xfee00000ULL /* the only base address accepted */
+#define VLAPIC_DEFAULT_BASE 0xfee00000ULL /* the base after reset */
+#define VLAPIC_DEFAULT_PHYS_BITS 36       /* MAXPHYADDR until vlapic_set_phys_bits */
 
 /* The timer's input clock before the divider, counts per second. */
 #define VLAPIC_TIMER_HZ 1000000000ULL
@@ -57,6 +58,7 @@ struct vlapic {
 	void *ctx;                    /* their first argument */
 	u64 base;                     /* IA32_APIC_BASE: address | EN | EXTD | BSP */
 	u32 apic_id;                  /* initial APIC ID: x2APIC ID, xAPIC ID = low 8 bits */
+	u8 phys_bits;                 /* the guest's MAXPHYADDR: base bits from it up are reserved */
 	u32 tpr;                      /* task priority, bits 7:0 (SDM 11.8.3) */
 	u32 ldr;                      /* logical destination (xAPIC: bits 31:24) */
 	u32 dfr;                      /* destination format, model in bits 31:28 */
@@ -89,18 +91,22 @@ void vlapic_init_signal(struct vlapic *l);
  * without firmware that expect the 8259's interrupts to reach the CPU. */
 void vlapic_virtual_wire(struct vlapic *l);
 
-/* IA32_APIC_BASE.  Setting it: 0, or -E_INVAL for reserved bits, a base
- * other than 0xfee00000, or a transition the state diagram of SDM 11.12.5
- * forbids (the caller injects #GP).  BSP is kept as it is. */
+/* IA32_APIC_BASE.  Setting it: 0, or -E_INVAL for reserved bits (7:0,
+ * 9, MAXPHYADDR and up) or a transition the state diagram of SDM 11.12.5
+ * forbids (the caller injects #GP).  BSP is kept as it is.  The base may
+ * move to any page: the caller routes the xAPIC page by vlapic_get_base. */
 u64 vlapic_get_base(const struct vlapic *l);
 int vlapic_set_base(struct vlapic *l, u64 val);
 bool vlapic_hw_enabled(const struct vlapic *l);
 bool vlapic_sw_enabled(const struct vlapic *l);
 bool vlapic_x2apic_mode(const struct vlapic *l);
+/* The guest's MAXPHYADDR (CPUID 0x80000008 EAX[7:0]), for the reserved
+ * bits of IA32_APIC_BASE; VLAPIC_DEFAULT_PHYS_BITS until called. */
+void vlapic_set_phys_bits(struct vlapic *l, u8 bits);
 
-/* A guest access to the xAPIC page at OFFSET (0..0xfff), SIZE bytes.
- * 0, or -E_INVAL when not in xAPIC mode (the caller decides what an
- * access to the page then means). */
+/* A guest access to the xAPIC page at OFFSET (0..0xfff), SIZE bytes (1,
+ * 2 or 4; else -E_INVAL).  0.  While the APIC is hardware-disabled or in
+ * x2APIC mode the page is not there: reads see all ones, writes vanish. */
 int vlapic_mmio(struct vlapic *l, u64 now_ns, u32 offset, u8 size, bool write, u32 *val);
 /* RDMSR / WRMSR of an x2APIC MSR (0x800..0x8ff).  0, or -E_INVAL: the
  * caller injects #GP. */
