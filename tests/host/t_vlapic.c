@@ -581,6 +581,18 @@ static void test_pic_intr(void)
 	vlapic_set_base(&l, 0xfee00000);
 	ok(vlapic_accepts_pic_intr(&l), "hardware-disabled: INTR goes straight to the core");
 	is_u64(vlapic_pending_vector(&l), (u64)-1, "and the APIC delivers nothing");
+	vlapic_init(&l, 0, true, &fake_ops, NULL);
+	vlapic_virtual_wire(&l);
+	vlapic_lint_edge(&l, 1);
+	ok(vlapic_take_nmi(&l), "LINT1 edge in NMI mode: NMI pending");
+	vlapic_lint_edge(&l, 0);
+	ok(vlapic_pending_vector(&l) < 0 && !vlapic_take_nmi(&l), "LINT0 ExtINT: nothing here");
+	wr(&l, 0, 0x350, 0x39);
+	vlapic_lint_edge(&l, 0);
+	is_u64(vlapic_pending_vector(&l), 0x39, "LINT0 fixed: its vector");
+	wr(&l, 0, 0x360, 0x10400);
+	vlapic_lint_edge(&l, 1);
+	ok(!vlapic_take_nmi(&l), "LINT1 masked: nothing");
 	vlapic_init(&l, 1, false, &fake_ops, NULL);
 	vlapic_virtual_wire(&l);
 	ok(!vlapic_accepts_pic_intr(&l), "virtual wire on an AP leaves LINT0 masked");

@@ -773,6 +773,12 @@ int vlapic_take_sipi(struct vlapic *l)
 	return v;
 }
 
+void vlapic_lint_edge(struct vlapic *l, unsigned pin)
+{
+	if (pin <= 1 && vlapic_hw_enabled(l))
+		fire_lvt(l, pin ? VLAPIC_LVT_LINT1 : VLAPIC_LVT_LINT0);
+}
+
 /* The 8259's INTR reaches the core when LINT0 is unmasked in ExtINT mode,
  * or when the APIC is hardware-disabled (then the pin goes straight to
  * the core, 11.4.3). */

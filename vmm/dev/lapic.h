@@ -132,6 +132,10 @@ void vlapic_accept_vector(struct vlapic *l, u8 vector);
 bool vlapic_take_nmi(struct vlapic *l);
 bool vlapic_take_init(struct vlapic *l);
 int vlapic_take_sipi(struct vlapic *l);
+/* An edge on local interrupt pin LINT0 (PIN 0) or LINT1 (1): delivered as
+ * its LVT entry says (fixed, NMI, INIT) unless masked; ExtINT is left to
+ * the 8259 path (vlapic_accepts_pic_intr). */
+void vlapic_lint_edge(struct vlapic *l, unsigned pin);
 /* Whether the 8259's INTR reaches the CPU through this APIC. */
 bool vlapic_accepts_pic_intr(const struct vlapic *l);
 
