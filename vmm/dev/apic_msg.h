@@ -2,7 +2,7 @@
  * An interrupt message on the guest's APIC bus: what an I/O APIC
  * redirection entry or a local APIC's ICR sends, and what a local APIC
  * accepts (Intel SDM Vol 3A 11.6.1, the ICR layout; 11.6.2 destinations).
- * Shared by the device models (vmm/dev/vlapic.c, ioapic.c) and the router
+ * Shared by the device models (vmm/dev/lapic.c, ioapic.c) and the router
  * that carries messages between them (vmm/intr.c), which owns no format
  * of its own.
  */
