@@ -224,6 +224,12 @@ static void test_auto_eoi(void)
 	pulse(&p, 11);
 	is_u64(pic_intack(&p), 0x2b, "slave in auto-EOI: 0x2b");
 	ok(isr(&p, 0x20) == 0 && isr(&p, 0xa0) == 0, "neither ISR set");
+	pulse(&p, 9);
+	pulse(&p, 12);
+	is_u64(pic_intack(&p), 0x29, "auto-EOI cascade: IRQ9 first");
+	ok(pic_intr(&p), "the slave's INT fell during INTA: IRQ12 gives a new IR2 edge");
+	is_u64(pic_intack(&p), 0x2c, "then IRQ12");
+	ok(!pic_intr(&p), "nothing left");
 }
 
 static void test_elcr_level(void)
