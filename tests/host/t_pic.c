@@ -229,6 +229,7 @@ static void test_auto_eoi(void)
 	is_u64(pic_intack(&p), 0x29, "auto-EOI cascade: IRQ9 first");
 	ok(pic_intr(&p), "the slave's INT fell during INTA: IRQ12 gives a new IR2 edge");
 	is_u64(pic_intack(&p), 0x2c, "then IRQ12");
+	is_u64(pic_intack(&p), 0x26, "then the IRQ6 left from before");
 	ok(!pic_intr(&p), "nothing left");
 }
 
