@@ -32,10 +32,10 @@ _Static_assert(__builtin_offsetof(struct exc_fixup, to) == 8 &&
 		       __builtin_offsetof(struct exc_fixup, vector) == 16,
 	       "ASM_SAFE names exc_fixup's fields by offset");
 
-extern const u64 exc_stubs[EXC_VECTORS]; /* guest/lib/isr.asm */
+extern const u64 exc_stubs[IDT_VECTORS]; /* guest/lib/isr.asm */
 
-static struct idt_gate idt[EXC_VECTORS] __aligned(16);
-static exc_handler_t handlers[EXC_VECTORS];
+static struct idt_gate idt[IDT_VECTORS] __aligned(16);
+static exc_handler_t handlers[IDT_VECTORS];
 volatile struct exc_fixup exc_fixup;
 
 static const char *const names[EXC_VECTORS] = {
@@ -45,11 +45,11 @@ static const char *const names[EXC_VECTORS] = {
 	"rsvd24", "rsvd25", "rsvd26", "rsvd27", "#HV", "#VC", "#SX", "rsvd31",
 };
 
-/* Point every exception gate at its stub in isr.asm and LIDT the table.
+/* Point every gate at its stub in isr.asm and LIDT the table.
  * Assumes the GDT of entry.asm (64-bit code at SEL_CODE64). */
 void exc_init(void)
 {
-	for (unsigned v = 0; v < EXC_VECTORS; v++) {
+	for (unsigned v = 0; v < IDT_VECTORS; v++) {
 		u64 a = exc_stubs[v];
 		idt[v] = (struct idt_gate){
 			.off_lo = (u16)a,
@@ -66,7 +66,7 @@ void exc_init(void)
 /* See exception.h.  A vector out of range changes nothing, returns NULL. */
 exc_handler_t exc_set_handler(unsigned vector, exc_handler_t h)
 {
-	if (vector >= EXC_VECTORS)
+	if (vector >= IDT_VECTORS)
 		return NULL;
 	exc_handler_t old = handlers[vector];
 	handlers[vector] = h;
@@ -92,7 +92,7 @@ void exc_dispatch(struct exc_frame *f)
 		f->rip = exc_fixup.to;
 		return;
 	}
-	if (f->vector < EXC_VECTORS && handlers[f->vector]) {
+	if (f->vector < IDT_VECTORS && handlers[f->vector]) {
 		handlers[f->vector](f);
 		return;
 	}

@@ -9,7 +9,9 @@
  *   3. otherwise it is unexpected: "not ok N - unexpected exception ..."
  *      with vector, name, error code and RIP (and CR2 for #PF), the
  *      summary, and the guest exits failing (report.h).
- * Interrupt vectors (32-255) have no gate: interrupts stay off.
+ * Interrupt vectors (32-255) have gates too and go the same way (a test
+ * installs handlers for the ones it enables: guest/lib/intr.h); an
+ * interrupt nobody expects is reported like an exception.
  */
 #ifndef GUEST_EXCEPTION_H
 #define GUEST_EXCEPTION_H
@@ -23,7 +25,8 @@
 #define EXC_DF 8
 #define EXC_GP 13
 #define EXC_PF 14
-#define EXC_VECTORS 32
+#define EXC_VECTORS 32   /* exceptions */
+#define IDT_VECTORS 256  /* every vector has a gate */
 
 /* What the safe helpers return when the instruction did not fault. */
 #define NO_EXCEPTION (-1)
@@ -44,7 +47,7 @@ typedef void (*exc_handler_t)(struct exc_frame *f);
 
 /* Build the IDT and load it.  Called once by guest_start(). */
 void exc_init(void);
-/* Install H for VECTOR (< 32; NULL: back to "unexpected").  Returns the
+/* Install H for VECTOR (< 256; NULL: back to "unexpected").  Returns the
  * handler it replaces. */
 exc_handler_t exc_set_handler(unsigned vector, exc_handler_t h);
 /* "#GP", "#UD", ... for a vector below 32, else "INTR". */

@@ -1,5 +1,6 @@
 ; =============================================================================
-; guest/lib/isr.asm -- exception entry for the 32 exception vectors.
+; guest/lib/isr.asm -- entry for all 256 vectors: the 32 exceptions and the
+; interrupts (32-255) a test enables.
 ;
 ; Each stub makes the frame uniform (a 0 where the CPU pushes no error code,
 ; then the vector), and exc_common saves the general registers and calls
@@ -23,7 +24,7 @@ global exc_stubs
                     (v) == 21 || (v) == 29 || (v) == 30)
 
 %assign vec 0
-%rep 32
+%rep 256
 exc_stub_ %+ vec:
  %if HAS_ERR(vec) == 0
                 push    0
@@ -77,7 +78,7 @@ exc_common:
                 align   8
 exc_stubs:
 %assign vec 0
-%rep 32
+%rep 256
                 dq      exc_stub_ %+ vec
  %assign vec vec + 1
 %endrep
