@@ -179,6 +179,7 @@ debug: deps all
 -include tests/host/host.mk
 -include tests/host/parsers.mk
 -include tests/host/apic.mk
+-include tests/host/pcdev.mk
 include tests/fuzz/fuzz.mk
 
 check-layering:

@@ -19,7 +19,7 @@
  * bit 0 is channel 2's gate, bit 1 the speaker enable, bit 4 the refresh
  * toggle and bit 5 channel 2's OUT.
  *
- * Simplifications (docs/design.md repeats them): a count written takes
+ * Simplifications: a count written takes
  * effect at once in every mode (the chip waits for the next reload in
  * modes 2 and 3) and OUT changes after N clocks rather than N + 1; BCD
  * counting is not modelled (the bit is kept for the status byte, the count
