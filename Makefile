@@ -180,6 +180,7 @@ debug: deps all
 -include tests/host/parsers.mk
 -include tests/host/apic.mk
 -include tests/host/pcdev.mk
+-include tests/host/emulate.mk
 include tests/fuzz/fuzz.mk
 
 check-layering:

@@ -32,6 +32,7 @@ if [ "${1:-}" = "--bochs" ]; then
 	need clang command -v clang
 	need libclang-rt-14-dev test -f /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 	need gdb command -v gdb
+	need libzydis-dev test -f /usr/include/Zydis/Zydis.h
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 

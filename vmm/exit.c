@@ -5,6 +5,7 @@
  */
 #include "mm/pmm.h"
 #include "vmm/exit.h"
+#include "vmm/emulate/mmio.h"
 #include "vmm/intr.h"
 #include "vmm/vm.h"
 #include "lib/log.h"
@@ -64,10 +65,8 @@ static bool reflect_exception(struct vcpu *v, struct vm_exit *e)
 static bool handle_io(struct vcpu *v, struct vm_exit *e)
 {
 	struct guest *g = v->guest;
-	if (e->io.string) {
-		guest_crash(g, "string I/O (INS/OUTS) on port 0x%x is not emulated", e->io.port);
-		return false;
-	}
+	if (e->io.string)
+		return emulate_string_io(v, e); /* INS/OUTS: from the instruction bytes */
 	u32 mask = e->io.size == 4 ? 0xffffffff : (1u << (e->io.size * 8)) - 1;
 	u32 val = e->io.in ? 0 : (u32)v->hw.regs.rax & mask;
 	bus_io(&g->bus, v, e->io.port, e->io.size, e->io.in, &val);
@@ -86,8 +85,8 @@ static bool handle_io(struct vcpu *v, struct vm_exit *e)
 /*
  * A nested page fault.  Fill the vCPU's page cache outside the MMU lock,
  * then let the TDP MMU install the entry.  A GPA outside every memslot is
- * the device model's; with no device there, the guest has touched memory
- * it does not have and is ended.
+ * emulated (vmm/emulate/mmio.c): a device row's, or unassigned, which
+ * reads as all ones and ignores writes as on a PC.
  */
 static bool handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 {
@@ -111,15 +110,7 @@ static bool handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 	case TDP_FAULT_MMIO:
 		break;
 	}
-	if (bus_find_mmio(&g->bus, e->tdp.gpa)) {
-		/* MMIO emulation needs an instruction decoder; no device needs it yet. */
-		guest_crash(g, "MMIO at gpa 0x%lx needs instruction emulation (not built)",
-			    e->tdp.gpa);
-		return false;
-	}
-	guest_crash(g, "access to gpa 0x%lx outside guest memory (no memslot, no device) at "
-		    "rip=0x%lx", e->tdp.gpa, v->hw.regs.rip);
-	return false;
+	return emulate_mmio(v, e->tdp.gpa);
 }
 
 bool exit_handle(struct vcpu *v, struct vm_exit *e)
