@@ -4,6 +4,8 @@
 #   make guests     the C test guests alone (guest/tests/*.c -> build/guest/*.elf)
 #   make run        boot pagoda with its default guest in QEMU (installs what is missing)
 #   make test       run every test through prove (installs what is missing)
+#   make kvm-unit-tests KVM_UNIT_TESTS=DIR [KUT_TESTS="name ..."]
+#                   the kvm-unit-tests x86 suite (built outside this tree) under pagoda
 #   make test-repeat N=10 [BUSY=1]
 #                   make test N times in a row, stopping at a failure
 #                   (BUSY=1: with every core kept busy meanwhile)
@@ -34,7 +36,7 @@ CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -DPAGODA_VMM
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
-.PHONY: all guests run debug test test-repeat bench esp image deps deps-test clean check-layering host-tests
+.PHONY: all guests run debug test test-repeat kvm-unit-tests bench esp image deps deps-test clean check-layering host-tests
 all: $(B)/pagoda.efi $(B)/x2apic-chain.efi $(B)/guest/testguest.bin guests
 
 deps:
@@ -193,7 +195,15 @@ test: deps-test all image $(HOST_TESTS)
 	PAGODA_REQUIRE_BOCHS=1 prove --exec '' $(HOST_TESTS) tests/layering.t tests/fuzz/run.t \
 		tests/guest-direct/run.t \
 		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t)) \
-		$(sort $(wildcard tests/vmx/*.t)) $(sort $(wildcard tests/platform/*.t))
+		$(sort $(wildcard tests/vmx/*.t)) $(sort $(wildcard tests/platform/*.t)) \
+		tests/kvm-unit-tests/run.t
+
+# The public kvm-unit-tests x86 suite, built outside this tree (README):
+#   make kvm-unit-tests KVM_UNIT_TESTS=/path/to/kvm-unit-tests [KUT_TESTS="name ..."]
+kvm-unit-tests: deps all
+	@test -n "$(KVM_UNIT_TESTS)" || \
+		{ echo "usage: make kvm-unit-tests KVM_UNIT_TESTS=/path/to/built/kvm-unit-tests"; exit 1; }
+	KVM_UNIT_TESTS=$(abspath $(KVM_UNIT_TESTS)) KUT_VERBOSE=1 prove --exec '' -v tests/kvm-unit-tests/run.t
 
 N ?= 10
 test-repeat:

@@ -143,11 +143,7 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 	}
 	case VM_EXIT_MSR_READ: {
 		u64 val;
-		bool apic;
-		bool ok = intr_msr_read(v, e->msr.index, &val, &apic);
-		if (!apic)
-			ok = msr_guest_read(v, e->msr.index, &val);
-		if (!ok) {
+		if (!msr_guest_read(v, e->msr.index, &val)) {
 			inject_exception(v, X86_GP, true, 0);
 			return true;
 		}
@@ -156,18 +152,13 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 		hv->skip_insn(&v->hw, e);
 		return true;
 	}
-	case VM_EXIT_MSR_WRITE: {
-		bool apic;
-		bool ok = intr_msr_write(v, e->msr.index, e->msr.value, &apic);
-		if (!apic)
-			ok = msr_guest_write(v, e->msr.index, e->msr.value);
-		if (!ok) {
+	case VM_EXIT_MSR_WRITE:
+		if (!msr_guest_write(v, e->msr.index, e->msr.value)) {
 			inject_exception(v, X86_GP, true, 0);
 			return true;
 		}
 		hv->skip_insn(&v->hw, e);
 		return true;
-	}
 	case VM_EXIT_HLT:
 		/* The vCPU sleeps until an event it can take (vmm/intr.c);
 		 * the guest ends when none of its vCPUs could ever wake. */

@@ -218,10 +218,12 @@ struct hv_ops {
 	void (*set_efer)(struct hv_vcpu *hw, u64 efer);
 	/* Guest-owned MSRs: KERNEL_GS_BASE, STAR, LSTAR, CSTAR, SFMASK (the
 	 * guest reads and writes them without exits, the backend switches
-	 * them between vCPUs) and TSC_AUX (what RDTSCP/RDPID return: each
-	 * vCPU's own, hw->id at create).  The guest's value of MSR / a write
-	 * of VAL, already checked by vmm/ (canonical, reserved bits).  false
-	 * when MSR is not one of them. */
+	 * them between vCPUs), TSC_AUX (what RDTSCP/RDPID return: each
+	 * vCPU's own, hw->id at create), and those with a home in the
+	 * VMCB/VMCS: FS_BASE, GS_BASE, SYSENTER_CS/ESP/EIP and PAT (the
+	 * power-on 0x0007040600070406 at create).  The guest's value of MSR /
+	 * a write of VAL, already checked by vmm/ (canonical, reserved bits,
+	 * memory types).  false when MSR is not one of them. */
 	bool (*get_msr)(struct hv_vcpu *hw, u32 msr, u64 *val);
 	bool (*set_msr)(struct hv_vcpu *hw, u32 msr, u64 val);
 	/* The guest's CR8 (its local APIC's TPR[7:4]) as MOV CR8 left it, and
@@ -229,6 +231,12 @@ struct hv_ops {
 	 * backend keeps the copy the hardware or its CR8 exits use. */
 	u8 (*get_cr8)(struct hv_vcpu *hw);
 	void (*set_cr8)(struct hv_vcpu *hw, u8 cr8);
+	/* The TSC offset of HW: the guest's RDTSC, RDTSCP and time stamp
+	 * read the host TSC plus it (AMD APM 15.30.5, SDM 25.3 with "use TSC
+	 * offsetting"); 0 at create.  set_tsc_offset returns false when the
+	 * CPU cannot offset the guest's TSC (then vmm/ refuses TSC writes). */
+	u64 (*get_tsc_offset)(struct hv_vcpu *hw);
+	bool (*set_tsc_offset)(struct hv_vcpu *hw, u64 offset);
 };
 
 /* The backend chosen at boot (vmm/hv.c); NULL when none. */

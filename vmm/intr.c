@@ -282,8 +282,7 @@ bool intr_halt(struct vcpu *v)
 /* The guest's TSC now (what RDTSC returns it). */
 static u64 guest_tsc(struct vcpu *v)
 {
-	(void)v;
-	return rdtsc();
+	return rdtsc() + hv->get_tsc_offset(&v->hw);
 }
 
 bool intr_msr_read(struct vcpu *v, u32 msr, u64 *val, bool *handled)

@@ -8,6 +8,7 @@
 #include "lib/types.h"
 
 struct guest;
+struct load_module;
 
 /* What `create` asks for. */
 struct pc_config {
@@ -19,6 +20,9 @@ struct pc_config {
 	u64 image_size;
 	const char *cmdline; /* for the guest's boot information */
 	bool reserve;        /* back and map all its RAM at create */
+	const struct load_module *modules; /* files given beside the image (Multiboot
+					      modules, vmm/loader/image.h), in order */
+	unsigned nr_modules; /* 0..LOAD_MAX_MODULES */
 };
 
 /* Create the guest CFG describes.  0 and *OUT, or negative with a reason

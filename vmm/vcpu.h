@@ -13,6 +13,7 @@
 #include "mm/tdp_mmu.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/hv.h"
+#include "vmm/msr_state.h"
 
 #define VCPU_LINE_MAX 160 /* a console output line of one vCPU */
 
@@ -30,6 +31,7 @@ struct vcpu {
 	u64 reinjected;            /* such events injected again (stats) */
 	u64 spec_ctrl;             /* its IA32_SPEC_CTRL, loaded around every run when the CPU
 				      has the MSR (arch/x86/spec.c; 0 at reset) */
+	struct vcpu_msrs msrs;     /* MTRRs and MISC_ENABLE (vmm/msr_state.h), kept by vmm/msr.c */
 	struct fxsave_area fpu;    /* x87/SSE state while another vCPU owns the registers */
 	struct debug_regs dbg;     /* DR0-3, DR6 likewise (neither VMCB nor VMCS holds them all) */
 	bool started;              /* vCPU 0 at guest start, the others by SIPI or HC_VCPU_START */

@@ -53,7 +53,7 @@ static bool sane(u64 size, u64 mem, const char **why)
 			*why = "segment outside the file";
 			return false;
 		}
-		if (s->gpa < MB_MIN_LOAD_GPA || s->gpa > mem || s->memsz > mem - s->gpa) {
+		if (s->gpa > mem || s->memsz > mem - s->gpa) {
 			*why = "segment outside guest memory";
 			return false;
 		}
@@ -230,13 +230,15 @@ static void test_aout(void)
 	a.bss_end = 0;
 	a.entry = 0x80080;
 	r = aout_parse(&a, MEM64);
-	ok(r == -E_INVAL && strstr(err, "below 1 MiB"), "a.out: segment below 1 MiB refused (%s)", err);
+	ok(r == 0 && mb.seg[0].gpa == 0x80000 && mb.entry == 0x80080,
+	   "a.out: segment below 1 MiB accepted (r=%d %s)", r, err);
 	a.load_addr = LOAD - 0x1000; /* ends above 1 MiB, starts below */
 	a.header_addr = a.load_addr + 0x40;
 	a.load_end = a.load_addr + 8192;
 	a.entry = LOAD + 0x10;
 	r = aout_parse(&a, MEM64);
-	ok(r == -E_INVAL && strstr(err, "below 1 MiB"), "a.out: segment straddling 1 MiB refused");
+	ok(r == 0 && mb.seg[0].gpa == LOAD - 0x1000, "a.out: segment straddling 1 MiB accepted (%s)",
+	   err);
 
 	a = aout_default();
 	r = aout_parse(&a, LOAD + 8192 + 4096);
@@ -482,9 +484,14 @@ static void test_elf(bool is64)
 	struct phdr wrap[] = {{1, 0x1000, LOAD, is64 ? ~0ULL - 0x800 : 0xfffff800u, is64 ? ~0ULL : 0xffffffffu}};
 	r = elf_parse(is64, 0x2000, LOAD, wrap, 1, MEM64);
 	ok(r == -E_INVAL, "%s: p_offset + p_filesz wrapping around refused (%s)", E, err);
-	struct phdr low[] = {{1, 0x1000, 0x7000, 0x800, 0x800}};
+	struct phdr low[] = {{1, 0x1000, 0x7000, 0x800, 0x1800}};
 	r = elf_parse(is64, 0x2000, 0x7000, low, 1, MEM64);
-	ok(r == -E_INVAL && strstr(err, "below 1 MiB"), "%s: segment below 1 MiB (over the boot info page) refused", E);
+	u64 info = 0, mods[1];
+	ok(r == 0 && mb.seg[0].gpa == 0x7000 &&
+		   mb_place(&mb, MEM64, NULL, 0, &info, mods, err, sizeof(err)) == 0 &&
+		   info != MB_INFO_GPA && (info >= 0x9000 || info + PAGE_SIZE <= 0x7000),
+	   "%s: segment below 1 MiB over the usual info page accepted, the info page moves (0x%lx)",
+	   E, info);
 	struct phdr high[] = {{1, 0x1000, MEM64 - 0x1000, 0x800, 0x1001}};
 	r = elf_parse(is64, 0x2000, MEM64 - 0x1000, high, 1, MEM64);
 	ok(r == -E_INVAL && strstr(err, "beyond guest memory"), "%s: segment one byte beyond guest memory refused", E);
@@ -583,66 +590,111 @@ static void test_real_guest(u8 **img, size_t *size)
 
 /* --- boot information ---------------------------------------------------- */
 
+/* The info page at GPA (malloc'd PAGE) read through a 32-bit guest
+ * pointer P: the host address, or NULL when P is outside the page. */
+static const u8 *at(const u8 *page, u64 gpa, u32 p, u64 len)
+{
+	return p >= gpa && p + len <= gpa + PAGE_SIZE ? page + (p - gpa) : NULL;
+}
+
 static void test_info(void)
 {
 	u8 *page = malloc(PAGE_SIZE); /* exact size: ASan catches any write past it */
+	const u64 G = MB_INFO_GPA;
 	memset(page, 0xa5, PAGE_SIZE);
-	int r = mb_build_info(page, MEM64, "hello exit=3");
+	int r = mb_build_info(page, G, MEM64, "hello exit=3", NULL, 0);
 	ok(r == 0, "mb_build_info: 64M guest, short cmdline");
-	is_u64(r32(page + 0), (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9),
-	       "info flags: mem (0), cmdline (2), mmap (6), boot loader name (9)");
-	is_u64(r32(page + 4), 640, "mem_lower = 640 KiB (offset 4)");
+	is_u64(r32(page + 0), (1u << 0) | (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9),
+	       "info flags: mem (0), cmdline (2), mods (3), mmap (6), boot loader name (9)");
+	is_u64(r32(page + 4), 639, "mem_lower = 639 KiB: RAM below the EBDA at 0x9fc00 (offset 4)");
 	is_u64(r32(page + 8), (MEM64 - MiB(1)) / 1024, "mem_upper = KiB above 1 MiB (offset 8)");
 	u32 cl = r32(page + 16);
-	ok(cl >= MB_INFO_GPA && cl < MB_INFO_GPA + PAGE_SIZE, "cmdline pointer (offset 16) inside the info page (0x%x)", cl);
-	ok(cl >= MB_INFO_GPA && strcmp((char *)page + (cl - MB_INFO_GPA), "hello exit=3") == 0,
-	   "cmdline string at the pointer");
+	ok(at(page, G, cl, 13) && strcmp((const char *)at(page, G, cl, 13), "hello exit=3") == 0,
+	   "cmdline pointer (offset 16) inside the info page, the string there (0x%x)", cl);
 	is_u64(r32(page + 20), 0, "mods_count 0 (offset 20)");
-	is_u64(r32(page + 44), 48, "mmap_length = 48 (two 24-byte entries, offset 44)");
+	is_u64(r32(page + 44), 72, "mmap_length = 72 (three 24-byte entries, offset 44)");
 	u32 mm = r32(page + 48);
-	ok(mm >= MB_INFO_GPA && mm + 48 <= MB_INFO_GPA + PAGE_SIZE, "mmap_addr (offset 48) inside the info page (0x%x)", mm);
-	if (mm >= MB_INFO_GPA && mm + 48 <= MB_INFO_GPA + PAGE_SIZE) {
-		const u8 *m = page + (mm - MB_INFO_GPA);
-		ok(r32(m) == 20 && r64(m + 4) == 0 && r64(m + 12) == KiB(640) && r32(m + 20) == 1,
-		   "mmap entry 0: size 20, [0, 640 KiB) available");
-		ok(r32(m + 24) == 20 && r64(m + 28) == MiB(1) && r64(m + 36) == MEM64 - MiB(1) &&
-			   r32(m + 44) == 1,
-		   "mmap entry 1: size 20, [1 MiB, 64 MiB) available");
-		ok(cl < mm || cl >= mm + 48, "cmdline and mmap do not overlap");
+	const u8 *m = at(page, G, mm, 72);
+	ok(m != NULL, "mmap_addr (offset 48) inside the info page (0x%x)", mm);
+	if (m) {
+		ok(r32(m) == 20 && r64(m + 4) == 0 && r64(m + 12) == 0x9fc00 && r32(m + 20) == 1,
+		   "mmap entry 0: size 20, [0, 0x9fc00) available");
+		ok(r32(m + 24) == 20 && r64(m + 28) == 0x9fc00 && r64(m + 36) == 0x100000 - 0x9fc00 &&
+			   r32(m + 44) == 2,
+		   "mmap entry 1: [0x9fc00, 1 MiB) reserved (EBDA, VGA, BIOS)");
+		ok(r32(m + 48) == 20 && r64(m + 52) == MiB(1) && r64(m + 60) == MEM64 - MiB(1) &&
+			   r32(m + 68) == 1,
+		   "mmap entry 2: [1 MiB, 64 MiB) available");
+		ok(cl < mm || cl >= mm + 72, "cmdline and mmap do not overlap");
 	}
 	u32 nm = r32(page + 64);
-	ok(nm >= MB_INFO_GPA && nm < MB_INFO_GPA + PAGE_SIZE &&
-		   strcmp((char *)page + (nm - MB_INFO_GPA), "pagoda") == 0,
+	ok(at(page, G, nm, 7) && strcmp((const char *)at(page, G, nm, 7), "pagoda") == 0,
 	   "boot_loader_name (offset 64) -> \"pagoda\"");
 	bool zero = true;
 	for (unsigned off = 12; off < 88; off += 4)
-		if (off != 16 && off != 44 && off != 48 && off != 64 && r32(page + off))
+		if (off != 16 && off != 24 && off != 44 && off != 48 && off != 64 && r32(page + off))
 			zero = false;
-	ok(zero, "fields without a flag bit are zero (boot_device, mods, syms, drives, config, apm, vbe)");
+	ok(zero, "fields without a flag bit are zero (boot_device, syms, drives, config, apm, vbe)");
 	bool gdt_zero = true;
 	for (unsigned off = MB_GDT_OFF; off < PAGE_SIZE; off++)
 		if (page[off])
 			gdt_zero = false;
-	ok(gdt_zero && MB_GDT_GPA == MB_INFO_GPA + PAGE_SIZE - MB_GDT_SIZE && MB_GDT_GPA % 8 == 0,
+	ok(gdt_zero && MB_GDT_OFF % 8 == 0,
 	   "the loader GDT area (last %d bytes of the info page, 8-aligned) is left zero",
 	   MB_GDT_SIZE);
 
-	r = mb_build_info(page, GiB(8), "");
-	ok(r == 0 && r32(page + 8) == (GiB(8) - MiB(1)) / 1024 && page[r32(page + 16) - MB_INFO_GPA] == 0,
-	   "8 GiB guest: mem_upper in KiB, empty cmdline");
-	ok(r64(page + (r32(page + 48) - MB_INFO_GPA) + 36) == GiB(8) - MiB(1), "8 GiB guest: mmap entry 1 length 64-bit");
-	r = mb_build_info(page, 1ULL << 44, "x");
-	is_u64(r32(page + 8), 0xffffffffu, "16 TiB guest: mem_upper saturates at 0xffffffff");
-	r = mb_build_info(page, MiB(2), "x");
-	ok(r == 0 && r32(page + 8) == 1024, "2 MiB guest (the smallest): mem_upper 1024 KiB");
+	/* Pointers follow the page's guest address. */
+	r = mb_build_info(page, 0x123000, MEM64, "moved", NULL, 0);
+	ok(r == 0 && r32(page + 16) >= 0x123000 && r32(page + 16) < 0x124000 &&
+		   r32(page + 48) >= 0x123000 && r32(page + 64) >= 0x123000 &&
+		   strcmp((const char *)page + (r32(page + 16) - 0x123000), "moved") == 0,
+	   "info page at 0x123000: cmdline, mmap and name pointers inside it");
 
-	/* Command line length limits: the string and its NUL end within the page. */
+	r = mb_build_info(page, G, GiB(8), "", NULL, 0);
+	ok(r == 0 && r32(page + 8) == (GiB(8) - MiB(1)) / 1024 && page[r32(page + 16) - G] == 0,
+	   "8 GiB guest: mem_upper in KiB, empty cmdline");
+	ok(r64(page + (r32(page + 48) - G) + 60) == GiB(8) - MiB(1), "8 GiB guest: mmap entry 2 length 64-bit");
+	r = mb_build_info(page, G, 1ULL << 44, "x", NULL, 0);
+	is_u64(r32(page + 8), 0xffffffffu, "16 TiB guest: mem_upper saturates at 0xffffffff");
+	r = mb_build_info(page, G, MiB(2), "x", NULL, 0);
+	ok(r == 0 && r32(page + 8) == 1024, "2 MiB guest (the smallest): mem_upper 1024 KiB");
+	r = mb_build_info(page, G, KiB(512), "x", NULL, 0);
+	ok(r == 0 && r32(page + 4) == 512 && r32(page + 8) == 0 && r32(page + 44) == 24 &&
+		   r64(page + (r32(page + 48) - G) + 12) == KiB(512),
+	   "512 KiB of memory: one map entry, clipped; mem_upper 0");
+
+	/* Modules: the list, each entry's range and string. */
+	struct mb_module mods[3] = {{0x200000, 0x200010, "env"},
+				    {0x201000, 0x201000, "empty"},
+				    {0x202000, 0x212345, "initrd.img root=/dev/ram"}};
+	r = mb_build_info(page, G, MEM64, "kernel", mods, 3);
+	ok(r == 0 && r32(page + 20) == 3, "three modules: mods_count 3 (r=%d)", r);
+	const u8 *ml = at(page, G, r32(page + 24), 48);
+	ok(ml != NULL, "mods_addr (offset 24) inside the info page");
+	for (unsigned i = 0; ml && i < 3; i++) {
+		const u8 *e = ml + 16 * i;
+		const char *str = (const char *)at(page, G, r32(e + 8), 1);
+		ok(r32(e) == mods[i].start && r32(e + 4) == mods[i].end && str &&
+			   strcmp(str, mods[i].string) == 0 && r32(e + 12) == 0,
+		   "module %u: mod_start 0x%x, mod_end 0x%x, string \"%s\", reserved 0", i, r32(e),
+		   r32(e + 4), str ? str : "?");
+	}
+	ok(strcmp((const char *)page + (r32(page + 16) - G), "kernel") == 0,
+	   "the cmdline is intact beside the module strings");
+	struct mb_module many[MB_MAX_MODULES + 1];
+	for (unsigned i = 0; i <= MB_MAX_MODULES; i++)
+		many[i] = (struct mb_module){0x200000 + i * PAGE_SIZE, 0x200000 + i * PAGE_SIZE, "m"};
+	ok(mb_build_info(page, G, MEM64, "", many, MB_MAX_MODULES) == 0 &&
+		   mb_build_info(page, G, MEM64, "", many, MB_MAX_MODULES + 1) == -E_INVAL,
+	   "%d modules fit in the list, %d are refused", MB_MAX_MODULES, MB_MAX_MODULES + 1);
+
+	/* Command line length limits: the strings and their NULs end before the GDT. */
 	size_t room = 0;
 	char *cmd = malloc(PAGE_SIZE + 2);
 	for (size_t n = PAGE_SIZE; n > 0; n--) {
 		memset(cmd, 'c', n);
 		cmd[n] = 0;
-		if (mb_build_info(page, MEM64, cmd) == 0) {
+		if (mb_build_info(page, G, MEM64, cmd, NULL, 0) == 0) {
 			room = n;
 			break;
 		}
@@ -650,22 +702,134 @@ static void test_info(void)
 	ok(room > 1024, "the longest accepted cmdline is %zu bytes (> 1024)", room);
 	memset(cmd, 'c', room);
 	cmd[room] = 0;
-	r = mb_build_info(page, MEM64, cmd);
-	u32 c2 = r32(page + 16) - MB_INFO_GPA;
+	r = mb_build_info(page, G, MEM64, cmd, NULL, 0);
+	u32 c2 = r32(page + 16) - G;
 	ok(r == 0 && c2 + room + 1 <= PAGE_SIZE && page[c2 + room] == 0 && page[c2 + room - 1] == 'c',
 	   "longest cmdline (%zu) NUL-terminated inside the page", room);
 	ok(r == 0 && c2 + room + 1 <= MB_GDT_OFF && page[MB_GDT_OFF] == 0,
 	   "longest cmdline ends before the loader GDT at offset 0x%x", MB_GDT_OFF);
+	struct mb_module one = {0x200000, 0x200001, "m"};
+	memset(page, 0x5a, PAGE_SIZE);
+	ok(mb_build_info(page, G, MEM64, cmd + 1, &one, 1) == -E_INVAL && page[0] == 0x5a &&
+		   mb_build_info(page, G, MEM64, cmd + 2, &one, 1) == 0,
+	   "module strings share the room: \"m\" takes 2 bytes of it");
 	memset(page, 0x5a, PAGE_SIZE);
 	cmd[room] = 'c';
 	cmd[room + 1] = 0;
-	r = mb_build_info(page, MEM64, cmd);
+	r = mb_build_info(page, G, MEM64, cmd, NULL, 0);
 	ok(r == -E_INVAL && page[0] == 0x5a, "cmdline of %zu bytes refused, page untouched", room + 1);
 	memset(cmd, 'c', PAGE_SIZE + 1);
 	cmd[PAGE_SIZE + 1] = 0;
-	ok(mb_build_info(page, MEM64, cmd) == -E_INVAL, "cmdline longer than a page refused");
+	ok(mb_build_info(page, G, MEM64, cmd, NULL, 0) == -E_INVAL, "cmdline longer than a page refused");
 	free(cmd);
 	free(page);
+}
+
+/* An image of the given segments (gpa, memsz), for mb_place. */
+static struct mb_image image_of(const u64 (*seg)[2], unsigned n)
+{
+	struct mb_image im;
+	memset(&im, 0, sizeof(im));
+	for (unsigned i = 0; i < n; i++)
+		im.seg[i] = (struct load_segment){seg[i][0], 0, 0, seg[i][1]};
+	im.nr_seg = n;
+	im.entry = seg[0][0];
+	return im;
+}
+
+/* Do [A, A+AL) and [B, B+BL) overlap? */
+static bool clash(u64 a, u64 al, u64 b, u64 bl) { return a < b + bl && b < a + al; }
+
+static void test_place(void)
+{
+	u64 info = 0, mg[MB_MAX_MODULES + 1];
+	const u64 at1m[][2] = {{0x100000, 0x2345}};
+	struct mb_image im = image_of(at1m, 1);
+	u64 sizes[3] = {5000, 1, 0};
+	int r = mb_place(&im, MEM64, sizes, 3, &info, mg, err, sizeof(err));
+	ok(r == 0 && info == MB_INFO_GPA, "image at 1 MiB: the info page at 0x%x (got 0x%lx)",
+	   MB_INFO_GPA, info);
+	ok(r == 0 && mg[0] == 0x103000 && mg[1] == 0x105000 && mg[2] == 0x106000,
+	   "modules page-aligned one after the other above the image (0x%lx 0x%lx 0x%lx)", mg[0],
+	   mg[1], mg[2]);
+
+	const u64 low[][2] = {{0x7000, 0x2000}, {0x400000, 0x1000}};
+	im = image_of(low, 2);
+	r = mb_place(&im, MEM64, sizes, 1, &info, mg, err, sizeof(err));
+	ok(r == 0 && info == 0x1000 && mg[0] == 0x401000,
+	   "image over 0x8000: the info page at the lowest free low page (0x%lx), module above "
+	   "the highest segment (0x%lx)", info, mg[0]);
+
+	const u64 all_low[][2] = {{0, 0xa0000}, {0x100000, 0x1000}};
+	im = image_of(all_low, 2);
+	r = mb_place(&im, MEM64, sizes, 1, &info, mg, err, sizeof(err));
+	ok(r == 0 && info == 0x101000 && mg[0] == 0x102000,
+	   "low RAM all taken: the info page above the image (0x%lx), then the module (0x%lx)", info,
+	   mg[0]);
+	bool disjoint = r == 0 && !clash(info, PAGE_SIZE, 0, 0xa0000) &&
+			!clash(info, PAGE_SIZE, 0x100000, 0x1000) && !clash(mg[0], 5000, info, PAGE_SIZE);
+	ok(disjoint, "nothing placed overlaps an image segment or another placement");
+
+	const u64 full[][2] = {{0, MiB(2)}};
+	im = image_of(full, 1);
+	r = mb_place(&im, MiB(2), NULL, 0, &info, mg, err, sizeof(err));
+	ok(r == -E_INVAL && strstr(err, "no free page"), "image filling guest memory: refused (%s)", err);
+
+	im = image_of(at1m, 1);
+	u64 big = MEM64 - 0x103000 + 1;
+	r = mb_place(&im, MEM64, &big, 1, &info, mg, err, sizeof(err));
+	ok(r == -E_INVAL && strstr(err, "does not fit"), "module one byte too big: refused (%s)", err);
+	big--;
+	r = mb_place(&im, MEM64, &big, 1, &info, mg, err, sizeof(err));
+	ok(r == 0 && mg[0] + big == MEM64, "module ending exactly at the end of memory accepted");
+	u64 nine[MB_MAX_MODULES + 1] = {0};
+	r = mb_place(&im, MEM64, nine, MB_MAX_MODULES + 1, &info, mg, err, sizeof(err));
+	ok(r == -E_INVAL && strstr(err, "modules"), "%d modules refused (%s)", MB_MAX_MODULES + 1, err);
+	r = mb_place(&im, GiB(8), &big, 1, &info, mg, err, sizeof(err));
+	ok(r == 0 && mg[0] + big <= GiB(4), "8 GiB guest: modules stay below 4 GiB");
+}
+
+/* The whole row: an ELF image with two modules, through multiboot_loader.plan. */
+static void test_plan_modules(void)
+{
+	struct phdr one[] = {{1, 0x1000, LOAD, 0x800, 0x2000}};
+	u8 *img = elf_build(false, 0x2000, LOAD + 0x10, one, 1);
+	static const char env[] = "NR_CPUS=1\nMEMSIZE=64\n";
+	static const u8 blob[5000];
+	struct load_module mods[2] = {{env, sizeof(env) - 1, "env"}, {blob, sizeof(blob), "blob x=1"}};
+	static struct load_plan plan;
+	u8 *area = calloc(1, LOAD_AREA_SIZE);
+	err[0] = 0;
+	int r = multiboot_loader.plan(img, 0x2000, MEM64, "test.flat -v", mods, 2, area, &plan, err,
+				      sizeof(err));
+	ok(r == 0 && plan.nr_blob == 1 && plan.blob[0].gpa == MB_INFO_GPA &&
+		   plan.bsp.regs.rbx == MB_INFO_GPA && plan.bsp.regs.rax == MB_BOOT_MAGIC &&
+		   plan.bsp.gdtr.base == MB_INFO_GPA + MB_GDT_OFF,
+	   "plan with two modules: info page at 0x8000 in EBX, GDT at its end (r=%d %s)", r, err);
+	ok(plan.mod_gpa[0] == LOAD + 0x2000 && plan.mod_gpa[1] == LOAD + 0x3000,
+	   "module bytes go above the image, page-aligned (0x%lx, 0x%lx)", plan.mod_gpa[0],
+	   plan.mod_gpa[1]);
+	const u8 *ml = at(area, MB_INFO_GPA, r32(area + 24), 32);
+	ok(r32(area + 20) == 2 && ml && r32(ml) == plan.mod_gpa[0] &&
+		   r32(ml + 4) == plan.mod_gpa[0] + sizeof(env) - 1 && r32(ml + 16) == plan.mod_gpa[1] &&
+		   r32(ml + 20) == plan.mod_gpa[1] + sizeof(blob),
+	   "the info page lists both modules with their ranges");
+	ok(ml && strcmp((const char *)area + (r32(ml + 24) - MB_INFO_GPA), "blob x=1") == 0,
+	   "module 2's string");
+	char longname[4000];
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	mods[1].string = longname;
+	memset(area, 0, LOAD_AREA_SIZE);
+	r = multiboot_loader.plan(img, 0x2000, MEM64, "", mods, 2, area, &plan, err, sizeof(err));
+	ok(r == -E_INVAL && strstr(err, "too long"), "a module string too long: refused (%s)", err);
+	mods[1].string = "blob";
+	mods[1].size = MEM64;
+	r = multiboot_loader.plan(img, 0x2000, MEM64, "", mods, 2, area, &plan, err, sizeof(err));
+	ok(r == -E_INVAL && strstr(err, "module 2"), "a module bigger than guest memory: refused (%s)",
+	   err);
+	free(area);
+	free(img);
 }
 
 int main(void)
@@ -677,6 +841,8 @@ int main(void)
 	test_elf(false);
 	test_elf(true);
 	test_info();
+	test_place();
+	test_plan_modules();
 	free(guest);
 	return tap_done();
 }

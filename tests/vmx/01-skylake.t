@@ -11,6 +11,9 @@
 #   tf    a triple fault ends that guest only
 #   hp    memory backed by 2 MiB blocks, mapped with 2 MiB EPT leaves
 #   i, b  the C test guests idt_first and basics
+#   m     guest/tests/msrs.c: the OS-owned MSRs (FS/GS bases and SYSENTER in
+#         VMCS guest fields, PAT, MTRRs, MISC_ENABLE) read back, bad values
+#         #GP, the TSC follows a write (the VMCS TSC offset)
 #   h     guest/tests/hostile.c "insns": MONITOR/MWAIT #UD, RDPMC #GP (VM
 #         exits), CPUID hides MONITOR/PKU/XSAVE/leaf 0xA, CR4.OSXSAVE and
 #         CR4.PKE refused (#GP through the CR4 guest/host mask); "dbsteps"
@@ -30,7 +33,7 @@
 # and checks the pages come back after every destroy.  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
-plan 21
+plan 22
 vmx_guest_image vmxinsn.asm
 
 vmx_boot corei7_skylake_x 240 'mem
@@ -68,6 +71,10 @@ create b mem=8M image=basics.elf cmdline="hv=pagoda"
 start b
 wait b timeout=60
 destroy b
+create m mem=8M image=msrs.elf cmdline="a"
+start m
+wait m timeout=60
+destroy m
 create h mem=8M image=hostile.elf cmdline="insns dbsteps msrs=1 dr7"
 start h
 wait h timeout=60
@@ -84,7 +91,8 @@ destroy a
 mem
 poweroff' --file "$WORK/vmxinsn.bin" --file "$TOP/build/guest/idt_first.elf" \
 	--file "$TOP/build/guest/basics.elf" --file "$TOP/build/guest/reinject.elf" \
-	--file "$TOP/build/guest/hostile.elf" --file "$TOP/build/guest/acloop.elf"
+	--file "$TOP/build/guest/hostile.elf" --file "$TOP/build/guest/acloop.elf" \
+	--file "$TOP/build/guest/msrs.elf"
 
 expect_clean_poweroff "Bochs run ends with a clean poweroff"
 expect_seq "the speculative-execution defences chosen at boot are logged (RSB fill on every CPU)" \
@@ -145,6 +153,11 @@ expect_seq "basics (C guest): every check passes under VMX (VMCALL)" \
 	'guest b: # mode: pagoda, hypercall instruction vmcall' \
 	'guest b: # basics: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
 	'^ok wait name=b state=exited status=1$'
+expect_seq "msrs (C guest): every check passes under VMX" \
+	'guest m: ok [0-9]+ - PAT reads back what was written' \
+	'guest m: ok [0-9]+ - RDTSC follows the written TSC' \
+	'guest m: # msrs: [0-9]+ passed, 0 failed, [0-9]+ skipped: PASS' \
+	'^ok wait name=m state=exited status=1$'
 # The VMM's exit lines and the guest's own lines are each in order; the
 # guest's reach the log later (its console ring is drained between slices).
 expect_seq "hostile (C guest): the VMM intercepts MONITOR, MWAIT (#UD) and RDPMC (#GP)" \

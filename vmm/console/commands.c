@@ -15,6 +15,7 @@
 #include "vmm/console/cmdparse.h"
 #include "vmm/console/console.h"
 #include "vmm/console/images.h"
+#include "vmm/loader/image.h"
 #include "vmm/pc.h"
 #include "vmm/vm.h"
 #include "vmm/sched.h"
@@ -52,6 +53,46 @@ static bool flag_arg(const struct cmd_line *c, const char *key, bool *on)
 	return true;
 }
 
+/*
+ * The modules of `create ... module=FILE[,FILE...]`: each FILE found like
+ * an image (images.h), its string the file name.  NAMES holds a copy of
+ * the list split at the commas (NAMES_LEN bytes).  The count, or -1 after
+ * an err line (unknown file, empty name, too many, list too long).
+ */
+static int module_args(const char *list, char *names, size_t names_len, struct load_module *mods)
+{
+	if (!list)
+		return 0;
+	size_t len = strlen(list);
+	if (len + 1 > names_len) {
+		reply("err create module list too long");
+		return -1;
+	}
+	memcpy(names, list, len + 1);
+	int n = 0;
+	for (char *p = names;;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = 0;
+		if (!*p) {
+			reply("err create module=: empty file name");
+			return -1;
+		}
+		if (n == LOAD_MAX_MODULES) {
+			reply("err create at most %d modules", LOAD_MAX_MODULES);
+			return -1;
+		}
+		if (!image_find(p, &mods[n].data, &mods[n].size)) {
+			reply("err create no module \"%s\" (a file in \\pagoda\\ on the ESP)", p);
+			return -1;
+		}
+		mods[n++].string = p;
+		if (!comma)
+			return n;
+		p = comma + 1;
+	}
+}
+
 static void cmd_create(const struct cmd_line *c)
 {
 	const char *name = cmd_pos(c, 0), *mem_s = cmd_get(c, "mem"), *img = cmd_get(c, "image");
@@ -83,10 +124,15 @@ static void cmd_create(const struct cmd_line *c)
 		reply("err create no image \"%s\" (test, or a file in \\pagoda\\ on the ESP)", img);
 		return;
 	}
+	static char mod_names[CMD_LINE_MAX];
+	struct load_module mods[LOAD_MAX_MODULES];
+	int nr_mods = module_args(cmd_get(c, "module"), mod_names, sizeof(mod_names), mods);
+	if (nr_mods < 0)
+		return;
 	struct guest *g;
 	char err[256];
 	struct pc_config cfg = {name, mem, use_huge, (unsigned)nv, data, size, cmdline ? cmdline : "",
-				use_reserve};
+				use_reserve, mods, (unsigned)nr_mods};
 	if (pc_create(&cfg, &g, err, sizeof(err))) {
 		reply("err create %s", err);
 		return;
@@ -411,7 +457,7 @@ static void cmd_input(const struct cmd_line *c)
 }
 
 static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", "reserve",
-					  NULL};
+					  "module", NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", "console", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
@@ -427,7 +473,7 @@ static const struct console_cmd {
 } console_cmds[] = {
 	{"create", keys_create, 1,
 	 "create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4] "
-	 "[reserve=0|1]",
+	 "[reserve=0|1] [module=FILE[,FILE...]]",
 	 cmd_create},
 	{"start", NULL, 1, "start NAME", cmd_start},
 	{"stop", NULL, 1, "stop NAME", cmd_stop},

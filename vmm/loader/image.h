@@ -14,6 +14,7 @@
 
 #define LOAD_MAX_SEGMENTS 8
 #define LOAD_MAX_BLOBS 4
+#define LOAD_MAX_MODULES 8
 #define LOAD_AREA_SIZE 4096 /* host bytes a loader may build boot structures in */
 
 /* One piece of the image file to place in guest memory. */
@@ -31,11 +32,19 @@ struct load_blob {
 	u64 len;      /* how many */
 };
 
+/* A file given to the guest beside its image (a Multiboot module). */
+struct load_module {
+	const void *data;   /* its bytes, living as long as the VMM */
+	u64 size;           /* how many */
+	const char *string; /* the string the guest is told with it ("FILE ARGS") */
+};
+
 struct load_plan {
 	struct load_segment seg[LOAD_MAX_SEGMENTS]; /* image bytes */
 	unsigned nr_seg;
 	struct load_blob blob[LOAD_MAX_BLOBS];      /* boot structures */
 	unsigned nr_blob;
+	u64 mod_gpa[LOAD_MAX_MODULES];              /* where each input module's bytes go */
 	struct vcpu_state bsp;                      /* the boot vCPU's start state */
 	u64 entry;                                  /* its entry point, for the log */
 };
@@ -46,12 +55,14 @@ struct loader {
 	/* Does IMG (SIZE bytes) carry this format's magic?  Cheap; no checks. */
 	bool (*detect)(const void *img, u64 size);
 	/*
-	 * Check IMG whole for a guest of MEM bytes with command line CMDLINE,
+	 * Check IMG whole for a guest of MEM bytes with command line CMDLINE
+	 * and the NR_MODS modules MODS (a format without modules refuses any),
 	 * build its boot structures in AREA (LOAD_AREA_SIZE zeroed bytes) and
-	 * fill OUT.  0, or -E_INVAL with a one-line reason naming the problem
-	 * in ERR.
+	 * fill OUT (mod_gpa[i] for MODS[i]).  0, or -E_INVAL with a one-line
+	 * reason naming the problem in ERR.
 	 */
-	int (*plan)(const void *img, u64 size, u64 mem, const char *cmdline, u8 *area,
+	int (*plan)(const void *img, u64 size, u64 mem, const char *cmdline,
+		    const struct load_module *mods, unsigned nr_mods, u8 *area,
 		    struct load_plan *out, char *err, size_t errlen);
 };
 

@@ -9,8 +9,9 @@ static const struct loader *const loaders[] = {
 	&multiboot_loader,
 };
 
-int loader_load(struct guest *g, const void *img, u64 size, struct vcpu_state *bsp, u64 *entry,
-		const char **format, char *err, size_t errlen)
+int loader_load(struct guest *g, const void *img, u64 size, const struct load_module *mods,
+		unsigned nr_mods, struct vcpu_state *bsp, u64 *entry, const char **format, char *err,
+		size_t errlen)
 {
 	const struct loader *l = NULL;
 	for (unsigned i = 0; i < ARRAY_SIZE(loaders) && !l; i++)
@@ -30,12 +31,13 @@ int loader_load(struct guest *g, const void *img, u64 size, struct vcpu_state *b
 	 * never nest, so one static serves. */
 	static struct load_plan plan;
 	char why[128];
-	int r = l->plan(img, size, g->mem_size, g->cmdline, area, &plan, why, sizeof(why));
+	int r = l->plan(img, size, g->mem_size, g->cmdline, mods, nr_mods, area, &plan, why,
+			sizeof(why));
 	if (r) {
 		snprintf(err, errlen, "%s: %s", l->name, why);
 		return r;
 	}
-	/* Image bytes and boot structures are copied in page by page at first
+	/* Image bytes, boot structures and modules are copied in page by page at first
 	 * touch; a segment that is all bss needs nothing (fresh pages are 0). */
 	for (unsigned i = 0; i < plan.nr_seg && !r; i++)
 		if (plan.seg[i].filesz)
@@ -43,6 +45,9 @@ int loader_load(struct guest *g, const void *img, u64 size, struct vcpu_state *b
 					plan.seg[i].filesz);
 	for (unsigned i = 0; i < plan.nr_blob && !r; i++)
 		r = guest_place(g, plan.blob[i].gpa, area + plan.blob[i].area_off, plan.blob[i].len);
+	for (unsigned i = 0; i < nr_mods && !r; i++)
+		if (mods[i].size)
+			r = guest_place(g, plan.mod_gpa[i], mods[i].data, mods[i].size);
 	if (r) {
 		snprintf(err, errlen, "cannot place the image (%s)",
 			 r == -E_NOMEM ? "out of host memory" : "bad layout");

@@ -11,13 +11,15 @@ struct guest;
 
 /*
  * Find the row whose detect() takes IMG (SIZE bytes), let it plan the load
- * for G (its RAM size and command line), and carry the plan out: image
- * segments and boot structures are placed in G's memory (copied in at
- * first touch), the boot vCPU's start state goes to *BSP and its entry to
+ * for G (its RAM size and command line) with the NR_MODS modules MODS, and
+ * carry the plan out: image segments, boot structures and modules are
+ * placed in G's memory (copied in at first touch; MODS' bytes must live as
+ * long as G), the boot vCPU's start state goes to *BSP and its entry to
  * *ENTRY.  0, or negative with a reason naming the problem in ERR
  * ("no known image format ...", or the row's own).
  */
-int loader_load(struct guest *g, const void *img, u64 size, struct vcpu_state *bsp, u64 *entry,
-		const char **format, char *err, size_t errlen);
+int loader_load(struct guest *g, const void *img, u64 size, const struct load_module *mods,
+		unsigned nr_mods, struct vcpu_state *bsp, u64 *entry, const char **format, char *err,
+		size_t errlen);
 
 #endif

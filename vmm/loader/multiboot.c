@@ -16,15 +16,14 @@ _Static_assert(MB_GDT_SIZE == VCPU_FLAT_GDT_SIZE, "the Multiboot GDT area holds 
 #define MB_FLAG_AOUT BIT(16)
 #define MB_REQUIRED_KNOWN (MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMINFO)
 
-/* Check a segment lies in guest RAM above MB_MIN_LOAD_GPA and in the file. */
+/* Check a segment lies in guest RAM (anywhere, low memory included: the
+ * boot structures go around it, see mb_place) and in the file. */
 static int check_seg(const struct load_segment *s, u64 size, u64 mem, char *err, size_t errlen)
 {
 	if (s->filesz > s->memsz)
 		return load_fail(err, errlen, "segment at 0x%lx: file size above memory size", s->gpa);
 	if (s->file_off > size || s->filesz > size - s->file_off)
 		return load_fail(err, errlen, "segment at 0x%lx: beyond the end of the file", s->gpa);
-	if (s->gpa < MB_MIN_LOAD_GPA)
-		return load_fail(err, errlen, "segment at 0x%lx: below 1 MiB", s->gpa);
 	if (s->gpa > mem || s->memsz > mem - s->gpa)
 		return load_fail(err, errlen, "segment at 0x%lx (+0x%lx): beyond guest memory (%lu MiB)",
 			    s->gpa, s->memsz, mem >> 20);
@@ -142,49 +141,160 @@ static void wr64(u8 *p, u64 v)
 	wr32(p + 4, (u32)(v >> 32));
 }
 
-/* Layout of the info page: the struct, then the map, the name, the
- * cmdline, and at the very end the loader's GDT (MB_GDT_OFF). */
-#define INFO_MMAP_OFF 0x100
-#define INFO_NAME_OFF 0x200
-#define INFO_CMDLINE_OFF 0x300
+/* A guest-physical range [start, end) that something claims. */
+struct range {
+	u64 start, end;
+};
+
+/* Does [A, A+LEN) overlap one of the N ranges R?  The overlapping range's
+ * end in *PAST (where the next try starts). */
+static bool overlaps(const struct range *r, unsigned n, u64 a, u64 len, u64 *past)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a < r[i].end && r[i].start < a + len) {
+			*past = r[i].end;
+			return true;
+		}
+	return false;
+}
+
+/* The lowest page-aligned A in [FROM, LIMIT) with [A, A+LEN) inside
+ * [FROM, LIMIT) and overlapping none of the N ranges R, or ~0. */
+static u64 find_free(const struct range *r, unsigned n, u64 len, u64 from, u64 limit)
+{
+	u64 a = ALIGN_UP(from, PAGE_SIZE), past;
+	while (a < limit && len <= limit - a) {
+		if (!overlaps(r, n, a, len ? len : 1, &past))
+			return a;
+		a = ALIGN_UP(past, PAGE_SIZE);
+	}
+	return ~0ULL;
+}
+
+int mb_place(const struct mb_image *mb, u64 mem, const u64 *mod_size, unsigned nr_mods,
+	     u64 *info_gpa, u64 *mod_gpa, char *err, size_t errlen)
+{
+	struct range used[MB_MAX_SEGMENTS + MB_MAX_MODULES + 1];
+	unsigned n = 0;
+	u64 top = MIN(mem, GiB(4)), image_end = MB_HIGH_RAM;
+
+	if (nr_mods > MB_MAX_MODULES)
+		return load_fail(err, errlen, "%u modules, at most %d", nr_mods, MB_MAX_MODULES);
+	/* What the image claims, rounded out to whole pages. */
+	for (unsigned i = 0; i < mb->nr_seg; i++) {
+		const struct load_segment *s = &mb->seg[i];
+		if (!s->memsz)
+			continue;
+		used[n++] = (struct range){s->gpa & PAGE_MASK, ALIGN_UP(s->gpa + s->memsz, PAGE_SIZE)};
+		image_end = MAX(image_end, used[n - 1].end);
+	}
+	/* The info page: its usual place, else low RAM, else above the image. */
+	u64 info = MB_INFO_GPA, past;
+	if (info + PAGE_SIZE > top || overlaps(used, n, info, PAGE_SIZE, &past))
+		info = find_free(used, n, PAGE_SIZE, PAGE_SIZE, MIN(top, MB_LOW_RAM_END));
+	if (info == ~0ULL)
+		info = find_free(used, n, PAGE_SIZE, image_end, top);
+	if (info == ~0ULL)
+		return load_fail(err, errlen, "no free page for the boot information in %lu KiB of "
+					 "guest memory", mem >> 10);
+	used[n++] = (struct range){info, info + PAGE_SIZE};
+	*info_gpa = info;
+	/* Modules one after the other above the image, each page-aligned. */
+	u64 from = image_end;
+	for (unsigned i = 0; i < nr_mods; i++) {
+		u64 a = find_free(used, n, mod_size[i], from, top);
+		if (a == ~0ULL)
+			return load_fail(err, errlen, "module %u (%lu bytes) does not fit in guest memory "
+				    "above the image (0x%lx-0x%lx)", i + 1, mod_size[i], from, top);
+		mod_gpa[i] = a;
+		used[n++] = (struct range){a, ALIGN_UP(a + mod_size[i], PAGE_SIZE)};
+		from = MAX(from, used[n - 1].end);
+	}
+	return 0;
+}
+
+/* Layout of the info page: the struct (up to 0x58), the map, the loader
+ * name, the module list, then the strings (cmdline first, then each
+ * module's), and at the very end the loader's GDT (MB_GDT_OFF). */
+#define INFO_MMAP_OFF 0x58
+#define INFO_MMAP_MAX 3 /* entries */
+#define INFO_MMAP_ENTRY 24
+#define INFO_NAME_OFF (INFO_MMAP_OFF + INFO_MMAP_MAX * INFO_MMAP_ENTRY)
+#define INFO_MODS_OFF (INFO_NAME_OFF + 8)
+#define INFO_MOD_ENTRY 16
+#define INFO_STRINGS_OFF (INFO_MODS_OFF + MB_MAX_MODULES * INFO_MOD_ENTRY)
 _Static_assert(MB_GDT_OFF + MB_GDT_SIZE == PAGE_SIZE && MB_GDT_OFF % 8 == 0,
 	       "the GDT ends the info page, 8-byte aligned");
+_Static_assert(INFO_MMAP_OFF % 4 == 0 && INFO_MODS_OFF % 4 == 0 && INFO_STRINGS_OFF < MB_GDT_OFF,
+	       "info page layout");
 
-int mb_build_info(void *page, u64 mem, const char *cmdline)
+/* One memory map entry at M (spec 3.3: size not counting itself = 20,
+ * base_addr, length, type 1 available / 2 reserved). */
+static void mmap_entry(u8 *m, u64 base, u64 len, u32 type)
+{
+	wr32(m + 0, 20);
+	wr64(m + 4, base);
+	wr64(m + 12, len);
+	wr32(m + 20, type);
+}
+
+int mb_build_info(void *page, u64 info_gpa, u64 mem, const char *cmdline,
+		  const struct mb_module *mods, unsigned nr_mods)
 {
 	u8 *p = page;
-	size_t clen = strlen(cmdline);
-	if (INFO_CMDLINE_OFF + clen + 1 > MB_GDT_OFF)
+	if (nr_mods > MB_MAX_MODULES)
+		return -E_INVAL;
+	size_t need = strlen(cmdline) + 1;
+	for (unsigned i = 0; i < nr_mods; i++)
+		need += strlen(mods[i].string) + 1;
+	if (INFO_STRINGS_OFF + need > MB_GDT_OFF)
 		return -E_INVAL;
 	memset(p, 0, PAGE_SIZE);
-	/* flags: mem_* (bit 0), cmdline (bit 2), mmap (bit 6), loader name (bit 9) */
-	wr32(p + 0, BIT(0) | BIT(2) | BIT(6) | BIT(9));
-	wr32(p + 4, 640);                                          /* mem_lower, KiB */
-	wr32(p + 8, (u32)MIN((mem - MiB(1)) / 1024, 0xffffffffULL)); /* mem_upper, KiB */
-	wr32(p + 16, MB_INFO_GPA + INFO_CMDLINE_OFF);              /* cmdline */
+	u32 base = (u32)info_gpa;
+	/* flags: mem_* (bit 0), cmdline (2), mods (3), mmap (6), loader name (9) */
+	wr32(p + 0, BIT(0) | BIT(2) | BIT(3) | BIT(6) | BIT(9));
+	/* mem_lower and mem_upper in KiB: RAM from 0 and from 1 MiB (3.3) */
+	wr32(p + 4, (u32)(MIN(mem, MB_LOW_RAM_END) / 1024));
+	wr32(p + 8, mem > MB_HIGH_RAM ? (u32)MIN((mem - MB_HIGH_RAM) / 1024, 0xffffffffULL) : 0);
+	/* the memory map, clipped to guest memory */
 	u8 *m = p + INFO_MMAP_OFF;
-	/* each entry: size (20, not counting itself), base_addr, length, type */
-	wr32(m + 0, 20);
-	wr64(m + 4, 0);
-	wr64(m + 12, KiB(640));
-	wr32(m + 20, 1);
-	wr32(m + 24, 20);
-	wr64(m + 28, MiB(1));
-	wr64(m + 36, mem - MiB(1));
-	wr32(m + 44, 1);
-	wr32(p + 44, 48);                          /* mmap_length */
-	wr32(p + 48, MB_INFO_GPA + INFO_MMAP_OFF); /* mmap_addr */
+	unsigned nm = 0;
+	mmap_entry(m + INFO_MMAP_ENTRY * nm++, 0, MIN(mem, MB_LOW_RAM_END), 1);
+	if (mem > MB_LOW_RAM_END)
+		mmap_entry(m + INFO_MMAP_ENTRY * nm++, MB_LOW_RAM_END,
+			   MIN(mem, MB_HIGH_RAM) - MB_LOW_RAM_END, 2);
+	if (mem > MB_HIGH_RAM)
+		mmap_entry(m + INFO_MMAP_ENTRY * nm++, MB_HIGH_RAM, mem - MB_HIGH_RAM, 1);
+	wr32(p + 44, nm * INFO_MMAP_ENTRY);       /* mmap_length */
+	wr32(p + 48, base + INFO_MMAP_OFF);       /* mmap_addr */
 	memcpy(p + INFO_NAME_OFF, "pagoda", 7);
-	wr32(p + 64, MB_INFO_GPA + INFO_NAME_OFF); /* boot_loader_name */
-	memcpy(p + INFO_CMDLINE_OFF, cmdline, clen + 1);
+	wr32(p + 64, base + INFO_NAME_OFF);       /* boot_loader_name */
+	/* the strings, and the module list pointing at theirs */
+	size_t off = INFO_STRINGS_OFF, len = strlen(cmdline) + 1;
+	memcpy(p + off, cmdline, len);
+	wr32(p + 16, base + (u32)off);           /* cmdline */
+	off += len;
+	for (unsigned i = 0; i < nr_mods; i++) {
+		u8 *e = p + INFO_MODS_OFF + INFO_MOD_ENTRY * i;
+		len = strlen(mods[i].string) + 1;
+		memcpy(p + off, mods[i].string, len);
+		wr32(e + 0, (u32)mods[i].start); /* mod_start */
+		wr32(e + 4, (u32)mods[i].end);   /* mod_end */
+		wr32(e + 8, base + (u32)off);    /* string */
+		off += len;
+	}
+	wr32(p + 20, nr_mods);                   /* mods_count */
+	wr32(p + 24, base + INFO_MODS_OFF);      /* mods_addr */
 	return 0;
 }
 
 /*
- * The loader row: parse, build the info page (the flat GDT in its last
- * bytes) in AREA, and start the boot vCPU in the Multiboot machine state.
+ * The loader row: parse, place the info page and the modules around the
+ * image, build the info page (the flat GDT in its last bytes) in AREA, and
+ * start the boot vCPU in the Multiboot machine state.
  */
-static int mb_plan(const void *img, u64 size, u64 mem, const char *cmdline, u8 *area,
+static int mb_plan(const void *img, u64 size, u64 mem, const char *cmdline,
+		   const struct load_module *mods, unsigned nr_mods, u8 *area,
 		   struct load_plan *out, char *err, size_t errlen)
 {
 	struct mb_image mb;
@@ -192,15 +302,29 @@ static int mb_plan(const void *img, u64 size, u64 mem, const char *cmdline, u8 *
 	if (r)
 		return r;
 	memset(out, 0, sizeof(*out));
+	if (nr_mods > MB_MAX_MODULES)
+		return load_fail(err, errlen, "%u modules, at most %d", nr_mods, MB_MAX_MODULES);
+	u64 sizes[MB_MAX_MODULES], info;
+	for (unsigned i = 0; i < nr_mods; i++)
+		sizes[i] = mods[i].size;
+	r = mb_place(&mb, mem, sizes, nr_mods, &info, out->mod_gpa, err, errlen);
+	if (r)
+		return r;
 	for (unsigned i = 0; i < mb.nr_seg; i++)
 		out->seg[i] = mb.seg[i];
 	out->nr_seg = mb.nr_seg;
-	if (mb_build_info(area, mem, cmdline))
-		return load_fail(err, errlen, "command line too long for the Multiboot info page");
+	struct mb_module list[MB_MAX_MODULES];
+	for (unsigned i = 0; i < nr_mods; i++)
+		list[i] = (struct mb_module){out->mod_gpa[i], out->mod_gpa[i] + mods[i].size,
+					     mods[i].string};
+	if (mb_build_info(area, info, mem, cmdline, list, nr_mods))
+		return load_fail(err, errlen, "command line and module names too long for the "
+					 "Multiboot info page");
 	vcpu_state_flat_gdt(area + MB_GDT_OFF);
-	out->blob[0] = (struct load_blob){MB_INFO_GPA, 0, PAGE_SIZE};
+	out->blob[0] = (struct load_blob){info, 0, PAGE_SIZE};
 	out->nr_blob = 1;
-	vcpu_state_multiboot(&out->bsp, (u32)mb.entry, MB_BOOT_MAGIC, MB_INFO_GPA, MB_GDT_GPA);
+	vcpu_state_multiboot(&out->bsp, (u32)mb.entry, MB_BOOT_MAGIC, (u32)info,
+			     (u32)(info + MB_GDT_OFF));
 	out->entry = mb.entry;
 	return 0;
 }

@@ -24,6 +24,9 @@
 #define MSR_VM_CR 0xc0010114
 #define VM_CR_SVMDIS BIT(4)
 #define MSR_VM_HSAVE_PA 0xc0010117
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
 
 #define X86_DB 1
 #define X86_NMI 2
@@ -1108,9 +1111,12 @@ static void svm_set_guest_efer(struct hv_vcpu *hw, u64 efer)
 	sv->vmcb->save.efer = (efer & (EFER_SCE | EFER_LME | EFER_NXE)) | lma | EFER_SVME;
 }
 
-/* The guest-owned MSR MSR of HW: the SYSCALL MSRs and KernelGsBase are in
- * the VMCB save area (VMSAVE after every VMRUN keeps them current, see
- * svm_vmrun), TSC_AUX in the vCPU.  false for any other MSR. */
+/* The guest-owned MSR MSR of HW: the SYSCALL and SYSENTER MSRs,
+ * KernelGsBase and the FS/GS bases are in the VMCB save area (VMSAVE after
+ * every VMRUN keeps them current, see svm_vmrun; APM 15.5.2), PAT is the
+ * VMCB's G_PAT (15.25.8: the guest's PAT under nested paging; its
+ * accesses exit, so the VMCB copy is always the current one), TSC_AUX is
+ * in the vCPU.  false for any other MSR. */
 static bool svm_get_msr(struct hv_vcpu *hw, u32 msr, u64 *val)
 {
 	struct svm_vcpu *sv = hw->arch;
@@ -1121,6 +1127,12 @@ static bool svm_get_msr(struct hv_vcpu *hw, u32 msr, u64 *val)
 	case MSR_CSTAR: *val = s->cstar; return true;
 	case MSR_SFMASK: *val = s->sfmask; return true;
 	case MSR_KERNEL_GS_BASE: *val = s->kernel_gs_base; return true;
+	case MSR_FS_BASE: *val = s->fs.base; return true;
+	case MSR_GS_BASE: *val = s->gs.base; return true;
+	case MSR_SYSENTER_CS: *val = s->sysenter_cs; return true;
+	case MSR_SYSENTER_ESP: *val = s->sysenter_esp; return true;
+	case MSR_SYSENTER_EIP: *val = s->sysenter_eip; return true;
+	case MSR_PAT: *val = s->g_pat; return true;
 	case MSR_TSC_AUX:
 		*val = sv->tsc_aux;
 		return has_tsc_aux;
@@ -1128,8 +1140,8 @@ static bool svm_get_msr(struct hv_vcpu *hw, u32 msr, u64 *val)
 	return false;
 }
 
-/* A guest write (vmm/ checked it): into the VMCB, which VMLOAD loads
- * before the next VMRUN; TSC_AUX at the next svm_vcpu_run. */
+/* A guest write (vmm/ checked it): into the VMCB, which VMLOAD (and VMRUN
+ * for G_PAT) loads before the next run; TSC_AUX at the next svm_vcpu_run. */
 static bool svm_set_msr(struct hv_vcpu *hw, u32 msr, u64 val)
 {
 	struct svm_vcpu *sv = hw->arch;
@@ -1140,6 +1152,12 @@ static bool svm_set_msr(struct hv_vcpu *hw, u32 msr, u64 val)
 	case MSR_CSTAR: s->cstar = val; return true;
 	case MSR_SFMASK: s->sfmask = val; return true;
 	case MSR_KERNEL_GS_BASE: s->kernel_gs_base = val; return true;
+	case MSR_FS_BASE: s->fs.base = val; return true;
+	case MSR_GS_BASE: s->gs.base = val; return true;
+	case MSR_SYSENTER_CS: s->sysenter_cs = val; return true;
+	case MSR_SYSENTER_ESP: s->sysenter_esp = val; return true;
+	case MSR_SYSENTER_EIP: s->sysenter_eip = val; return true;
+	case MSR_PAT: s->g_pat = val; return true;
 	case MSR_TSC_AUX:
 		if (!has_tsc_aux)
 			return false;
@@ -1147,6 +1165,21 @@ static bool svm_set_msr(struct hv_vcpu *hw, u32 msr, u64 val)
 		return true;
 	}
 	return false;
+}
+
+/* The VMCB's TSC_OFFSET (APM 15.30.5): added to the host TSC for every
+ * guest RDTSC/RDTSCP (neither is intercepted); SVM always has it. */
+static u64 svm_get_tsc_offset(struct hv_vcpu *hw)
+{
+	struct svm_vcpu *sv = hw->arch;
+	return sv->vmcb->ctl.tsc_offset;
+}
+
+static bool svm_set_tsc_offset(struct hv_vcpu *hw, u64 offset)
+{
+	struct svm_vcpu *sv = hw->arch;
+	sv->vmcb->ctl.tsc_offset = offset;
+	return true;
 }
 
 /*
@@ -1188,4 +1221,6 @@ const struct hv_ops svm_ops = {
 	.set_msr = svm_set_msr,
 	.get_cr8 = svm_get_cr8,
 	.set_cr8 = svm_set_cr8,
+	.get_tsc_offset = svm_get_tsc_offset,
+	.set_tsc_offset = svm_set_tsc_offset,
 };

@@ -71,6 +71,7 @@
 #define PIN_VIRTUAL_NMIS BIT(5)
 #define PIN_PREEMPT_TIMER BIT(6)
 
+#define CPU_USE_TSC_OFFSETTING BIT(3)   /* RDTSC/RDTSCP add the TSC offset (25.3) */
 #define CPU_INTR_WINDOW_EXITING BIT(2)  /* exit when the guest can take an interrupt (25.2) */
 #define CPU_HLT_EXITING BIT(7)
 #define CPU_INVLPG_EXITING BIT(9)
@@ -129,6 +130,7 @@
 #define VMCS_IO_BITMAP_A 0x2000
 #define VMCS_IO_BITMAP_B 0x2002
 #define VMCS_MSR_BITMAP 0x2004
+#define VMCS_TSC_OFFSET 0x2010
 #define VMCS_EPT_POINTER 0x201a
 #define VMCS_GUEST_PHYS_ADDR 0x2400          /* read-only: GPA of an EPT violation/misconfig */
 #define VMCS_LINK_POINTER 0x2800

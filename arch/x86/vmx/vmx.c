@@ -80,6 +80,8 @@ struct vmx_vcpu {
 	u64 cr8;            /* the guest's TPR[7:4] as MOV CR8 sees it (get_cr8/set_cr8) */
 	u64 cr2;            /* the guest's CR2: not in the VMCS (SDM 27.3), switched by hand */
 	u64 gmsr[6];        /* guest-owned MSRs (guest_msrs[] order) while not loaded */
+	u64 pat;            /* the guest's IA32_PAT: kept, never loaded, since every EPT
+	                       leaf sets IPAT (the EPT type alone decides, 28.3.7.2) */
 	u64 last_reason;    /* full exit-reason field of the last exit, for dump */
 	u64 last_qual;      /* its exit qualification */
 };
@@ -260,7 +262,7 @@ static int vmx_probe(void)
 	if (adjust_ctls("primary processor-based", cpu_msr,
 			cpu_need | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING |
 				CPU_MWAIT_EXITING | CPU_MONITOR_EXITING | CPU_RDPMC_EXITING,
-			0, &vmx.cpu))
+			CPU_USE_TSC_OFFSETTING, &vmx.cpu))
 		return -E_NODEV;
 	/* Interrupt- and NMI-window exiting are switched on per request
 	 * (request_window): remember whether they may be. */
@@ -483,6 +485,7 @@ static void write_controls(struct vmx_vcpu *vx)
 	vmw(VMCS_IO_BITMAP_A, io_bitmap_pa);              /* 24.6.4: ports 0000-7fff */
 	vmw(VMCS_IO_BITMAP_B, io_bitmap_pa + PAGE_SIZE);  /* ports 8000-ffff */
 	vmw(VMCS_MSR_BITMAP, msr_bitmap_pa);              /* 24.6.9 */
+	vmw(VMCS_TSC_OFFSET, 0);                          /* 24.6.5: the guest sees the host TSC */
 	vmw(VMCS_CR3_TARGET_COUNT, 0);                    /* 24.6.7 */
 	/* 24.6.6: host-owned CR0 bits (NE) and CR4.VMXE (plus any other fixed-1
 	 * CR4 bit); a guest MOV that would change a host-owned bit from its
@@ -708,6 +711,7 @@ static int vmx_vcpu_create(struct hv_vcpu *hw, const struct vcpu_state *st, u64 
 	vx->flush = true;
 	vx->cpu = this_cpu();
 	vx->gmsr[5] = hw->id; /* TSC_AUX: RDTSCP/RDPID tell the vCPU apart */
+	vx->pat = 0x0007040600070406ULL; /* the power-on PAT (SDM 11.12.4) */
 	hw->arch = vx;
 
 	*(u32 *)phys_to_virt(vmcs_pa) = vmx.revision;
@@ -1510,11 +1514,37 @@ static int gmsr_index(u32 msr)
 	return -1;
 }
 
-/* A guest-owned MSR of HW: live from the register while HW's values are
- * the loaded ones on this CPU, else the saved copy. */
+/* The VMCS guest-state field holding MSR (SDM 24.4.1: FS/GS bases and
+ * the SYSENTER MSRs are loaded at entry and saved at exit), or 0. */
+static u32 msr_vmcs_field(u32 msr)
+{
+	switch (msr) {
+	case MSR_FS_BASE: return VMCS_GUEST_ES_BASE + 2 * SEG_FS;
+	case MSR_GS_BASE: return VMCS_GUEST_ES_BASE + 2 * SEG_GS;
+	case MSR_SYSENTER_CS: return VMCS_GUEST_SYSENTER_CS;
+	case MSR_SYSENTER_ESP: return VMCS_GUEST_SYSENTER_ESP;
+	case MSR_SYSENTER_EIP: return VMCS_GUEST_SYSENTER_EIP;
+	}
+	return 0;
+}
+
+/* A guest-owned MSR of HW: a VMCS guest field, PAT's copy, or one of
+ * guest_msrs[], live from the register while HW's values are the loaded
+ * ones on this CPU, else the saved copy. */
 static bool vmx_get_msr(struct hv_vcpu *hw, u32 msr, u64 *val)
 {
 	struct vmx_vcpu *vx = hw->arch;
+	u32 field = msr_vmcs_field(msr);
+	if (field) {
+		if (vmcs_load(vx))
+			return false;
+		*val = vmread(field);
+		return true;
+	}
+	if (msr == MSR_PAT) {
+		*val = vx->pat;
+		return true;
+	}
 	int i = gmsr_index(msr);
 	if (i < 0)
 		return false;
@@ -1522,17 +1552,45 @@ static bool vmx_get_msr(struct hv_vcpu *hw, u32 msr, u64 *val)
 	return true;
 }
 
-/* A guest write (vmm/ checked it), into the register too when HW's values
- * are loaded on this CPU. */
+/* A guest write (vmm/ checked it): into the VMCS field, PAT's copy, or the
+ * saved copy and the register too when HW's values are loaded on this CPU. */
 static bool vmx_set_msr(struct hv_vcpu *hw, u32 msr, u64 val)
 {
 	struct vmx_vcpu *vx = hw->arch;
+	u32 field = msr_vmcs_field(msr);
+	if (field) {
+		if (vmcs_load(vx))
+			return false;
+		vmw(field, msr == MSR_SYSENTER_CS ? (u32)val : val);
+		return true;
+	}
+	if (msr == MSR_PAT) {
+		vx->pat = val;
+		return true;
+	}
 	int i = gmsr_index(msr);
 	if (i < 0)
 		return false;
 	vx->gmsr[i] = val;
 	if (msr_owner[this_cpu()] == vx)
 		wrmsr(msr, val);
+	return true;
+}
+
+/* The VMCS TSC offset (24.6.5), which RDTSC, RDTSCP and RDMSR of the TSC in
+ * the guest add to the host TSC when "use TSC offsetting" is set (25.3). */
+static u64 vmx_get_tsc_offset(struct hv_vcpu *hw)
+{
+	if (!(vmx.cpu & CPU_USE_TSC_OFFSETTING) || vmcs_load(hw->arch))
+		return 0;
+	return vmread(VMCS_TSC_OFFSET);
+}
+
+static bool vmx_set_tsc_offset(struct hv_vcpu *hw, u64 offset)
+{
+	if (!(vmx.cpu & CPU_USE_TSC_OFFSETTING) || vmcs_load(hw->arch))
+		return false;
+	vmw(VMCS_TSC_OFFSET, offset);
 	return true;
 }
 
@@ -1565,4 +1623,6 @@ const struct hv_ops vmx_ops = {
 	.set_msr = vmx_set_msr,
 	.get_cr8 = vmx_get_cr8,
 	.set_cr8 = vmx_set_cr8,
+	.get_tsc_offset = vmx_get_tsc_offset,
+	.set_tsc_offset = vmx_set_tsc_offset,
 };
