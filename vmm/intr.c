@@ -214,6 +214,20 @@ u64 intr_next_deadline(struct vcpu *v)
 void intr_inject(struct vcpu *v)
 {
 	bool want_irq = false, want_nmi = false;
+	vcpu_make_loaded(v);
+	/* The backend reported an interrupted delivery at the last exit (an
+	 * exception whose IDT or stack page faulted in the nested tables, an
+	 * interrupt cut by an exit): it goes in again first, unless the exit
+	 * handler queued an event of its own (-E_BUSY). */
+	if (v->interrupted.valid) {
+		int r = vcpu_inject_event(v, &v->interrupted);
+		if (r)
+			pr_err("vmm", "guest %s: vcpu %u: interrupted event (vector %u) not re-injected "
+			       "(%d)", v->guest->name, v->id, v->interrupted.vector, r);
+		else
+			v->reinjected++;
+		v->interrupted.valid = false;
+	}
 	hv->set_cr8(&v->hw, vlapic_get_cr8(&v->lapic));
 	if (v->nmi_pending) {
 		if (v->nmi_window && !v->event_queued) {

@@ -19,31 +19,10 @@
 
 #include "lib/types.h"
 #include "vmm/dev/apic_msg.h"
+#include "vmm/intr_state.h"
 
 struct guest;
 struct vcpu;
-struct pic8259;
-struct ioapic;
-struct pit8254;
-struct rtc;
-struct uart16550;
-
-#define INTR_NR_GSI 24 /* I/O APIC pins */
-#define INTR_INPUT_MAX 512 /* bytes typed to a guest that wait for room in its UART */
-
-/* The guest-wide interrupt controllers and timers; each lives in the
- * guest's bus arena (NULL until pc_create adds it).  Per-vCPU local
- * APICs are in struct vcpu. */
-struct guest_intr {
-	struct pic8259 *pic;     /* the master/slave 8259 pair */
-	struct ioapic *ioapic;   /* at 0xfec00000 */
-	struct pit8254 *pit;     /* channel 0 drives ISA IRQ 0 */
-	struct rtc *rtc;         /* CMOS at 0x70/0x71 */
-	struct uart16550 *com1;  /* 0x3f8, ISA IRQ 4; input typed to the guest goes here */
-	u32 gsi_level;           /* GSI lines asserted now, bit per line */
-	u8 input[INTR_INPUT_MAX]; /* bytes for COM1's receiver, oldest first */
-	u32 input_len;           /* bytes in input[] */
-};
 
 /* Queue N bytes of BUF for G's COM1 receiver (typed at the console);
  * they enter its FIFO as it has room, at each tick.  Returns how many
@@ -68,8 +47,10 @@ u64 intr_next_deadline(struct vcpu *v);
 void intr_wake(struct vcpu *v);
 /* Does V have an event it would take now (or that ends its HLT)? */
 bool intr_pending(struct vcpu *v);
-/* Right before V's entry: queue the event it can take, or ask for a
- * window; sync the TPR into the backend.  Assumes V is loaded here. */
+/* Right before V's entry (V is loaded on this CPU here): the event the
+ * last exit cut short goes in again; else the event V can take now, or a
+ * request for the window in which it could; the TPR synced into the
+ * backend. */
 void intr_inject(struct vcpu *v);
 /* Right after V's exit: the TPR the guest may have changed (MOV CR8). */
 void intr_after_exit(struct vcpu *v);

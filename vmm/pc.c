@@ -45,7 +45,7 @@ static const struct ioapic_ops pc_ioapic_ops = {.send = ioapic_send};
 static const struct uart_ops pc_com1_ops = {.irq = com1_irq};
 
 /*
- * The devices of every PC guest: the 8259 pair, the I/O APIC at
+ * The devices of every PC guest: a local APIC per vCPU, the 8259 pair, the I/O APIC at
  * 0xfec00000, the local APIC page at 0xfee00000, the 8254 PIT, the CMOS
  * RTC (the firmware's clock, the guest's RAM size), COM1 at 0x3f8 on IRQ 4
  * and the debug-exit port 0xf4.  State in the bus arena.  0 or negative.
@@ -54,6 +54,8 @@ static int pc_add_devices(struct guest *g)
 {
 	struct guest_intr *gi = &g->intr;
 	u64 now = time_ns();
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		intr_vcpu_init(&g->vcpus[i]);
 	gi->pic = bus_alloc(&g->bus, sizeof(*gi->pic));
 	gi->ioapic = bus_alloc(&g->bus, sizeof(*gi->ioapic));
 	gi->pit = bus_alloc(&g->bus, sizeof(*gi->pit));

@@ -74,8 +74,10 @@ bool sched_step(bool (*cut)(void))
 			until = dl;
 		vcpu_set_preempt_ns(v, until > now + SCHED_MIN_RUN_NS ? until - now : SCHED_MIN_RUN_NS);
 		struct vm_exit e;
+		intr_inject(v);
 		if (vcpu_enter(v, &e))
 			break; /* the world switch failed: the guest has been ended */
+		intr_after_exit(v);
 		exit_handle(v, &e);
 		now = time_ns();
 		intr_tick(g, now);

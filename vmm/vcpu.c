@@ -9,7 +9,6 @@
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/pmm.h"
-#include "vmm/intr.h"
 #include "vmm/vm.h"
 
 /*
@@ -57,7 +56,7 @@ static void tag_free(u32 tag)
 
 /* Make V the vCPU loaded on this CPU: hv->vcpu_put of the one loaded
  * before, hv->vcpu_load of V (which may have no vendor state yet). */
-static void vcpu_make_loaded(struct vcpu *v)
+void vcpu_make_loaded(struct vcpu *v)
 {
 	unsigned cpu = this_cpu();
 	if (loaded_vcpu[cpu] == v)
@@ -86,7 +85,6 @@ void vcpu_init(struct vcpu *v, struct guest *g, unsigned id)
 	v->id = id;
 	fxsave_init(&v->fpu);
 	v->dbg.dr6 = 0xffff0ff0; /* the power-on value */
-	intr_vcpu_init(v);
 }
 
 int vcpu_inject_event(struct vcpu *v, const struct hv_event *ev)
@@ -158,25 +156,10 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 		v->flush_pending = false;
 		hv->flush_tlb(&v->hw);
 	}
-	/* The backend reported an interrupted delivery at the last exit (an
-	 * exception whose IDT or stack page faulted in the nested tables, an
-	 * interrupt cut by an exit): it goes in again now, after whatever the
-	 * exit handler itself queued (then the backend says -E_BUSY). */
-	if (v->interrupted.valid) {
-		int r = vcpu_inject_event(v, &v->interrupted);
-		if (r)
-			pr_err("vmm", "guest %s: vcpu %u: interrupted event (vector %u) not re-injected "
-			       "(%d)", v->guest->name, v->id, v->interrupted.vector, r);
-		else
-			v->reinjected++;
-		v->interrupted.valid = false;
-	}
 	if (last_guest[cpu] != v->guest) {
 		spec_guest_switch();
 		last_guest[cpu] = v->guest;
 	}
-	/* Then an interrupt or NMI the guest can take now, or a window. */
-	intr_inject(v);
 	v->guest->cur = v;
 	spec_ctrl_enter(v->spec_ctrl);
 	int r = hv->vcpu_run(&v->hw, e);
@@ -190,7 +173,6 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	v->exits++;
 	v->exits_by_kind[e->kind]++;
 	v->interrupted = e->interrupted;
-	intr_after_exit(v);
 	return 0;
 }
 

@@ -57,12 +57,16 @@ int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root);
 void vcpu_release(struct vcpu *v);
 /*
  * One trip into the guest: load V on this CPU, switch the x87/SSE and
- * debug registers to it, flush its TLB if the TDP MMU asked, re-inject an
- * event the last exit interrupted, run until the next exit (into E), and
- * pass this CPU's grace-period quiescent point.  0, or negative when the
+ * debug registers to it, flush its TLB if the TDP MMU asked, run until the
+ * next exit (into E; the event the exit cut short into V->interrupted),
+ * and pass this CPU's grace-period quiescent point.  Events for the entry
+ * are queued before (vmm/intr.c).  0, or negative when the
  * world switch itself failed (the guest has then been ended).
  */
 int vcpu_enter(struct vcpu *v, struct vm_exit *e);
+/* Make V the vCPU loaded on this CPU (hv_ops want it so): the one
+ * loaded before is put. */
+void vcpu_make_loaded(struct vcpu *v);
 /* Queue EV for V's next entry (hv->inject_event) and note that one is
  * queued, so that vmm/intr.c does not take an interrupt from a controller
  * it could not deliver.  0, or -E_BUSY when an event is queued already. */

@@ -11,7 +11,7 @@
 #include "lib/types.h"
 #include "mm/tdp_mmu.h"
 #include "vmm/dev/bus.h"
-#include "vmm/intr.h"
+#include "vmm/intr_state.h"
 #include "vmm/vcpu.h"
 
 #define GUEST_NAME_MAX 32

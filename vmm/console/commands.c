@@ -15,6 +15,7 @@
 #include "vmm/console/cmdparse.h"
 #include "vmm/console/console.h"
 #include "vmm/console/images.h"
+#include "vmm/intr.h"
 #include "vmm/loader/image.h"
 #include "vmm/pc.h"
 #include "vmm/vm.h"
