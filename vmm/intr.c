@@ -21,6 +21,7 @@
 #include "vmm/dev/pit8254.h"
 #include "vmm/dev/uart16550.h"
 #include "vmm/vcpu_state.h"
+#include "vmm/policy.h"
 #include "vmm/vm.h"
 
 #define X86_NMI 2
@@ -55,6 +56,13 @@ static const struct vlapic_ops vcpu_lapic_ops = {.send = lapic_send_cb, .eoi = l
 void intr_vcpu_init(struct vcpu *v)
 {
 	vlapic_init(&v->lapic, v->id, v->id == 0, &vcpu_lapic_ops, v);
+	/* IA32_APIC_BASE's reserved bits start at the guest's MAXPHYADDR. */
+	u32 r[4];
+	cpuid_guest(0x80000000, 0, r);
+	if (r[0] >= 0x80000008) {
+		cpuid_guest(0x80000008, 0, r);
+		vlapic_set_phys_bits(&v->lapic, r[0] & 0xff);
+	}
 	if (v->id == 0)
 		vlapic_virtual_wire(&v->lapic);
 }
@@ -291,6 +299,40 @@ bool intr_halt(struct vcpu *v)
 	return false;
 }
 
+/* --- the xAPIC page ------------------------------------------------------- */
+
+/* An access to 0xfee00000-0xfee00fff by V: its own local APIC, while
+ * that is enabled in xAPIC mode; otherwise the page is not there (reads
+ * all ones, writes ignored), as with a disabled or x2APIC-mode APIC. */
+static int lapic_mmio(struct vcpu *v, void *opaque, u64 gpa, u8 size, bool write, u64 *val)
+{
+	(void)opaque;
+	struct vlapic *l = &v->lapic;
+	if (!vlapic_hw_enabled(l) || vlapic_x2apic_mode(l)) {
+		if (!write)
+			*val = ~0ULL;
+		return 0;
+	}
+	if ((gpa & ~0xfffULL) != (vlapic_get_base(l) & ~0xfffULL)) {
+		/* Another vCPU moved the page; this one's is elsewhere. */
+		if (!write)
+			*val = ~0ULL;
+		return 0;
+	}
+	u32 v32 = (u32)*val;
+	int r = vlapic_mmio(l, time_ns(), (u32)(gpa & 0xfff), size, write, &v32);
+	if (!write)
+		*val = v32;
+	return r;
+}
+
+static const struct dev_ops lapic_mmio_ops = {.name = "lapic", .mmio = lapic_mmio};
+
+int intr_add_lapic_mmio(struct guest *g)
+{
+	return bus_add_mmio(&g->bus, &lapic_mmio_ops, NULL, LAPIC_MMIO_BASE, 0x1000);
+}
+
 /* --- MSRs ----------------------------------------------------------------- */
 
 /* The guest's TSC now (what RDTSC returns it). */
@@ -319,8 +361,18 @@ bool intr_msr_read(struct vcpu *v, u32 msr, u64 *val, bool *handled)
 bool intr_msr_write(struct vcpu *v, u32 msr, u64 val, bool *handled)
 {
 	*handled = true;
-	if (msr == MSR_APIC_BASE)
-		return vlapic_set_base(&v->lapic, val) == 0;
+	if (msr == MSR_APIC_BASE) {
+		u64 old = vlapic_get_base(&v->lapic) & ~0xfffULL;
+		if (vlapic_set_base(&v->lapic, val))
+			return false;
+		/* A relocated page (kvm-unit-tests moves it): the guest's xAPIC
+		 * row follows the vCPU that moved it. */
+		u64 now = vlapic_get_base(&v->lapic) & ~0xfffULL;
+		if (now != old && bus_move_mmio(&v->guest->bus, &lapic_mmio_ops, now))
+			pr_warn("intr", "guest %s: vcpu %u: local APIC page at 0x%lx overlaps a device: "
+				"not moved", v->guest->name, v->id, now);
+		return true;
+	}
 	if (msr == MSR_TSC_DEADLINE) {
 		/* The guest's TSC value to the VMM clock: now plus the TSC
 		 * cycles still to go (none if it is in the past). */
@@ -346,7 +398,11 @@ void intr_cpuid(struct vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
 		 * timer (24), both of the local APIC here; EDX: APIC (9). */
 		out[1] = (out[1] & 0x00ffffff) | (v->id << 24);
 		out[2] |= BIT(21) | BIT(24);
-		out[3] |= BIT(9);
+		/* EDX.APIC follows IA32_APIC_BASE.EN, as on hardware. */
+		if (vlapic_hw_enabled(&v->lapic))
+			out[3] |= BIT(9);
+		else
+			out[3] &= ~BIT(9);
 	} else if (leaf == 0xb || leaf == 0x1f) {
 		/* No topology is described (EBX = 0 ends the enumeration at
 		 * once), only the x2APIC ID in EDX (SDM Vol 2A, CPUID 0BH). */
@@ -356,30 +412,3 @@ void intr_cpuid(struct vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
 	}
 }
 
-/* --- the xAPIC page ------------------------------------------------------- */
-
-/* An access to 0xfee00000-0xfee00fff by V: its own local APIC, while
- * that is enabled in xAPIC mode; otherwise the page is not there (reads
- * all ones, writes ignored), as with a disabled or x2APIC-mode APIC. */
-static int lapic_mmio(struct vcpu *v, void *opaque, u64 gpa, u8 size, bool write, u64 *val)
-{
-	(void)opaque;
-	struct vlapic *l = &v->lapic;
-	if (!vlapic_hw_enabled(l) || vlapic_x2apic_mode(l)) {
-		if (!write)
-			*val = ~0ULL;
-		return 0;
-	}
-	u32 v32 = (u32)*val;
-	int r = vlapic_mmio(l, time_ns(), (u32)(gpa - LAPIC_MMIO_BASE), size, write, &v32);
-	if (!write)
-		*val = v32;
-	return r;
-}
-
-static const struct dev_ops lapic_mmio_ops = {.name = "lapic", .mmio = lapic_mmio};
-
-int intr_add_lapic_mmio(struct guest *g)
-{
-	return bus_add_mmio(&g->bus, &lapic_mmio_ops, NULL, LAPIC_MMIO_BASE, 0x1000);
-}

@@ -7,7 +7,7 @@
 # console input (`input NAME text=...`) reaching a guest by receive
 # interrupts through the I/O APIC.
 source "$(dirname "$0")/lib.sh"
-plan 9
+plan 10
 F=()
 for g in apic_ipi ioapic pit_pic uart_irq uart_rx; do
 	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
@@ -75,10 +75,10 @@ expect_seq "uart_irq: THRE and loopback receive interrupts on IRQ 4" \
 	'ok wait name=u state=exited status=1'
 expect_seq "uart_rx: a console line reaches the guest by receive interrupts" \
 	'guest r: # waiting for a line on COM1 \(IRQ 4 via I/O APIC\)' \
-	'ok input name=r bytes=21' \
 	'guest r: # line: "typed at the console"' \
 	'guest r: # uart_rx: 3 passed, 0 failed, 0 skipped: PASS' \
 	'ok wait name=r state=exited status=1'
+expect_seq "input: the console took the line and its carriage return" 'ok input name=r bytes=21'
 expect_no_line "no check failed" 'guest [axipur]: not ok'
 expect_pages_back
 tap_end

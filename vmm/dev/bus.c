@@ -66,6 +66,23 @@ bool bus_io(struct bus *b, struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
 	return false;
 }
 
+int bus_move_mmio(struct bus *b, const struct dev_ops *ops, u64 new_base)
+{
+	struct bus_row *row = NULL;
+	for (unsigned i = 0; i < b->nr_rows; i++)
+		if (b->rows[i].mmio && b->rows[i].ops == ops)
+			row = &b->rows[i];
+	if (!row)
+		return -E_NOENT;
+	for (unsigned i = 0; i < b->nr_rows; i++) {
+		const struct bus_row *o = &b->rows[i];
+		if (o != row && o->mmio && new_base < o->base + o->size && o->base < new_base + row->size)
+			return -E_EXIST;
+	}
+	row->base = new_base;
+	return 0;
+}
+
 const struct bus_row *bus_find_mmio(struct bus *b, u64 gpa)
 {
 	for (unsigned i = 0; i < b->nr_rows; i++) {

@@ -54,6 +54,10 @@ void bus_destroy(struct bus *b);
 /* Port access by V.  Unassigned ports read as all ones and ignore writes
  * (as on a PC bus).  Returns true when a row claimed the port. */
 bool bus_io(struct bus *b, struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
+/* Move the MMIO row of OPS to NEW_BASE (a relocated local APIC page).
+ * 0, -E_NOENT when OPS has no MMIO row, -E_EXIST when the new range
+ * overlaps another MMIO row. */
+int bus_move_mmio(struct bus *b, const struct dev_ops *ops, u64 new_base);
 /* The MMIO row covering GPA, or NULL. */
 const struct bus_row *bus_find_mmio(struct bus *b, u64 gpa);
 
