@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "mm/pmm.h"
 #include "vmm/dev/debug_exit.h"
+#include "vmm/dev/mmio_testdev.h"
 #include "vmm/dev/uart16550.h"
 #include "vmm/loader/loader.h"
 #include "vmm/vm.h"
@@ -40,6 +41,8 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 		r = uart16550_add(&g->bus, 0x3f8);
 	if (!r)
 		r = debug_exit_add(&g->bus, 0xf4);
+	if (!r)
+		r = mmio_testdev_add(&g->bus, MMIO_TESTDEV_BASE);
 	if (r) {
 		snprintf(err, errlen, "cannot set up the guest (%s)",
 			 r == -E_NOMEM ? "out of host memory" : "vCPU or device setup failed");
