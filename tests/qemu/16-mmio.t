@@ -53,3 +53,4 @@ expect_seq "the unassigned page is logged, once for its read and write" \
 n=$(grep -c 'mmio: guest m: .* unassigned gpa 0xfe800' "$LOG")
 ok_if "three accesses to the unassigned page, one log line (got $n)" test "$n" = 1
 expect_pages_back
+tap_end
