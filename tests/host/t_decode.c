@@ -7,6 +7,7 @@
  * displacement, RIP-relative), the register operand and the immediate.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <Zydis/Zydis.h>
@@ -352,7 +353,7 @@ static void differential(void)
 		ZydisDecoder dec;
 		ZydisDecoderInit(&dec, modes[m].zm, modes[m].sw);
 		unsigned long accepted = 0, refused = 0, compared = 0, mismatched = 0, zrefused = 0;
-		unsigned long per_op[INSN_BTC + 1] = {0};
+		unsigned long per_op[INSN_BTC + 1] = {0}, cut_wrong = 0;
 		for (unsigned t = 0; t < N_RANDOM; t++) {
 			u8 buf[16];
 			unsigned n = make_candidate(buf, modes[m].mode);
@@ -363,6 +364,16 @@ static void differential(void)
 			}
 			accepted++;
 			per_op[in.op]++;
+			/* Cut short, in a heap block of exactly that size (ASan
+			 * catches a read past it), the same bytes must be refused
+			 * as incomplete. */
+			unsigned cut = rnd() % in.len;
+			u8 *heap = malloc(cut ? cut : 1);
+			memcpy(heap, buf, cut);
+			struct insn partial;
+			if (insn_decode(heap, cut, modes[m].mode, &partial) != -E_RANGE)
+				cut_wrong++;
+			free(heap);
 			ZydisDecodedInstruction zi;
 			ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
 			const char *why = NULL;
@@ -388,6 +399,8 @@ static void differential(void)
 		quirks = 0;
 		ok(mismatched == 0, "%u-bit: every accepted decode agrees with Zydis (%lu differ)",
 		   modes[m].mode * 8, mismatched);
+		ok(cut_wrong == 0, "%u-bit: every accepted instruction cut short is refused as "
+		   "incomplete, without reading past the bytes (%lu not)", modes[m].mode * 8, cut_wrong);
 		unsigned missing = 0;
 		for (unsigned op = 0; op <= INSN_BTC; op++)
 			if (!per_op[op])

@@ -121,8 +121,10 @@ static int decode_modrm(struct cursor *c, struct insn *in, u8 modrm, int seg_ovr
 	return 0;
 }
 
-/* Read a ModRM byte and decode the memory operand behind it; the register
- * operand becomes IN->reg (with byte-register naming when BYTEREG). */
+/* Read a ModRM byte and decode the memory operand behind it.  With
+ * REG_OPERAND the reg field is a register operand (IN->reg, AH..BH when a
+ * byte operand has no REX); else it stays in IN->reg as an opcode
+ * extension for the caller.  0, -E_RANGE or -E_NOSYS. */
 static int modrm_operands(struct cursor *c, struct insn *in, int seg_ovr, bool reg_operand)
 {
 	u8 modrm;
@@ -137,7 +139,8 @@ static int modrm_operands(struct cursor *c, struct insn *in, int seg_ovr, bool r
 	return 0;
 }
 
-/* Read an immediate of SIZE bytes (at most 4), sign-extended, as the source. */
+/* Read an immediate of SIZE bytes (at most 4), sign-extended to 64 bits,
+ * as the source operand.  0 or -E_RANGE. */
 static int immediate(struct cursor *c, struct insn *in, unsigned size)
 {
 	in->has_imm = true;
@@ -150,7 +153,8 @@ static unsigned imm_z(const struct insn *in)
 	return in->op_size == 2 ? 2 : 4;
 }
 
-/* The ModRM reg field as an opcode extension: reg must not name a register. */
+/* The ModRM reg field as an opcode extension (the /digit of SDM Vol 2
+ * 3.1.1.1), for opcodes whose reg field names no register. */
 static unsigned ext_digit(const struct insn *in)
 {
 	return in->reg & 7;

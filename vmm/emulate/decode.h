@@ -67,9 +67,10 @@ struct insn {
 	u8 op_size;    /* operand size in bytes: 1, 2, 4 or 8 (string: element size) */
 	u8 src_size;   /* MOVZX/MOVSX: bytes read from memory (1, 2 or 4); else op_size */
 	u8 addr_size;  /* address size in bytes: 2, 4 or 8 */
-	bool mem_dst;  /* the memory operand is written (destination) */
-	bool has_mem;  /* mem is meaningful (all but INS/OUTS/STOS/MOVS, which use
-			  rSI/rDI; for those mem.seg is the source segment) */
+	bool mem_dst;  /* the memory operand comes first (the destination position);
+			  CMP, TEST and BT only read it.  String forms: ES:rDI is written */
+	bool has_mem;  /* mem describes the operand (not for INS/OUTS/STOS/MOVS, which
+			  address through rSI/rDI: there only mem.seg, rSI's segment) */
 	struct insn_mem mem;
 	bool has_reg;  /* reg is an operand */
 	u8 reg;        /* GPR number 0-15; with op_size 1 and no REX, 4-7 are AH/CH/DH/BH */
