@@ -93,6 +93,11 @@ static void test_init(void)
 	pulse(&p, 0);
 	ok(!pic_intr(&p) && pic_intack(&p) == -1 && intr_calls == 0,
 	   "before ICW1 nothing is delivered, INTA gives -1");
+	out(&p, 0x21, 0xfb);
+	out(&p, 0xa1, 0xff);
+	ok(in(&p, 0x21) == 0xfb && in(&p, 0xa1) == 0xff,
+	   "before ICW1 the IMR is writable (Linux's probe_8259A)");
+	ok(!pic_intr(&p) && pic_intack(&p) == -1, "and that does not initialise the chip");
 	pic_setup(&p, 0x01);
 	is_u64(in(&p, 0x21), 0, "after the ICWs the IMR is clear");
 	out(&p, 0x21, 0xa5);
