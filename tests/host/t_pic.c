@@ -93,6 +93,11 @@ static void test_init(void)
 	pulse(&p, 0);
 	ok(!pic_intr(&p) && pic_intack(&p) == -1 && intr_calls == 0,
 	   "before ICW1 nothing is delivered, INTA gives -1");
+	out(&p, 0x21, 0xfb);
+	out(&p, 0xa1, 0xff);
+	ok(in(&p, 0x21) == 0xfb && in(&p, 0xa1) == 0xff,
+	   "before ICW1 the IMR is writable (Linux's probe_8259A)");
+	ok(!pic_intr(&p) && pic_intack(&p) == -1, "and that does not initialise the chip");
 	pic_setup(&p, 0x01);
 	is_u64(in(&p, 0x21), 0, "after the ICWs the IMR is clear");
 	out(&p, 0x21, 0xa5);
@@ -319,6 +324,44 @@ static void test_poll_smm(void)
 	is_u64(isr(&p, 0x20), 0, "specific EOIs clear both");
 }
 
+static void test_sfnm_rotate_aeoi(void)
+{
+	struct pic8259 p;
+	pic_setup(&p, 0x01);
+	out(&p, 0x20, 0x11);
+	out(&p, 0x21, 0x20);
+	out(&p, 0x21, 0x04);
+	out(&p, 0x21, 0x11); /* master: 8086 mode, special fully nested */
+	pulse(&p, 10);
+	is_u64(pic_intack(&p), 0x2a, "SFNM: IRQ10 in service");
+	pulse(&p, 9);
+	ok(pic_intr(&p), "SFNM: a higher slave request passes IR2 in service");
+	is_u64(pic_intack(&p), 0x29, "vector 0x29, nested");
+	pulse(&p, 11);
+	ok(!pic_intr(&p), "a lower slave request still waits");
+	pic_setup(&p, 0x01); /* plain nesting for comparison */
+	pulse(&p, 10);
+	pic_intack(&p);
+	pulse(&p, 9);
+	ok(!pic_intr(&p), "without SFNM IR2 in service blocks the slave");
+
+	pic_setup(&p, 0x03);
+	out(&p, 0x20, 0x80); /* rotate in auto-EOI mode: set */
+	pulse(&p, 1);
+	is_u64(pic_intack(&p), 0x21, "rotate-AEOI: IR1");
+	pulse(&p, 0);
+	pulse(&p, 3);
+	is_u64(pic_intack(&p), 0x23, "IR1 became lowest: IR3 beats IR0");
+	is_u64(pic_intack(&p), 0x20, "then IR0 (IR3 now lowest)");
+	out(&p, 0x20, 0x00); /* rotate in auto-EOI mode: clear */
+	pulse(&p, 7);
+	pulse(&p, 0);
+	is_u64(pic_intack(&p), 0x27, "IR0 lowest after the last rotation: IR7 beats IR0");
+	pulse(&p, 7);
+	is_u64(pic_intack(&p), 0x27, "rotation cleared: IR7 again (no rotation on its INTA)");
+	is_u64(pic_intack(&p), 0x20, "then IR0");
+}
+
 static void test_add(void)
 {
 	struct pic8259 p;
@@ -343,6 +386,7 @@ int main(void)
 	test_elcr_level();
 	test_spurious();
 	test_poll_smm();
+	test_sfnm_rotate_aeoi();
 	test_add();
 	return tap_done();
 }

@@ -190,6 +190,41 @@ static void test_mode3(void)
 	is_u64(pit_next_deadline(&p), at(t0, 300), "counter 1 leaves IRQ0 alone");
 }
 
+/* Mode 4 on channel 0 (Linux's one-shot clockevent programs 0x38) and
+ * mode 1 on channel 2 (gate-triggered one-shot). */
+static void test_mode4_mode1(void)
+{
+	struct pit8254 p;
+	u64 t0 = 999;
+	irq_rises = irq_falls = 0;
+	irq_level = false;
+	pit_init(&p, &ops, NULL, 0);
+	out(&p, t0, 0x43, 0x38);
+	out(&p, t0, 0x40, 1000 & 0xff);
+	out(&p, t0, 0x40, 1000 >> 8);
+	is_u64(pit_next_deadline(&p), at(t0, 1001), "mode 4: the edge ends the strobe, clock N + 1");
+	out(&p, at(t0, 1000), 0x43, 0xe2);
+	is_u64(in(&p, 0, 0x40) & 0x80, 0, "mode 4: OUT low for the clock at terminal count");
+	pit_update(&p, at(t0, 1001));
+	pit_update(&p, at(t0, 100000));
+	ok(irq_rises == 1 && pit_next_deadline(&p) == 0, "mode 4: one IRQ0 edge, then none");
+
+	out(&p, t0, 0x43, 0xb2); /* channel 2, mode 1 */
+	out(&p, t0, 0x42, 50);
+	out(&p, t0, 0x42, 0);
+	ok(in(&p, at(t0, 100), 0x61) & 0x20, "mode 1 before a trigger: OUT2 high");
+	is_u64(read16(&p, at(t0, 100), 2), 50, "and the count waits");
+	u64 tg = at(t0, 200);
+	out(&p, tg, 0x61, 0x01);
+	ok(!(in(&p, at(tg, 10), 0x61) & 0x20), "gate rising: OUT2 low while counting");
+	is_u64(read16(&p, at(tg, 10), 2), 40, "counting from the trigger");
+	out(&p, at(tg, 20), 0x61, 0x00);
+	is_u64(read16(&p, at(tg, 30), 2), 20, "mode 1 keeps counting with the gate low");
+	ok(in(&p, at(tg, 50), 0x61) & 0x20, "OUT2 high at terminal count");
+	out(&p, at(tg, 60), 0x61, 0x01);
+	ok(!(in(&p, at(tg, 61), 0x61) & 0x20), "a new gate edge retriggers");
+}
+
 static void test_latch(void)
 {
 	struct pit8254 p;
@@ -284,6 +319,7 @@ int main(void)
 	test_mode0();
 	test_mode2();
 	test_mode3();
+	test_mode4_mode1();
 	test_latch();
 	test_port61();
 	return tap_done();

@@ -54,7 +54,7 @@ static bool chip_level(const struct pic_chip *c, unsigned ir)
  * nested mode the cascade IR's own ISR bit does not block the slave. */
 static int chip_pending(const struct pic_chip *c, bool is_master)
 {
-	if (c->init_step)
+	if (!c->ready || c->init_step)
 		return -1;
 	u8 req = c->irr & ~c->imr;
 	unsigned req_rank = chip_top_rank(c, req);
@@ -120,7 +120,6 @@ void pic_init(struct pic8259 *p, const struct pic_ops *ops, void *ctx)
 	*p = (struct pic8259){.ops = ops, .ctx = ctx};
 	p->chip[0].elcr_mask = 0xf8; /* IRQ 0, 1, 2 always edge */
 	p->chip[1].elcr_mask = 0xde; /* IRQ 8 and 13 always edge */
-	p->chip[0].init_step = p->chip[1].init_step = 1; /* waiting for ICW1 */
 }
 
 void pic_set_irq(struct pic8259 *p, unsigned irq, bool level)
@@ -139,7 +138,7 @@ bool pic_intr(const struct pic8259 *p)
 int pic_intack(struct pic8259 *p)
 {
 	struct pic_chip *m = &p->chip[0], *s = &p->chip[1];
-	if (m->init_step)
+	if (!m->ready || m->init_step)
 		return -1;
 	int ir = chip_pending(m, true);
 	int vector;
@@ -251,7 +250,7 @@ static void chip_write_odd(struct pic_chip *c, u8 b)
 	switch (c->init_step) {
 	case 0:
 		c->imr = b;
-		break;
+		return;
 	case 2:
 		c->vector_base = b & 0xf8;
 		c->init_step = c->single ? (c->need_icw4 ? 4 : 0) : 3;
@@ -260,14 +259,14 @@ static void chip_write_odd(struct pic_chip *c, u8 b)
 		c->icw3 = b;
 		c->init_step = c->need_icw4 ? 4 : 0;
 		break;
-	case 4:
+	default: /* 4 */
 		c->auto_eoi = b & 0x02;
 		c->sfnm = b & 0x10;
 		c->init_step = 0;
 		break;
-	default: /* 1: before any ICW1 the chip ignores the odd port */
-		break;
 	}
+	if (!c->init_step)
+		c->ready = true; /* the last ICW */
 }
 
 void pic_io(struct pic8259 *p, u16 port, bool in, u32 *val)

@@ -30,7 +30,8 @@ struct pic_chip {
 	u8 elcr_mask;     /* the ELCR bits that may be set (the rest stay edge) */
 	u8 vector_base;   /* ICW2 bits 7:3: the vector of IR0 */
 	u8 priority_base; /* the IR of highest priority (0 until rotated) */
-	u8 init_step;     /* 0: initialised; 2, 3, 4: the ICW expected next */
+	u8 init_step;     /* 0: none under way; 2, 3, 4: the ICW expected next */
+	bool ready;       /* an ICW sequence has completed since power-on */
 	bool need_icw4;   /* ICW1 IC4: an ICW4 follows */
 	bool single;      /* ICW1 SNGL: no cascade, so no ICW3 */
 	bool ltim;        /* ICW1 LTIM: every IR is level triggered */
@@ -52,8 +53,9 @@ struct pic8259 {
 };
 
 /* Reset the pair to its power-on state (nothing requested or in service,
- * IMR 0, vector base 0, every line edge triggered, both chips waiting for
- * ICW1) and remember OPS/CTX.  Nothing is reported through OPS. */
+ * IMR 0, vector base 0, every line edge triggered, not yet initialised:
+ * OCW1 works, nothing is delivered until ICW1-ICW4 have been written) and
+ * remember OPS/CTX.  Nothing is reported through OPS. */
 void pic_init(struct pic8259 *p, const struct pic_ops *ops, void *ctx);
 /* ISA request line IRQ (0-15) is now at LEVEL.  Edge-triggered lines latch
  * a request on a rising edge; level-triggered ones follow the line. */
