@@ -206,6 +206,8 @@ struct hv_ops {
 	void (*get_dtables)(struct hv_vcpu *hw, struct hv_dtable *gdtr, struct hv_dtable *idtr);
 	/* CR0, CR2, CR3, CR4 (N = 0, 2, 3, 4). */
 	u64 (*get_cr)(struct hv_vcpu *hw, unsigned n);
+	/* Set the guest's CR2 (the address of a #PF vmm/ injects). */
+	void (*set_cr2)(struct hv_vcpu *hw, u64 cr2);
 	/* Invalidate cached translations derived from HW's TDP tables. */
 	void (*flush_tlb)(struct hv_vcpu *hw);
 	/* Log the vendor view of HW (exit info, control and segment state). */

@@ -297,8 +297,7 @@ static void inject_fault(struct mmio_ctx *c)
 {
 	struct hv_event ev = {.valid = true, .type = HV_EVENT_EXCEPTION};
 	if (c->pf) {
-		/* hv_ops has no way to set CR2 yet: the guest's handler will read
-		 * a stale CR2 (see docs/design.md, "Instruction emulator"). */
+		hv->set_cr2(&c->v->hw, c->pf_gva);
 		ev.vector = X86_PF;
 		ev.has_error = true;
 		ev.error = c->pfec;

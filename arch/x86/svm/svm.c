@@ -1010,6 +1010,13 @@ static unsigned svm_get_interrupt_shadow(struct hv_vcpu *hw)
 	return (sv->vmcb->ctl.int_shadow & SVM_INT_SHADOW) ? HV_SHADOW_STI | HV_SHADOW_MOV_SS : 0;
 }
 
+/* CR2 is in the VMCB's save area (APM vol 2, table B-2): loaded by VMRUN. */
+static void svm_set_cr2(struct hv_vcpu *hw, u64 cr2)
+{
+	struct svm_vcpu *sv = hw->arch;
+	sv->vmcb->save.cr2 = cr2;
+}
+
 /* V_TPR, int_ctl bits 3:0 (APM vol 2 15.21.4): with V_INTR_MASKING the
  * guest's MOV to/from CR8 reads and writes it, not the host's TPR. */
 static u8 svm_get_cr8(struct hv_vcpu *hw)
@@ -1212,6 +1219,7 @@ const struct hv_ops svm_ops = {
 	.set_segment = svm_set_segment,
 	.get_dtables = svm_get_dtables,
 	.get_cr = svm_get_cr,
+	.set_cr2 = svm_set_cr2,
 	.flush_tlb = svm_flush_tlb,
 	.dump = svm_dump,
 	.set_preempt_ns = svm_set_preempt_ns,

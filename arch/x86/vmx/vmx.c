@@ -1367,6 +1367,13 @@ static unsigned vmx_get_interrupt_shadow(struct hv_vcpu *hw)
 	       ((intr & INTR_STATE_MOV_SS) ? HV_SHADOW_MOV_SS : 0);
 }
 
+/* CR2 is not in the VMCS: vmx_vcpu_run loads this copy before entry. */
+static void vmx_set_cr2(struct hv_vcpu *hw, u64 cr2)
+{
+	struct vmx_vcpu *vx = hw->arch;
+	vx->cr2 = cr2;
+}
+
 /* CR8 exits both ways (no TPR shadow): the value lives here. */
 static u8 vmx_get_cr8(struct hv_vcpu *hw)
 {
@@ -1614,6 +1621,7 @@ const struct hv_ops vmx_ops = {
 	.set_segment = vmx_set_segment,
 	.get_dtables = vmx_get_dtables,
 	.get_cr = vmx_get_cr,
+	.set_cr2 = vmx_set_cr2,
 	.flush_tlb = vmx_flush_tlb,
 	.dump = vmx_dump,
 	.set_preempt_ns = vmx_set_preempt_ns,
