@@ -71,10 +71,28 @@ static u64 oneshot(u32 dcr, u64 limit)
 	return fired_tsc - t0;
 }
 
+/* The shortest of three one-shot runs at DCR: a run can only come out
+ * longer than the timer's period (the emulator or the host scheduler
+ * pausing the CPU), never shorter, so the minimum is the best estimate.
+ * 0 when one never came. */
+static u64 oneshot_min(u32 dcr, u64 limit)
+{
+	u64 best = 0;
+	for (int i = 0; i < 3; i++) {
+		u64 t = oneshot(dcr, limit);
+		if (!t)
+			return 0;
+		if (!best || t < best)
+			best = t;
+	}
+	return best;
+}
+
 static u64 test_oneshot(void)
 {
 	/* A generous limit before the rate is known: 2^34 cycles (several
 	 * seconds at any plausible TSC rate). */
+	unsigned hits0 = timer_hits;
 	u64 t1 = oneshot(DCR_DIV1, 1ull << 34);
 	expect(t1 != 0, "one-shot, divide by 1: the interrupt came");
 	if (!t1)
@@ -83,19 +101,26 @@ static u64 test_oneshot(void)
 	     COUNT, t1, t1 / COUNT, (t1 % COUNT) * 1000 / COUNT);
 	expect_eq(lapic_read(APIC_TMCCT), 0, "current count 0 after the one-shot fired");
 	spin_cycles(t1 / 2);
-	expect_eq(timer_hits, 1, "one-shot fires once");
+	expect_eq(timer_hits, hits0 + 1, "one-shot fires once");
+	u64 t = oneshot_min(DCR_DIV1, 20 * t1);
+	if (t)
+		t1 = t;
 
+	unsigned before = timer_hits;
 	lapic_write(APIC_TMICT, COUNT);
 	u32 c1 = lapic_read(APIC_TMCCT);
-	spin_cycles(t1 / 4);
+	spin_cycles(t1 / 50);
 	u32 c2 = lapic_read(APIC_TMCCT);
-	expect(c1 <= COUNT && c2 < c1 && c2 > 0, "current count runs down (%u then %u of %u)", c1,
-	       c2, COUNT);
-	wait_hits(2, 20 * t1);
+	expect(c1 <= COUNT && c2 < c1 && (c2 > 0 || timer_hits != before),
+	       "current count runs down (%u then %u of %u)", c1, c2, COUNT);
+	wait_hits(before + 1, 20 * t1);
 
-	u64 t2 = oneshot(DCR_DIV2, 20 * t1);
-	diag("divide by 2: %lu TSC cycles", t2);
-	expect(t2 > t1 * 3 / 2 && t2 < t1 * 5 / 2,
+	/* Late is possible (a paused CPU), early is not: the lower bound is
+	 * the check that the divider counts, the upper one only catches a
+	 * timer far off. */
+	u64 t2 = oneshot_min(DCR_DIV2, 20 * t1);
+	diag("divide by 2: %lu TSC cycles (shortest of 3)", t2);
+	expect(t2 > t1 * 3 / 2 && t2 < t1 * 4,
 	       "divide by 2 takes about twice as long as divide by 1");
 	return t1;
 }
@@ -113,7 +138,7 @@ static void test_periodic(u64 t1)
 	lapic_write(APIC_TMICT, 0);
 	expect(got, "periodic: five interrupts came");
 	diag("five periods: %lu TSC cycles", took);
-	expect(took > t1 * 5 * 7 / 10 && took < t1 * 5 * 16 / 10,
+	expect(took > t1 * 5 * 7 / 10 && took < t1 * 5 * 3,
 	       "five periods take about five one-shot times");
 	expect(cur > 0 && cur <= COUNT, "the count reloaded after an expiry (%u)", cur);
 	unsigned after = timer_hits;
