@@ -95,7 +95,9 @@ static void test_channel2(u64 *tsc_per_ms)
 	u8 st = inb(0x42);
 	expect_eq(st & 0xbf, 0x80 | 0x30 | 0, "read-back status: OUT high, RW 3, mode 0");
 	*tsc_per_ms = d / CAL_MS;
-	expect(*tsc_per_ms > 100000 && *tsc_per_ms < 10000000,
+	/* 1 MHz .. 10 GHz: Bochs' TSC runs at its emulated instruction rate
+	 * (a few MHz), QEMU's and real CPUs' at GHz. */
+	expect(*tsc_per_ms > 1000 && *tsc_per_ms < 10000000,
 	       "TSC from the PIT: %lu kHz", *tsc_per_ms);
 	outb(0x61, inb(0x61) & ~0x03);
 }

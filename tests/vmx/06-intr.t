@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Interrupts on the VMX backend (Bochs, corei7_skylake_x): the intr guest
+# (guest/tests/intr.c, as in tests/qemu/18-intr.t) on the virtual local APIC
+# in xAPIC mode with 2 vCPUs: self-IPI, the STI shadow (VMX's
+# interruptibility state), TPR (CR8 exits), HLT woken by the timer, an NMI
+# through NMI-window exiting, INIT-SIPI into real mode (unrestricted guest);
+# and the PIT through the 8259 (guest/tests/pit_pic.c).  TAP output.
+. "$(dirname "$0")/lib.sh"
+vmx_require
+plan 5
+for g in intr pit_pic; do
+	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
+		echo "Bail out! build/guest/$g.elf is missing (make guests)"
+		exit 1
+	fi
+done
+
+vmx_boot corei7_skylake_x 400 'mem
+create x mem=8M vcpus=2 image=intr.elf cmdline="smp"
+start x
+wait x timeout=200
+destroy x
+create p mem=8M image=pit_pic.elf
+start p
+wait p timeout=200
+destroy p
+mem
+poweroff' --file "$TOP/build/guest/intr.elf" --file "$TOP/build/guest/pit_pic.elf"
+
+expect_clean_poweroff "Bochs run ends with a clean poweroff"
+expect_seq "intr: every check passes on VMX" \
+	'guest x: ok [0-9]+ - taken after the instruction following STI \(shadow\)' \
+	'guest x: ok [0-9]+ - HLT with IF=1 wakes on the one-shot timer' \
+	'guest x: ok [0-9]+ - NMI by ICR to our own APIC ID, with IF=0' \
+	'guest x: ok [0-9]+ - in real mode with CS = vector \* 0x100' \
+	'guest x: # intr: 12 passed, 0 failed, 0 skipped: PASS' \
+	'ok wait name=x state=exited status=1'
+expect_seq "pit_pic: the PIT through the 8259 on VMX" \
+	'guest p: ok [0-9]+ - 21 ticks of IRQ0' \
+	'guest p: # pit_pic: [0-9]+ passed, 0 failed, [0-9]+ skipped: PASS' \
+	'ok wait name=p state=exited status=1'
+expect_no_line "no check failed" 'guest [xp]: not ok'
+expect_pages_back
+tap_end
