@@ -178,6 +178,7 @@ debug: deps all
 # --- tests ---------------------------------------------------------------
 -include tests/host/host.mk
 -include tests/host/parsers.mk
+-include tests/host/linux.mk
 include tests/fuzz/fuzz.mk
 
 check-layering:
