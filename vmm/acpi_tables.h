@@ -35,9 +35,10 @@
 #define ACPI_PM1_CNT_SLP_TYP_SHIFT 10
 #define ACPI_PM1_CNT_SLP_TYP_MASK (7u << ACPI_PM1_CNT_SLP_TYP_SHIFT)
 #define ACPI_PM1_CNT_SLP_EN BIT(13)
-/* The SLP_TYP value the DSDT's \_S5 package gives (nonzero, so a stray
- * write of SLP_EN alone does not power the guest off). */
-#define ACPI_SLP_TYP_S5 5
+/* The SLP_TYP value the DSDT's \_S5 package gives: 0, as on the PIIX4 and
+ * ICH9 that QEMU emulates at the same ports (so the tables work unchanged
+ * on QEMU's q35, whose ACPI PM base is 0x600 too). */
+#define ACPI_SLP_TYP_S5 0
 
 /* Where the tables usually go: the BIOS area, which a Linux guest's
  * memory map reserves and where Linux also scans for the RSDP. */

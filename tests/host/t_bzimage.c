@@ -86,13 +86,13 @@ static int plan_of(const u8 *img, size_t size, const struct linux_guest *g)
 	return r;
 }
 
-/* The e820 table in the zero page: ascending, no overlap, RAM covering
- * [0, 0x9fc00) and [1 MiB, mem), nothing else RAM, the APIC pages
- * reserved, the ACPI area typed 3.  NULL or what is wrong. */
+/* The e820 table in the zero page: ascending, no overlap, RAM only in
+ * [0, 0x9fc00) and [1 MiB, mem) and covering them except the ACPI area,
+ * the APIC pages reserved, the ACPI area typed 3.  NULL or what is wrong. */
 static const char *check_e820(const u8 *bp, const struct linux_guest *g)
 {
 	unsigned n = bp[BP_E820_ENTRIES];
-	u64 ram = 0, prev_end = 0;
+	u64 ram = 0, prev_end = 0, acpi_lo = g->acpi_gpa, acpi_hi = g->acpi_gpa + g->acpi_size;
 	bool ioapic = false, lapic = false, acpi = !g->acpi_size;
 	if (n < 3 || n > LINUX_MAX_MEMMAP)
 		return "entry count";
@@ -104,15 +104,20 @@ static const char *check_e820(const u8 *bp, const struct linux_guest *g)
 			return "empty, unsorted or overlapping entries";
 		prev_end = a + s;
 		if (t == 1) {
-			if (!((a == 0 && s == 0x9fc00) || (a == 0x100000 && a + s == g->mem)))
+			if (!((a + s <= 0x9fc00) || (a == 0x100000 && a + s == g->mem)))
 				return "RAM where there is none";
+			if (g->acpi_size && a < acpi_hi && a + s > acpi_lo)
+				return "RAM over the ACPI area";
 			ram += s;
 		}
 		ioapic |= t == 2 && a == 0xfec00000 && s == 4096;
 		lapic |= t == 2 && a == 0xfee00000 && s == 4096;
 		acpi |= t == 3 && a == g->acpi_gpa && s == g->acpi_size;
 	}
-	if (ram != 0x9fc00 + g->mem - 0x100000)
+	u64 acpi_low = 0; /* ACPI bytes cut out of [0, 0x9fc00) */
+	if (g->acpi_size && acpi_lo < 0x9fc00)
+		acpi_low = (acpi_hi < 0x9fc00 ? acpi_hi : 0x9fc00) - acpi_lo;
+	if (ram != 0x9fc00 - acpi_low + g->mem - 0x100000)
 		return "RAM total";
 	if (!ioapic || !lapic)
 		return "APIC pages not reserved";
@@ -221,6 +226,7 @@ static void b_initrd_max(u8 *p, size_t *s, struct linux_guest *g) { (void)s; (vo
 static void b_initrd_max_low(u8 *p, size_t *s, struct linux_guest *g) { (void)s; (void)g; w32(p + 0x22c, 0x8000); }
 static void b_cmdline_size(u8 *p, size_t *s, struct linux_guest *g) { (void)s; (void)g; w32(p + 0x238, 5); }
 static void b_acpi(u8 *p, size_t *s, struct linux_guest *g) { (void)p; (void)s; g->acpi_gpa = 0x200000; }
+static void b_acpi_low(u8 *p, size_t *s, struct linux_guest *g) { (void)p; (void)s; g->acpi_gpa = 0x10000; }
 static void b_trunc_setup(u8 *p, size_t *s, struct linux_guest *g) { (void)p; (void)g; *s = SETUP_LEN; }
 static void b_trunc_tiny(u8 *p, size_t *s, struct linux_guest *g) { (void)p; (void)g; *s = 0x300; }
 
@@ -248,7 +254,8 @@ static const struct breakage breakages[] = {
 	{"initrd_addr_max below 1 MiB", b_initrd_max_low, "initrd_addr_max"},
 	{"cmdline_size 5", b_cmdline_size, "command line"},
 	{"command line over LINUX_MAX_CMDLINE", b_cmdline, "command line"},
-	{"ACPI area outside the BIOS area", b_acpi, "ACPI area"},
+	{"ACPI area above 1 MiB", b_acpi, "ACPI area"},
+	{"ACPI area over the boot structures", b_acpi_low, "ACPI area"},
 	{"truncated to the setup code", b_trunc_setup, "truncated"},
 	{"truncated to 0x300 bytes", b_trunc_tiny, "HdrS"},
 };
@@ -395,6 +402,18 @@ static void test_memmap(void)
 	g.acpi_size = 0x2000;
 	ok(linux_memmap(&g, map, err, sizeof(err)) == -E_INVAL && strstr(err, "ACPI area"),
 	   "memmap: ACPI area crossing 1 MiB refused (%s)", err);
+	g.acpi_gpa = 0x7f000;
+	ok(linux_memmap(&g, map, err, sizeof(err)) == -E_INVAL && strstr(err, "ACPI area"),
+	   "memmap: ACPI area below ACPI_AREA_MIN refused (%s)", err);
+	/* Below the EBDA: cut out of low RAM, RAM again after it. */
+	g.acpi_gpa = 0x9e000;
+	g.acpi_size = 0x1000;
+	int m = linux_memmap(&g, map, err, sizeof(err));
+	ok(m == 7 && map[0].addr == 0 && map[0].size == 0x9e000 && map[0].type == LINUX_MEM_RAM &&
+	   map[1].type == LINUX_MEM_ACPI && map[2].addr == 0x9f000 && map[2].size == 0xc00 &&
+	   map[2].type == LINUX_MEM_RAM && map[3].addr == 0x9fc00 && map[3].type == LINUX_MEM_RESERVED,
+	   "memmap: ACPI area below the EBDA cut out of low RAM");
+	g = guest();
 	g = guest();
 	g.acpi_gpa = 0xfe000;
 	g.acpi_size = 0x2000;

@@ -27,7 +27,6 @@
 
 /* The low RAM Linux gets: up to the EBDA a PC BIOS would keep. */
 #define LOW_RAM_END 0x9fc00
-#define BIOS_AREA_START 0xa0000
 
 static void wr16(u8 *p, u16 v)
 {
@@ -58,21 +57,30 @@ int linux_memmap(const struct linux_guest *g, struct linux_mem_range *out, char 
 	if (g->mem > 0xfec00000ULL)
 		return load_fail(err, errlen, "guest memory %lu MiB reaches the I/O APIC at "
 				 "0xfec00000 (at most %llu MiB)", g->mem >> 20, 0xfec00000ULL >> 20);
-	if (g->acpi_size && (g->acpi_gpa < BIOS_AREA_START || g->acpi_gpa > MiB(1) ||
-			     g->acpi_size > MiB(1) - g->acpi_gpa))
-		return load_fail(err, errlen, "ACPI area 0x%lx (+0x%lx) outside 0xa0000-0xfffff",
-				 g->acpi_gpa, g->acpi_size);
-	out[n++] = (struct linux_mem_range){0, LOW_RAM_END, LINUX_MEM_RAM};
-	if (g->acpi_size) {
-		out[n++] = (struct linux_mem_range){LOW_RAM_END, g->acpi_gpa - LOW_RAM_END,
+	if (!g->acpi_size) {
+		out[n++] = (struct linux_mem_range){0, LOW_RAM_END, LINUX_MEM_RAM};
+		out[n++] = (struct linux_mem_range){LOW_RAM_END, MiB(1) - LOW_RAM_END,
 						    LINUX_MEM_RESERVED};
+	} else {
+		if (g->acpi_gpa < ACPI_AREA_MIN || g->acpi_gpa > MiB(1) ||
+		    g->acpi_size > MiB(1) - g->acpi_gpa)
+			return load_fail(err, errlen, "ACPI area 0x%lx (+0x%lx) outside 0x%x-0xfffff",
+					 g->acpi_gpa, g->acpi_size, ACPI_AREA_MIN);
+		/* Low RAM around the area (when it lies below the EBDA), the
+		 * area, and the rest up to 1 MiB reserved. */
+		out[n++] = (struct linux_mem_range){0, MIN(g->acpi_gpa, (u64)LOW_RAM_END), LINUX_MEM_RAM};
+		if (g->acpi_gpa > LOW_RAM_END)
+			out[n++] = (struct linux_mem_range){LOW_RAM_END, g->acpi_gpa - LOW_RAM_END,
+							    LINUX_MEM_RESERVED};
 		out[n++] = (struct linux_mem_range){g->acpi_gpa, g->acpi_size, LINUX_MEM_ACPI};
+		if (acpi_end < LOW_RAM_END) {
+			out[n++] = (struct linux_mem_range){acpi_end, LOW_RAM_END - acpi_end,
+							    LINUX_MEM_RAM};
+			acpi_end = LOW_RAM_END;
+		}
 		if (acpi_end < MiB(1))
 			out[n++] = (struct linux_mem_range){acpi_end, MiB(1) - acpi_end,
 							    LINUX_MEM_RESERVED};
-	} else {
-		out[n++] = (struct linux_mem_range){LOW_RAM_END, MiB(1) - LOW_RAM_END,
-						    LINUX_MEM_RESERVED};
 	}
 	out[n++] = (struct linux_mem_range){MiB(1), g->mem - MiB(1), LINUX_MEM_RAM};
 	out[n++] = (struct linux_mem_range){0xfec00000ULL, PAGE_SIZE, LINUX_MEM_RESERVED};

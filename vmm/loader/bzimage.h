@@ -29,6 +29,9 @@
 #define LINUX_MEM_RESERVED 2
 #define LINUX_MEM_ACPI 3
 #define LINUX_MAX_MEMMAP 8
+/* Lowest place for the ACPI tables: above the boot structures, in the
+ * last 512 KiB of the first MiB (usually the BIOS area at 0xe0000). */
+#define ACPI_AREA_MIN 0x80000
 
 /* What a Linux boot needs to know of the guest beyond the image. */
 struct linux_guest {
@@ -36,8 +39,8 @@ struct linux_guest {
 	const char *cmdline; /* kernel command line */
 	u64 initrd_size;     /* bytes of the initrd the VMM will place, 0 for none */
 	u64 rsdp_gpa;        /* the ACPI RSDP, 0 for none */
-	u64 acpi_gpa;        /* the ACPI tables' area, typed ACPI in the map; must */
-	u64 acpi_size;       /*   lie in 0xa0000..0xfffff (or size 0: none) */
+	u64 acpi_gpa;        /* the ACPI tables' area, typed ACPI in the map; must lie */
+	u64 acpi_size;       /*   in ACPI_AREA_MIN..0xfffff (or size 0: none) */
 };
 
 /* One range of the guest's memory map. */
@@ -57,7 +60,8 @@ struct linux_plan {
 /*
  * The memory map of guest G into OUT (LINUX_MAX_MEMMAP entries, ascending):
  * RAM [0, 0x9fc00), reserved up to 1 MiB (the EBDA and BIOS area, with the
- * ACPI tables' area typed ACPI inside it), RAM [1 MiB, mem), and the I/O
+ * ACPI tables' area typed ACPI inside it, or cut out of low RAM when it
+ * lies below 0x9fc00), RAM [1 MiB, mem), and the I/O
  * APIC and local APIC pages reserved.  Returns the number of entries, or
  * -E_INVAL with a reason in ERR when G's memory or ACPI area is unusable.
  */
