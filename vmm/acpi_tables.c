@@ -88,7 +88,8 @@ static void gas_io(u8 *p, u16 port, u8 width, u8 access)
 static void build_fadt(u8 *t, u64 facs_gpa, u64 dsdt_gpa, u16 pm_tmr)
 {
 	header(t, "FACP", FADT_LEN, FADT_REVISION);
-	wr32(t + 36, (u32)facs_gpa);        /* FIRMWARE_CTRL (FACS) */
+	/* FIRMWARE_CTRL stays 0: X_FIRMWARE_CTRL names the FACS, and the
+	 * spec wants the 32-bit field zero then (5.2.9, table 5.9). */
 	wr32(t + 40, (u32)dsdt_gpa);        /* DSDT */
 	t[45] = 0;                          /* Preferred_PM_Profile: unspecified */
 	wr16(t + 46, ACPI_SCI_IRQ);         /* SCI_INT */
@@ -108,7 +109,7 @@ static void build_fadt(u8 *t, u64 facs_gpa, u64 dsdt_gpa, u16 pm_tmr)
 	/* Flags (5.2.9, table 5.10): WBINVD (0), PROC_C1 (2: HLT works),
 	 * PWR_BUTTON (4) and SLP_BUTTON (5) set: no fixed-feature buttons. */
 	wr32(t + 112, BIT(0) | BIT(2) | BIT(4) | BIT(5));
-	wr64(t + 132, facs_gpa);            /* X_FIRMWARE_CTRL: the same FACS */
+	wr64(t + 132, facs_gpa);            /* X_FIRMWARE_CTRL (FACS) */
 	wr64(t + 140, dsdt_gpa);            /* X_DSDT: the same DSDT */
 	gas_io(t + 148, ACPI_PM1A_EVT_PORT, 32, 2); /* X_PM1a_EVT_BLK */
 	gas_io(t + 172, ACPI_PM1A_CNT_PORT, 16, 2); /* X_PM1a_CNT_BLK */

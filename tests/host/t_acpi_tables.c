@@ -173,8 +173,9 @@ static struct decoded decode(u64 rsdp_gpa, u64 size, unsigned ioapic_id)
 		return d;
 	}
 	u64 facs_gpa = r64(fadt + 132), dsdt_gpa = r64(fadt + 140);
-	if (r32(fadt + 36) != facs_gpa || r32(fadt + 40) != dsdt_gpa || (facs_gpa & 63)) {
-		d.why = "FADT: FACS/DSDT 32- and 64-bit addresses differ or FACS misaligned";
+	if (r32(fadt + 36) != 0 || r32(fadt + 40) != dsdt_gpa || (facs_gpa & 63)) {
+		d.why = "FADT: FIRMWARE_CTRL set beside X_FIRMWARE_CTRL, DSDT addresses differ or "
+			"FACS misaligned";
 		return d;
 	}
 	const u8 *facs = table_at(facs_gpa, size), *dsdt = table_at(dsdt_gpa, size);
