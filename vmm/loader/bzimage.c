@@ -11,7 +11,9 @@
  * vendors (vcpu_state_multiboot), so no backend has to enter a guest in
  * long mode, and the loader builds no page tables; the kernel's own
  * startup_32 builds them and enters long mode.  The 64-bit entry would
- * save it a few microseconds of that.
+ * save it a few microseconds of that.  So xloadflags is not checked:
+ * XLF_KERNEL_64 only says the 64-bit entry exists, and the placement
+ * flags matter only above 4 GiB, where pagoda puts nothing.
  */
 #include "vmm/loader/bzimage.h"
 #include "lib/string.h"
