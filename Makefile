@@ -183,6 +183,7 @@ debug: deps all
 -include tests/host/apic.mk
 -include tests/host/pcdev.mk
 -include tests/host/emulate.mk
+-include tests/host/linux.mk
 include tests/fuzz/fuzz.mk
 
 check-layering:

@@ -5,7 +5,14 @@
 #   scripts/install-deps.sh --bochs  also Bochs (the VMX tests), clang with
 #                                    libFuzzer (tests/fuzz) and gdb
 #                                    (tests/qemu/13-gdb.t): all make test needs
+#   scripts/install-deps.sh --linux  only the Linux test payload, a separate
+#                                    optional step: build/linux/ from Debian's
+#                                    kernel and busybox (scripts/linux-payload.sh)
 set -euo pipefail
+
+if [ "${1:-}" = "--linux" ]; then
+	exec "$(dirname "$0")/linux-payload.sh" "$(dirname "$0")/../build/linux"
+fi
 
 pkgs=()
 need() { # need PACKAGE TEST-COMMAND...
