@@ -45,7 +45,9 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 		break;
 	case 7:
 		if (subleaf == 0) {
-			r.ecx &= ~(u32)(BIT(3) | BIT(4));
+			/* PKU/OSPKE and PKS: neither PKRU nor IA32_PKRS is
+			 * switched between guests, so neither is offered. */
+			r.ecx &= ~(u32)(BIT(3) | BIT(4) | BIT(31));
 			/* L1D_FLUSH and ARCH_CAPABILITIES: their MSRs are
 			 * denied, so they are not advertised either.  IBRS/IBPB,
 			 * STIBP and SSBD only as far as the guest owns SPEC_CTRL

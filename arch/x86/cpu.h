@@ -49,6 +49,7 @@ static inline bool cpu_has_tsc_aux(void);
 #define CR4_VMXE BIT(13)
 #define CR4_PKE BIT(22)
 
+#define RFLAGS_TF BIT(8)
 #define RFLAGS_IF BIT(9)
 #define RFLAGS_VM BIT(17) /* virtual-8086 mode */
 

@@ -56,6 +56,11 @@ struct svm_vcpu {
 	bool nmi_masked;   /* an NMI was injected and its handler has not
 	                      executed IRET yet (IRET is intercepted meanwhile) */
 	bool want_nmi;     /* an NMI window is requested */
+	bool iret_pending; /* the NMI handler's IRET was intercepted and has not
+	                      completed: NMIs stay blocked until RIP moves on */
+	u64 iret_rip;      /* ... the RIP of that IRET */
+	bool nmi_step;     /* that IRET runs with TF set (and #DB intercepted), so
+	                      the exit comes right after it completes */
 	u64 tsc_aux;       /* the guest's IA32_TSC_AUX (not in the VMCB: switched here) */
 };
 
@@ -281,7 +286,7 @@ static void svm_load_state(struct svm_vcpu *sv, struct hv_vcpu *hw, const struct
 	c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | SVM_INT_CTL_V_INTR_PRIO_MASK);
 	c->intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
 	sv->soft_len = 0;
-	sv->nmi_masked = sv->want_nmi = false;
+	sv->nmi_masked = sv->want_nmi = sv->iret_pending = sv->nmi_step = false;
 }
 
 /*
@@ -781,8 +786,17 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		 * it is harmless to run it again. */
 		e->kind = VM_EXIT_PREEMPT;
 		break;
-	case SVM_EXIT_EXCP_BASE + X86_AC:
 	case SVM_EXIT_EXCP_BASE + X86_DB:
+		if (sv->nmi_step) {
+			/* Our own single step over the NMI handler's IRET: not
+			 * the guest's #DB (its DR6 keeps no trace of it). */
+			sv->nmi_step = false;
+			sv->vmcb->save.dr6 &= ~(u64)BIT(14);
+			e->kind = VM_EXIT_NONE;
+			break;
+		}
+		/* fall through */
+	case SVM_EXIT_EXCP_BASE + X86_AC:
 		/* 15.12: EXITINFO1 holds the error code of exceptions that push
 		 * one (#AC pushes 0); RIP is where delivery would return. */
 		e->kind = VM_EXIT_EXCEPTION;
@@ -824,14 +838,19 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		e->kind = VM_EXIT_IRQ_WINDOW;
 		break;
 	case SVM_EXIT_IRET:
-		/* The handler of the NMI injected last executes IRET (the
-		 * intercept hits before it runs, 15.9): NMIs are no longer
-		 * blocked once it has.  An NMI injected now is delivered at that
-		 * IRET, i.e. nested in the old handler's last instruction. */
+		/* The handler of the NMI injected last is about to execute IRET
+		 * (the intercept hits before it runs, 15.9).  NMIs are unblocked
+		 * only once it has completed: an NMI injected now would be taken
+		 * at the IRET itself, nested in the old handler.  svm_vcpu_run
+		 * opens the window when RIP has left the IRET. */
 		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
-		sv->nmi_masked = false;
-		e->kind = sv->want_nmi ? VM_EXIT_NMI_WINDOW : VM_EXIT_NONE;
-		sv->want_nmi = false;
+		sv->iret_pending = true;
+		sv->iret_rip = sv->vmcb->save.rip;
+		/* Single-step the IRET (as KVM does): TF at its start makes a
+		 * #DB trap once it has completed, whatever RFLAGS it pops, and
+		 * #DB is intercepted, so the next exit is right after it. */
+		sv->nmi_step = true;
+		e->kind = VM_EXIT_NONE;
 		break;
 	case SVM_EXIT_INVALID:
 		e->kind = VM_EXIT_INVALID;
@@ -855,6 +874,10 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	struct vmcb *vmcb = sv->vmcb;
 	unsigned cpu = this_cpu();
 
+	if (sv->iret_pending && hw->regs.rip != sv->iret_rip) {
+		sv->iret_pending = false;
+		sv->nmi_masked = false;
+	}
 	if (sv->want_nmi && !sv->nmi_masked) {
 		memset(e, 0, sizeof(*e));
 		e->kind = VM_EXIT_NMI_WINDOW;
@@ -866,6 +889,8 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	vmcb->save.rsp = hw->regs.rsp;
 	vmcb->save.rip = hw->regs.rip;
 	vmcb->save.rflags = hw->regs.rflags;
+	if (sv->nmi_step)
+		vmcb->save.rflags |= RFLAGS_TF;
 	if (asid_owner[cpu][hw->tag] != sv) {
 		asid_owner[cpu][hw->tag] = sv;
 		sv->flush = true;
