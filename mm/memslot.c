@@ -111,16 +111,59 @@ int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max
 	return id;
 }
 
-/* Free a radix subtree at NODE of LEVEL; returns the 4 KiB frames of backing freed. */
-static u64 radix_free(struct memslot *s, u64 node_pa, int level)
+/* Single frames on their way back to pmm, handed over a batch at a time. */
+struct free_batch {
+	u64 n;        /* frames in pa[] */
+	u64 pa[64];   /* the frames */
+};
+
+static void batch_flush(struct free_batch *b)
+{
+	pmm_free_batch(b->pa, b->n);
+	b->n = 0;
+}
+
+static void batch_add(struct free_batch *b, u64 pa)
+{
+	if (b->n == ARRAY_SIZE(b->pa))
+		batch_flush(b);
+	b->pa[b->n++] = pa;
+}
+
+/*
+ * Whether the 512 entries of the level-1 node NODE are the frames of one
+ * naturally aligned 2 MiB block, in order: then they go back to pmm as
+ * that one block rather than as 512 frames to merge.
+ */
+static bool node_is_block(const u64 *node)
+{
+	if (!node[0] || !IS_ALIGNED(node[0], PAGE_SIZE << BLOCK_2M_ORDER))
+		return false;
+	for (int i = 1; i < RADIX_ENTRIES; i++)
+		if (node[i] != node[0] + ((u64)i << PAGE_SHIFT))
+			return false;
+	return true;
+}
+
+/*
+ * Free a radix subtree at NODE of LEVEL; returns the 4 KiB frames of backing
+ * freed.  Single frames (backing and nodes) go through BATCH; blocks, and
+ * level-1 nodes whose frames make up a whole 2 MiB block, at once.
+ */
+static u64 radix_free(struct memslot *s, u64 node_pa, int level, struct free_batch *batch)
 {
 	u64 *node = phys_to_virt(node_pa), freed = 0;
+	if (level == 1 && node_is_block(node)) {
+		pmm_free_pages(node[0], BLOCK_2M_ORDER);
+		batch_add(batch, node_pa);
+		return RADIX_ENTRIES;
+	}
 	for (int i = 0; i < RADIX_ENTRIES; i++) {
 		u64 v = node[i];
 		if (!v)
 			continue;
 		if (level == 1) {
-			pmm_free_page(v);
+			batch_add(batch, v);
 			freed++;
 		} else if (v & RADIX_BLOCK) {
 			MM_ASSERT(level == 2 || level == 3);
@@ -128,10 +171,10 @@ static u64 radix_free(struct memslot *s, u64 node_pa, int level)
 			pmm_free_pages(v & PAGE_MASK, order);
 			freed += 1ULL << order;
 		} else {
-			freed += radix_free(s, v, level - 1);
+			freed += radix_free(s, v, level - 1, batch);
 		}
 	}
-	pmm_free_page(node_pa);
+	batch_add(batch, node_pa);
 	return freed;
 }
 
@@ -146,14 +189,17 @@ u64 memslots_remove(struct memslots *ms, int id)
 	struct memslot *s = &ms->slot[id];
 	MM_ASSERT_HELD_WRITE(ms->lock);
 	MM_ASSERT(s->used);
-	u64 freed = radix_free(s, s->radix_root, s->radix_depth);
-	MM_ASSERT(freed == s->backing_pages);
+	struct free_batch batch = { 0 };
+	u64 freed = radix_free(s, s->radix_root, s->radix_depth, &batch);
+	batch_flush(&batch);
+	MM_ASSERT(freed == memslots_backing_pages(ms, s));
 	for (u64 p = s->prefill; p;) {
 		u64 next = ((struct prefill_page *)phys_to_virt(p))->next;
 		pmm_free_page(p);
 		p = next;
 	}
-	__atomic_fetch_sub(&ms->backing_pages, freed, __ATOMIC_RELAXED);
+	for (unsigned c = 0; c < MM_NSLOTS; c++)
+		__atomic_store_n(&ms->pcpu[c].backing[id], 0, __ATOMIC_RELAXED);
 	memslot_dirty_log_stop(ms, s);
 	memset(s, 0, sizeof(*s));
 	bump_generation(ms);
@@ -222,18 +268,36 @@ void memslot_read_unbacked(struct memslots *ms, struct memslot *s, u64 gpa, void
 /* Fresh backing for [gpa, gpa + 4K << order): zeroed and prefilled.  0 if none. */
 static u64 new_backing(struct memslot *s, u64 gpa, unsigned order)
 {
-	u64 pa = pmm_alloc_pages_guest(order);
-	if (!pa)
-		return 0;
-	memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
+	u64 pa;
+	if (order == 0) {
+		pa = pmm_alloc_page_zeroed_guest(); /* pre-zeroed when the pool has one */
+		if (!pa)
+			return 0;
+	} else {
+		pa = pmm_alloc_pages_guest(order);
+		if (!pa)
+			return 0;
+		memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
+	}
 	apply_prefill(s, gpa, phys_to_virt(pa), PAGE_SIZE << order);
 	return pa;
 }
 
+/* PAGES more frames back slot S of MS: counted in the calling context's CPU slot. */
 static void account(struct memslots *ms, struct memslot *s, u64 pages)
 {
-	__atomic_fetch_add(&s->backing_pages, pages, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&ms->backing_pages, pages, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ms->pcpu[mm_slot_self()].backing[s - ms->slot], pages,
+			   __ATOMIC_RELAXED);
+}
+
+u64 memslots_backing_pages(struct memslots *ms, const struct memslot *s)
+{
+	u64 sum = 0;
+	for (unsigned c = 0; c < MM_NSLOTS; c++)
+		for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
+			if (!s || s == &ms->slot[i])
+				sum += __atomic_load_n(&ms->pcpu[c].backing[i], __ATOMIC_RELAXED);
+	return sum;
 }
 
 /*
@@ -304,10 +368,9 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 				}
 				/* No block of that size left: fall back to smaller frames. */
 			}
-			u64 n = pmm_alloc_pages_guest(0);
+			u64 n = pmm_alloc_page_zeroed_guest();
 			if (!n)
 				return -E_NOMEM;
-			memset(phys_to_virt(n), 0, PAGE_SIZE);
 			if (radix_publish(e, n, &v)) {
 				__atomic_fetch_add(&s->radix_nodes, 1, __ATOMIC_RELAXED);
 				v = n;

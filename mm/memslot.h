@@ -51,7 +51,6 @@ struct memslot {
 	int radix_depth;    /* levels of the radix tree (>= 2) */
 	u64 radix_base;     /* gfn of radix index 0 (base_gfn rounded down to 1 GiB) */
 	u64 prefill;        /* physical address of the first prefill record page, or 0 */
-	u64 backing_pages;  /* 4 KiB frames backing the slot now (atomic) */
 	u64 radix_nodes;    /* radix node pages (atomic) */
 	bool dirty_log;     /* dirty logging on: 4 KiB leaves only, writes recorded */
 	u64 dirty_bitmap;   /* physical address of npages bits (pmm block), or 0 */
@@ -62,7 +61,12 @@ struct memslots {
 	struct memslot slot[TDP_MAX_MEMSLOTS]; /* by id; those with used set are slots */
 	struct mm_rwlock *lock; /* the MMU lock that guards them (asserted, never taken here) */
 	u64 generation;     /* bumped on every slot add / delete (atomic) */
-	u64 backing_pages;  /* sum over slots of backing_pages (atomic) */
+	struct memslots_pcpu {
+		u64 backing[TDP_MAX_MEMSLOTS]; /* 4 KiB frames this CPU slot added to the backing
+						  of each memslot (atomic adds; the sum over CPU
+						  slots is the slot's backing) */
+	} __attribute__((aligned(MM_CACHELINE))) pcpu[MM_NSLOTS]; /* per CPU slot (mm_env.h),
+						  so faults on two CPUs share no line */
 };
 
 /* Where the backing of one gfn lives. */
@@ -75,6 +79,9 @@ struct memslot_backing {
 void memslots_init(struct memslots *ms, struct mm_rwlock *lock);
 int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max_gpa);
 u64 memslots_remove(struct memslots *ms, int id);
+/* 4 KiB frames backing slot S of MS now, or every slot's when S is NULL.  Any
+ * context, no lock (the per-CPU parts are read one by one). */
+u64 memslots_backing_pages(struct memslots *ms, const struct memslot *s);
 
 int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
 			   struct memslot_backing *out);

@@ -8,6 +8,7 @@
  * table.
  */
 #include "mm/pmm.h"
+#include "mm/tdp_internal.h"
 #include "mm/tdp_mmu.h"
 #include "mm/tdp_pt.h"
 #include "tests/host/host_env.h"
@@ -102,18 +103,21 @@ static void test_reuse(void)
 }
 
 /*
- * Through the TDP MMU: a new MMU costs its own page plus one chunk (its
- * root; was 1 + 2), a second MMU shares the chunk; a guest with T tables
+ * Through the TDP MMU: a new MMU costs its own block (TDP_MMU_ORDER: the
+ * per-CPU copies of its lock and counters made it 2 pages) plus one chunk
+ * (its root; was 1 + 2), a second MMU shares the chunk; a guest with T tables
  * and its cache holds chunks_for(T + cached) chunks; all goes back.
  */
 static void test_mmu(void)
 {
 	u64 free0 = pmm_free_count();
 	struct tdp_mmu *a = tdp_mmu_create(&tdp_fmt_test_npt);
-	is_u64(free0 - pmm_free_count(), 1 + TDP_PT_CHUNK_PAGES, "mmu: create costs 1 + %u pages",
-	       TDP_PT_CHUNK_PAGES);
+	const u64 self = 1u << TDP_MMU_ORDER;
+	is_u64(free0 - pmm_free_count(), self + TDP_PT_CHUNK_PAGES, "mmu: create costs %llu + %u pages",
+	       (unsigned long long)self, TDP_PT_CHUNK_PAGES);
 	struct tdp_mmu *b = tdp_mmu_create(&tdp_fmt_test_ept);
-	is_u64(free0 - pmm_free_count(), 2 + TDP_PT_CHUNK_PAGES, "mmu: a second one shares the chunk");
+	is_u64(free0 - pmm_free_count(), 2 * self + TDP_PT_CHUNK_PAGES,
+	       "mmu: a second one shares the chunk");
 	tdp_mmu_destroy(b, NULL);
 
 	/* Touch one page per 2 MiB of 64 MiB: root + PDPT + PD + 32 PTs = 35 tables. */
