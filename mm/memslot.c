@@ -131,33 +131,13 @@ static void batch_add(struct free_batch *b, u64 pa)
 }
 
 /*
- * Whether the 512 entries of the level-1 node NODE are the frames of one
- * naturally aligned 2 MiB block, in order: then they go back to pmm as
- * that one block rather than as 512 frames to merge.
- */
-static bool node_is_block(const u64 *node)
-{
-	if (!node[0] || !IS_ALIGNED(node[0], PAGE_SIZE << BLOCK_2M_ORDER))
-		return false;
-	for (int i = 1; i < RADIX_ENTRIES; i++)
-		if (node[i] != node[0] + ((u64)i << PAGE_SHIFT))
-			return false;
-	return true;
-}
-
-/*
  * Free a radix subtree at NODE of LEVEL; returns the 4 KiB frames of backing
- * freed.  Single frames (backing and nodes) go through BATCH; blocks, and
- * level-1 nodes whose frames make up a whole 2 MiB block, at once.
+ * freed.  Single frames (backing and nodes) go through BATCH, to pmm's
+ * buddy lists a batch per hold of its lock; blocks (RADIX_BLOCK) at once.
  */
 static u64 radix_free(struct memslot *s, u64 node_pa, int level, struct free_batch *batch)
 {
 	u64 *node = phys_to_virt(node_pa), freed = 0;
-	if (level == 1 && node_is_block(node)) {
-		pmm_free_pages(node[0], BLOCK_2M_ORDER);
-		batch_add(batch, node_pa);
-		return RADIX_ENTRIES;
-	}
 	for (int i = 0; i < RADIX_ENTRIES; i++) {
 		u64 v = node[i];
 		if (!v)
