@@ -6,6 +6,7 @@
 #include "mm/mm_env.h"
 #include "mm/mm_string.h"
 #include "mm/pmm.h"
+#include "mm/tdp_pt.h"
 
 #define RADIX_BITS 9
 #define RADIX_ENTRIES 512
@@ -49,6 +50,20 @@ static bool radix_publish(u64 *e, u64 v, u64 *cur)
 	return false;
 }
 
+/*
+ * Entry E of the radix node NODE was just published: set its bit in the
+ * node's presence map (radix nodes are tdp_pt.c pages, which have one), so
+ * that teardown visits the entries in use and not all 512.  Atomic OR:
+ * CPUs publishing into one node at once under the read lock.  The bit is
+ * set after the entry, and only read under the write lock (no publisher
+ * left), so the map is exact when teardown reads it.
+ */
+static void radix_mark(u64 *node, u64 *e)
+{
+	unsigned i = (unsigned)(e - node);
+	__atomic_fetch_or(&tdp_pt_map(virt_to_phys(node))[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
+}
+
 /* Empty slots of an MMU whose lock is LOCK. */
 void memslots_init(struct memslots *ms, struct mm_rwlock *lock)
 {
@@ -88,7 +103,7 @@ int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max
 	}
 	if (id < 0)
 		return -E_NOMEM;
-	u64 root = pmm_alloc_page_zeroed();
+	u64 root = tdp_pt_alloc();
 	if (!root)
 		return -E_NOMEM;
 	struct memslot *s = &ms->slot[id];
@@ -132,29 +147,33 @@ static void batch_add(struct free_batch *b, u64 pa)
 
 /*
  * Free a radix subtree at NODE of LEVEL; returns the 4 KiB frames of backing
- * freed.  Single frames (backing and nodes) go through BATCH, to pmm's
- * buddy lists a batch per hold of its lock; blocks (RADIX_BLOCK) at once.
+ * freed.  Only the entries the node's presence map names are visited (a
+ * node holding one page costs 8 word reads, not 512 entries).  Single
+ * backing frames go through BATCH, to pmm's buddy lists a batch per hold of
+ * its lock; blocks (RADIX_BLOCK) at once; the node back to tdp_pt.c.
  */
 static u64 radix_free(struct memslot *s, u64 node_pa, int level, struct free_batch *batch)
 {
-	u64 *node = phys_to_virt(node_pa), freed = 0;
-	for (int i = 0; i < RADIX_ENTRIES; i++) {
-		u64 v = node[i];
-		if (!v)
-			continue;
-		if (level == 1) {
-			batch_add(batch, v);
-			freed++;
-		} else if (v & RADIX_BLOCK) {
-			MM_ASSERT(level == 2 || level == 3);
-			unsigned order = level == 2 ? BLOCK_2M_ORDER : BLOCK_1G_ORDER;
-			pmm_free_pages(v & PAGE_MASK, order);
-			freed += 1ULL << order;
-		} else {
-			freed += radix_free(s, v, level - 1, batch);
+	u64 *node = phys_to_virt(node_pa), freed = 0, *map = tdp_pt_map(node_pa);
+	for (unsigned w = 0; w < TDP_MAP_WORDS; w++) {
+		for (u64 bits = map[w]; bits; bits &= bits - 1) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
+			u64 v = node[i];
+			MM_ASSERT(v); /* a bit is set only over a published entry */
+			if (level == 1) {
+				batch_add(batch, v);
+				freed++;
+			} else if (v & RADIX_BLOCK) {
+				MM_ASSERT(level == 2 || level == 3);
+				unsigned order = level == 2 ? BLOCK_2M_ORDER : BLOCK_1G_ORDER;
+				pmm_free_pages(v & PAGE_MASK, order);
+				freed += 1ULL << order;
+			} else {
+				freed += radix_free(s, v, level - 1, batch);
+			}
 		}
 	}
-	batch_add(batch, node_pa);
+	tdp_pt_free(node_pa);
 	return freed;
 }
 
@@ -307,6 +326,7 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 				if (!pa)
 					return -E_NOMEM;
 				if (radix_publish(e, pa, &v)) {
+					radix_mark(node, e);
 					account(ms, s, 1);
 					v = pa;
 				} else {
@@ -339,6 +359,7 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 				u64 blk = new_backing(s, frame << PAGE_SHIFT, order);
 				if (blk) {
 					if (radix_publish(e, blk | RADIX_BLOCK, &v)) {
+						radix_mark(node, e);
 						account(ms, s, 1ULL << order);
 						v = blk | RADIX_BLOCK;
 					} else {
@@ -348,14 +369,15 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 				}
 				/* No block of that size left: fall back to smaller frames. */
 			}
-			u64 n = pmm_alloc_page_zeroed_guest();
+			u64 n = tdp_pt_alloc_guest(); /* zeroed, with a zeroed presence map */
 			if (!n)
 				return -E_NOMEM;
 			if (radix_publish(e, n, &v)) {
+				radix_mark(node, e);
 				__atomic_fetch_add(&s->radix_nodes, 1, __ATOMIC_RELAXED);
 				v = n;
 			} else {
-				pmm_free_page(n);
+				tdp_pt_free(n); /* never published */
 				goto again;
 			}
 		}

@@ -11,6 +11,9 @@
  *     first gfn rounded down to 1 GiB, so the entries of a level-2 node
  *     correspond to naturally aligned guest 2 MiB frames and those of a
  *     level-3 node to guest 1 GiB frames, whatever the slot's alignment;
+ *   - nodes are pages of tdp_pt.c, like page tables, so each has a 512-bit
+ *     presence map, bit i set once entry i was published: deleting a slot
+ *     visits only the entries in use;
  *   - a level-1 entry holds the physical address of one 4 KiB frame;
  *   - a level-2 entry holds a level-1 node, or (MEMSLOT_HUGE) a 2 MiB block
  *     (pmm order 9) tagged with RADIX_BLOCK, used when the whole aligned
@@ -47,7 +50,7 @@ struct memslot {
 	unsigned flags;     /* MEMSLOT_* */
 	u64 base_gfn;       /* first guest frame */
 	u64 npages;         /* guest frames */
-	u64 radix_root;     /* physical address of the radix root node */
+	u64 radix_root;     /* physical address of the radix root node (a tdp_pt.c page) */
 	int radix_depth;    /* levels of the radix tree (>= 2) */
 	u64 radix_base;     /* gfn of radix index 0 (base_gfn rounded down to 1 GiB) */
 	u64 prefill;        /* physical address of the first prefill record page, or 0 */

@@ -1,5 +1,7 @@
 /*
- * Page-table pages of the TDP MMU and their presence maps.
+ * Page-table pages of the TDP MMU and their presence maps (also the
+ * memslots' radix nodes, memslot.h, whose teardown uses the maps the same
+ * way).
  *
  * A table is one host page (the 512 entries the hardware walks).  Its
  * presence map (512 bits, bit i set when entry i may be MMU-present; see

@@ -130,12 +130,15 @@ static void test_mmu(void)
 	}
 	tdp_mmu_get_stats(a, &st);
 	is_u64(st.tables, 35, "mmu: 35 tables for one page per 2 MiB of 64 MiB");
-	is_u64(tdp_pt_chunks(), chunks_for(st.tables + (u64)c.nr),
-	       "mmu: %llu tables + %d cached in %llu chunks (%llu pages; were %llu)",
-	       (unsigned long long)st.tables, c.nr,
-	       (unsigned long long)chunks_for(st.tables + (u64)c.nr),
-	       (unsigned long long)(TDP_PT_CHUNK_PAGES * chunks_for(st.tables + (u64)c.nr)),
-	       (unsigned long long)(2 * (st.tables + (u64)c.nr)));
+	/* The slot's radix (depth 2 for 64 MiB) lives in chunks too: its root and
+	 * one level-1 node per touched 2 MiB. */
+	const u64 radix = 1 + 32, held = st.tables + (u64)c.nr + radix;
+	is_u64(tdp_pt_chunks(), chunks_for(held),
+	       "mmu: %llu tables + %d cached + %llu radix nodes in %llu chunks (%llu pages; were %llu)",
+	       (unsigned long long)st.tables, c.nr, (unsigned long long)radix,
+	       (unsigned long long)chunks_for(held),
+	       (unsigned long long)(TDP_PT_CHUNK_PAGES * chunks_for(held)),
+	       (unsigned long long)(2 * (st.tables + (u64)c.nr) + radix));
 	tdp_mmu_cache_free(&c);
 	tdp_set_teardown_mode(TDP_TEARDOWN_SUMMARY);
 	struct tdp_teardown_stats ts;
