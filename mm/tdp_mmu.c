@@ -406,17 +406,27 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 		}
 		goto done;
 	}
+	/*
+	 * SKIP and NOSKIP read every entry.  The counts are kept in locals and
+	 * added once: through ts, which the compiler must assume the table's
+	 * entries may alias, each entry would cost two read-modify-writes of
+	 * memory, which made the skip loop several times slower than the reads
+	 * it exists for.  (Subtables add their own counts to ts directly.)
+	 */
+	const bool skip = ctx->mode != TDP_TEARDOWN_NOSKIP;
+	u64 skipped = 0;
 	for (int i = 0; i < SPTE_ENTRIES; i++) {
 		u64 old = spte_read(&pt[i]);
-		ts->visited++;
 		MM_ASSERT(!spte_is_frozen(old));
-		if (ctx->mode != TDP_TEARDOWN_NOSKIP && !spte_is_mmu_present(old)) {
-			ts->skipped++;
+		if (skip && !spte_is_mmu_present(old)) {
+			skipped++;
 			continue;
 		}
 		tdp_mmu_set_spte(mmu, ctx, &pt[i], base_gfn + (u64)i * spte_level_pages(level), level,
 				 old, SPTE_FROZEN);
 	}
+	ts->visited += SPTE_ENTRIES;
+	ts->skipped += skipped;
 done:
 	stat_add(mmu, ctx->me, TS_TABLES, -1);
 	ts->tables_freed++;
