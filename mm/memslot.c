@@ -126,16 +126,20 @@ int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max
 	return id;
 }
 
-/* Single frames on their way back to pmm, handed over a batch at a time. */
+/* Pages on their way back, handed over a batch at a time. */
 struct free_batch {
-	u64 n;        /* frames in pa[] */
-	u64 pa[64];   /* the frames */
+	u64 n;          /* backing frames in pa[] */
+	u64 pa[64];     /* backing frames, for pmm */
+	u64 nnodes;     /* radix nodes in nodes[] */
+	u64 nodes[64];  /* radix nodes, for tdp_pt.c */
 };
 
 static void batch_flush(struct free_batch *b)
 {
-	pmm_free_batch(b->pa, b->n);
+	pmm_free_batch(b->pa, b->n, 0);
 	b->n = 0;
+	tdp_pt_free_batch(b->nodes, b->nnodes);
+	b->nnodes = 0;
 }
 
 static void batch_add(struct free_batch *b, u64 pa)
@@ -145,12 +149,19 @@ static void batch_add(struct free_batch *b, u64 pa)
 	b->pa[b->n++] = pa;
 }
 
+static void batch_add_node(struct free_batch *b, u64 pa)
+{
+	if (b->nnodes == ARRAY_SIZE(b->nodes))
+		batch_flush(b);
+	b->nodes[b->nnodes++] = pa;
+}
+
 /*
  * Free a radix subtree at NODE of LEVEL; returns the 4 KiB frames of backing
  * freed.  Only the entries the node's presence map names are visited (a
  * node holding one page costs 8 word reads, not 512 entries).  Single
  * backing frames go through BATCH, to pmm's buddy lists a batch per hold of
- * its lock; blocks (RADIX_BLOCK) at once; the node back to tdp_pt.c.
+ * its lock; blocks (RADIX_BLOCK) at once; nodes to tdp_pt.c, batched too.
  */
 static u64 radix_free(struct memslot *s, u64 node_pa, int level, struct free_batch *batch)
 {
@@ -173,7 +184,7 @@ static u64 radix_free(struct memslot *s, u64 node_pa, int level, struct free_bat
 			}
 		}
 	}
-	tdp_pt_free(node_pa);
+	batch_add_node(batch, node_pa);
 	return freed;
 }
 

@@ -628,17 +628,17 @@ void pmm_free_pages(u64 pa, unsigned order)
 void pmm_free_page(u64 pa) { pmm_free_pages(pa, 0); }
 
 /*
- * Give back N single frames PAS[0..N) straight to the buddy lists, in one
- * hold of pmm's lock: for teardown, which frees thousands at once and would
- * only overflow the caches.
+ * Give back N blocks of ORDER, PAS[0..N), straight to the buddy lists, in
+ * one hold of pmm's lock: for teardown, which frees thousands at once and
+ * would only overflow the per-CPU caches.
  */
-void pmm_free_batch(const u64 *pas, u64 n)
+void pmm_free_batch(const u64 *pas, u64 n, unsigned order)
 {
 	if (!n)
 		return;
 	mm_spin_lock(&pmm.lock);
 	for (u64 i = 0; i < n; i++)
-		buddy_free_locked(pas[i], 0);
+		buddy_free_locked(pas[i], order);
 	mm_spin_unlock(&pmm.lock);
 }
 

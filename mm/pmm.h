@@ -50,8 +50,8 @@ void pmm_set_guest_reserve(u64 pages);
 u64 pmm_guest_reserve(void);
 void pmm_free_page(u64 pa);
 void pmm_free_pages(u64 pa, unsigned order);
-/* Give back N single pages at once, in one hold of the lock (teardown). */
-void pmm_free_batch(const u64 *pas, u64 n);
+/* Give back N blocks of ORDER at once, in one hold of the lock (teardown). */
+void pmm_free_batch(const u64 *pas, u64 n, unsigned order);
 /* Pages free now / pages ever added. */
 u64 pmm_free_count(void);
 u64 pmm_total_count(void);

@@ -49,6 +49,9 @@ struct tdp_stat_slot {
 	u64 v[TS_NR]; /* by enum tdp_stat; changed with relaxed atomic adds */
 } __attribute__((aligned(MM_CACHELINE)));
 
+/* Tables a destroy frees per batch (struct zap_ctx's freeq). */
+#define TDP_FREEQ 64
+
 /* Pages of the pmm block holding a struct tdp_mmu (order TDP_MMU_ORDER). */
 #define TDP_MMU_ORDER 1
 
@@ -78,10 +81,12 @@ struct zap_ctx {
 	struct mm_ctx *me;            /* the execution context doing the series, which holds
 					 the MMU lock (mm_ctx_self() of whoever built this) */
 	bool shared;                  /* MMU lock held for read (else write) */
-	bool free_now;                /* no CPU can reach the tables (destroy): free at once */
 	enum tdp_teardown_mode mode;  /* skip policy for exclusive removal */
 	struct tdp_teardown_stats *ts; /* figures being gathered, or NULL */
-	u64 chain;                    /* exclusive, !free_now: removed tables, linked through
+	u64 *freeq;                   /* destroy (no guest runs): removed tables go here,
+					 freed TDP_FREEQ at a time; NULL elsewhere */
+	unsigned nfreeq;              /* tables in freeq */
+	u64 chain;                    /* exclusive: removed tables, linked through
 					 entry 0, freed after the flush */
 	bool need_flush;              /* something the hardware may cache was removed */
 	bool can_yield;               /* the range walk may drop and retake the lock */

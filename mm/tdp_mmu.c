@@ -312,13 +312,22 @@ iter_set_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it, u64
 
 /* ---------------------------------------------------------------- removal */
 
-/* Put a table page out of use: freed now, after the flush, or after a grace period. */
+/*
+ * Put a table page out of use: after a grace period (shared); in destroy,
+ * at once, in batches (freeq); otherwise chained for freeing after the
+ * flush (tdp_finish_zap frees the chain in batches, free_chain).
+ */
 static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 {
 	if (ctx->shared) {
 		gp_defer_free(pt_pa);
-	} else if (ctx->free_now) {
-		tdp_pt_free(pt_pa);
+	} else if (ctx->freeq) {
+		/* Destroy: nothing can reach the table, no flush to wait for. */
+		ctx->freeq[ctx->nfreeq++] = pt_pa;
+		if (ctx->nfreeq == TDP_FREEQ) {
+			tdp_pt_free_batch(ctx->freeq, ctx->nfreeq);
+			ctx->nfreeq = 0;
+		}
 	} else {
 		/*
 		 * Exclusive, but the guest may run: the hardware may still
@@ -331,6 +340,26 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 		__atomic_store_n(&pt_of(pt_pa)[0], ctx->chain, __ATOMIC_RELAXED);
 		ctx->chain = pt_pa;
 	}
+}
+
+/*
+ * Free the tables CTX chained (nobody can reach them any more: the caller
+ * flushed, or no guest runs), up to 64 per hold of tdp_pt.c's lock.
+ */
+static void free_chain(struct zap_ctx *ctx)
+{
+	u64 batch[64];
+	unsigned n = 0;
+	while (ctx->chain) {
+		u64 pa = ctx->chain;
+		ctx->chain = __atomic_load_n(&pt_of(pa)[0], __ATOMIC_RELAXED);
+		batch[n++] = pa;
+		if (n == ARRAY_SIZE(batch)) {
+			tdp_pt_free_batch(batch, n);
+			n = 0;
+		}
+	}
+	tdp_pt_free_batch(batch, n);
 }
 
 /*
@@ -445,11 +474,7 @@ void tdp_finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 	 * translations for this guest; with the write lock held no software
 	 * walker exists, so the chained pages are unreachable now.
 	 */
-	while (ctx->chain) {
-		u64 pa = ctx->chain;
-		ctx->chain = __atomic_load_n(&pt_of(pa)[0], __ATOMIC_RELAXED);
-		tdp_pt_free(pa);
-	}
+	free_chain(ctx);
 }
 
 /* ---------------------------------------------------------------- create */
@@ -1054,11 +1079,13 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 
 	mm_write_lock(&mmu->lock);
 	ts.tables = stat_sum(mmu, TS_TABLES);
+	u64 freeq[TDP_FREEQ];
 	struct zap_ctx ctx = {
-		.me = mm_ctx_self(), .shared = false, .free_now = true, .mode = tdp_get_teardown_mode(),
-		.ts = &ts
+		.me = mm_ctx_self(), .shared = false, .mode = tdp_get_teardown_mode(), .ts = &ts,
+		.freeq = freeq
 	};
 	handle_removed_pt(mmu, &ctx, mmu->root_pa, mmu->root_level, 0);
+	tdp_pt_free_batch(freeq, ctx.nfreeq); /* no guest runs: no flush to wait for */
 	ts.tables_time_us = time_us() - t0;
 	MM_ASSERT(stat_sum(mmu, TS_TABLES) == 0);
 	MM_ASSERT(!stat_sum(mmu, TS_LEAVES_4K) && !stat_sum(mmu, TS_LEAVES_2M) &&

@@ -271,7 +271,7 @@ static void test_zero_pool(void)
 	while (n < ARRAY_SIZE(pages) && (pages[n] = pmm_alloc_pages(0)) != 0)
 		n++;
 	is_u64(n, total, "zero pool: with a full pool, plain allocations still get every page");
-	pmm_free_batch(pages, n);
+	pmm_free_batch(pages, n, 0);
 	is_u64(pmm_free_count(), total, "pmm_free_batch: every page back in one call");
 	ok(pmm_alloc_pages(9) != 0, "pmm_free_batch: the pages merged again (a 2 MiB block exists)");
 	pmm_zero_pool_set_target(PMM_ZERO_POOL_DEFAULT);

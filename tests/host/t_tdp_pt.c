@@ -150,6 +150,35 @@ static void test_mmu(void)
 	is_u64(pmm_free_count(), free0, "mmu: free pages before create == after destroy");
 }
 
+/*
+ * tdp_pt_free_batch: 100 tables (7 chunks) freed in batches across the
+ * 64-table split, every other one first, so chunks empty both inside a
+ * batch and on its last table; afterwards no chunk is held and pmm has
+ * every page back, as after tdp_pt_free one by one.
+ */
+static void test_free_batch(void)
+{
+	u64 free0 = pmm_free_count(), pt[100], odd[50], even[50];
+	for (int i = 0; i < 100; i++)
+		pt[i] = tdp_pt_alloc();
+	is_u64(tdp_pt_chunks(), chunks_for(100), "batch: 100 tables in %llu chunks",
+	       (unsigned long long)chunks_for(100));
+	for (int i = 0; i < 50; i++) {
+		odd[i] = pt[2 * i + 1];
+		even[i] = pt[2 * i];
+	}
+	tdp_pt_free_batch(odd, 50);
+	is_u64(tdp_pt_chunks(), chunks_for(100), "batch: half freed, every chunk still in use");
+	tdp_pt_free_batch(even, 50);
+	is_u64(tdp_pt_chunks(), 0, "batch: all freed, no chunk held");
+	is_u64(pmm_free_count(), free0, "batch: every page back to pmm");
+	for (int i = 0; i < 100; i++)
+		pt[i] = tdp_pt_alloc();
+	tdp_pt_free_batch(pt, 100);
+	ok(tdp_pt_chunks() == 0 && pmm_free_count() == free0,
+	   "batch: 100 at once (two batches of the lock) frees them all too");
+}
+
 int main(void)
 {
 	host_pmm_setup(MiB(64));
@@ -159,5 +188,6 @@ int main(void)
 	test_reuse();
 	tdp_mmu_quiescent(0);
 	test_mmu();
+	test_free_batch();
 	return tap_done();
 }
