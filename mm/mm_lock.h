@@ -15,9 +15,10 @@
  * how (see "Who holds the lock" below), so functions assert the mode they
  * need at entry.
  *
- * All acquire operations use __ATOMIC_ACQUIRE and all releases
- * __ATOMIC_RELEASE, so everything written inside a critical section is
- * visible to the next holder.  None of these locks disable interrupts: mm/
+ * Every acquire has at least __ATOMIC_ACQUIRE semantics (the MMU lock's
+ * reader/writer handshake is sequentially consistent, see below) and every
+ * release __ATOMIC_RELEASE, so everything written inside a critical
+ * section is visible to the next holder.  None of these locks disable interrupts: mm/
  * is never entered from an interrupt handler.
  */
 #ifndef PAGODA_MM_LOCK_H
