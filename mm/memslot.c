@@ -6,6 +6,7 @@
 #include "mm/mm_env.h"
 #include "mm/mm_string.h"
 #include "mm/pmm.h"
+#include "mm/tdp_pt.h"
 
 #define RADIX_BITS 9
 #define RADIX_ENTRIES 512
@@ -49,6 +50,20 @@ static bool radix_publish(u64 *e, u64 v, u64 *cur)
 	return false;
 }
 
+/*
+ * Entry E of the radix node NODE was just published: set its bit in the
+ * node's presence map (radix nodes are tdp_pt.c pages, which have one), so
+ * that teardown visits the entries in use and not all 512.  Atomic OR:
+ * CPUs publishing into one node at once under the read lock.  The bit is
+ * set after the entry, and only read under the write lock (no publisher
+ * left), so the map is exact when teardown reads it.
+ */
+static void radix_mark(u64 *node, u64 *e)
+{
+	unsigned i = (unsigned)(e - node);
+	__atomic_fetch_or(&tdp_pt_map(virt_to_phys(node))[i / 64], BIT(i % 64), __ATOMIC_RELAXED);
+}
+
 /* Empty slots of an MMU whose lock is LOCK. */
 void memslots_init(struct memslots *ms, struct mm_rwlock *lock)
 {
@@ -88,7 +103,7 @@ int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max
 	}
 	if (id < 0)
 		return -E_NOMEM;
-	u64 root = pmm_alloc_page_zeroed();
+	u64 root = tdp_pt_alloc();
 	if (!root)
 		return -E_NOMEM;
 	struct memslot *s = &ms->slot[id];
@@ -111,27 +126,65 @@ int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max
 	return id;
 }
 
-/* Free a radix subtree at NODE of LEVEL; returns the 4 KiB frames of backing freed. */
-static u64 radix_free(struct memslot *s, u64 node_pa, int level)
+/* Pages on their way back, handed over a batch at a time. */
+struct free_batch {
+	u64 n;          /* backing frames in pa[] */
+	u64 pa[64];     /* backing frames, for pmm */
+	u64 nnodes;     /* radix nodes in nodes[] */
+	u64 nodes[64];  /* radix nodes, for tdp_pt.c */
+};
+
+static void batch_flush(struct free_batch *b)
 {
-	u64 *node = phys_to_virt(node_pa), freed = 0;
-	for (int i = 0; i < RADIX_ENTRIES; i++) {
-		u64 v = node[i];
-		if (!v)
-			continue;
-		if (level == 1) {
-			pmm_free_page(v);
-			freed++;
-		} else if (v & RADIX_BLOCK) {
-			MM_ASSERT(level == 2 || level == 3);
-			unsigned order = level == 2 ? BLOCK_2M_ORDER : BLOCK_1G_ORDER;
-			pmm_free_pages(v & PAGE_MASK, order);
-			freed += 1ULL << order;
-		} else {
-			freed += radix_free(s, v, level - 1);
+	pmm_free_batch(b->pa, b->n, 0);
+	b->n = 0;
+	tdp_pt_free_batch(b->nodes, b->nnodes);
+	b->nnodes = 0;
+}
+
+static void batch_add(struct free_batch *b, u64 pa)
+{
+	if (b->n == ARRAY_SIZE(b->pa))
+		batch_flush(b);
+	b->pa[b->n++] = pa;
+}
+
+static void batch_add_node(struct free_batch *b, u64 pa)
+{
+	if (b->nnodes == ARRAY_SIZE(b->nodes))
+		batch_flush(b);
+	b->nodes[b->nnodes++] = pa;
+}
+
+/*
+ * Free a radix subtree at NODE of LEVEL; returns the 4 KiB frames of backing
+ * freed.  Only the entries the node's presence map names are visited (a
+ * node holding one page costs 8 word reads, not 512 entries).  Single
+ * backing frames go through BATCH, to pmm's buddy lists a batch per hold of
+ * its lock; blocks (RADIX_BLOCK) at once; nodes to tdp_pt.c, batched too.
+ */
+static u64 radix_free(struct memslot *s, u64 node_pa, int level, struct free_batch *batch)
+{
+	u64 *node = phys_to_virt(node_pa), freed = 0, *map = tdp_pt_map(node_pa);
+	for (unsigned w = 0; w < TDP_MAP_WORDS; w++) {
+		for (u64 bits = map[w]; bits; bits &= bits - 1) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
+			u64 v = node[i];
+			MM_ASSERT(v); /* a bit is set only over a published entry */
+			if (level == 1) {
+				batch_add(batch, v);
+				freed++;
+			} else if (v & RADIX_BLOCK) {
+				MM_ASSERT(level == 2 || level == 3);
+				unsigned order = level == 2 ? BLOCK_2M_ORDER : BLOCK_1G_ORDER;
+				pmm_free_pages(v & PAGE_MASK, order);
+				freed += 1ULL << order;
+			} else {
+				freed += radix_free(s, v, level - 1, batch);
+			}
 		}
 	}
-	pmm_free_page(node_pa);
+	batch_add_node(batch, node_pa);
 	return freed;
 }
 
@@ -146,14 +199,17 @@ u64 memslots_remove(struct memslots *ms, int id)
 	struct memslot *s = &ms->slot[id];
 	MM_ASSERT_HELD_WRITE(ms->lock);
 	MM_ASSERT(s->used);
-	u64 freed = radix_free(s, s->radix_root, s->radix_depth);
-	MM_ASSERT(freed == s->backing_pages);
+	struct free_batch batch = { 0 };
+	u64 freed = radix_free(s, s->radix_root, s->radix_depth, &batch);
+	batch_flush(&batch);
+	MM_ASSERT(freed == memslots_backing_pages(ms, s));
 	for (u64 p = s->prefill; p;) {
 		u64 next = ((struct prefill_page *)phys_to_virt(p))->next;
 		pmm_free_page(p);
 		p = next;
 	}
-	__atomic_fetch_sub(&ms->backing_pages, freed, __ATOMIC_RELAXED);
+	for (unsigned c = 0; c < MM_NSLOTS; c++)
+		__atomic_store_n(&ms->pcpu[c].backing[id], 0, __ATOMIC_RELAXED);
 	memslot_dirty_log_stop(ms, s);
 	memset(s, 0, sizeof(*s));
 	bump_generation(ms);
@@ -222,18 +278,36 @@ void memslot_read_unbacked(struct memslots *ms, struct memslot *s, u64 gpa, void
 /* Fresh backing for [gpa, gpa + 4K << order): zeroed and prefilled.  0 if none. */
 static u64 new_backing(struct memslot *s, u64 gpa, unsigned order)
 {
-	u64 pa = pmm_alloc_pages_guest(order);
-	if (!pa)
-		return 0;
-	memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
+	u64 pa;
+	if (order == 0) {
+		pa = pmm_alloc_page_zeroed_guest(); /* pre-zeroed when the pool has one */
+		if (!pa)
+			return 0;
+	} else {
+		pa = pmm_alloc_pages_guest(order);
+		if (!pa)
+			return 0;
+		memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
+	}
 	apply_prefill(s, gpa, phys_to_virt(pa), PAGE_SIZE << order);
 	return pa;
 }
 
+/* PAGES more frames back slot S of MS: counted in the calling context's CPU slot. */
 static void account(struct memslots *ms, struct memslot *s, u64 pages)
 {
-	__atomic_fetch_add(&s->backing_pages, pages, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&ms->backing_pages, pages, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ms->pcpu[mm_slot_self()].backing[s - ms->slot], pages,
+			   __ATOMIC_RELAXED);
+}
+
+u64 memslots_backing_pages(struct memslots *ms, const struct memslot *s)
+{
+	u64 sum = 0;
+	for (unsigned c = 0; c < MM_NSLOTS; c++)
+		for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
+			if (!s || s == &ms->slot[i])
+				sum += __atomic_load_n(&ms->pcpu[c].backing[i], __ATOMIC_RELAXED);
+	return sum;
 }
 
 /*
@@ -263,6 +337,7 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 				if (!pa)
 					return -E_NOMEM;
 				if (radix_publish(e, pa, &v)) {
+					radix_mark(node, e);
 					account(ms, s, 1);
 					v = pa;
 				} else {
@@ -295,6 +370,7 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 				u64 blk = new_backing(s, frame << PAGE_SHIFT, order);
 				if (blk) {
 					if (radix_publish(e, blk | RADIX_BLOCK, &v)) {
+						radix_mark(node, e);
 						account(ms, s, 1ULL << order);
 						v = blk | RADIX_BLOCK;
 					} else {
@@ -304,15 +380,15 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 				}
 				/* No block of that size left: fall back to smaller frames. */
 			}
-			u64 n = pmm_alloc_pages_guest(0);
+			u64 n = tdp_pt_alloc_guest(); /* zeroed, with a zeroed presence map */
 			if (!n)
 				return -E_NOMEM;
-			memset(phys_to_virt(n), 0, PAGE_SIZE);
 			if (radix_publish(e, n, &v)) {
+				radix_mark(node, e);
 				__atomic_fetch_add(&s->radix_nodes, 1, __ATOMIC_RELAXED);
 				v = n;
 			} else {
-				pmm_free_page(n);
+				tdp_pt_free(n); /* never published */
 				goto again;
 			}
 		}

@@ -11,6 +11,9 @@
  *     first gfn rounded down to 1 GiB, so the entries of a level-2 node
  *     correspond to naturally aligned guest 2 MiB frames and those of a
  *     level-3 node to guest 1 GiB frames, whatever the slot's alignment;
+ *   - nodes are pages of tdp_pt.c, like page tables, so each has a 512-bit
+ *     presence map, bit i set once entry i was published: deleting a slot
+ *     visits only the entries in use;
  *   - a level-1 entry holds the physical address of one 4 KiB frame;
  *   - a level-2 entry holds a level-1 node, or (MEMSLOT_HUGE) a 2 MiB block
  *     (pmm order 9) tagged with RADIX_BLOCK, used when the whole aligned
@@ -47,11 +50,10 @@ struct memslot {
 	unsigned flags;     /* MEMSLOT_* */
 	u64 base_gfn;       /* first guest frame */
 	u64 npages;         /* guest frames */
-	u64 radix_root;     /* physical address of the radix root node */
+	u64 radix_root;     /* physical address of the radix root node (a tdp_pt.c page) */
 	int radix_depth;    /* levels of the radix tree (>= 2) */
 	u64 radix_base;     /* gfn of radix index 0 (base_gfn rounded down to 1 GiB) */
 	u64 prefill;        /* physical address of the first prefill record page, or 0 */
-	u64 backing_pages;  /* 4 KiB frames backing the slot now (atomic) */
 	u64 radix_nodes;    /* radix node pages (atomic) */
 	bool dirty_log;     /* dirty logging on: 4 KiB leaves only, writes recorded */
 	u64 dirty_bitmap;   /* physical address of npages bits (pmm block), or 0 */
@@ -62,7 +64,12 @@ struct memslots {
 	struct memslot slot[TDP_MAX_MEMSLOTS]; /* by id; those with used set are slots */
 	struct mm_rwlock *lock; /* the MMU lock that guards them (asserted, never taken here) */
 	u64 generation;     /* bumped on every slot add / delete (atomic) */
-	u64 backing_pages;  /* sum over slots of backing_pages (atomic) */
+	struct memslots_pcpu {
+		u64 backing[TDP_MAX_MEMSLOTS]; /* 4 KiB frames this CPU slot added to the backing
+						  of each memslot (atomic adds; the sum over CPU
+						  slots is the slot's backing) */
+	} __attribute__((aligned(MM_CACHELINE))) pcpu[MM_NSLOTS]; /* per CPU slot (mm_env.h),
+						  so faults on two CPUs share no line */
 };
 
 /* Where the backing of one gfn lives. */
@@ -75,6 +82,9 @@ struct memslot_backing {
 void memslots_init(struct memslots *ms, struct mm_rwlock *lock);
 int memslots_add(struct memslots *ms, u64 gpa, u64 size, unsigned flags, u64 max_gpa);
 u64 memslots_remove(struct memslots *ms, int id);
+/* 4 KiB frames backing slot S of MS now, or every slot's when S is NULL.  Any
+ * context, no lock (the per-CPU parts are read one by one). */
+u64 memslots_backing_pages(struct memslots *ms, const struct memslot *s);
 
 int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool alloc,
 			   struct memslot_backing *out);

@@ -43,8 +43,33 @@ struct mm_ctx {
 	uintptr_t held; /* the MMU lock this context holds: its address with the mode
 			   (MM_HELD_READ or MM_HELD_WRITE, mm_lock.h) in the low bits; 0
 			   when it holds none */
+	u32 slot1;      /* 1 + the context's per-CPU slot (below), 0 until first asked */
 };
 
 struct mm_ctx *mm_ctx_self(void) __attribute__((const));
+
+/*
+ * Per-CPU slots.  What many CPUs would otherwise write in one place on
+ * every fault (the MMU lock's reader count, counters, pmm's lock) is kept
+ * in MM_NSLOTS copies, each on its own cache line, and a context works on
+ * the copy of its slot: two CPUs faulting at once then write no line in
+ * common.  A context gets its slot the first time it asks (mm_slot.c deals
+ * them round-robin) and keeps it; with more contexts than slots, some
+ * share one, which costs speed, never correctness (every slot is updated
+ * atomically or under its own lock).
+ */
+#define MM_NSLOTS 8
+#define MM_CACHELINE 64
+
+unsigned mm_slot_assign(struct mm_ctx *me);
+
+/* The per-CPU slot of context ME (its own record, from mm_ctx_self()). */
+static inline unsigned mm_ctx_slot(struct mm_ctx *me)
+{
+	return me->slot1 ? me->slot1 - 1 : mm_slot_assign(me);
+}
+
+/* The calling context's per-CPU slot. */
+static inline unsigned mm_slot_self(void) { return mm_ctx_slot(mm_ctx_self()); }
 
 #endif

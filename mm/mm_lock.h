@@ -5,17 +5,20 @@
  * queue, whose critical sections are a few list operations.
  *
  * mm_rwlock: the MMU lock.  Many readers (vCPUs handling faults) or one
- * writer (teardown, memslot changes).  A writer that cannot get in at once
- * raises WAIT, which stops new readers from entering, so a steady stream of
- * faults cannot starve a teardown.  Readers that already hold the lock are
- * never blocked by WAIT (the lock is not recursive anyway: nobody may take
- * it twice).  Each execution context records which MMU lock it holds and
+ * writer (teardown, memslot changes).  Reader-scalable: each per-CPU slot
+ * (mm_env.h) counts its own readers on its own cache line, so CPUs taking
+ * the lock for read at once write no line in common (one shared count
+ * bounced between them on every fault).  A writer raises one word, which
+ * stops new readers, then waits for every slot's count to drop to zero: a
+ * steady stream of faults cannot starve a teardown.  The lock is not
+ * recursive: nobody may take it twice.  Each execution context records which MMU lock it holds and
  * how (see "Who holds the lock" below), so functions assert the mode they
  * need at entry.
  *
- * All acquire operations use __ATOMIC_ACQUIRE and all releases
- * __ATOMIC_RELEASE, so everything written inside a critical section is
- * visible to the next holder.  None of these locks disable interrupts: mm/
+ * Every acquire has at least __ATOMIC_ACQUIRE semantics (the MMU lock's
+ * reader/writer handshake is sequentially consistent, see below) and every
+ * release __ATOMIC_RELEASE, so everything written inside a critical
+ * section is visible to the next holder.  None of these locks disable interrupts: mm/
  * is never entered from an interrupt handler.
  */
 #ifndef PAGODA_MM_LOCK_H
@@ -56,17 +59,23 @@ static inline bool mm_spin_is_locked(struct mm_spinlock *l)
 	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
 }
 
-#define MM_RW_WRITER 0x80000000u /* held for write */
-#define MM_RW_WAIT   0x40000000u /* a writer is waiting: no new readers */
-#define MM_RW_READERS 0x3fffffffu /* count of readers */
-
 /* How a context holds an MMU lock (struct mm_ctx, mm_env.h). */
 #define MM_HELD_READ  1u
 #define MM_HELD_WRITE 2u
 
+/* One per-CPU slot of the MMU lock: the readers that entered through it. */
+struct mm_rwlock_slot {
+	u32 readers;                      /* contexts of this slot holding the lock for read,
+					     plus readers briefly counted while backing off */
+	u8 pad[MM_CACHELINE - sizeof(u32)]; /* alone on its cache line */
+} __attribute__((aligned(MM_CACHELINE)));
+
 struct mm_rwlock {
-	u32 state; /* MM_RW_WRITER | MM_RW_WAIT | reader count */
-};
+	u32 writer;                         /* 1 while a writer holds the lock or waits for
+					       its readers to leave: no new readers */
+	u8 pad[MM_CACHELINE - sizeof(u32)]; /* readers only read this line */
+	struct mm_rwlock_slot slot[MM_NSLOTS]; /* reader counts, one line per CPU slot */
+} __attribute__((aligned(MM_CACHELINE)));
 _Static_assert(_Alignof(struct mm_rwlock) >= 4, "the mode fits below a lock's address");
 
 /*
@@ -108,17 +117,30 @@ static inline void mm_rwlock_note_release(struct mm_rwlock *l, unsigned mode)
 	me->held = 0;
 }
 
+/*
+ * The read side touches only the caller's slot and reads the writer word
+ * (a line readers never write, so it stays cached on every CPU).  The
+ * protocol is Dekker's: a reader counts itself, then looks for a writer; a
+ * writer raises its word, then looks for readers.  Both steps are
+ * sequentially consistent atomics, so at least one side sees the other: a
+ * reader that sees the writer leaves again and waits, and a writer waits
+ * for every reader it sees.  Writers take the word with a
+ * compare-and-exchange, so they exclude each other; raising it first also
+ * stops new readers, so a stream of faults cannot starve a teardown.
+ */
 /* Take L for read.  The calling context holds no MMU lock. */
 static inline void mm_read_lock(struct mm_rwlock *l)
 {
 	struct mm_ctx *me = mm_rwlock_taker();
+	u32 *readers = &l->slot[mm_ctx_slot(me)].readers;
 	for (;;) {
-		u32 v = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
-		if (!(v & (MM_RW_WRITER | MM_RW_WAIT)) &&
-		    __atomic_compare_exchange_n(&l->state, &v, v + 1, true, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+		__atomic_fetch_add(readers, 1, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&l->writer, __ATOMIC_SEQ_CST))
 			break;
-		cpu_relax();
+		/* A writer is in or waiting: leave, wait for it, come again. */
+		__atomic_fetch_sub(readers, 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&l->writer, __ATOMIC_RELAXED))
+			cpu_relax();
 	}
 	me->held = mm_held_word(l, MM_HELD_READ);
 }
@@ -126,8 +148,9 @@ static inline void mm_read_lock(struct mm_rwlock *l)
 /* Release L, which the calling context holds for read. */
 static inline void mm_read_unlock(struct mm_rwlock *l)
 {
+	struct mm_ctx *me = mm_ctx_self();
 	mm_rwlock_note_release(l, MM_HELD_READ);
-	__atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&l->slot[mm_ctx_slot(me)].readers, 1, __ATOMIC_RELEASE);
 }
 
 /* Take L for write.  The calling context holds no MMU lock. */
@@ -135,18 +158,16 @@ static inline void mm_write_lock(struct mm_rwlock *l)
 {
 	struct mm_ctx *me = mm_rwlock_taker();
 	for (;;) {
-		u32 v = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
-		if ((v & ~MM_RW_WAIT) == 0) {
-			/* Free (maybe with our own or another writer's WAIT): take it. */
-			if (__atomic_compare_exchange_n(&l->state, &v, MM_RW_WRITER, true,
-							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-				break;
-		} else if (!(v & MM_RW_WAIT)) {
-			/* Raise WAIT again: a writer that got in before us cleared it. */
-			__atomic_fetch_or(&l->state, MM_RW_WAIT, __ATOMIC_RELAXED);
-		}
+		u32 free = 0;
+		if (__atomic_compare_exchange_n(&l->writer, &free, 1, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			break;
 		cpu_relax();
 	}
+	/* No new reader gets in now; wait for those already in to leave. */
+	for (unsigned i = 0; i < MM_NSLOTS; i++)
+		while (__atomic_load_n(&l->slot[i].readers, __ATOMIC_SEQ_CST))
+			cpu_relax();
 	me->held = mm_held_word(l, MM_HELD_WRITE);
 }
 
@@ -154,7 +175,7 @@ static inline void mm_write_lock(struct mm_rwlock *l)
 static inline void mm_write_unlock(struct mm_rwlock *l)
 {
 	mm_rwlock_note_release(l, MM_HELD_WRITE);
-	__atomic_fetch_and(&l->state, ~MM_RW_WRITER, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->writer, 0, __ATOMIC_RELEASE);
 }
 
 /*

@@ -21,8 +21,32 @@
  * the buddy while the buddy is a free block of the same order.  Both are
  * O(PMM_MAX_ORDER) plus a walk of the (short) list of ranges on free.
  *
- * One spinlock covers everything.  The page contents of free blocks (the
- * headers) are only touched under it.
+ * One spinlock covers the buddy lists.  The page contents of free blocks
+ * (the headers) are only touched under it.
+ *
+ * Per-CPU caches.  Single pages, what every fault allocates (its backing
+ * page, a radix node now and then), do not go to the buddy lists one by
+ * one: each per-CPU slot (mm_env.h) keeps a small stack of free frames
+ * under a lock of its own, on its own cache lines, refilled from and
+ * spilled to the buddy lists PCP_BATCH frames at a time, so two CPUs
+ * faulting at once meet on pmm's lock once per PCP_BATCH pages instead of
+ * on every page.  Frames in a cache are free: pmm_free_count() counts
+ * them.  When the buddy lists cannot serve a request, every cache is
+ * drained back and the request tried once more, so a cache never makes an
+ * allocation fail that would have succeeded without it.
+ *
+ * Pre-zeroed pages.  A guest's first touch of a page costs a 4 KiB zeroing
+ * on the fault path.  pmm_zero_pool_refill(), which the VMM's idle loop
+ * calls, zeroes free frames ahead of need into a pool (a singly linked
+ * list through word 0 of each page, which is cleared again when the page
+ * is taken), up to a target; the per-CPU caches take from it a batch at a
+ * time into a second stack of theirs.  pmm_alloc_page_zeroed() and its
+ * guest variant take a pre-zeroed page when there is one (a hit) and zero
+ * one on demand otherwise (a miss); struct pmm_zero_stats counts both and
+ * the pages the pool was refilled with.  Pool pages are free pages too.
+ *
+ * Lock order: a per-CPU cache's lock, then pmm's.  The pool's lock is never
+ * held with either.
  */
 #include "mm/pmm.h"
 #include "mm/mm_debug.h"
@@ -124,13 +148,18 @@ static void block_remove(struct pmm_range *r, u64 pa, unsigned order)
 	bit_clear(r, pa);
 }
 
+static void caches_reset(void);
+
 /*
  * Forget every range: afterwards nothing is free.  Called once at boot (and
- * by host tests between scenarios, after they have reclaimed the memory).
+ * by host tests between scenarios, after they have reclaimed the memory):
+ * the per-CPU caches and the pre-zeroed pool are emptied as well (their
+ * frames belonged to the ranges forgotten); the pool's target stays.
  */
 void pmm_init(void)
 {
 	memset(&pmm, 0, sizeof(pmm));
+	caches_reset();
 	for (int o = 0; o <= PMM_MAX_ORDER; o++)
 		list_init(&pmm.heads[o]);
 }
@@ -178,21 +207,17 @@ void pmm_add_range(u64 pa, u64 npages)
 }
 
 /*
- * 2^order contiguous frames aligned to their size, not zeroed; 0 when no
- * block of that order can be found or made.
+ * Take a block of ORDER from the buddy lists: the first block of the
+ * smallest non-empty order >= ORDER, split down.  0 when none.  pmm's lock
+ * held.
  */
-u64 pmm_alloc_pages(unsigned order)
+static u64 buddy_alloc_locked(unsigned order)
 {
-	if (order > PMM_MAX_ORDER)
-		return 0;
-	mm_spin_lock(&pmm.lock);
 	unsigned o = order;
 	while (o <= PMM_MAX_ORDER && pmm.nfree[o] == 0)
 		o++;
-	if (o > PMM_MAX_ORDER) {
-		mm_spin_unlock(&pmm.lock);
+	if (o > PMM_MAX_ORDER)
 		return 0;
-	}
 	u64 pa = virt_to_phys(pmm.heads[o].next);
 	struct pmm_range *r = range_of(pa, PAGE_SIZE << o);
 	MM_ASSERT(r);
@@ -202,53 +227,24 @@ u64 pmm_alloc_pages(unsigned order)
 		o--;
 		block_insert(r, pa + (PAGE_SIZE << o), o);
 	}
-	__atomic_fetch_sub(&pmm.free_pages, 1ULL << order, __ATOMIC_RELAXED);
-	mm_spin_unlock(&pmm.lock);
+	__atomic_store_n(&pmm.free_pages, pmm.free_pages - (1ULL << order), __ATOMIC_RELAXED);
 	return pa;
 }
-
-/* One frame, not zeroed, or 0. */
-u64 pmm_alloc_page(void) { return pmm_alloc_pages(0); }
-
-static u64 guest_reserve; /* pages guest demand may not take (pmm.h) */
-
-void pmm_set_guest_reserve(u64 pages) { __atomic_store_n(&guest_reserve, pages, __ATOMIC_RELAXED); }
-
-u64 pmm_guest_reserve(void) { return __atomic_load_n(&guest_reserve, __ATOMIC_RELAXED); }
-
-u64 pmm_alloc_pages_guest(unsigned order)
-{
-	if (order > PMM_MAX_ORDER ||
-	    __atomic_load_n(&pmm.free_pages, __ATOMIC_RELAXED) < pmm_guest_reserve() + (1ULL << order))
-		return 0;
-	return pmm_alloc_pages(order);
-}
-
-/* One zero-filled frame, or 0. */
-u64 pmm_alloc_pages_filled(unsigned order, u8 fill)
-{
-	u64 pa = pmm_alloc_pages(order);
-	if (pa)
-		memset(phys_to_virt(pa), fill, PAGE_SIZE << order);
-	return pa;
-}
-
-u64 pmm_alloc_page_zeroed(void) { return pmm_alloc_pages_filled(0, 0); }
 
 /*
- * Give back the block PA of ORDER, merging it with its buddy as long as the
- * buddy is free and of the same order.  PA must have come from
- * pmm_alloc_pages(ORDER) (or be a correctly aligned part of such a block);
- * freeing a frame pmm does not own, or a block already free, is a bug.
+ * Give the block PA of ORDER back to the buddy lists, merging it with its
+ * buddy as long as the buddy is free and of the same order.  pmm's lock
+ * held.  PA must have come from an allocation of ORDER (or be a correctly
+ * aligned part of one); freeing a frame pmm does not own, or a block
+ * already free, is a bug.
  */
-void pmm_free_pages(u64 pa, unsigned order)
+static void buddy_free_locked(u64 pa, unsigned order)
 {
 	MM_ASSERT(order <= PMM_MAX_ORDER && IS_ALIGNED(pa, PAGE_SIZE << order));
-	mm_spin_lock(&pmm.lock);
 	struct pmm_range *r = range_of(pa, PAGE_SIZE << order);
 	MM_ASSERT(r);             /* not ours */
 	MM_ASSERT(!bit_test(r, pa)); /* double free */
-	__atomic_fetch_add(&pmm.free_pages, 1ULL << order, __ATOMIC_RELAXED);
+	__atomic_store_n(&pmm.free_pages, pmm.free_pages + (1ULL << order), __ATOMIC_RELAXED);
 	u64 range_end = r->base + (r->npages << PAGE_SHIFT);
 	while (order < PMM_MAX_ORDER) {
 		u64 buddy = pa ^ (PAGE_SIZE << order);
@@ -261,22 +257,415 @@ void pmm_free_pages(u64 pa, unsigned order)
 		order++;
 	}
 	block_insert(r, pa, order);
+}
+
+/* ---------------------------------------------------------------- per-CPU caches */
+
+#define PCP_MAX   64 /* frames a per-CPU cache holds at most */
+#define PCP_BATCH 32 /* frames moved between a cache and the buddy lists at once */
+#define PCP_ZMAX  32 /* pre-zeroed frames a per-CPU cache holds at most */
+#define PCP_ZBATCH 16 /* pre-zeroed frames taken from the pool at once */
+
+/* The cache of one per-CPU slot, alone on its cache lines. */
+struct pmm_pcp {
+	struct mm_spinlock lock; /* guards everything below but the counters' readers */
+	u32 n;                   /* frames in pages[] (atomic stores: pmm_free_count reads) */
+	u32 nzero;               /* frames in zero[] (likewise) */
+	u64 pages[PCP_MAX];      /* free frames, contents undefined */
+	u64 zero[PCP_ZMAX];      /* free frames, every byte zero */
+	u64 zero_hits;           /* zeroed allocations served pre-zeroed (atomic stores) */
+	u64 zero_misses;         /* zeroed allocations zeroed on demand (atomic stores) */
+} __attribute__((aligned(MM_CACHELINE)));
+
+static struct pmm_pcp pcps[MM_NSLOTS];
+
+/* The pool of pre-zeroed frames (see the top). */
+static struct {
+	struct mm_spinlock lock; /* guards head and n */
+	u64 head;                /* first frame; word 0 of each links the next, 0 ends */
+	u64 n;                   /* frames in the pool (atomic stores) */
+	u64 target;              /* refill up to this many (atomic) */
+	u64 refilled;            /* frames ever zeroed into the pool (atomic) */
+} zpool = { .target = PMM_ZERO_POOL_DEFAULT };
+
+static void set_u32(u32 *p, u32 v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+
+static void bump(u64 *p) { __atomic_store_n(p, *p + 1, __ATOMIC_RELAXED); }
+
+/* Give every frame of cache C back to the buddy lists.  C's lock held. */
+static void pcp_drain_locked(struct pmm_pcp *c)
+{
+	if (!c->n && !c->nzero)
+		return;
+	mm_spin_lock(&pmm.lock);
+	for (u32 i = 0; i < c->n; i++)
+		buddy_free_locked(c->pages[i], 0);
+	for (u32 i = 0; i < c->nzero; i++)
+		buddy_free_locked(c->zero[i], 0);
+	mm_spin_unlock(&pmm.lock);
+	set_u32(&c->n, 0);
+	set_u32(&c->nzero, 0);
+}
+
+/* Give every frame of every per-CPU cache (not the pool) back to the buddy lists. */
+static void pcp_drain_all(void)
+{
+	for (unsigned i = 0; i < MM_NSLOTS; i++) {
+		mm_spin_lock(&pcps[i].lock);
+		pcp_drain_locked(&pcps[i]);
+		mm_spin_unlock(&pcps[i].lock);
+	}
+}
+
+/* Take the whole pool off its list; returns its first frame (the chain). */
+static u64 zpool_take_all(void)
+{
+	mm_spin_lock(&zpool.lock);
+	u64 head = zpool.head;
+	zpool.head = 0;
+	__atomic_store_n(&zpool.n, 0, __ATOMIC_RELAXED);
+	mm_spin_unlock(&zpool.lock);
+	return head;
+}
+
+/*
+ * Give everything the caches and the pool hold back to the buddy lists
+ * (when a request failed, and for tests and the console: blocks merge
+ * again).  Any context.
+ */
+void pmm_drain_caches(void)
+{
+	pcp_drain_all();
+	u64 p = zpool_take_all();
+	while (p) {
+		u64 next = *(u64 *)phys_to_virt(p);
+		mm_spin_lock(&pmm.lock);
+		buddy_free_locked(p, 0);
+		mm_spin_unlock(&pmm.lock);
+		p = next;
+	}
+}
+
+/*
+ * 2^order contiguous frames aligned to their size, not zeroed, from the
+ * buddy lists, draining the caches once when they cannot serve it; 0 when
+ * no block of that order can be found or made.
+ */
+static u64 buddy_alloc(unsigned order)
+{
+	for (int round = 0; round < 2; round++) {
+		mm_spin_lock(&pmm.lock);
+		u64 pa = buddy_alloc_locked(order);
+		mm_spin_unlock(&pmm.lock);
+		if (pa || round)
+			return pa;
+		pmm_drain_caches();
+	}
+	return 0;
+}
+
+/*
+ * One frame from the calling context's cache, refilled with PCP_BATCH
+ * frames from the buddy lists (one hold of pmm's lock) when empty; 0 when
+ * no frame is left anywhere.
+ */
+static u64 pcp_alloc(void)
+{
+	struct pmm_pcp *c = &pcps[mm_slot_self()];
+	u64 pa = 0;
+	mm_spin_lock(&c->lock);
+	if (!c->n) {
+		mm_spin_lock(&pmm.lock);
+		u32 n = 0;
+		while (n < PCP_BATCH) {
+			u64 p = buddy_alloc_locked(0);
+			if (!p)
+				break;
+			c->pages[n++] = p;
+		}
+		mm_spin_unlock(&pmm.lock);
+		/* Stacked so that the lowest frame goes first. */
+		for (u32 i = 0; i < n / 2; i++) {
+			u64 t = c->pages[i];
+			c->pages[i] = c->pages[n - 1 - i];
+			c->pages[n - 1 - i] = t;
+		}
+		set_u32(&c->n, n);
+	}
+	if (c->n) {
+		pa = c->pages[c->n - 1];
+		set_u32(&c->n, c->n - 1);
+	}
+	mm_spin_unlock(&c->lock);
+	return pa ? pa : buddy_alloc(0);
+}
+
+/*
+ * Put the frame PA in the calling context's cache; a full cache first
+ * spills PCP_BATCH frames to the buddy lists in one hold of pmm's lock.
+ */
+static void pcp_free(u64 pa)
+{
+	struct pmm_pcp *c = &pcps[mm_slot_self()];
+	mm_spin_lock(&c->lock);
+	if (c->n == PCP_MAX) {
+		mm_spin_lock(&pmm.lock);
+		for (u32 i = 0; i < PCP_BATCH; i++)
+			buddy_free_locked(c->pages[i], 0);
+		mm_spin_unlock(&pmm.lock);
+		/* The oldest frames went; the newest (warm in cache) move down. */
+		for (u32 i = 0; i < PCP_MAX - PCP_BATCH; i++)
+			c->pages[i] = c->pages[i + PCP_BATCH];
+		set_u32(&c->n, PCP_MAX - PCP_BATCH);
+	}
+	c->pages[c->n] = pa;
+	set_u32(&c->n, c->n + 1);
+	mm_spin_unlock(&c->lock);
+}
+
+/*
+ * A pre-zeroed frame for the calling context: from its cache, else a batch
+ * from the pool into its cache.  0 when neither has one.  Counts nothing.
+ */
+static u64 pcp_alloc_prezeroed(void)
+{
+	struct pmm_pcp *c = &pcps[mm_slot_self()];
+	u64 pa = 0;
+	mm_spin_lock(&c->lock);
+	if (!c->nzero && __atomic_load_n(&zpool.n, __ATOMIC_RELAXED)) {
+		mm_spin_lock(&zpool.lock);
+		u32 n = 0;
+		while (n < PCP_ZBATCH && zpool.head) {
+			u64 p = zpool.head;
+			zpool.head = *(u64 *)phys_to_virt(p);
+			c->zero[n++] = p;
+		}
+		__atomic_store_n(&zpool.n, zpool.n - n, __ATOMIC_RELAXED);
+		mm_spin_unlock(&zpool.lock);
+		for (u32 i = 0; i < n; i++)
+			*(u64 *)phys_to_virt(c->zero[i]) = 0; /* the link: zero again */
+		set_u32(&c->nzero, n);
+	}
+	if (c->nzero) {
+		pa = c->zero[c->nzero - 1];
+		set_u32(&c->nzero, c->nzero - 1);
+		bump(&c->zero_hits);
+	}
+	mm_spin_unlock(&c->lock);
+	return pa;
+}
+
+/* Count a zeroed allocation that had to zero on demand, in the caller's slot. */
+static void count_zero_miss(void)
+{
+	struct pmm_pcp *c = &pcps[mm_slot_self()];
+	mm_spin_lock(&c->lock);
+	bump(&c->zero_misses);
+	mm_spin_unlock(&c->lock);
+}
+
+/*
+ * Zero up to MAX free frames into the pool, while it holds fewer than its
+ * target (pmm_zero_pool_set_target).  For the idle loop: returns the frames
+ * zeroed, 0 when there was nothing to do (then the caller may pause).
+ * Frames are taken from the buddy lists PCP_BATCH at a time, zeroed with
+ * no lock held, and pushed onto the pool together.
+ */
+u64 pmm_zero_pool_refill(u64 max)
+{
+	u64 done = 0;
+	while (done < max) {
+		u64 have = __atomic_load_n(&zpool.n, __ATOMIC_RELAXED);
+		u64 target = __atomic_load_n(&zpool.target, __ATOMIC_RELAXED);
+		if (have >= target)
+			break;
+		u64 want = MIN(MIN(target - have, max - done), (u64)PCP_BATCH), batch[PCP_BATCH];
+		u32 n = 0;
+		mm_spin_lock(&pmm.lock);
+		/* Keep the guest reserve's worth in the buddy lists: it is what
+		 * the VMM allocates from, and zeroing it would be wasted. */
+		while (n < want && pmm.free_pages > pmm_guest_reserve()) {
+			u64 p = buddy_alloc_locked(0);
+			if (!p)
+				break;
+			batch[n++] = p;
+		}
+		mm_spin_unlock(&pmm.lock);
+		if (!n)
+			break;
+		for (u32 i = 0; i < n; i++)
+			memset(phys_to_virt(batch[i]), 0, PAGE_SIZE);
+		for (u32 i = 0; i + 1 < n; i++)
+			*(u64 *)phys_to_virt(batch[i]) = batch[i + 1];
+		mm_spin_lock(&zpool.lock);
+		*(u64 *)phys_to_virt(batch[n - 1]) = zpool.head;
+		zpool.head = batch[0];
+		__atomic_store_n(&zpool.n, zpool.n + n, __ATOMIC_RELAXED);
+		mm_spin_unlock(&zpool.lock);
+		__atomic_fetch_add(&zpool.refilled, n, __ATOMIC_RELAXED);
+		done += n;
+	}
+	return done;
+}
+
+void pmm_zero_pool_set_target(u64 pages) { __atomic_store_n(&zpool.target, pages, __ATOMIC_RELAXED); }
+
+/* The pre-zeroed pool's figures (see pmm.h).  Any context, no lock. */
+void pmm_zero_stats(struct pmm_zero_stats *out)
+{
+	out->pool = __atomic_load_n(&zpool.n, __ATOMIC_RELAXED);
+	out->target = __atomic_load_n(&zpool.target, __ATOMIC_RELAXED);
+	out->refilled = __atomic_load_n(&zpool.refilled, __ATOMIC_RELAXED);
+	out->hits = out->misses = out->cached = 0;
+	for (unsigned i = 0; i < MM_NSLOTS; i++) {
+		out->hits += __atomic_load_n(&pcps[i].zero_hits, __ATOMIC_RELAXED);
+		out->misses += __atomic_load_n(&pcps[i].zero_misses, __ATOMIC_RELAXED);
+		out->pool += __atomic_load_n(&pcps[i].nzero, __ATOMIC_RELAXED);
+		out->cached += __atomic_load_n(&pcps[i].n, __ATOMIC_RELAXED);
+	}
+}
+
+/* Empty every cache and the pool without freeing anything (pmm_init); the target stays. */
+static void caches_reset(void)
+{
+	memset(pcps, 0, sizeof(pcps));
+	u64 target = zpool.target;
+	memset(&zpool, 0, sizeof(zpool));
+	zpool.target = target;
+}
+
+/* ---------------------------------------------------------------- the interface */
+
+/*
+ * 2^order contiguous frames aligned to their size, not zeroed; 0 when no
+ * block of that order can be found or made.  Single frames come through
+ * the calling context's cache.
+ */
+u64 pmm_alloc_pages(unsigned order)
+{
+	if (order > PMM_MAX_ORDER)
+		return 0;
+	return order ? buddy_alloc(order) : pcp_alloc();
+}
+
+/* One frame, not zeroed, or 0. */
+u64 pmm_alloc_page(void) { return pmm_alloc_pages(0); }
+
+static u64 guest_reserve; /* pages guest demand may not take (pmm.h) */
+
+void pmm_set_guest_reserve(u64 pages) { __atomic_store_n(&guest_reserve, pages, __ATOMIC_RELAXED); }
+
+u64 pmm_guest_reserve(void) { return __atomic_load_n(&guest_reserve, __ATOMIC_RELAXED); }
+
+/*
+ * Whether guest demand may take 2^ORDER more frames.  The buddy lists'
+ * count alone (a line written only once per batch) settles the common
+ * case; near the reserve the exact count, caches and pool included.
+ */
+static bool guest_may_take(unsigned order)
+{
+	u64 need = pmm_guest_reserve() + (1ULL << order);
+	return __atomic_load_n(&pmm.free_pages, __ATOMIC_RELAXED) >= need ||
+	       pmm_free_count() >= need;
+}
+
+u64 pmm_alloc_pages_guest(unsigned order)
+{
+	if (order > PMM_MAX_ORDER || !guest_may_take(order))
+		return 0;
+	return pmm_alloc_pages(order);
+}
+
+/* 2^ORDER frames with every byte FILL, or 0.  A zeroed single frame comes pre-zeroed when it can. */
+u64 pmm_alloc_pages_filled(unsigned order, u8 fill)
+{
+	if (order == 0 && fill == 0)
+		return pmm_alloc_page_zeroed();
+	u64 pa = pmm_alloc_pages(order);
+	if (pa)
+		memset(phys_to_virt(pa), fill, PAGE_SIZE << order);
+	return pa;
+}
+
+/* One zero-filled frame: pre-zeroed (a hit) or zeroed now (a miss); 0 when none is left. */
+u64 pmm_alloc_page_zeroed(void)
+{
+	u64 pa = pcp_alloc_prezeroed();
+	if (pa)
+		return pa;
+	pa = pmm_alloc_pages(0);
+	if (pa) {
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+		count_zero_miss();
+	}
+	return pa;
+}
+
+/* The same for guest demand: 0 at the guest reserve (pmm_alloc_pages_guest). */
+u64 pmm_alloc_page_zeroed_guest(void)
+{
+	if (!guest_may_take(0))
+		return 0;
+	return pmm_alloc_page_zeroed();
+}
+
+/*
+ * Give back the block PA of ORDER (see buddy_free_locked for what PA must
+ * be).  A single frame goes to the calling context's cache.
+ */
+void pmm_free_pages(u64 pa, unsigned order)
+{
+	MM_ASSERT(order <= PMM_MAX_ORDER && IS_ALIGNED(pa, PAGE_SIZE << order));
+	if (order == 0) {
+		pcp_free(pa);
+		return;
+	}
+	mm_spin_lock(&pmm.lock);
+	buddy_free_locked(pa, order);
 	mm_spin_unlock(&pmm.lock);
 }
 
 void pmm_free_page(u64 pa) { pmm_free_pages(pa, 0); }
 
-/* Frames free now. */
-u64 pmm_free_count(void) { return __atomic_load_n(&pmm.free_pages, __ATOMIC_RELAXED); }
+/*
+ * Give back N blocks of ORDER, PAS[0..N), straight to the buddy lists, in
+ * one hold of pmm's lock: for teardown, which frees thousands at once and
+ * would only overflow the per-CPU caches.
+ */
+void pmm_free_batch(const u64 *pas, u64 n, unsigned order)
+{
+	if (!n)
+		return;
+	mm_spin_lock(&pmm.lock);
+	for (u64 i = 0; i < n; i++)
+		buddy_free_locked(pas[i], order);
+	mm_spin_unlock(&pmm.lock);
+}
+
+/* Frames free now: the buddy lists', the caches' and the pool's. */
+u64 pmm_free_count(void)
+{
+	u64 n = __atomic_load_n(&pmm.free_pages, __ATOMIC_RELAXED);
+	n += __atomic_load_n(&zpool.n, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < MM_NSLOTS; i++)
+		n += __atomic_load_n(&pcps[i].n, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&pcps[i].nzero, __ATOMIC_RELAXED);
+	return n;
+}
 
 /* Frames ever handed to the allocator (metadata pages not counted). */
 u64 pmm_total_count(void) { return __atomic_load_n(&pmm.total_pages, __ATOMIC_RELAXED); }
 
-/* Free blocks of ORDER now (for tests and the console). */
+/*
+ * Free blocks of ORDER now on the buddy lists (for tests and the console),
+ * after the per-CPU caches were drained into them, so that freed frames
+ * have merged; the pre-zeroed pool stays.
+ */
 u64 pmm_free_blocks(unsigned order)
 {
 	if (order > PMM_MAX_ORDER)
 		return 0;
+	pcp_drain_all();
 	mm_spin_lock(&pmm.lock);
 	u64 n = pmm.nfree[order];
 	mm_spin_unlock(&pmm.lock);

@@ -57,10 +57,15 @@ static struct {
 	u64 spare;                 /* an empty batch page, or 0 (written under the lock,
 				      atomically, as gp_reserve peeks without it) */
 	u64 holds;                 /* removers at work (gp_hold) */
-	u64 pending;               /* table pages waiting */
+	u64 pending;               /* table pages waiting (atomic stores: quiescent
+				      points peek at it without the lock) */
 	u64 leaked;                /* table pages leaked for want of a list page */
 	u64 seq;                   /* atomic: lists closed so far */
-	u64 qs_seq[GP_MAX_CPUS];   /* atomic: gp.seq seen at each CPU's last quiescent point */
+	struct {
+		u64 seq;           /* atomic: gp.seq seen at the CPU's last quiescent point */
+	} __attribute__((aligned(64))) qs_seq[GP_MAX_CPUS]; /* per CPU, each on its own cache
+				      line: CPUs record their quiescent points without
+				      bouncing a line between them */
 	u64 running;               /* atomic: CPUs taking part */
 } gp;
 
@@ -123,7 +128,7 @@ void gp_defer_free(u64 pa)
 	}
 	struct gp_batch *b = B(gp.open_tail);
 	b->pa[b->n++] = pa;
-	gp.pending++;
+	__atomic_store_n(&gp.pending, gp.pending + 1, __ATOMIC_RELAXED);
 	mm_spin_unlock(&gp.lock);
 }
 
@@ -147,7 +152,7 @@ static bool gp_done(u64 seq)
 {
 	u64 running = __atomic_load_n(&gp.running, __ATOMIC_SEQ_CST);
 	for (unsigned c = 0; c < GP_MAX_CPUS; c++)
-		if ((running & BIT(c)) && __atomic_load_n(&gp.qs_seq[c], __ATOMIC_SEQ_CST) < seq)
+		if ((running & BIT(c)) && __atomic_load_n(&gp.qs_seq[c].seq, __ATOMIC_SEQ_CST) < seq)
 			return false;
 	return true;
 }
@@ -177,7 +182,7 @@ static u64 gp_reclaim_locked(void)
 			gp.closed_tail = 0;
 		for (u64 i = 0; i < b->n; i++)
 			tdp_pt_free(b->pa[i]); /* the table and its map */
-		gp.pending -= b->n;
+		__atomic_store_n(&gp.pending, gp.pending - b->n, __ATOMIC_RELAXED);
 		if (!gp.spare)
 			__atomic_store_n(&gp.spare, p, __ATOMIC_RELAXED);
 		else
@@ -189,17 +194,24 @@ static u64 gp_reclaim_locked(void)
 /*
  * CPU passes a quiescent point: it holds no MMU lock and is not in guest
  * mode, so it references no table page it read before.  Registers CPU as
- * taking part (see above), then frees what is due if the list lock is free
- * (a busy lock means someone else is doing it; we never spin on a VM exit).
+ * taking part (see above), then, when pages are pending, frees what is due
+ * if the list lock is free (a busy lock means someone else is doing it; we
+ * never spin on a VM exit).
  */
 void tdp_mmu_quiescent(unsigned cpu)
 {
 	MM_ASSERT_NONE_HELD(); /* else this is no quiescent point */
 	MM_ASSERT(cpu < GP_MAX_CPUS);
-	__atomic_fetch_or(&gp.running, BIT(cpu), __ATOMIC_SEQ_CST);
+	/* The common case writes no shared line: our bit is set already (only
+	 * we clear it, and we set it with a sequentially consistent RMW before
+	 * any earlier read of gp.seq), the sequence has not moved since our
+	 * last point, and nothing is pending. */
+	if (!(__atomic_load_n(&gp.running, __ATOMIC_SEQ_CST) & BIT(cpu)))
+		__atomic_fetch_or(&gp.running, BIT(cpu), __ATOMIC_SEQ_CST);
 	u64 seq = __atomic_load_n(&gp.seq, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&gp.qs_seq[cpu], seq, __ATOMIC_SEQ_CST);
-	if (mm_spin_trylock(&gp.lock)) {
+	if (__atomic_load_n(&gp.qs_seq[cpu].seq, __ATOMIC_RELAXED) != seq)
+		__atomic_store_n(&gp.qs_seq[cpu].seq, seq, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&gp.pending, __ATOMIC_RELAXED) && mm_spin_trylock(&gp.lock)) {
 		gp_reclaim_locked();
 		mm_spin_unlock(&gp.lock);
 	}

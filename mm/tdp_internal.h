@@ -23,6 +23,38 @@ struct tdp_iter;
 
 /* ---- The MMU ---- */
 
+/*
+ * The MMU's counters (struct tdp_mmu_stats, tdp_types.h), kept per CPU
+ * slot (mm_env.h) so that CPUs faulting at once do not bounce one line:
+ * each slot's copy moves by the changes its contexts made (a gauge such as
+ * TS_TABLES may go negative in one slot and positive in another), and the
+ * sum over the slots is the figure.
+ */
+enum tdp_stat {
+	TS_TABLES,       /* page-table pages linked, root included */
+	TS_LEAVES_4K,    /* present 4 KiB leaves (TS_LEAVES_4K + level - 1 for larger) */
+	TS_LEAVES_2M,    /* present 2 MiB leaves */
+	TS_LEAVES_1G,    /* present 1 GiB leaves */
+	TS_FAULTS,       /* faults handled */
+	TS_RETRIES,      /* lost cmpxchg races */
+	TS_MMIO_ENTRIES, /* MMIO entries installed */
+	TS_SPLITS,       /* huge leaves split */
+	TS_MMIO_ZAPPED,  /* MMIO entries removed on generation wrap */
+	TS_DIRTY_FAULTS, /* dirty-logging write faults */
+	TS_NR
+};
+
+/* One CPU slot's copy of the counters, alone on its cache lines. */
+struct tdp_stat_slot {
+	u64 v[TS_NR]; /* by enum tdp_stat; changed with relaxed atomic adds */
+} __attribute__((aligned(MM_CACHELINE)));
+
+/* Tables a destroy frees per batch (struct zap_ctx's freeq). */
+#define TDP_FREEQ 64
+
+/* Pages of the pmm block holding a struct tdp_mmu (order TDP_MMU_ORDER). */
+#define TDP_MMU_ORDER 1
+
 struct tdp_mmu {
 	const struct tdp_fmt *fmt;  /* entry format (NPT or EPT) */
 	u64 root_pa;                /* root table */
@@ -32,7 +64,8 @@ struct tdp_mmu {
 				       shared zaps and harvests; write for teardown, memslot
 				       and dirty-log changes (see tdp_mmu.c) */
 	struct memslots slots;      /* RAM and its backing (guarded by lock) */
-	struct tdp_mmu_stats stats; /* counters, updated atomically */
+	struct tdp_stat_slot stats[MM_NSLOTS]; /* counters, per CPU slot (tdp_mmu_get_stats
+					       adds the slots up) */
 	void (*flush)(void *arg);   /* TLB flush for this guest, or NULL */
 	void *flush_arg;            /* what flush is called with (the VMM's guest) */
 };
@@ -48,10 +81,12 @@ struct zap_ctx {
 	struct mm_ctx *me;            /* the execution context doing the series, which holds
 					 the MMU lock (mm_ctx_self() of whoever built this) */
 	bool shared;                  /* MMU lock held for read (else write) */
-	bool free_now;                /* no CPU can reach the tables (destroy): free at once */
 	enum tdp_teardown_mode mode;  /* skip policy for exclusive removal */
 	struct tdp_teardown_stats *ts; /* figures being gathered, or NULL */
-	u64 chain;                    /* exclusive, !free_now: removed tables, linked through
+	u64 *freeq;                   /* destroy (no guest runs): removed tables go here,
+					 freed TDP_FREEQ at a time; NULL elsewhere */
+	unsigned nfreeq;              /* tables in freeq */
+	u64 chain;                    /* exclusive: removed tables, linked through
 					 entry 0, freed after the flush */
 	bool need_flush;              /* something the hardware may cache was removed */
 	bool can_yield;               /* the range walk may drop and retake the lock */

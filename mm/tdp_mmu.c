@@ -85,7 +85,7 @@
 #include "mm/tdp_iter.h"
 #include "mm/tdp_pt.h"
 
-_Static_assert(sizeof(struct tdp_mmu) <= PAGE_SIZE, "struct tdp_mmu must fit in one page");
+_Static_assert(sizeof(struct tdp_mmu) <= (PAGE_SIZE << TDP_MMU_ORDER), "struct tdp_mmu must fit its block");
 
 static enum tdp_teardown_mode teardown_mode = TDP_TEARDOWN_SKIP;
 
@@ -93,16 +93,25 @@ static enum tdp_teardown_mode teardown_mode = TDP_TEARDOWN_SKIP;
 #define TDP_YIELD_EVERY 1024
 
 
-static void stat_add(u64 *c, s64 d) { __atomic_fetch_add(c, (u64)d, __ATOMIC_RELAXED); }
-
-static u64 *leaf_counter(struct tdp_mmu *mmu, int level)
+/* Add D to counter W of MMU, in the slot of context ME (the caller's own record). */
+static inline void stat_add(struct tdp_mmu *mmu, struct mm_ctx *me, enum tdp_stat w, s64 d)
 {
-	switch (level) {
-	case 1: return &mmu->stats.leaves_4k;
-	case 2: return &mmu->stats.leaves_2m;
-	case 3: return &mmu->stats.leaves_1g;
-	}
-	MM_BUG("leaf above 1 GiB");
+	__atomic_fetch_add(&mmu->stats[mm_ctx_slot(me)].v[w], (u64)d, __ATOMIC_RELAXED);
+}
+
+/* Counter W of MMU: the sum over the slots (not a snapshot of one instant). */
+static u64 stat_sum(struct tdp_mmu *mmu, enum tdp_stat w)
+{
+	u64 sum = 0;
+	for (unsigned i = 0; i < MM_NSLOTS; i++)
+		sum += __atomic_load_n(&mmu->stats[i].v[w], __ATOMIC_RELAXED);
+	return sum;
+}
+
+static enum tdp_stat leaf_counter(int level)
+{
+	MM_ASSERT(level >= 1 && level <= 3);
+	return (enum tdp_stat)(TS_LEAVES_4K + level - 1);
 }
 
 static u64 *pt_of(u64 pa) { return phys_to_virt(pa); }
@@ -169,13 +178,13 @@ handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gf
 			__atomic_fetch_and(&sum[i / 64], ~BIT(i % 64), __ATOMIC_RELAXED);
 	}
 	if (was_leaf)
-		stat_add(leaf_counter(mmu, level), -1);
+		stat_add(mmu, ctx->me, leaf_counter(level), -1);
 	if (is_leaf)
-		stat_add(leaf_counter(mmu, level), 1);
+		stat_add(mmu, ctx->me, leaf_counter(level), 1);
 	if (is_p && !is_leaf && !same_table)
-		stat_add(&mmu->stats.tables, 1);
+		stat_add(mmu, ctx->me, TS_TABLES, 1);
 	if (spte_is_mmio(fmt, new))
-		stat_add(&mmu->stats.mmio_entries, 1);
+		stat_add(mmu, ctx->me, TS_MMIO_ENTRIES, 1);
 	if (was_p && (!is_p || !same_table))
 		ctx->need_flush = true;
 	if (was_p && !was_leaf && !same_table) {
@@ -254,7 +263,7 @@ tdp_mmu_set_spte_atomic(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_ite
 	MM_ASSERT(ctx->shared && !spte_is_frozen(old));
 	if (!__atomic_compare_exchange_n(it->sptep, &it->old_spte, zap ? SPTE_FROZEN : new, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		stat_add(&mmu->stats.retries, 1);
+		stat_add(mmu, ctx->me, TS_RETRIES, 1);
 		tdp_iter_restart(it);
 		return false;
 	}
@@ -303,13 +312,22 @@ iter_set_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_iter *it, u64
 
 /* ---------------------------------------------------------------- removal */
 
-/* Put a table page out of use: freed now, after the flush, or after a grace period. */
+/*
+ * Put a table page out of use: after a grace period (shared); in destroy,
+ * at once, in batches (freeq); otherwise chained for freeing after the
+ * flush (tdp_finish_zap frees the chain in batches, free_chain).
+ */
 static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 {
 	if (ctx->shared) {
 		gp_defer_free(pt_pa);
-	} else if (ctx->free_now) {
-		tdp_pt_free(pt_pa);
+	} else if (ctx->freeq) {
+		/* Destroy: nothing can reach the table, no flush to wait for. */
+		ctx->freeq[ctx->nfreeq++] = pt_pa;
+		if (ctx->nfreeq == TDP_FREEQ) {
+			tdp_pt_free_batch(ctx->freeq, ctx->nfreeq);
+			ctx->nfreeq = 0;
+		}
 	} else {
 		/*
 		 * Exclusive, but the guest may run: the hardware may still
@@ -322,6 +340,26 @@ static void dispose_table(struct zap_ctx *ctx, u64 pt_pa)
 		__atomic_store_n(&pt_of(pt_pa)[0], ctx->chain, __ATOMIC_RELAXED);
 		ctx->chain = pt_pa;
 	}
+}
+
+/*
+ * Free the tables CTX chained (nobody can reach them any more: the caller
+ * flushed, or no guest runs), up to 64 per hold of tdp_pt.c's lock.
+ */
+static void free_chain(struct zap_ctx *ctx)
+{
+	u64 batch[64];
+	unsigned n = 0;
+	while (ctx->chain) {
+		u64 pa = ctx->chain;
+		ctx->chain = __atomic_load_n(&pt_of(pa)[0], __ATOMIC_RELAXED);
+		batch[n++] = pa;
+		if (n == ARRAY_SIZE(batch)) {
+			tdp_pt_free_batch(batch, n);
+			n = 0;
+		}
+	}
+	tdp_pt_free_batch(batch, n);
 }
 
 /*
@@ -397,19 +435,29 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 		}
 		goto done;
 	}
+	/*
+	 * SKIP and NOSKIP read every entry.  The counts are kept in locals and
+	 * added once: through ts, which the compiler must assume the table's
+	 * entries may alias, each entry would cost two read-modify-writes of
+	 * memory, which made the skip loop several times slower than the reads
+	 * it exists for.  (Subtables add their own counts to ts directly.)
+	 */
+	const bool skip = ctx->mode != TDP_TEARDOWN_NOSKIP;
+	u64 skipped = 0;
 	for (int i = 0; i < SPTE_ENTRIES; i++) {
 		u64 old = spte_read(&pt[i]);
-		ts->visited++;
 		MM_ASSERT(!spte_is_frozen(old));
-		if (ctx->mode != TDP_TEARDOWN_NOSKIP && !spte_is_mmu_present(old)) {
-			ts->skipped++;
+		if (skip && !spte_is_mmu_present(old)) {
+			skipped++;
 			continue;
 		}
 		tdp_mmu_set_spte(mmu, ctx, &pt[i], base_gfn + (u64)i * spte_level_pages(level), level,
 				 old, SPTE_FROZEN);
 	}
+	ts->visited += SPTE_ENTRIES;
+	ts->skipped += skipped;
 done:
-	stat_add(&mmu->stats.tables, -1);
+	stat_add(mmu, ctx->me, TS_TABLES, -1);
 	ts->tables_freed++;
 	dispose_table(ctx, pt_pa);
 }
@@ -426,30 +474,26 @@ void tdp_finish_zap(struct tdp_mmu *mmu, struct zap_ctx *ctx)
 	 * translations for this guest; with the write lock held no software
 	 * walker exists, so the chained pages are unreachable now.
 	 */
-	while (ctx->chain) {
-		u64 pa = ctx->chain;
-		ctx->chain = __atomic_load_n(&pt_of(pa)[0], __ATOMIC_RELAXED);
-		tdp_pt_free(pa);
-	}
+	free_chain(ctx);
 }
 
 /* ---------------------------------------------------------------- create */
 
 /*
  * A new TDP MMU for FMT with an empty root table and no memslots.  The struct
- * lives in a pmm page of its own.  Returns NULL when out of pages or when FMT
+ * lives in a pmm block of its own (TDP_MMU_ORDER).  Returns NULL when out of pages or when FMT
  * is unusable (tdp_fmt_check).
  */
 struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt)
 {
 	if (tdp_fmt_check(fmt))
 		return NULL;
-	u64 self = pmm_alloc_page_zeroed();
+	u64 self = pmm_alloc_pages_filled(TDP_MMU_ORDER, 0);
 	if (!self)
 		return NULL;
 	u64 root = alloc_pt();
 	if (!root) {
-		pmm_free_page(self);
+		pmm_free_pages(self, TDP_MMU_ORDER);
 		return NULL;
 	}
 	struct tdp_mmu *mmu = phys_to_virt(self);
@@ -458,7 +502,7 @@ struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt)
 	mmu->root_level = fmt->levels;
 	mmu->max_gpa = 1ULL << (PAGE_SHIFT + SPTE_LEVEL_BITS * fmt->levels);
 	memslots_init(&mmu->slots, &mmu->lock);
-	mmu->stats.tables = 1;
+	mmu->stats[0].v[TS_TABLES] = 1;
 	return mmu;
 }
 
@@ -530,8 +574,8 @@ static int split_huge_leaf(struct tdp_mmu *mmu, struct zap_ctx *ctx, struct tdp_
 		tdp_pt_free(pa); /* never published */
 		return -E_AGAIN;
 	}
-	stat_add(leaf_counter(mmu, cl), SPTE_ENTRIES);
-	stat_add(&mmu->stats.splits, 1);
+	stat_add(mmu, ctx->me, leaf_counter(cl), SPTE_ENTRIES);
+	stat_add(mmu, ctx->me, TS_SPLITS, 1);
 	return 0; /* it->old_spte links the new table: the walk steps into it */
 }
 
@@ -659,7 +703,7 @@ static void zap_all_mmio(struct tdp_mmu *mmu)
 			 mmu->max_gpa >> PAGE_SHIFT) {
 		if (spte_is_mmio(fmt, it.old_spte)) {
 			tdp_mmu_set_spte(mmu, &ctx, it.sptep, it.gfn, it.level, it.old_spte, 0);
-			stat_add(&mmu->stats.mmio_zapped, 1);
+			stat_add(mmu, ctx.me, TS_MMIO_ZAPPED, 1);
 		}
 	}
 	MM_ASSERT(!ctx.need_flush && !ctx.chain); /* nothing MMU-present was touched */
@@ -689,7 +733,7 @@ int tdp_memslot_delete(struct tdp_mmu *mmu, int slot, struct tdp_teardown_stats 
 		mm_write_unlock(&mmu->lock);
 		return -E_NOENT;
 	}
-	ts.tables = mmu->stats.tables;
+	ts.tables = stat_sum(mmu, TS_TABLES);
 	struct zap_ctx ctx = {
 		.me = mm_ctx_self(), .shared = false, .mode = tdp_get_teardown_mode(), .ts = &ts
 	};
@@ -730,7 +774,7 @@ static int zap_gpa_range(struct tdp_mmu *mmu, u64 gpa, u64 size, bool shared, bo
 	} else {
 		mm_write_lock(&mmu->lock);
 	}
-	ts.tables = __atomic_load_n(&mmu->stats.tables, __ATOMIC_RELAXED);
+	ts.tables = stat_sum(mmu, TS_TABLES);
 	if (leafs_only)
 		tdp_range_op(mmu, &ctx, start, end, RANGE_ZAP_LEAFS);
 	else
@@ -895,7 +939,7 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 			memslot_mark_dirty(&mmu->slots, p->slot, gfn);
 			if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, new))
 				continue;
-			stat_add(&mmu->stats.dirty_faults, 1);
+			stat_add(mmu, ctx->me, TS_DIRTY_FAULTS, 1);
 			return TDP_FAULT_MAPPED;
 		}
 		/* Not MMU-present: empty, MMIO (current or stale). */
@@ -958,11 +1002,11 @@ enum tdp_fault_result tdp_mmu_page_fault(struct tdp_mmu *mmu, struct tdp_mmu_cac
 	int need = mmu->root_level - 1;
 	struct fault_plan p = { .access = access };
 
-	stat_add(&mmu->stats.faults, 1);
+	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = true };
+	stat_add(mmu, ctx.me, TS_FAULTS, 1);
 	if (gpa >= mmu->max_gpa)
 		return TDP_FAULT_MMIO;
 	mm_read_lock(&mmu->lock);
-	struct zap_ctx ctx = { .me = mm_ctx_self(), .shared = true };
 	p.gen = memslots_generation(&mmu->slots);
 	struct memslot *s = memslots_find(&mmu->slots, gfn);
 	if (!s) {
@@ -1034,15 +1078,18 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 	u64 t0 = time_us();
 
 	mm_write_lock(&mmu->lock);
-	ts.tables = mmu->stats.tables;
+	ts.tables = stat_sum(mmu, TS_TABLES);
+	u64 freeq[TDP_FREEQ];
 	struct zap_ctx ctx = {
-		.me = mm_ctx_self(), .shared = false, .free_now = true, .mode = tdp_get_teardown_mode(),
-		.ts = &ts
+		.me = mm_ctx_self(), .shared = false, .mode = tdp_get_teardown_mode(), .ts = &ts,
+		.freeq = freeq
 	};
 	handle_removed_pt(mmu, &ctx, mmu->root_pa, mmu->root_level, 0);
+	tdp_pt_free_batch(freeq, ctx.nfreeq); /* no guest runs: no flush to wait for */
 	ts.tables_time_us = time_us() - t0;
-	MM_ASSERT(mmu->stats.tables == 0);
-	MM_ASSERT(!mmu->stats.leaves_4k && !mmu->stats.leaves_2m && !mmu->stats.leaves_1g);
+	MM_ASSERT(stat_sum(mmu, TS_TABLES) == 0);
+	MM_ASSERT(!stat_sum(mmu, TS_LEAVES_4K) && !stat_sum(mmu, TS_LEAVES_2M) &&
+		  !stat_sum(mmu, TS_LEAVES_1G));
 	for (int i = 0; i < TDP_MAX_MEMSLOTS; i++)
 		if (memslots_get(&mmu->slots, i))
 			ts.pages_freed += memslots_remove(&mmu->slots, i);
@@ -1055,7 +1102,7 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
 		(unsigned long)ts.visited, (unsigned long)ts.skipped,
 		(unsigned long)ts.changed, (unsigned long)ts.tables_freed,
 		(unsigned long)ts.pages_freed, (unsigned long)ts.time_us);
-	pmm_free_page(virt_to_phys(mmu));
+	pmm_free_pages(virt_to_phys(mmu), TDP_MMU_ORDER);
 	tdp_mmu_gp_drain();
 	if (st)
 		*st = ts;
@@ -1069,18 +1116,17 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu, struct tdp_teardown_stats *st)
  */
 void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out)
 {
-	struct tdp_mmu_stats *s = &mmu->stats;
-	out->tables = __atomic_load_n(&s->tables, __ATOMIC_RELAXED);
-	out->leaves_4k = __atomic_load_n(&s->leaves_4k, __ATOMIC_RELAXED);
-	out->leaves_2m = __atomic_load_n(&s->leaves_2m, __ATOMIC_RELAXED);
-	out->leaves_1g = __atomic_load_n(&s->leaves_1g, __ATOMIC_RELAXED);
-	out->faults = __atomic_load_n(&s->faults, __ATOMIC_RELAXED);
-	out->retries = __atomic_load_n(&s->retries, __ATOMIC_RELAXED);
-	out->mmio_entries = __atomic_load_n(&s->mmio_entries, __ATOMIC_RELAXED);
-	out->backing_pages = __atomic_load_n(&mmu->slots.backing_pages, __ATOMIC_RELAXED);
-	out->splits = __atomic_load_n(&s->splits, __ATOMIC_RELAXED);
-	out->mmio_zapped = __atomic_load_n(&s->mmio_zapped, __ATOMIC_RELAXED);
-	out->dirty_faults = __atomic_load_n(&s->dirty_faults, __ATOMIC_RELAXED);
+	out->tables = stat_sum(mmu, TS_TABLES);
+	out->leaves_4k = stat_sum(mmu, TS_LEAVES_4K);
+	out->leaves_2m = stat_sum(mmu, TS_LEAVES_2M);
+	out->leaves_1g = stat_sum(mmu, TS_LEAVES_1G);
+	out->faults = stat_sum(mmu, TS_FAULTS);
+	out->retries = stat_sum(mmu, TS_RETRIES);
+	out->mmio_entries = stat_sum(mmu, TS_MMIO_ENTRIES);
+	out->backing_pages = memslots_backing_pages(&mmu->slots, NULL);
+	out->splits = stat_sum(mmu, TS_SPLITS);
+	out->mmio_zapped = stat_sum(mmu, TS_MMIO_ZAPPED);
+	out->dirty_faults = stat_sum(mmu, TS_DIRTY_FAULTS);
 }
 
 /* Set the mode of every teardown that starts from now on (any context). */

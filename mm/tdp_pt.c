@@ -186,5 +186,39 @@ void tdp_pt_free(u64 pt_pa)
 	pmm_free_pages(c, TDP_PT_CHUNK_ORDER);
 }
 
+/*
+ * Free the N tables PTS[0..N) as tdp_pt_free() would, in one hold of the
+ * chunk lock per 64, and the chunks that empty in one hold of pmm's
+ * (teardown frees thousands at once).  The same assumptions as
+ * tdp_pt_free().
+ */
+void tdp_pt_free_batch(const u64 *pts, u64 n)
+{
+	u64 empty[64];
+	while (n) {
+		u64 k = MIN(n, (u64)ARRAY_SIZE(empty)), nempty = 0;
+		mm_spin_lock(&ptc.lock);
+		for (u64 j = 0; j < k; j++) {
+			u64 c = chunk_of(pts[j]);
+			unsigned i = index_of(pts[j]);
+			struct pt_chunk *h = C(c);
+			MM_ASSERT(i != 0 && IS_ALIGNED(pts[j], PAGE_SIZE));
+			MM_ASSERT(!(h->free & BIT(i)) && h->used > 0); /* double free, or not a table */
+			if (!h->free)
+				partial_push(c); /* was full: has a free page now */
+			h->free |= BIT(i);
+			if (--h->used)
+				continue;
+			partial_del(c);
+			__atomic_store_n(&ptc.chunks, ptc.chunks - 1, __ATOMIC_RELAXED);
+			empty[nempty++] = c;
+		}
+		mm_spin_unlock(&ptc.lock);
+		pmm_free_batch(empty, nempty, TDP_PT_CHUNK_ORDER);
+		pts += k;
+		n -= k;
+	}
+}
+
 /* Chunks held from pmm now. */
 u64 tdp_pt_chunks(void) { return __atomic_load_n(&ptc.chunks, __ATOMIC_RELAXED); }

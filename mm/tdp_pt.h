@@ -1,5 +1,7 @@
 /*
- * Page-table pages of the TDP MMU and their presence maps.
+ * Page-table pages of the TDP MMU and their presence maps (also the
+ * memslots' radix nodes, memslot.h, whose teardown uses the maps the same
+ * way).
  *
  * A table is one host page (the 512 entries the hardware walks).  Its
  * presence map (512 bits, bit i set when entry i may be MMU-present; see
@@ -30,6 +32,8 @@ u64 tdp_pt_alloc(void);
 u64 tdp_pt_alloc_guest(void);
 /* Give the table at PT_PA (and so its map) back.  Nobody may reach it any more. */
 void tdp_pt_free(u64 pt_pa);
+/* The same for N tables at once (teardown): one hold of each lock per 64. */
+void tdp_pt_free_batch(const u64 *pts, u64 n);
 /* The presence map (TDP_MAP_WORDS words) of the table at PT_PA (allocated). */
 u64 *tdp_pt_map(u64 pt_pa);
 /* Chunks now held from pmm (each TDP_PT_CHUNK_PAGES pages; tests, console). */

@@ -126,7 +126,7 @@ __noreturn void vmm_main(struct boot_info *bi)
 	for (;;) {
 		if (console_poll())
 			console_run_ready();
-		else if (!sched_step(console_poll))
+		else if (!sched_step(console_poll) && !pmm_zero_pool_refill(PMM_ZERO_IDLE_PAGES))
 			cpu_relax();
 	}
 }

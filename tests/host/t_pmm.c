@@ -200,6 +200,84 @@ static void test_guest_reserve(void)
 	is_u64(pmm_free_count(), total, "every page back");
 }
 
+/* Whether the page at PA is all zero. */
+static bool page_is_zero(u64 pa)
+{
+	const u8 *p = (const u8 *)(uintptr_t)pa;
+	for (unsigned i = 0; i < PAGE_SIZE; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * The pre-zeroed pool: refills stop at the target and at the guest
+ * reserve, zeroed allocations take pool pages (hits, link word cleared)
+ * and zero on demand when the pool is empty (misses), pool pages count as
+ * free and a drain gives them back.
+ */
+static void test_zero_pool(void)
+{
+	host_pmm_setup(MiB(4));
+	u64 total = pmm_free_count();
+	struct pmm_zero_stats z0, z;
+	pmm_zero_stats(&z0);
+	/* Dirty every page first, so that only zeroing can make them zero. */
+	u64 pages[1024], n = 0;
+	while (n < ARRAY_SIZE(pages) && (pages[n] = pmm_alloc_page()) != 0)
+		memset((void *)(uintptr_t)pages[n++], 0x5a, PAGE_SIZE);
+	while (n)
+		pmm_free_page(pages[--n]);
+
+	pmm_zero_pool_set_target(0);
+	is_u64(pmm_zero_pool_refill(1000), 0, "zero pool: target 0, nothing to refill");
+	pmm_zero_pool_set_target(100);
+	is_u64(pmm_zero_pool_refill(40), 40, "zero pool: a refill does at most what it is asked");
+	is_u64(pmm_zero_pool_refill(1000), 60, "zero pool: ... and stops at the target");
+	is_u64(pmm_zero_pool_refill(1000), 0, "zero pool: at the target: nothing to do");
+	pmm_zero_stats(&z);
+	ok(z.pool == 100 && z.refilled - z0.refilled == 100, "zero pool: 100 pages pooled, 100 refilled");
+	is_u64(pmm_free_count(), total, "zero pool: pooled pages count as free");
+
+	bool zero = true;
+	for (n = 0; n < 100; n++) {
+		pages[n] = pmm_alloc_page_zeroed();
+		zero &= pages[n] && page_is_zero(pages[n]);
+	}
+	pmm_zero_stats(&z);
+	ok(zero, "zero pool: 100 zeroed allocations, every page zero (link words cleared)");
+	ok(z.hits - z0.hits == 100 && z.misses == z0.misses && z.pool == 0,
+	   "zero pool: 100 hits, no miss, pool empty (hits %llu misses %llu pool %llu)",
+	   (unsigned long long)(z.hits - z0.hits), (unsigned long long)(z.misses - z0.misses),
+	   (unsigned long long)z.pool);
+	pages[100] = pmm_alloc_page_zeroed();
+	pmm_zero_stats(&z);
+	ok(page_is_zero(pages[100]) && z.misses - z0.misses == 1,
+	   "zero pool: empty: zeroed on demand, counted as a miss");
+	for (n = 0; n <= 100; n++)
+		pmm_free_page(pages[n]);
+	is_u64(pmm_free_count(), total, "zero pool: every page back");
+
+	/* The reserve is never zeroed into the pool. */
+	pmm_set_guest_reserve(total - 10);
+	pmm_zero_pool_set_target(1000);
+	u64 did = pmm_zero_pool_refill(1000);
+	ok(did <= 10, "zero pool: refill leaves the guest reserve alone (%llu zeroed)",
+	   (unsigned long long)did);
+	pmm_set_guest_reserve(0);
+	/* Exhaustion reaches pool and caches: every page can be allocated. */
+	pmm_zero_pool_refill(1000);
+	n = 0;
+	while (n < ARRAY_SIZE(pages) && (pages[n] = pmm_alloc_pages(0)) != 0)
+		n++;
+	is_u64(n, total, "zero pool: with a full pool, plain allocations still get every page");
+	pmm_free_batch(pages, n, 0);
+	is_u64(pmm_free_count(), total, "pmm_free_batch: every page back in one call");
+	ok(pmm_alloc_pages(9) != 0, "pmm_free_batch: the pages merged again (a 2 MiB block exists)");
+	pmm_zero_pool_set_target(PMM_ZERO_POOL_DEFAULT);
+	pmm_drain_caches();
+}
+
 int main(void)
 {
 	test_basic();
@@ -207,5 +285,6 @@ int main(void)
 	test_unaligned_ranges();
 	test_gib();
 	test_guest_reserve();
+	test_zero_pool();
 	return tap_done();
 }

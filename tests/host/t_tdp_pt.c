@@ -8,6 +8,7 @@
  * table.
  */
 #include "mm/pmm.h"
+#include "mm/tdp_internal.h"
 #include "mm/tdp_mmu.h"
 #include "mm/tdp_pt.h"
 #include "tests/host/host_env.h"
@@ -102,18 +103,21 @@ static void test_reuse(void)
 }
 
 /*
- * Through the TDP MMU: a new MMU costs its own page plus one chunk (its
- * root; was 1 + 2), a second MMU shares the chunk; a guest with T tables
+ * Through the TDP MMU: a new MMU costs its own block (TDP_MMU_ORDER: the
+ * per-CPU copies of its lock and counters made it 2 pages) plus one chunk
+ * (its root; was 1 + 2), a second MMU shares the chunk; a guest with T tables
  * and its cache holds chunks_for(T + cached) chunks; all goes back.
  */
 static void test_mmu(void)
 {
 	u64 free0 = pmm_free_count();
 	struct tdp_mmu *a = tdp_mmu_create(&tdp_fmt_test_npt);
-	is_u64(free0 - pmm_free_count(), 1 + TDP_PT_CHUNK_PAGES, "mmu: create costs 1 + %u pages",
-	       TDP_PT_CHUNK_PAGES);
+	const u64 self = 1u << TDP_MMU_ORDER;
+	is_u64(free0 - pmm_free_count(), self + TDP_PT_CHUNK_PAGES, "mmu: create costs %llu + %u pages",
+	       (unsigned long long)self, TDP_PT_CHUNK_PAGES);
 	struct tdp_mmu *b = tdp_mmu_create(&tdp_fmt_test_ept);
-	is_u64(free0 - pmm_free_count(), 2 + TDP_PT_CHUNK_PAGES, "mmu: a second one shares the chunk");
+	is_u64(free0 - pmm_free_count(), 2 * self + TDP_PT_CHUNK_PAGES,
+	       "mmu: a second one shares the chunk");
 	tdp_mmu_destroy(b, NULL);
 
 	/* Touch one page per 2 MiB of 64 MiB: root + PDPT + PD + 32 PTs = 35 tables. */
@@ -126,12 +130,15 @@ static void test_mmu(void)
 	}
 	tdp_mmu_get_stats(a, &st);
 	is_u64(st.tables, 35, "mmu: 35 tables for one page per 2 MiB of 64 MiB");
-	is_u64(tdp_pt_chunks(), chunks_for(st.tables + (u64)c.nr),
-	       "mmu: %llu tables + %d cached in %llu chunks (%llu pages; were %llu)",
-	       (unsigned long long)st.tables, c.nr,
-	       (unsigned long long)chunks_for(st.tables + (u64)c.nr),
-	       (unsigned long long)(TDP_PT_CHUNK_PAGES * chunks_for(st.tables + (u64)c.nr)),
-	       (unsigned long long)(2 * (st.tables + (u64)c.nr)));
+	/* The slot's radix (depth 2 for 64 MiB) lives in chunks too: its root and
+	 * one level-1 node per touched 2 MiB. */
+	const u64 radix = 1 + 32, held = st.tables + (u64)c.nr + radix;
+	is_u64(tdp_pt_chunks(), chunks_for(held),
+	       "mmu: %llu tables + %d cached + %llu radix nodes in %llu chunks (%llu pages; were %llu)",
+	       (unsigned long long)st.tables, c.nr, (unsigned long long)radix,
+	       (unsigned long long)chunks_for(held),
+	       (unsigned long long)(TDP_PT_CHUNK_PAGES * chunks_for(held)),
+	       (unsigned long long)(2 * (st.tables + (u64)c.nr) + radix));
 	tdp_mmu_cache_free(&c);
 	tdp_set_teardown_mode(TDP_TEARDOWN_SUMMARY);
 	struct tdp_teardown_stats ts;
@@ -143,6 +150,35 @@ static void test_mmu(void)
 	is_u64(pmm_free_count(), free0, "mmu: free pages before create == after destroy");
 }
 
+/*
+ * tdp_pt_free_batch: 100 tables (7 chunks) freed in batches across the
+ * 64-table split, every other one first, so chunks empty both inside a
+ * batch and on its last table; afterwards no chunk is held and pmm has
+ * every page back, as after tdp_pt_free one by one.
+ */
+static void test_free_batch(void)
+{
+	u64 free0 = pmm_free_count(), pt[100], odd[50], even[50];
+	for (int i = 0; i < 100; i++)
+		pt[i] = tdp_pt_alloc();
+	is_u64(tdp_pt_chunks(), chunks_for(100), "batch: 100 tables in %llu chunks",
+	       (unsigned long long)chunks_for(100));
+	for (int i = 0; i < 50; i++) {
+		odd[i] = pt[2 * i + 1];
+		even[i] = pt[2 * i];
+	}
+	tdp_pt_free_batch(odd, 50);
+	is_u64(tdp_pt_chunks(), chunks_for(100), "batch: half freed, every chunk still in use");
+	tdp_pt_free_batch(even, 50);
+	is_u64(tdp_pt_chunks(), 0, "batch: all freed, no chunk held");
+	is_u64(pmm_free_count(), free0, "batch: every page back to pmm");
+	for (int i = 0; i < 100; i++)
+		pt[i] = tdp_pt_alloc();
+	tdp_pt_free_batch(pt, 100);
+	ok(tdp_pt_chunks() == 0 && pmm_free_count() == free0,
+	   "batch: 100 at once (two batches of the lock) frees them all too");
+}
+
 int main(void)
 {
 	host_pmm_setup(MiB(64));
@@ -152,5 +188,6 @@ int main(void)
 	test_reuse();
 	tdp_mmu_quiescent(0);
 	test_mmu();
+	test_free_batch();
 	return tap_done();
 }
