@@ -42,6 +42,11 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 	case 1:
 		r.ecx |= BIT(31);
 		r.ecx &= ~(u32)(BIT(3) | BIT(5) | BIT(26) | BIT(27) | BIT(28));
+		/* DTES64, DS-CPL, PDCM and EDX's DS: their MSRs (DS_AREA,
+		 * PERF_CAPABILITIES) are denied, so they are not advertised
+		 * (kvm-unit-tests reads PERF_CAPABILITIES when PDCM says so). */
+		r.ecx &= ~(u32)(BIT(2) | BIT(4) | BIT(15));
+		r.edx &= ~(u32)BIT(21);
 		break;
 	case 7:
 		if (subleaf == 0) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The public kvm-unit-tests x86 suite under pagoda (SVM, in QEMU's TCG).
+# The public kvm-unit-tests x86 suite under pagoda (SVM, in QEMU's TCG; VMX
+# under Bochs with KUT_EMULATOR=bochs).
 # kvm-unit-tests is built outside this repository (README, "kvm-unit-tests")
 # and named by $KVM_UNIT_TESTS; without it this test skips.  For each test of
 # $KVM_UNIT_TESTS/x86/unittests.cfg (or only those named in $KUT_TESTS,
@@ -85,6 +86,14 @@ mem_mib() {
 	case "${2:-}" in g|G) echo $(($1 * 1024)) ;; *) echo "$1" ;; esac
 }
 
+# KUT_EMULATOR=bochs runs the tests on the VMX backend under Bochs
+# (scripts/run-bochs.sh, far slower: pick a few with KUT_TESTS).
+case "${KUT_EMULATOR:-qemu}" in
+qemu) runner=run-qemu.sh; host_mem=2G ;;
+bochs) runner=run-bochs.sh; host_mem=1G ;;
+*) echo "Bail out! KUT_EMULATOR must be qemu or bochs"; exit 1 ;;
+esac
+
 mapfile -t rows < <(parse_cfg)
 if [ -n "${KUT_TESTS:-}" ]; then
 	sel=()
@@ -130,7 +139,7 @@ for r in "${rows[@]}"; do
 	# The console's quoting: a double quote in the arguments cannot pass.
 	cmdline="$file${args:+ $args}"
 	cmdline=${cmdline//\"/}
-	boot_startup run-qemu.sh "kut-$name" $((t + 60)) --mem 2G --file "$img" \
+	boot_startup "$runner" "kut-$name" $((t + 60)) --mem "$host_mem" --file "$img" \
 		--file "$WORK/kut.env" <<CMDS
 create k mem=${mem}M vcpus=$smp image=$file module=kut.env cmdline="$cmdline"
 start k
