@@ -88,6 +88,72 @@ static int pc_add_devices(struct guest *g)
 	return r;
 }
 
+/*
+ * What a PC BIOS leaves behind for the kernel it boots, which Multiboot
+ * kernels (under GRUB or QEMU's -kernel) and real-mode code expect: the
+ * real-mode interrupt vector table at 0 with every vector pointing into
+ * the BIOS area, the 8259s initialised at vectors 0x08 and 0x70 with the
+ * timer's IRQ 0 open, and the PIT's channel 0 in mode 3 with count 65536
+ * (18.2 Hz).  The handlers are stubs in a page at 0xff000 (the Multiboot
+ * map reserves 0x9fc00-0x100000): the dummy IRET at F000:FF53 where PC
+ * BIOSes keep one, and for the 8259's vectors an EOI before the IRET, so
+ * a tick ends a HLT in real mode and the next one can come.  Guests that
+ * take interrupts program the 8259s themselves (Linux, kvm-unit-tests'
+ * start-up code, the test guests).  0 or negative.
+ */
+#define BIOS_PAGE 0xff000ULL
+#define BIOS_SEG 0xf000
+#define BIOS_IRET_OFF 0xff53   /* F000:FF53: IRET */
+#define BIOS_EOI1_OFF 0xfe00   /* EOI to the master, IRET */
+#define BIOS_EOI2_OFF 0xfe10   /* EOI to the slave and the master, IRET */
+
+static int pc_bios_state(struct guest *g)
+{
+	static const u8 eoi1[] = {0x50, 0xb0, 0x20, 0xe6, 0x20, 0x58, 0xcf};
+	/* push ax; mov al, 0x20; out 0x20, al; pop ax; iret */
+	static const u8 eoi2[] = {0x50, 0xb0, 0x20, 0xe6, 0xa0, 0xe6, 0x20, 0x58, 0xcf};
+	/* push ax; mov al, 0x20; out 0xa0, al; out 0x20, al; pop ax; iret */
+	u8 *bios = guest_boot_page(g), *ivt = guest_boot_page(g);
+	if (!bios || !ivt)
+		return -E_NOMEM;
+	bios[BIOS_IRET_OFF & 0xfff] = 0xcf;
+	memcpy(bios + (BIOS_EOI1_OFF & 0xfff), eoi1, sizeof(eoi1));
+	memcpy(bios + (BIOS_EOI2_OFF & 0xfff), eoi2, sizeof(eoi2));
+	for (unsigned v = 0; v < 256; v++) {
+		u16 off = (v >= 0x08 && v < 0x10) ? BIOS_EOI1_OFF :
+			  (v >= 0x70 && v < 0x78) ? BIOS_EOI2_OFF : BIOS_IRET_OFF;
+		ivt[v * 4] = (u8)off;
+		ivt[v * 4 + 1] = (u8)(off >> 8);
+		ivt[v * 4 + 2] = (u8)BIOS_SEG;
+		ivt[v * 4 + 3] = (u8)(BIOS_SEG >> 8);
+	}
+	int r = guest_place(g, BIOS_PAGE, bios, PAGE_SIZE);
+	if (!r)
+		r = guest_place(g, 0, ivt, 1024);
+	return r;
+}
+
+/* The 8259s and the PIT as the BIOS programs them (see pc_bios_state):
+ * through the models' own ports, as the BIOS's OUTs would. */
+static void pc_bios_devices(struct guest *g)
+{
+	static const struct { u16 port; u8 val; } pic_init_seq[] = {
+		{0x20, 0x11}, {0x21, 0x08}, {0x21, 0x04}, {0x21, 0x01}, /* master: ICW1-4 */
+		{0xa0, 0x11}, {0xa1, 0x70}, {0xa1, 0x02}, {0xa1, 0x01}, /* slave */
+		{0x21, 0xfa}, {0xa1, 0xff}, /* IMR: IRQ 0 (timer) and 2 (cascade) open */
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(pic_init_seq); i++) {
+		u32 v = pic_init_seq[i].val;
+		pic_io(g->intr.pic, pic_init_seq[i].port, false, &v);
+	}
+	u64 now = time_ns();
+	u32 mode3 = 0x36, zero = 0; /* counter 0, LSB then MSB, mode 3, binary */
+	pit_io(g->intr.pit, now, 0x43, false, &mode3);
+	pit_io(g->intr.pit, now, 0x40, false, &zero);
+	zero = 0;
+	pit_io(g->intr.pit, now, 0x40, false, &zero);
+}
+
 int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t errlen)
 {
 	struct guest *g;
@@ -105,6 +171,11 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 		snprintf(err, errlen, "bad image: %s", why);
 		goto fail;
 	}
+	bool bios = strcmp(format, "multiboot") == 0;
+	if (bios && (r = pc_bios_state(g)) != 0) {
+		snprintf(err, errlen, "cannot set up the guest (out of host memory)");
+		goto fail;
+	}
 	if (cfg->reserve && guest_reserve_memory(g)) {
 		snprintf(err, errlen, "not enough host memory for reserve=1 (%lu MiB free above "
 			 "the VMM's reserve)", (pmm_free_count() > pmm_guest_reserve() ?
@@ -115,6 +186,8 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 	r = guest_setup_vcpus(g, &bsp);
 	if (!r)
 		r = pc_add_devices(g);
+	if (!r && bios)
+		pc_bios_devices(g);
 	if (r) {
 		snprintf(err, errlen, "cannot set up the guest (%s)",
 			 r == -E_NOMEM ? "out of host memory" : "vCPU or device setup failed");

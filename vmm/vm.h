@@ -18,7 +18,7 @@
 #define GUEST_CMDLINE_MAX 256
 #define GUEST_MAX 16
 #define GUEST_MAX_VCPUS 4
-#define GUEST_MAX_BOOT_PAGES 4
+#define GUEST_MAX_BOOT_PAGES 8
 #define GUEST_OUT_RING 8192   /* bytes of console output a guest may have waiting */
 #define GUEST_OUT_RATE 4096   /* bytes per second of it the VMM writes, after a burst of a ring */
 
