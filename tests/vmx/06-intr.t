@@ -4,11 +4,15 @@
 # in xAPIC mode with 2 vCPUs: self-IPI, the STI shadow (VMX's
 # interruptibility state), TPR (CR8 exits), HLT woken by the timer, an NMI
 # through NMI-window exiting, INIT-SIPI into real mode (unrestricted guest);
-# and the PIT through the 8259 (guest/tests/pit_pic.c).  TAP output.
+# the PIT through the 8259 (guest/tests/pit_pic.c), the local APIC timer
+# in its three modes (apic_timer.c) and the 16550's interrupts
+# (uart_irq.c).  (The ioapic guest is not run here: its waits are counted
+# in TSC cycles sized for GHz clocks, and Bochs' TSC runs at a few MHz.)
+# TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
-plan 5
-for g in intr pit_pic; do
+plan 7
+for g in intr pit_pic apic_timer uart_irq; do
 	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
 		echo "Bail out! build/guest/$g.elf is missing (make guests)"
 		exit 1
@@ -24,8 +28,18 @@ create p mem=8M image=pit_pic.elf
 start p
 wait p timeout=200
 destroy p
+create t mem=8M image=apic_timer.elf
+start t
+wait t timeout=200
+destroy t
+create u mem=8M image=uart_irq.elf
+start u
+wait u timeout=200
+destroy u
 mem
-poweroff' --file "$TOP/build/guest/intr.elf" --file "$TOP/build/guest/pit_pic.elf"
+poweroff' --file "$TOP/build/guest/intr.elf" --file "$TOP/build/guest/pit_pic.elf" \
+	--file "$TOP/build/guest/apic_timer.elf" \
+	--file "$TOP/build/guest/uart_irq.elf"
 
 expect_clean_poweroff "Bochs run ends with a clean poweroff"
 expect_seq "intr: every check passes on VMX" \
@@ -39,6 +53,12 @@ expect_seq "pit_pic: the PIT through the 8259 on VMX" \
 	'guest p: ok [0-9]+ - 21 ticks of IRQ0' \
 	'guest p: # pit_pic: [0-9]+ passed, 0 failed, [0-9]+ skipped: PASS' \
 	'ok wait name=p state=exited status=1'
-expect_no_line "no check failed" 'guest [xp]: not ok'
+expect_seq "apic_timer: one-shot, periodic, TSC-deadline on VMX" \
+	'guest t: # apic_timer: 18 passed, 0 failed, 0 skipped: PASS' \
+	'ok wait name=t state=exited status=1'
+expect_seq "uart_irq: THRE and receive interrupts on VMX" \
+	'guest u: # uart_irq: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
+	'ok wait name=u state=exited status=1'
+expect_no_line "no check failed" 'guest [xptu]: not ok'
 expect_pages_back
 tap_end
