@@ -5,14 +5,12 @@
 # interruptibility state), TPR (CR8 exits), HLT woken by the timer, an NMI
 # through NMI-window exiting, INIT-SIPI into real mode (unrestricted guest);
 # the PIT through the 8259 (guest/tests/pit_pic.c), the local APIC timer
-# in its three modes (apic_timer.c) and the 16550's interrupts
-# (uart_irq.c).  (The ioapic guest is not run here: its waits are counted
-# in TSC cycles sized for GHz clocks, and Bochs' TSC runs at a few MHz.)
-# TAP output.
+# in its three modes (apic_timer.c), the PIT through I/O APIC pin 2
+# (ioapic.c) and the 16550's interrupts (uart_irq.c).  TAP output.
 . "$(dirname "$0")/lib.sh"
 vmx_require
-plan 7
-for g in intr pit_pic apic_timer uart_irq; do
+plan 8
+for g in intr pit_pic apic_timer ioapic uart_irq; do
 	if [ ! -f "$TOP/build/guest/$g.elf" ]; then
 		echo "Bail out! build/guest/$g.elf is missing (make guests)"
 		exit 1
@@ -32,13 +30,17 @@ create t mem=8M image=apic_timer.elf
 start t
 wait t timeout=200
 destroy t
+create i mem=8M image=ioapic.elf
+start i
+wait i timeout=200
+destroy i
 create u mem=8M image=uart_irq.elf
 start u
 wait u timeout=200
 destroy u
 mem
 poweroff' --file "$TOP/build/guest/intr.elf" --file "$TOP/build/guest/pit_pic.elf" \
-	--file "$TOP/build/guest/apic_timer.elf" \
+	--file "$TOP/build/guest/apic_timer.elf" --file "$TOP/build/guest/ioapic.elf" \
 	--file "$TOP/build/guest/uart_irq.elf"
 
 expect_clean_poweroff "Bochs run ends with a clean poweroff"
@@ -56,9 +58,13 @@ expect_seq "pit_pic: the PIT through the 8259 on VMX" \
 expect_seq "apic_timer: one-shot, periodic, TSC-deadline on VMX" \
 	'guest t: # apic_timer: 18 passed, 0 failed, 0 skipped: PASS' \
 	'ok wait name=t state=exited status=1'
+expect_seq "ioapic: the PIT through pin 2 on VMX" \
+	'guest i: ok [0-9]+ - PIT through I/O APIC pin 2: five interrupts' \
+	'guest i: # ioapic: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
+	'ok wait name=i state=exited status=1'
 expect_seq "uart_irq: THRE and receive interrupts on VMX" \
 	'guest u: # uart_irq: [0-9]+ passed, 0 failed, 0 skipped: PASS' \
 	'ok wait name=u state=exited status=1'
-expect_no_line "no check failed" 'guest [xptu]: not ok'
+expect_no_line "no check failed" 'guest [xptiu]: not ok'
 expect_pages_back
 tap_end
