@@ -4,8 +4,15 @@
  *    OSXSAVE (27) and AVX (28) hidden, since XSETBV is not offered (and
  *    setting CR4.OSXSAVE is #GP on both vendors); MONITOR (3) hidden:
  *    MONITOR/MWAIT are intercepted and raise #UD.
+ *  - leaf 1 EDX and 0x80000001 EDX: MCE (7) and MCA (14) hidden: the
+ *    machine-check MSRs (MCG_*, MCi_*) are not offered (msr.c denies
+ *    them), and a Linux kernel that sees MCA panics on the first #GP from
+ *    one ("MCA architectural violation").
  *  - leaf 7.0 ECX: PKU (3) and OSPKE (4) hidden: PKRU is not switched
- *    between guests, so CR4.PKE is refused (#GP) on both vendors.
+ *    between guests, so CR4.PKE is refused (#GP) on both vendors.  LA57
+ *    (16) hidden: CR4.LA57 is not among the CR4 bits a guest may set (a
+ *    Linux kernel seeing LA57 switches to 5-level paging in its
+ *    decompressor and takes #GP there).
  *  - leaf 7.0 EDX and 0x80000008 EBX: the speculation-control features
  *    whose MSRs a guest may not use (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
  *    ARCH_CAPABILITIES, VIRT_SPEC_CTRL) hidden, so a guest's CPUID and its
@@ -13,7 +20,7 @@
  *    owns them (its own copy of the MSR) and sees their bits.
  *  - leaf 0xA (performance monitoring), 0xD (XSAVE state) and 0x8000000A
  *    (SVM features): all zero; RDPMC is intercepted and raises #GP.
- *  - leaf 0x80000001 ECX: SVM (2) hidden.
+ *  - leaf 0x80000001 ECX: SVM (2) hidden (and EDX MCE/MCA as in leaf 1).
  *  - leaves 0x40000000..0x40000001: pagoda's signature "pagodapagoda" and
  *    version; 0x40000000 EAX gives the highest hypervisor leaf.
  */
@@ -42,10 +49,11 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 	case 1:
 		r.ecx |= BIT(31);
 		r.ecx &= ~(u32)(BIT(3) | BIT(5) | BIT(26) | BIT(27) | BIT(28));
+		r.edx &= ~(u32)(BIT(7) | BIT(14));
 		break;
 	case 7:
 		if (subleaf == 0) {
-			r.ecx &= ~(u32)(BIT(3) | BIT(4));
+			r.ecx &= ~(u32)(BIT(3) | BIT(4) | BIT(16));
 			/* L1D_FLUSH and ARCH_CAPABILITIES: their MSRs are
 			 * denied, so they are not advertised either.  IBRS/IBPB,
 			 * STIBP and SSBD only as far as the guest owns SPEC_CTRL
@@ -76,6 +84,7 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 		break;
 	case 0x80000001:
 		r.ecx &= ~(u32)BIT(2);
+		r.edx &= ~(u32)(BIT(7) | BIT(14));
 		break;
 	}
 	out[0] = r.eax;

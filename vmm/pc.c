@@ -99,8 +99,8 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 	u64 entry;
 	const char *format;
 	char why[160];
-	r = loader_load(g, cfg->image, cfg->image_size, cfg->modules, cfg->nr_modules, &bsp, &entry,
-			&format, why, sizeof(why));
+	r = loader_load(g, cfg->image, cfg->image_size, cfg->modules, cfg->nr_modules, cfg->initrd,
+			cfg->initrd_size, &bsp, &entry, &format, why, sizeof(why));
 	if (r) {
 		snprintf(err, errlen, "bad image: %s", why);
 		goto fail;

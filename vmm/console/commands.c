@@ -130,10 +130,17 @@ static void cmd_create(const struct cmd_line *c)
 	int nr_mods = module_args(cmd_get(c, "module"), mod_names, sizeof(mod_names), mods);
 	if (nr_mods < 0)
 		return;
+	const char *initrd = cmd_get(c, "initrd");
+	const void *initrd_data = NULL;
+	u64 initrd_size = 0;
+	if (initrd && !image_find(initrd, &initrd_data, &initrd_size)) {
+		reply("err create no initrd \"%s\" (a file in \\pagoda\\ on the ESP)", initrd);
+		return;
+	}
 	struct guest *g;
 	char err[256];
 	struct pc_config cfg = {name, mem, use_huge, (unsigned)nv, data, size, cmdline ? cmdline : "",
-				use_reserve, mods, (unsigned)nr_mods};
+				use_reserve, mods, (unsigned)nr_mods, initrd_data, initrd_size};
 	if (pc_create(&cfg, &g, err, sizeof(err))) {
 		reply("err create %s", err);
 		return;
@@ -458,7 +465,7 @@ static void cmd_input(const struct cmd_line *c)
 }
 
 static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", "reserve",
-					  "module", NULL};
+					  "module", "initrd", NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", "console", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
@@ -474,7 +481,7 @@ static const struct console_cmd {
 } console_cmds[] = {
 	{"create", keys_create, 1,
 	 "create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4] "
-	 "[reserve=0|1] [module=FILE[,FILE...]]",
+	 "[reserve=0|1] [module=FILE[,FILE...]] [initrd=FILE]",
 	 cmd_create},
 	{"start", NULL, 1, "start NAME", cmd_start},
 	{"stop", NULL, 1, "stop NAME", cmd_stop},
