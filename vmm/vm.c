@@ -346,6 +346,23 @@ void guest_exit(struct guest *g, int status)
 	guest_event(g, GUEST_EVENT_EXITED);
 }
 
+void guest_power_event(struct guest *g, enum guest_power what, const char *source)
+{
+	if (g->state != GUEST_RUNNING)
+		return;
+	guest_end(g);
+	g->state = GUEST_EXITED;
+	g->exit_status = 0;
+	g->power = what;
+	g->power_source = source;
+	bool off = what == GUEST_POWER_OFF;
+	g->policy_due = (off ? g->on_poweroff : g->on_reboot) != GUEST_POLICY_KEEP;
+	pr_info("vmm", "guest %s %s by %s after %lu exits in %lu us", g->name,
+		off ? "powered off" : "reset", source, guest_exits(g),
+		time_tsc_to_us(g->end_tsc - g->start_tsc));
+	guest_event(g, off ? GUEST_EVENT_POWEROFF : GUEST_EVENT_REBOOT);
+}
+
 void guest_crash(struct guest *g, const char *fmt, ...)
 {
 	va_list ap;
@@ -358,6 +375,7 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 	va_end(ap);
 	pr_err("vmm", "guest %s ended by the VMM: %s (after %lu exits)", g->name, g->crash_reason,
 	       guest_exits(g));
+	g->policy_due = g->on_crash != GUEST_POLICY_KEEP;
 	guest_event(g, GUEST_EVENT_CRASHED);
 }
 
