@@ -277,6 +277,16 @@ void guest_output_line(struct guest *g, unsigned vcpu_id, const char *line, size
 	g->out_head += (u32)len + 2;
 }
 
+/* Does LINE (LEN bytes) contain the NUL-terminated NEEDLE? */
+static bool line_contains(const char *line, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(line + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Write G's queued lines to the log: while its budget lasts (FORCE: all of
  * them, at its end).  The budget refills at GUEST_OUT_RATE bytes a second
@@ -309,6 +319,8 @@ static void guest_output_drain(struct guest *g, bool force)
 		else
 			snprintf(sub, sizeof(sub), "guest %s", g->name);
 		log_msg(sub, "%.*s", (int)len, line);
+		if (g->expect[0] && line_contains(line, len, g->expect))
+			g->expect_seen = true;
 	}
 	if (g->out_tail == g->out_head && g->out_dropped > g->out_dropped_told) {
 		pr_warn("vmm", "guest %s: %lu bytes of console output dropped (ring full; %lu in all)",

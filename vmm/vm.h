@@ -69,6 +69,9 @@ struct guest {
 	const char *power_source;  /* what the guest used for it ("acpi-s5", "port-0xcf9"...) */
 	enum guest_policy on_reboot, on_poweroff, on_crash; /* set by the console at create */
 	bool policy_due;           /* ended with a policy other than keep not yet applied */
+	char expect[64];           /* text the console's expect waits for in a console line
+				      of G ("" when none), matched as lines go to the log */
+	bool expect_seen;          /* a line containing it went to the log */
 	char crash_reason[192];    /* valid in GUEST_CRASHED: long enough for every reason whole */
 	u64 start_tsc, end_tsc;    /* run time */
 	u64 free_pages_at_create;  /* pmm free count just before create, for the destroy line */

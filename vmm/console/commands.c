@@ -346,6 +346,68 @@ static void cmd_wait(const struct cmd_line *c)
 		      g->crash_reason);
 }
 
+/*
+ * expect NAME text="..." [timeout=S]: run the guests until a console line
+ * of NAME containing the text has gone to the log (lines it wrote before
+ * the command count too, when they were still queued), the guest ends
+ * (one restarted by its on_reboot policy is followed into its new boot),
+ * the timeout passes or input arrives.
+ */
+static void cmd_expect(const struct cmd_line *c)
+{
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	const char *text = cmd_get(c, "text"), *t = cmd_get(c, "timeout");
+	u64 timeout_s = 0;
+	if (!text || !text[0] || strlen(text) >= sizeof(g->expect)) {
+		reply("err expect text= must be 1..%lu bytes", (u64)sizeof(g->expect) - 1);
+		return;
+	}
+	if (t && (parse_u64(t, &timeout_s) || timeout_s > WAIT_MAX_S)) {
+		reply("err expect timeout must be 0..%d seconds (0: none), not \"%s\"", WAIT_MAX_S, t);
+		return;
+	}
+	memcpy(g->expect, text, strlen(text) + 1);
+	g->expect_seen = false;
+	char name[GUEST_NAME_MAX];
+	memcpy(name, g->name, sizeof(name));
+	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
+	const char *why = NULL;
+	while (!g->expect_seen && !why) {
+		if (g->state != GUEST_RUNNING) {
+			guest_output_drain_all();
+			if (g->expect_seen)
+				break;
+			if (!g->policy_due) {
+				why = "the guest is not running";
+				break;
+			}
+			/* Restarted by its on_reboot policy: expect the text from
+			 * the new boot; destroyed: give up. */
+			console_run_policies();
+			g = guest_find_name(name);
+			if (!g) {
+				reply("err expect the guest was destroyed, guest %s is gone", name);
+				return;
+			}
+			memcpy(g->expect, text, strlen(text) + 1);
+			g->expect_seen = false;
+			continue;
+		}
+		sched_step(console_poll);
+		if (console_poll())
+			why = "interrupted by input";
+		else if (deadline && time_us() > deadline)
+			why = "timeout";
+	}
+	g->expect[0] = 0;
+	if (g->expect_seen)
+		reply("ok expect name=%s", g->name);
+	else
+		reply("err expect %s, guest %s is %s", why, g->name, guest_state_name(g->state));
+}
+
 static void cmd_destroy(const struct cmd_line *c)
 {
 	struct guest *g = arg_guest(c);
@@ -598,6 +660,7 @@ static const char *const keys_wait[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", "console", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
 static const char *const keys_input[] = {"text", NULL};
+static const char *const keys_expect[] = {"text", "timeout", NULL};
 
 /* The command table: name, keys, positional arguments (min..max), usage. */
 static const struct console_cmd {
@@ -623,6 +686,7 @@ static const struct console_cmd {
 	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both]", cmd_set},
 	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
 	{"input", keys_input, 1, "input NAME text=\"...\"", cmd_input},
+	{"expect", keys_expect, 1, "expect NAME text=\"...\" [timeout=SECONDS]", cmd_expect},
 	{"log", keys_log, 0, "log [level=err|warn|info|debug] [only=SUBSYS,...|all]", cmd_log},
 	{"help", NULL, 0, "help", cmd_help},
 	{"poweroff", NULL, 0, "poweroff", cmd_poweroff},
