@@ -44,7 +44,7 @@ enum guest_policy {
 	GUEST_POLICY_KEEP,    /* leave it ended: wait reports it, destroy frees it */
 	GUEST_POLICY_DESTROY, /* destroy it */
 	GUEST_POLICY_RESTART, /* destroy it and create and start it again from the same
-				 create line (same name; on_reboot only) */
+				 create line (same name; on_reboot and on_crash) */
 };
 
 struct guest {

@@ -217,7 +217,7 @@ static void cmd_create(const struct cmd_line *c)
 	enum guest_policy on_reboot, on_poweroff, on_crash;
 	if (!policy_arg(c, "on_reboot", true, &on_reboot) ||
 	    !policy_arg(c, "on_poweroff", false, &on_poweroff) ||
-	    !policy_arg(c, "on_crash", false, &on_crash))
+	    !policy_arg(c, "on_crash", true, &on_crash))
 		return;
 	if (!cmd_valid_name(name)) {
 		reply("err create bad name (1-31 of A-Z a-z 0-9 _ -, not a number)");
@@ -673,7 +673,7 @@ static const struct console_cmd {
 	{"create", keys_create, 1,
 	 "create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4] "
 	 "[reserve=0|1] [module=FILE[,FILE...]] [initrd=FILE] [on_reboot=keep|destroy|restart] "
-	 "[on_poweroff=keep|destroy] [on_crash=keep|destroy]",
+	 "[on_poweroff=keep|destroy] [on_crash=keep|destroy|restart]",
 	 cmd_create},
 	{"start", NULL, 1, "start NAME", cmd_start},
 	{"stop", NULL, 1, "stop NAME", cmd_stop},
