@@ -21,6 +21,12 @@
  *  - leaf 0xA (performance monitoring), 0xD (XSAVE state) and 0x8000000A
  *    (SVM features): all zero; RDPMC is intercepted and raises #GP.
  *  - leaf 0x80000001 ECX: SVM (2) hidden (and EDX MCE/MCA as in leaf 1).
+ *  - leaves 0x15 (TSC/crystal ratio) and 0x16 (base frequency), where the
+ *    CPU has them: the TSC frequency pagoda measured at boot, not the
+ *    model's nominal one (SDM Vol 2A CPUID, leaf 15H: TSC = ECX * EBX /
+ *    EAX; leaf 16H EAX/EBX in MHz).  Guests see the host's TSC unscaled,
+ *    and under an emulator (Bochs: a few MHz) the nominal figure is far
+ *    off; Linux on Intel trusts these leaves over its PIT calibration.
  *  - leaves 0x40000000..0x40000001: pagoda's signature "pagodapagoda" and
  *    version; 0x40000000 EAX gives the highest hypervisor leaf.
  */
@@ -29,6 +35,7 @@
 #include "arch/x86/spec_choice.h"
 #include "vmm/policy.h"
 #include "lib/string.h"
+#include "lib/time.h"
 
 void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 {
@@ -76,6 +83,20 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 				   ((sc & SPEC_CTRL_SSBD) ? BIT(24) : 0);
 			r.ebx &= ~(u32)((BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25)) & ~keep);
 		}
+		break;
+	case 0x15:
+		if (r.eax && r.ebx && time_tsc_khz()) {
+			u64 hz = time_tsc_khz() * 1000;
+			r.eax = 1;
+			r.ebx = 1;
+			for (; hz > 0xffffffffULL; hz >>= 1)
+				r.ebx <<= 1;
+			r.ecx = (u32)hz;
+		}
+		break;
+	case 0x16:
+		if (r.eax && time_tsc_khz())
+			r.eax = r.ebx = (u32)MAX(time_tsc_khz() / 1000, 1ULL);
 		break;
 	case 0xa:
 	case 0xd:
