@@ -8,7 +8,7 @@
 # ordered against each other: each sequence is one source.
 source "$(dirname "$0")/lib.sh"
 linux_payload_or_skip
-plan 13
+plan 14
 boot linux 900 --mem 1536M --file "$LINUX_DIR/vmlinuz" --file "$LINUX_DIR/vmlinux" \
 	--file "$LINUX_DIR/initramfs.cpio.gz" <<'CMDS'
 mem
@@ -33,6 +33,8 @@ start sh
 expect sh text="Enter 'help'" timeout=400
 input sh text="echo answer-$((6*7)) from $(nproc) cpu"
 expect sh text="answer-42 from 1 cpu" timeout=120
+input sh text="time sleep 1"
+expect sh text="real" timeout=120
 input sh text="reboot -f"
 expect sh text="Enter 'help'" timeout=400
 input sh text="poweroff -f"
@@ -67,6 +69,8 @@ expect_seq "interactive: a command typed at the shell is answered" \
 	'ok expect name=sh' \
 	'ok input name=sh'
 expect_seq "the guest's answer" 'guest sh(/[0-9])?: answer-42 from 1 cpu'
+expect_seq "sleep 1 takes about a second of the guest's clock" \
+	'guest sh(/[0-9])?: real.0m 1\.[0-2][0-9]s'
 expect_seq "reboot -f restarts the guest (on_reboot=restart), it boots again" \
 	'event guest sh reboot source=' \
 	'event guest sh restarted id=' \
