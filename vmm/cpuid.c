@@ -23,8 +23,9 @@
  *  - leaf 0x80000001 ECX: SVM (2) hidden (and EDX MCE/MCA as in leaf 1).
  *  - leaves 0x15 (TSC/crystal ratio) and 0x16 (base frequency), where the
  *    CPU has them: the TSC frequency pagoda measured at boot, not the
- *    model's nominal one (SDM Vol 2A CPUID, leaf 15H: TSC = ECX * EBX /
- *    EAX; leaf 16H EAX/EBX in MHz).  Guests see the host's TSC unscaled,
+ *    model's nominal one, and the virtual local APIC timer's 1 GHz as the
+ *    crystal (SDM Vol 2A CPUID, leaf 15H: TSC = ECX * EBX / EAX, the
+ *    crystal being the APIC timer's clock; leaf 16H EAX/EBX in MHz).  Guests see the host's TSC unscaled,
  *    and under an emulator (Bochs: a few MHz) the nominal figure is far
  *    off; Linux on Intel trusts these leaves over its PIT calibration.
  *  - leaves 0x40000000..0x40000001: pagoda's signature "pagodapagoda" and
@@ -36,6 +37,7 @@
 #include "vmm/policy.h"
 #include "lib/string.h"
 #include "lib/time.h"
+#include "vmm/dev/lapic.h"
 
 void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 {
@@ -85,13 +87,13 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 		}
 		break;
 	case 0x15:
+		/* The crystal is the local APIC timer's clock (Linux derives
+		 * its APIC timer period from ECX): VLAPIC_TIMER_HZ, 1 GHz, with
+		 * the ratio TSC kHz / 10^6. */
 		if (r.eax && r.ebx && time_tsc_khz()) {
-			u64 hz = time_tsc_khz() * 1000;
-			r.eax = 1;
-			r.ebx = 1;
-			for (; hz > 0xffffffffULL; hz >>= 1)
-				r.ebx <<= 1;
-			r.ecx = (u32)hz;
+			r.eax = 1000000;
+			r.ebx = (u32)time_tsc_khz();
+			r.ecx = (u32)VLAPIC_TIMER_HZ;
 		}
 		break;
 	case 0x16:
