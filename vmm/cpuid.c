@@ -25,7 +25,8 @@
  *    CPU has them: the TSC frequency pagoda measured at boot, not the
  *    model's nominal one, and the virtual local APIC timer's 1 GHz as the
  *    crystal (SDM Vol 2A CPUID, leaf 15H: TSC = ECX * EBX / EAX, the
- *    crystal being the APIC timer's clock; leaf 16H EAX/EBX in MHz).  Guests see the host's TSC unscaled,
+ *    crystal being the APIC timer's clock; leaf 16H EAX/EBX in MHz), both
+ *    to the MHz.  Guests see the host's TSC unscaled,
  *    and under an emulator (Bochs: a few MHz) the nominal figure is far
  *    off; Linux on Intel trusts these leaves over its PIT calibration.
  *  - leaves 0x40000000..0x40000001: pagoda's signature "pagodapagoda" and
@@ -89,11 +90,16 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 	case 0x15:
 		/* The crystal is the local APIC timer's clock (Linux derives
 		 * its APIC timer period from ECX): VLAPIC_TIMER_HZ, 1 GHz, with
-		 * the ratio TSC kHz / 10^6. */
+		 * the ratio TSC MHz / 1000.  Linux multiplies crystal kHz by
+		 * EBX in 32 bits, so EBX stays below 4295 (MHz resolution);
+		 * a faster TSC gets the leaf zeroed (Linux calibrates then). */
 		if (r.eax && r.ebx && time_tsc_khz()) {
-			r.eax = 1000000;
-			r.ebx = (u32)time_tsc_khz();
+			u64 mhz = (time_tsc_khz() + 500) / 1000;
+			r.eax = 1000;
+			r.ebx = (u32)mhz;
 			r.ecx = (u32)VLAPIC_TIMER_HZ;
+			if (!mhz || (u64)(VLAPIC_TIMER_HZ / 1000) * mhz > 0xffffffffULL)
+				r.eax = r.ebx = r.ecx = 0;
 		}
 		break;
 	case 0x16:
