@@ -196,6 +196,7 @@ test: deps-test all image $(HOST_TESTS)
 	PAGODA_REQUIRE_BOCHS=1 prove --exec '' $(HOST_TESTS) tests/layering.t tests/fuzz/run.t \
 		tests/guest-direct/run.t \
 		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t)) \
+		$(sort $(wildcard tests/linux/*.t)) \
 		$(sort $(wildcard tests/vmx/*.t)) $(sort $(wildcard tests/platform/*.t)) \
 		tests/kvm-unit-tests/run.t
 

@@ -4,8 +4,15 @@
  *    OSXSAVE (27) and AVX (28) hidden, since XSETBV is not offered (and
  *    setting CR4.OSXSAVE is #GP on both vendors); MONITOR (3) hidden:
  *    MONITOR/MWAIT are intercepted and raise #UD.
+ *  - leaf 1 EDX and 0x80000001 EDX: MCE (7) and MCA (14) hidden: the
+ *    machine-check MSRs (MCG_*, MCi_*) are not offered (msr.c denies
+ *    them), and a Linux kernel that sees MCA panics on the first #GP from
+ *    one ("MCA architectural violation").
  *  - leaf 7.0 ECX: PKU (3) and OSPKE (4) hidden: PKRU is not switched
- *    between guests, so CR4.PKE is refused (#GP) on both vendors.
+ *    between guests, so CR4.PKE is refused (#GP) on both vendors.  LA57
+ *    (16) hidden: CR4.LA57 is not among the CR4 bits a guest may set (a
+ *    Linux kernel seeing LA57 switches to 5-level paging in its
+ *    decompressor and takes #GP there).
  *  - leaf 7.0 EDX and 0x80000008 EBX: the speculation-control features
  *    whose MSRs a guest may not use (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
  *    ARCH_CAPABILITIES, VIRT_SPEC_CTRL) hidden, so a guest's CPUID and its
@@ -13,7 +20,15 @@
  *    owns them (its own copy of the MSR) and sees their bits.
  *  - leaf 0xA (performance monitoring), 0xD (XSAVE state) and 0x8000000A
  *    (SVM features): all zero; RDPMC is intercepted and raises #GP.
- *  - leaf 0x80000001 ECX: SVM (2) hidden.
+ *  - leaf 0x80000001 ECX: SVM (2) hidden (and EDX MCE/MCA as in leaf 1).
+ *  - leaves 0x15 (TSC/crystal ratio) and 0x16 (base frequency), where the
+ *    CPU has them: the TSC frequency pagoda measured at boot, not the
+ *    model's nominal one, and the virtual local APIC timer's 1 GHz as the
+ *    crystal (SDM Vol 2A CPUID, leaf 15H: TSC = ECX * EBX / EAX, the
+ *    crystal being the APIC timer's clock; leaf 16H EAX/EBX in MHz), both
+ *    to the MHz.  Guests see the host's TSC unscaled,
+ *    and under an emulator (Bochs: a few MHz) the nominal figure is far
+ *    off; Linux on Intel trusts these leaves over its PIT calibration.
  *  - leaves 0x40000000..0x40000001: pagoda's signature "pagodapagoda" and
  *    version; 0x40000000 EAX gives the highest hypervisor leaf.
  */
@@ -22,6 +37,8 @@
 #include "arch/x86/spec_choice.h"
 #include "vmm/policy.h"
 #include "lib/string.h"
+#include "lib/time.h"
+#include "vmm/dev/lapic.h"
 
 void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 {
@@ -44,15 +61,17 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 		r.ecx &= ~(u32)(BIT(3) | BIT(5) | BIT(26) | BIT(27) | BIT(28));
 		/* DTES64, DS-CPL, PDCM and EDX's DS: their MSRs (DS_AREA,
 		 * PERF_CAPABILITIES) are denied, so they are not advertised
-		 * (kvm-unit-tests reads PERF_CAPABILITIES when PDCM says so). */
+		 * (kvm-unit-tests reads PERF_CAPABILITIES when PDCM says so);
+		 * MCE and MCA likewise (their MSRs are denied). */
 		r.ecx &= ~(u32)(BIT(2) | BIT(4) | BIT(15));
-		r.edx &= ~(u32)BIT(21);
+		r.edx &= ~(u32)(BIT(7) | BIT(14) | BIT(21));
 		break;
 	case 7:
 		if (subleaf == 0) {
 			/* PKU/OSPKE and PKS: neither PKRU nor IA32_PKRS is
-			 * switched between guests, so neither is offered. */
-			r.ecx &= ~(u32)(BIT(3) | BIT(4) | BIT(31));
+			 * switched between guests, so neither is offered; LA57:
+			 * CR4.LA57 is refused. */
+			r.ecx &= ~(u32)(BIT(3) | BIT(4) | BIT(16) | BIT(31));
 			/* L1D_FLUSH and ARCH_CAPABILITIES: their MSRs are
 			 * denied, so they are not advertised either.  IBRS/IBPB,
 			 * STIBP and SSBD only as far as the guest owns SPEC_CTRL
@@ -76,6 +95,25 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 			r.ebx &= ~(u32)((BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25)) & ~keep);
 		}
 		break;
+	case 0x15:
+		/* The crystal is the local APIC timer's clock (Linux derives
+		 * its APIC timer period from ECX): VLAPIC_TIMER_HZ, 1 GHz, with
+		 * the ratio TSC MHz / 1000.  Linux multiplies crystal kHz by
+		 * EBX in 32 bits, so EBX stays below 4295 (MHz resolution);
+		 * a faster TSC gets the leaf zeroed (Linux calibrates then). */
+		if (r.eax && r.ebx && time_tsc_khz()) {
+			u64 mhz = (time_tsc_khz() + 500) / 1000;
+			r.eax = 1000;
+			r.ebx = (u32)mhz;
+			r.ecx = (u32)VLAPIC_TIMER_HZ;
+			if (!mhz || (u64)(VLAPIC_TIMER_HZ / 1000) * mhz > 0xffffffffULL)
+				r.eax = r.ebx = r.ecx = 0;
+		}
+		break;
+	case 0x16:
+		if (r.eax && time_tsc_khz())
+			r.eax = r.ebx = (u32)MAX(time_tsc_khz() / 1000, 1ULL);
+		break;
 	case 0xa:
 	case 0xd:
 	case 0x8000000a:
@@ -83,6 +121,7 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 		break;
 	case 0x80000001:
 		r.ecx &= ~(u32)BIT(2);
+		r.edx &= ~(u32)(BIT(7) | BIT(14));
 		break;
 	}
 	out[0] = r.eax;

@@ -124,6 +124,7 @@ __noreturn void vmm_main(struct boot_info *bi)
 	 * slice is cut for it), guests run while the console is quiet. */
 	console_prompt();
 	for (;;) {
+		console_run_policies();
 		if (console_poll())
 			console_run_ready();
 		else if (!sched_step(console_poll) && !pmm_zero_pool_refill(PMM_ZERO_IDLE_PAGES))

@@ -8,9 +8,11 @@
 #include "lib/string.h"
 #include "mm/pmm.h"
 #include "lib/time.h"
+#include "vmm/dev/acpi_pm.h"
 #include "vmm/dev/debug_exit.h"
 #include "vmm/dev/ioapic.h"
 #include "vmm/dev/mmio_testdev.h"
+#include "vmm/dev/pc_reset.h"
 #include "vmm/dev/pic8259.h"
 #include "vmm/dev/pit8254.h"
 #include "vmm/dev/rtc.h"
@@ -49,7 +51,9 @@ static const struct uart_ops pc_com1_ops = {.irq = com1_irq};
  * The devices of every PC guest: a local APIC per vCPU, the 8259 pair, the I/O APIC at
  * 0xfec00000, the local APIC page at 0xfee00000, the 8254 PIT, the CMOS
  * RTC (the firmware's clock, the guest's RAM size), COM1 at 0x3f8 on IRQ 4,
- * the debug-exit port 0xf4 and the MMIO test device (vmm/dev/mmio_testdev.h).  State in the bus arena.  0 or negative.
+ * the debug-exit port 0xf4, the MMIO test device (vmm/dev/mmio_testdev.h),
+ * the ACPI PM1a ports the FADT names (vmm/dev/acpi_pm.h) and the reset
+ * ports 0xcf9, 0x60/0x64 (vmm/dev/pc_reset.h).  State in the bus arena.  0 or negative.
  */
 static int pc_add_devices(struct guest *g)
 {
@@ -85,6 +89,10 @@ static int pc_add_devices(struct guest *g)
 		r = debug_exit_add(&g->bus, 0xf4);
 	if (!r)
 		r = mmio_testdev_add(&g->bus, MMIO_TESTDEV_BASE);
+	if (!r)
+		r = acpi_pm_add(&g->bus);
+	if (!r)
+		r = pc_reset_add(&g->bus);
 	return r;
 }
 
@@ -165,8 +173,8 @@ int pc_create(const struct pc_config *cfg, struct guest **out, char *err, size_t
 	u64 entry;
 	const char *format;
 	char why[160];
-	r = loader_load(g, cfg->image, cfg->image_size, cfg->modules, cfg->nr_modules, &bsp, &entry,
-			&format, why, sizeof(why));
+	r = loader_load(g, cfg->image, cfg->image_size, cfg->modules, cfg->nr_modules, cfg->initrd,
+			cfg->initrd_size, &bsp, &entry, &format, why, sizeof(why));
 	if (r) {
 		snprintf(err, errlen, "bad image: %s", why);
 		goto fail;

@@ -23,6 +23,8 @@ struct pc_config {
 	const struct load_module *modules; /* files given beside the image (Multiboot
 					      modules, vmm/loader/image.h), in order */
 	unsigned nr_modules; /* 0..LOAD_MAX_MODULES */
+	const void *initrd;  /* a Linux kernel's initrd (living as long as the VMM), or NULL */
+	u64 initrd_size;     /* its bytes */
 };
 
 /* Create the guest CFG describes.  0 and *OUT, or negative with a reason

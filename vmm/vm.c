@@ -277,6 +277,16 @@ void guest_output_line(struct guest *g, unsigned vcpu_id, const char *line, size
 	g->out_head += (u32)len + 2;
 }
 
+/* Does LINE (LEN bytes) contain the NUL-terminated NEEDLE? */
+static bool line_contains(const char *line, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(line + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Write G's queued lines to the log: while its budget lasts (FORCE: all of
  * them, at its end).  The budget refills at GUEST_OUT_RATE bytes a second
@@ -309,6 +319,8 @@ static void guest_output_drain(struct guest *g, bool force)
 		else
 			snprintf(sub, sizeof(sub), "guest %s", g->name);
 		log_msg(sub, "%.*s", (int)len, line);
+		if (g->expect[0] && line_contains(line, len, g->expect))
+			g->expect_seen = true;
 	}
 	if (g->out_tail == g->out_head && g->out_dropped > g->out_dropped_told) {
 		pr_warn("vmm", "guest %s: %lu bytes of console output dropped (ring full; %lu in all)",
@@ -346,6 +358,23 @@ void guest_exit(struct guest *g, int status)
 	guest_event(g, GUEST_EVENT_EXITED);
 }
 
+void guest_power_event(struct guest *g, enum guest_power what, const char *source)
+{
+	if (g->state != GUEST_RUNNING)
+		return;
+	guest_end(g);
+	g->state = GUEST_EXITED;
+	g->exit_status = 0;
+	g->power = what;
+	g->power_source = source;
+	bool off = what == GUEST_POWER_OFF;
+	g->policy_due = (off ? g->on_poweroff : g->on_reboot) != GUEST_POLICY_KEEP;
+	pr_info("vmm", "guest %s %s by %s after %lu exits in %lu us", g->name,
+		off ? "powered off" : "reset", source, guest_exits(g),
+		time_tsc_to_us(g->end_tsc - g->start_tsc));
+	guest_event(g, off ? GUEST_EVENT_POWEROFF : GUEST_EVENT_REBOOT);
+}
+
 void guest_crash(struct guest *g, const char *fmt, ...)
 {
 	va_list ap;
@@ -358,6 +387,7 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 	va_end(ap);
 	pr_err("vmm", "guest %s ended by the VMM: %s (after %lu exits)", g->name, g->crash_reason,
 	       guest_exits(g));
+	g->policy_due = g->on_crash != GUEST_POLICY_KEEP;
 	guest_event(g, GUEST_EVENT_CRASHED);
 }
 

@@ -30,6 +30,23 @@ enum guest_state {
 	GUEST_CRASHED,  /* ended by the VMM (triple fault, bad access, invalid state) */
 };
 
+/* How a guest in GUEST_EXITED ended, when it asked the machine to power
+ * off or reset (vmm/dev/acpi_pm.c, vmm/dev/pc_reset.c). */
+enum guest_power {
+	GUEST_POWER_NONE,   /* not by the machine: debug exit, hypercall */
+	GUEST_POWER_OFF,    /* ACPI S5 (PM1a_CNT with SLP_EN) */
+	GUEST_POWER_REBOOT, /* a reset: port 0xcf9, the keyboard controller */
+};
+
+/* What the console does once a guest has ended a given way (create's
+ * on_reboot=, on_poweroff=, on_crash=; vmm/console/commands.c). */
+enum guest_policy {
+	GUEST_POLICY_KEEP,    /* leave it ended: wait reports it, destroy frees it */
+	GUEST_POLICY_DESTROY, /* destroy it */
+	GUEST_POLICY_RESTART, /* destroy it and create and start it again from the same
+				 create line (same name; on_reboot and on_crash) */
+};
+
 struct guest {
 	bool in_use;               /* slot of the guest table taken */
 	unsigned id;               /* the lowest id free at create (reused after destroy) */
@@ -48,6 +65,13 @@ struct guest {
 					   copied in from at first touch (freed at destroy) */
 	unsigned nr_boot_pages;
 	int exit_status;           /* valid in GUEST_EXITED */
+	enum guest_power power;    /* valid in GUEST_EXITED: a power-off or reset, or neither */
+	const char *power_source;  /* what the guest used for it ("acpi-s5", "port-0xcf9"...) */
+	enum guest_policy on_reboot, on_poweroff, on_crash; /* set by the console at create */
+	bool policy_due;           /* ended with a policy other than keep not yet applied */
+	char expect[64];           /* text the console's expect waits for in a console line
+				      of G ("" when none), matched as lines go to the log */
+	bool expect_seen;          /* a line containing it went to the log */
 	char crash_reason[192];    /* valid in GUEST_CRASHED: long enough for every reason whole */
 	u64 start_tsc, end_tsc;    /* run time */
 	u64 free_pages_at_create;  /* pmm free count just before create, for the destroy line */
@@ -114,12 +138,18 @@ void guest_destroy(struct guest *g);
 /* End G with the given reason (the guest is not run again). */
 void guest_crash(struct guest *g, const char *fmt, ...) __printf(2, 3);
 void guest_exit(struct guest *g, int status);
+/* G (running) asked its machine for WHAT (GUEST_POWER_OFF or _REBOOT) through
+ * SOURCE (a static string): it ends like guest_exit(G, 0) with G->power set,
+ * a log line and a GUEST_EVENT_POWEROFF or _REBOOT event. */
+void guest_power_event(struct guest *g, enum guest_power what, const char *source);
 const char *guest_state_name(enum guest_state s);
 
 /* What happened to a guest, for whoever reports it (the console). */
 enum guest_event {
 	GUEST_EVENT_EXITED,  /* it ended by itself: G->exit_status */
 	GUEST_EVENT_CRASHED, /* the VMM ended it: G->crash_reason */
+	GUEST_EVENT_POWEROFF, /* it powered its machine off: G->power_source */
+	GUEST_EVENT_REBOOT,   /* it reset its machine: G->power_source */
 };
 typedef void (*guest_event_fn)(struct guest *g, enum guest_event ev);
 /* The one subscriber to guest events (NULL: none). */

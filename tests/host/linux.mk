@@ -25,3 +25,7 @@ linux-test: $(LINUX_TESTS)
 $(LINUX_BUILD)/bzimage.t: $(LINUX_LOADER_OBJS)
 $(LINUX_BUILD)/pvh.t: $(LINUX_BUILD)/obj/vmm/loader/pvh.o $(LINUX_LOADER_OBJS)
 $(LINUX_BUILD)/acpi_tables.t: $(LINUX_BUILD)/obj/vmm/acpi_tables.o
+
+# The machine power devices (vmm/dev/acpi_pm.c, pc_reset.c): t_power.c.
+HOST_TESTS += $(filter-out $(HOST_TESTS),$(LINUX_BUILD)/power.t)
+$(LINUX_BUILD)/power.t: $(LINUX_BUILD)/obj/vmm/dev/acpi_pm.o $(LINUX_BUILD)/obj/vmm/dev/pc_reset.o

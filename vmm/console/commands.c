@@ -55,6 +55,105 @@ static bool flag_arg(const struct cmd_line *c, const char *key, bool *on)
 }
 
 /*
+ * The policy of create's key KEY (on_reboot=, on_poweroff=, on_crash=)
+ * into *OUT: keep when absent, else "keep", "destroy", or "restart" where
+ * RESTART_OK.  False after an err line for any other value.
+ */
+static bool policy_arg(const struct cmd_line *c, const char *key, bool restart_ok,
+		       enum guest_policy *out)
+{
+	const char *v = cmd_get(c, key);
+	*out = GUEST_POLICY_KEEP;
+	if (!v || strcmp(v, "keep") == 0)
+		return true;
+	if (strcmp(v, "destroy") == 0) {
+		*out = GUEST_POLICY_DESTROY;
+		return true;
+	}
+	if (restart_ok && strcmp(v, "restart") == 0) {
+		*out = GUEST_POLICY_RESTART;
+		return true;
+	}
+	reply("err create %s must be keep|destroy%s, not \"%s\"", key,
+	      restart_ok ? "|restart" : "", v);
+	return false;
+}
+
+/* The line being run by console_exec (a create saves it for a restart). */
+static const char *exec_line;
+static size_t exec_len;
+
+/* The create line of each guest that may be restarted (on_reboot=restart),
+ * by guest name: a restart runs it again. */
+static struct {
+	char name[GUEST_NAME_MAX]; /* the guest's name; "" for a free entry */
+	char line[CMD_LINE_MAX];   /* its create line, NUL-terminated */
+} create_lines[GUEST_MAX];
+
+/* The saved create line of guest NAME, or NULL. */
+static const char *create_line_of(const char *name)
+{
+	for (unsigned i = 0; i < GUEST_MAX; i++)
+		if (create_lines[i].name[0] && strcmp(create_lines[i].name, name) == 0)
+			return create_lines[i].line;
+	return NULL;
+}
+
+/* Remember LINE (LEN bytes) as guest NAME's create line, replacing the
+ * one it had; silently not when the table is full (no restart then). */
+static void save_create_line(const char *name, const char *line, size_t len)
+{
+	unsigned k = GUEST_MAX;
+	for (unsigned i = 0; i < GUEST_MAX; i++) {
+		if (create_lines[i].name[0] && strcmp(create_lines[i].name, name) == 0) {
+			k = i;
+			break;
+		}
+		if (!create_lines[i].name[0] && k == GUEST_MAX)
+			k = i;
+	}
+	if (k == GUEST_MAX || len >= CMD_LINE_MAX)
+		return;
+	memcpy(create_lines[k].name, name, strlen(name) + 1);
+	memcpy(create_lines[k].line, line, len);
+	create_lines[k].line[len] = 0;
+}
+
+void console_run_policies(void)
+{
+	for (unsigned i = 0; i < GUEST_MAX; i++) {
+		struct guest *g = guest_at(i);
+		if (!g)
+			return;
+		if (!g->policy_due)
+			continue;
+		g->policy_due = false;
+		enum guest_policy p = g->state == GUEST_CRASHED ? g->on_crash :
+				      g->power == GUEST_POWER_OFF ? g->on_poweroff : g->on_reboot;
+		char name[GUEST_NAME_MAX], line[CMD_LINE_MAX];
+		memcpy(name, g->name, sizeof(name));
+		const char *saved = create_line_of(name);
+		if (p == GUEST_POLICY_RESTART && !saved)
+			p = GUEST_POLICY_DESTROY;
+		if (saved)
+			memcpy(line, saved, strlen(saved) + 1);
+		guest_destroy(g);
+		if (p == GUEST_POLICY_DESTROY) {
+			reply("event guest %s destroyed by policy free_pages=%lu", name,
+			      pmm_free_count());
+		} else {
+			console_exec(line, strlen(line));
+			struct guest *n = guest_find_name(name);
+			if (n && !guest_start(n))
+				reply("event guest %s restarted id=%u", name, n->id);
+			else
+				reply("event guest %s not restarted", name);
+		}
+		i = (unsigned)-1; /* the table changed: look again from the start */
+	}
+}
+
+/*
  * The modules of `create ... module=FILE[,FILE...]`: each FILE found like
  * an image (images.h), its string the file name.  NAMES holds a copy of
  * the list split at the commas (NAMES_LEN bytes).  The count, or -1 after
@@ -115,6 +214,11 @@ static void cmd_create(const struct cmd_line *c)
 	}
 	if (!flag_arg(c, "huge", &use_huge) || !flag_arg(c, "reserve", &use_reserve))
 		return;
+	enum guest_policy on_reboot, on_poweroff, on_crash;
+	if (!policy_arg(c, "on_reboot", true, &on_reboot) ||
+	    !policy_arg(c, "on_poweroff", false, &on_poweroff) ||
+	    !policy_arg(c, "on_crash", true, &on_crash))
+		return;
 	if (!cmd_valid_name(name)) {
 		reply("err create bad name (1-31 of A-Z a-z 0-9 _ -, not a number)");
 		return;
@@ -130,14 +234,26 @@ static void cmd_create(const struct cmd_line *c)
 	int nr_mods = module_args(cmd_get(c, "module"), mod_names, sizeof(mod_names), mods);
 	if (nr_mods < 0)
 		return;
+	const char *initrd = cmd_get(c, "initrd");
+	const void *initrd_data = NULL;
+	u64 initrd_size = 0;
+	if (initrd && !image_find(initrd, &initrd_data, &initrd_size)) {
+		reply("err create no initrd \"%s\" (a file in \\pagoda\\ on the ESP)", initrd);
+		return;
+	}
 	struct guest *g;
 	char err[256];
 	struct pc_config cfg = {name, mem, use_huge, (unsigned)nv, data, size, cmdline ? cmdline : "",
-				use_reserve, mods, (unsigned)nr_mods};
+				use_reserve, mods, (unsigned)nr_mods, initrd_data, initrd_size};
 	if (pc_create(&cfg, &g, err, sizeof(err))) {
 		reply("err create %s", err);
 		return;
 	}
+	g->on_reboot = on_reboot;
+	g->on_poweroff = on_poweroff;
+	g->on_crash = on_crash;
+	if (exec_line)
+		save_create_line(g->name, exec_line, exec_len);
 	reply("ok create name=%s id=%u mem=%luM huge=%d vcpus=%u%s", g->name, g->id,
 	      g->mem_size >> 20, use_huge, g->nr_vcpus, use_reserve ? " reserve=1" : "");
 }
@@ -193,7 +309,22 @@ static void cmd_wait(const struct cmd_line *c)
 		return;
 	}
 	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
-	while (g->state == GUEST_RUNNING) {
+	char name[GUEST_NAME_MAX];
+	memcpy(name, g->name, sizeof(name));
+	/* A guest restarted by its on_reboot policy is waited for again; one
+	 * destroyed by its policy ends the wait. */
+	for (;;) {
+		if (g->state != GUEST_RUNNING) {
+			if (!g->policy_due)
+				break;
+			console_run_policies();
+			g = guest_find_name(name);
+			if (!g) {
+				reply("ok wait name=%s state=destroyed", name);
+				return;
+			}
+			continue;
+		}
 		sched_step(console_poll);
 		if (console_poll()) {
 			reply("err wait interrupted by input, guest %s still running", g->name);
@@ -205,11 +336,76 @@ static void cmd_wait(const struct cmd_line *c)
 			return;
 		}
 	}
-	if (g->state == GUEST_EXITED)
+	if (g->state == GUEST_EXITED && g->power != GUEST_POWER_NONE)
+		reply("ok wait name=%s state=exited status=%d power=%s", g->name, g->exit_status,
+		      g->power == GUEST_POWER_OFF ? "off" : "reboot");
+	else if (g->state == GUEST_EXITED)
 		reply("ok wait name=%s state=exited status=%d", g->name, g->exit_status);
 	else
 		reply("ok wait name=%s state=%s reason=\"%s\"", g->name, guest_state_name(g->state),
 		      g->crash_reason);
+}
+
+/*
+ * expect NAME text="..." [timeout=S]: run the guests until a console line
+ * of NAME containing the text has gone to the log (lines it wrote before
+ * the command count too, when they were still queued), the guest ends
+ * (one restarted by its on_reboot policy is followed into its new boot),
+ * the timeout passes or input arrives.
+ */
+static void cmd_expect(const struct cmd_line *c)
+{
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	const char *text = cmd_get(c, "text"), *t = cmd_get(c, "timeout");
+	u64 timeout_s = 0;
+	if (!text || !text[0] || strlen(text) >= sizeof(g->expect)) {
+		reply("err expect text= must be 1..%lu bytes", (u64)sizeof(g->expect) - 1);
+		return;
+	}
+	if (t && (parse_u64(t, &timeout_s) || timeout_s > WAIT_MAX_S)) {
+		reply("err expect timeout must be 0..%d seconds (0: none), not \"%s\"", WAIT_MAX_S, t);
+		return;
+	}
+	memcpy(g->expect, text, strlen(text) + 1);
+	g->expect_seen = false;
+	char name[GUEST_NAME_MAX];
+	memcpy(name, g->name, sizeof(name));
+	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
+	const char *why = NULL;
+	while (!g->expect_seen && !why) {
+		if (g->state != GUEST_RUNNING) {
+			guest_output_drain_all();
+			if (g->expect_seen)
+				break;
+			if (!g->policy_due) {
+				why = "the guest is not running";
+				break;
+			}
+			/* Restarted by its on_reboot policy: expect the text from
+			 * the new boot; destroyed: give up. */
+			console_run_policies();
+			g = guest_find_name(name);
+			if (!g) {
+				reply("err expect the guest was destroyed, guest %s is gone", name);
+				return;
+			}
+			memcpy(g->expect, text, strlen(text) + 1);
+			g->expect_seen = false;
+			continue;
+		}
+		sched_step(console_poll);
+		if (console_poll())
+			why = "interrupted by input";
+		else if (deadline && time_us() > deadline)
+			why = "timeout";
+	}
+	g->expect[0] = 0;
+	if (g->expect_seen)
+		reply("ok expect name=%s", g->name);
+	else
+		reply("err expect %s, guest %s is %s", why, g->name, guest_state_name(g->state));
 }
 
 static void cmd_destroy(const struct cmd_line *c)
@@ -458,11 +654,13 @@ static void cmd_input(const struct cmd_line *c)
 }
 
 static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", "reserve",
-					  "module", NULL};
+					  "module", "initrd", "on_reboot", "on_poweroff",
+					  "on_crash", NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", "console", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
 static const char *const keys_input[] = {"text", NULL};
+static const char *const keys_expect[] = {"text", "timeout", NULL};
 
 /* The command table: name, keys, positional arguments (min..max), usage. */
 static const struct console_cmd {
@@ -474,7 +672,8 @@ static const struct console_cmd {
 } console_cmds[] = {
 	{"create", keys_create, 1,
 	 "create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4] "
-	 "[reserve=0|1] [module=FILE[,FILE...]]",
+	 "[reserve=0|1] [module=FILE[,FILE...]] [initrd=FILE] [on_reboot=keep|destroy|restart] "
+	 "[on_poweroff=keep|destroy] [on_crash=keep|destroy|restart]",
 	 cmd_create},
 	{"start", NULL, 1, "start NAME", cmd_start},
 	{"stop", NULL, 1, "stop NAME", cmd_stop},
@@ -487,6 +686,7 @@ static const struct console_cmd {
 	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both]", cmd_set},
 	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
 	{"input", keys_input, 1, "input NAME text=\"...\"", cmd_input},
+	{"expect", keys_expect, 1, "expect NAME text=\"...\" [timeout=SECONDS]", cmd_expect},
 	{"log", keys_log, 0, "log [level=err|warn|info|debug] [only=SUBSYS,...|all]", cmd_log},
 	{"help", NULL, 0, "help", cmd_help},
 	{"poweroff", NULL, 0, "poweroff", cmd_poweroff},
@@ -539,6 +739,8 @@ static bool check_args(const struct console_cmd *d, const struct cmd_line *c)
 void console_exec(const char *line, size_t len)
 {
 	struct cmd_line c;
+	exec_line = line;
+	exec_len = len;
 	char err[80];
 	if (cmd_parse(line, len, &c, err, sizeof(err))) {
 		reply("err parse %s", err);

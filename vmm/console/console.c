@@ -41,6 +41,9 @@ static void console_on_event(struct guest *g, enum guest_event ev)
 {
 	if (ev == GUEST_EVENT_EXITED)
 		console_reply("event guest %s exited status=%d", g->name, g->exit_status);
+	else if (ev == GUEST_EVENT_POWEROFF || ev == GUEST_EVENT_REBOOT)
+		console_reply("event guest %s %s source=%s", g->name,
+			      ev == GUEST_EVENT_POWEROFF ? "poweroff" : "reboot", g->power_source);
 	else
 		console_reply("event guest %s crashed reason=\"%s\"", g->name, g->crash_reason);
 }

@@ -17,6 +17,11 @@ void console_init(const struct boot_info *bi);
 void console_run_startup(const char *text, u64 len);
 /* Run one command line (commands.c). */
 void console_exec(const char *line, size_t len);
+/* Carry out the on_reboot/on_poweroff/on_crash policy of every guest that
+ * ended since (vmm/vm.h policy_due): destroy it, or destroy it and run its
+ * create line again and start it; an event line for each.  Call between
+ * slices only (never from an exit handler). */
+void console_run_policies(void);
 /* Read waiting serial input; true when a whole line is ready to run. */
 bool console_poll(void);
 /* Run the line console_poll() found ready, then prompt again. */

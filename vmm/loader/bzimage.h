@@ -5,10 +5,10 @@
  * and where the initrd goes.  Pure parsing and building, no VMM state:
  * built into the host tests with sanitizers as well.
  *
- * Not yet a row of the loader table (vmm/loader/loader.c): a Linux boot
- * needs more than struct load_plan carries today (an initrd placed by the
- * VMM, an 8 KiB area, the ACPI tables' place), so the plan is a struct
- * linux_plan for now, with struct linux_guest as its extra input.
+ * A row of loader.c's table of Linux formats: a Linux boot needs more
+ * than struct load_plan carries (an initrd placed by the VMM, an 8 KiB
+ * area, the ACPI tables' place), so its plan is a struct linux_plan, with
+ * struct linux_guest as its extra input.
  */
 #ifndef PAGODA_LOADER_BZIMAGE_H
 #define PAGODA_LOADER_BZIMAGE_H

@@ -1,7 +1,10 @@
 /* The loader table and the carrying out of a load plan (vmm/loader/loader.h). */
 #include "vmm/loader/loader.h"
 #include "lib/string.h"
+#include "vmm/acpi_tables.h"
+#include "vmm/loader/bzimage.h"
 #include "vmm/loader/multiboot.h"
+#include "vmm/loader/pvh.h"
 #include "vmm/vm.h"
 
 /* The formats pagoda loads, tried in order. */
@@ -9,17 +12,122 @@ static const struct loader *const loaders[] = {
 	&multiboot_loader,
 };
 
+/* A Linux format: its plan needs struct linux_guest (vmm/loader/bzimage.h)
+ * and gives the initrd's place beside struct load_plan. */
+struct linux_loader {
+	const char *name; /* "pvh", "bzimage" */
+	bool (*detect)(const void *img, u64 size); /* cheap signature check */
+	int (*plan)(const void *img, u64 size, const struct linux_guest *g, u8 *area,
+		    struct linux_plan *out, char *err, size_t errlen); /* as bz_plan() */
+};
+
+/* The Linux formats, tried after the loaders above: PVH first (an ELF
+ * vmlinux with its entry note), then the bzImage boot protocol. */
+static const struct linux_loader linux_loaders[] = {
+	{"pvh", pvh_detect, pvh_plan},
+	{"bzimage", bz_detect, bz_plan},
+};
+
+/* Place the LEN bytes at SRC (a loader's build buffer) at GPA in G through
+ * fresh boot pages of G, one per page (they need not be contiguous).  0 or
+ * negative. */
+static int place_copy(struct guest *g, u64 gpa, const u8 *src, u64 len)
+{
+	for (u64 off = 0; off < len; off += PAGE_SIZE) {
+		u8 *page = guest_boot_page(g);
+		if (!page)
+			return -E_NOMEM;
+		u64 n = MIN((u64)PAGE_SIZE, len - off);
+		memcpy(page, src + off, n);
+		int r = guest_place(g, gpa + off, page, n);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Load IMG as the Linux format L for G: the ACPI tables for G's vCPUs at
+ * ACPI_TABLES_GPA, the plan built with INITRD (INITRD_SIZE bytes, may be
+ * 0) and the tables' place, then kernel segments, boot structures and the
+ * initrd placed.  0 and *BSP, *ENTRY, or negative with a reason in ERR.
+ */
+static int load_linux(struct guest *g, const struct linux_loader *l, const void *img, u64 size,
+		      const void *initrd, u64 initrd_size, struct vcpu_state *bsp, u64 *entry,
+		      char *err, size_t errlen)
+{
+	/* Build buffers: loads never nest, so statics serve (the bytes are
+	 * copied into the guest's boot pages before returning). */
+	static u8 acpi[ACPI_TABLES_MAX], area[LINUX_AREA_SIZE];
+	static struct linux_plan plan;
+	struct acpi_pc_config acfg = {.nr_cpus = g->nr_vcpus, .ioapic_id = 0, .pm_timer_port = 0};
+	struct acpi_tables_info ai;
+	char why[160];
+	int r = acpi_build_tables(acpi, sizeof(acpi), ACPI_TABLES_GPA, &acfg, &ai);
+	if (r) {
+		snprintf(err, errlen, "cannot build the ACPI tables");
+		return r;
+	}
+	struct linux_guest lg = {
+		.mem = g->mem_size, .cmdline = g->cmdline, .initrd_size = initrd ? initrd_size : 0,
+		.rsdp_gpa = ai.rsdp_gpa, .acpi_gpa = ACPI_TABLES_GPA,
+		.acpi_size = ALIGN_UP(ai.size, PAGE_SIZE),
+	};
+	memset(area, 0, sizeof(area));
+	r = l->plan(img, size, &lg, area, &plan, why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "%s", why);
+		return r;
+	}
+	r = place_copy(g, ACPI_TABLES_GPA, acpi, ai.size);
+	for (unsigned i = 0; i < plan.load.nr_seg && !r; i++)
+		if (plan.load.seg[i].filesz)
+			r = guest_place(g, plan.load.seg[i].gpa,
+					(const u8 *)img + plan.load.seg[i].file_off,
+					plan.load.seg[i].filesz);
+	for (unsigned i = 0; i < plan.load.nr_blob && !r; i++)
+		r = place_copy(g, plan.load.blob[i].gpa, area + plan.load.blob[i].area_off,
+			       plan.load.blob[i].len);
+	if (!r && lg.initrd_size)
+		r = guest_place(g, plan.initrd_gpa, initrd, initrd_size);
+	if (r) {
+		snprintf(err, errlen, "cannot place the image (%s)",
+			 r == -E_NOMEM ? "out of host memory" : "bad layout");
+		return r;
+	}
+	*bsp = plan.load.bsp;
+	*entry = plan.load.entry;
+	return 0;
+}
+
 int loader_load(struct guest *g, const void *img, u64 size, const struct load_module *mods,
-		unsigned nr_mods, struct vcpu_state *bsp, u64 *entry, const char **format, char *err,
-		size_t errlen)
+		unsigned nr_mods, const void *initrd, u64 initrd_size, struct vcpu_state *bsp,
+		u64 *entry, const char **format, char *err, size_t errlen)
 {
 	const struct loader *l = NULL;
 	for (unsigned i = 0; i < ARRAY_SIZE(loaders) && !l; i++)
 		if (loaders[i]->detect(img, size))
 			l = loaders[i];
 	if (!l) {
+		for (unsigned i = 0; i < ARRAY_SIZE(linux_loaders); i++) {
+			if (!linux_loaders[i].detect(img, size))
+				continue;
+			if (nr_mods) {
+				snprintf(err, errlen, "%s: a Linux kernel takes initrd=, not module=",
+					 linux_loaders[i].name);
+				return -E_INVAL;
+			}
+			*format = linux_loaders[i].name;
+			return load_linux(g, &linux_loaders[i], img, size, initrd, initrd_size,
+					  bsp, entry, err, errlen);
+		}
 		snprintf(err, errlen, "no known image format (no Multiboot header, magic 0x1badb002 "
-			 "with a valid checksum, in the first 8192 bytes)");
+			 "with a valid checksum, in the first 8192 bytes; no PVH ELF note; no bzImage "
+			 "\"HdrS\" signature at 0x202)");
+		return -E_INVAL;
+	}
+	if (initrd) {
+		snprintf(err, errlen, "%s: initrd= is for Linux kernels (use module=)", l->name);
 		return -E_INVAL;
 	}
 	u8 *area = guest_boot_page(g);

@@ -7,8 +7,8 @@
  * define both; facts only are used here).  Pure parsing and building, no
  * VMM state: built into the host tests with sanitizers as well.
  *
- * Not yet a row of the loader table: like the bzImage loader it needs
- * struct linux_guest and gives struct linux_plan (vmm/loader/bzimage.h).
+ * A row of loader.c's table of Linux formats: like the bzImage loader it
+ * takes struct linux_guest and gives struct linux_plan (vmm/loader/bzimage.h).
  */
 #ifndef PAGODA_LOADER_PVH_H
 #define PAGODA_LOADER_PVH_H
