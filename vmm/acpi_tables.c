@@ -4,6 +4,7 @@
  *   FACS (64 bytes, 64-byte aligned: 5.2.10), RSDP, RSDT, XSDT, FADT,
  *   DSDT, MADT, each start 16-byte aligned.
  */
+#include "lib/le.h"
 #include "vmm/acpi_tables.h"
 #include "lib/string.h"
 
@@ -13,24 +14,6 @@
 #define FADT_LEN 244     /* FADT revision 4: through X_GPE1_BLK (5.2.9) */
 #define FADT_REVISION 4
 #define MADT_REVISION 3
-
-static void wr16(u8 *p, u16 v)
-{
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
-}
-
-static void wr32(u8 *p, u32 v)
-{
-	wr16(p, (u16)v);
-	wr16(p + 2, (u16)(v >> 16));
-}
-
-static void wr64(u8 *p, u64 v)
-{
-	wr32(p, (u32)v);
-	wr32(p + 4, (u32)(v >> 32));
-}
 
 /* The byte that makes LEN bytes at P sum to zero, P's own checksum byte
  * counted as 0 (it must be 0 when this is called). */
@@ -48,13 +31,13 @@ static u8 checksum(const u8 *p, size_t len)
 static void header(u8 *t, const char *sig, u32 len, u8 rev)
 {
 	memcpy(t, sig, 4);
-	wr32(t + 4, len);
+	put_le32(t + 4, len);
 	t[8] = rev;
 	memcpy(t + 10, "PAGODA", 6);   /* OEMID */
 	memcpy(t + 16, "PAGODA  ", 8); /* OEM Table ID */
-	wr32(t + 24, 1);               /* OEM Revision */
+	put_le32(t + 24, 1);               /* OEM Revision */
 	memcpy(t + 28, "PGDA", 4);     /* Creator ID */
-	wr32(t + 32, 1);               /* Creator Revision */
+	put_le32(t + 32, 1);               /* Creator Revision */
 }
 
 /* Set the checksum of the table at T, whose length its header holds. */
@@ -76,7 +59,7 @@ static void gas_io(u8 *p, u16 port, u8 width, u8 access)
 	p[1] = width;  /* Register Bit Width */
 	p[2] = 0;      /* Register Bit Offset */
 	p[3] = access; /* Access Size */
-	wr64(p + 4, port);
+	put_le64(p + 4, port);
 }
 
 /*
@@ -90,27 +73,27 @@ static void build_fadt(u8 *t, u64 facs_gpa, u64 dsdt_gpa, u16 pm_tmr)
 	header(t, "FACP", FADT_LEN, FADT_REVISION);
 	/* FIRMWARE_CTRL stays 0: X_FIRMWARE_CTRL names the FACS, and the
 	 * spec wants the 32-bit field zero then (5.2.9, table 5.9). */
-	wr32(t + 40, (u32)dsdt_gpa);        /* DSDT */
+	put_le32(t + 40, (u32)dsdt_gpa);        /* DSDT */
 	t[45] = 0;                          /* Preferred_PM_Profile: unspecified */
-	wr16(t + 46, ACPI_SCI_IRQ);         /* SCI_INT */
-	wr32(t + 48, 0);                    /* SMI_CMD: none, so no ACPI_ENABLE dance */
-	wr32(t + 56, ACPI_PM1A_EVT_PORT);   /* PM1a_EVT_BLK */
-	wr32(t + 64, ACPI_PM1A_CNT_PORT);   /* PM1a_CNT_BLK */
-	wr32(t + 76, pm_tmr);               /* PM_TMR_BLK */
+	put_le16(t + 46, ACPI_SCI_IRQ);         /* SCI_INT */
+	put_le32(t + 48, 0);                    /* SMI_CMD: none, so no ACPI_ENABLE dance */
+	put_le32(t + 56, ACPI_PM1A_EVT_PORT);   /* PM1a_EVT_BLK */
+	put_le32(t + 64, ACPI_PM1A_CNT_PORT);   /* PM1a_CNT_BLK */
+	put_le32(t + 76, pm_tmr);               /* PM_TMR_BLK */
 	t[88] = 4;                          /* PM1_EVT_LEN: STS + EN, 2 bytes each */
 	t[89] = 2;                          /* PM1_CNT_LEN */
 	t[91] = pm_tmr ? 4 : 0;             /* PM_TMR_LEN */
-	wr16(t + 96, 101);                  /* P_LVL2_LAT > 100: no C2 */
-	wr16(t + 98, 1001);                 /* P_LVL3_LAT > 1000: no C3 */
+	put_le16(t + 96, 101);                  /* P_LVL2_LAT > 100: no C2 */
+	put_le16(t + 98, 1001);                 /* P_LVL3_LAT > 1000: no C3 */
 	/* IAPC_BOOT_ARCH (5.2.9.3): LEGACY_DEVICES (bit 0: the UART, PIT, RTC
 	 * are ISA devices), VGA Not Present (bit 2); bit 1 (8042) clear, so
 	 * Linux does not probe a keyboard controller. */
-	wr16(t + 109, BIT(0) | BIT(2));
+	put_le16(t + 109, BIT(0) | BIT(2));
 	/* Flags (5.2.9, table 5.10): WBINVD (0), PROC_C1 (2: HLT works),
 	 * PWR_BUTTON (4) and SLP_BUTTON (5) set: no fixed-feature buttons. */
-	wr32(t + 112, BIT(0) | BIT(2) | BIT(4) | BIT(5));
-	wr64(t + 132, facs_gpa);            /* X_FIRMWARE_CTRL (FACS) */
-	wr64(t + 140, dsdt_gpa);            /* X_DSDT: the same DSDT */
+	put_le32(t + 112, BIT(0) | BIT(2) | BIT(4) | BIT(5));
+	put_le64(t + 132, facs_gpa);            /* X_FIRMWARE_CTRL (FACS) */
+	put_le64(t + 140, dsdt_gpa);            /* X_DSDT: the same DSDT */
 	gas_io(t + 148, ACPI_PM1A_EVT_PORT, 32, 2); /* X_PM1a_EVT_BLK */
 	gas_io(t + 172, ACPI_PM1A_CNT_PORT, 16, 2); /* X_PM1a_CNT_BLK */
 	gas_io(t + 208, pm_tmr, 32, 3);             /* X_PM_TMR_BLK */
@@ -122,7 +105,7 @@ static void build_fadt(u8 *t, u64 facs_gpa, u64 dsdt_gpa, u16 pm_tmr)
 static void build_facs(u8 *t)
 {
 	memcpy(t, "FACS", 4);
-	wr32(t + 4, FACS_LEN);
+	put_le32(t + 4, FACS_LEN);
 	t[32] = 2; /* Version */
 }
 
@@ -165,21 +148,21 @@ static u32 build_dsdt(u8 *t)
 static u32 build_madt(u8 *t, const struct acpi_pc_config *cfg)
 {
 	u8 *e = t + 44;
-	wr32(t + 36, (u32)ACPI_LAPIC_GPA); /* Local Interrupt Controller Address */
-	wr32(t + 40, BIT(0));              /* Flags: PCAT_COMPAT */
+	put_le32(t + 36, (u32)ACPI_LAPIC_GPA); /* Local Interrupt Controller Address */
+	put_le32(t + 40, BIT(0));              /* Flags: PCAT_COMPAT */
 	for (unsigned i = 0; i < cfg->nr_cpus; i++, e += 8) {
 		e[0] = 0;           /* Processor Local APIC (5.2.12.2) */
 		e[1] = 8;
 		e[2] = (u8)i;       /* ACPI Processor UID */
 		e[3] = (u8)i;       /* APIC ID */
-		wr32(e + 4, BIT(0)); /* Enabled */
+		put_le32(e + 4, BIT(0)); /* Enabled */
 	}
 	e[0] = 1; /* I/O APIC (5.2.12.3) */
 	e[1] = 12;
 	e[2] = cfg->ioapic_id;
 	e[3] = 0;
-	wr32(e + 4, (u32)ACPI_IOAPIC_GPA);
-	wr32(e + 8, 0); /* Global System Interrupt Base */
+	put_le32(e + 4, (u32)ACPI_IOAPIC_GPA);
+	put_le32(e + 8, 0); /* Global System Interrupt Base */
 	e += 12;
 	/* Interrupt Source Overrides (5.2.12.5); flags are MPS INTI flags
 	 * (table 5.26): polarity bits 1:0 (01 high, 11 low), trigger mode
@@ -197,13 +180,13 @@ static u32 build_madt(u8 *t, const struct acpi_pc_config *cfg)
 		e[1] = 10;
 		e[2] = 0; /* Bus: ISA */
 		e[3] = iso[i].irq;
-		wr32(e + 4, iso[i].gsi);
-		wr16(e + 8, iso[i].flags);
+		put_le32(e + 4, iso[i].gsi);
+		put_le16(e + 8, iso[i].flags);
 	}
 	e[0] = 4;      /* Local APIC NMI (5.2.12.7) */
 	e[1] = 6;
 	e[2] = 0xff;   /* every processor */
-	wr16(e + 3, 0); /* flags: conforming to the bus */
+	put_le16(e + 3, 0); /* flags: conforming to the bus */
 	e[5] = 1;      /* LINT1 */
 	e += 6;
 	u32 len = (u32)(e - t);
@@ -239,12 +222,12 @@ int acpi_build_tables(void *buf, size_t len, u64 base, const struct acpi_pc_conf
 
 	/* RSDT (5.2.7): 32-bit pointers; XSDT (5.2.8): 64-bit ones. */
 	header(p + rsdt, "RSDT", HDR_LEN + 2 * 4, 1);
-	wr32(p + rsdt + HDR_LEN, (u32)(base + fadt));
-	wr32(p + rsdt + HDR_LEN + 4, (u32)(base + madt));
+	put_le32(p + rsdt + HDR_LEN, (u32)(base + fadt));
+	put_le32(p + rsdt + HDR_LEN + 4, (u32)(base + madt));
 	finish(p + rsdt);
 	header(p + xsdt, "XSDT", HDR_LEN + 2 * 8, 1);
-	wr64(p + xsdt + HDR_LEN, base + fadt);
-	wr64(p + xsdt + HDR_LEN + 8, base + madt);
+	put_le64(p + xsdt + HDR_LEN, base + fadt);
+	put_le64(p + xsdt + HDR_LEN + 8, base + madt);
 	finish(p + xsdt);
 
 	/* RSDP (5.2.5.3): the first 20 bytes have their own checksum (ACPI
@@ -253,9 +236,9 @@ int acpi_build_tables(void *buf, size_t len, u64 base, const struct acpi_pc_conf
 	memcpy(r, "RSD PTR ", 8);
 	memcpy(r + 9, "PAGODA", 6);
 	r[15] = 2;                          /* Revision: 2 (ACPI 2.0 and later) */
-	wr32(r + 16, (u32)(base + rsdt));   /* RsdtAddress */
-	wr32(r + 20, RSDP_LEN);             /* Length */
-	wr64(r + 24, base + xsdt);          /* XsdtAddress */
+	put_le32(r + 16, (u32)(base + rsdt));   /* RsdtAddress */
+	put_le32(r + 20, RSDP_LEN);             /* Length */
+	put_le64(r + 24, base + xsdt);          /* XsdtAddress */
 	r[8] = checksum(r, 20);
 	r[32] = checksum(r, RSDP_LEN);
 

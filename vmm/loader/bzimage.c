@@ -15,6 +15,7 @@
  * XLF_KERNEL_64 only says the 64-bit entry exists, and the placement
  * flags matter only above 4 GiB, where pagoda puts nothing.
  */
+#include "lib/le.h"
 #include "vmm/loader/bzimage.h"
 #include "lib/string.h"
 #include "vmm/vcpu_state.h"
@@ -29,24 +30,6 @@
 
 /* The low RAM Linux gets: up to the EBDA a PC BIOS would keep. */
 #define LOW_RAM_END 0x9fc00
-
-static void wr16(u8 *p, u16 v)
-{
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
-}
-
-static void wr32(u8 *p, u32 v)
-{
-	wr16(p, (u16)v);
-	wr16(p + 2, (u16)(v >> 16));
-}
-
-static void wr64(u8 *p, u64 v)
-{
-	wr32(p, (u32)v);
-	wr32(p + 4, (u32)(v >> 32));
-}
 
 int linux_memmap(const struct linux_guest *g, struct linux_mem_range *out, char *err,
 		 size_t errlen)
@@ -176,8 +159,8 @@ static int read_header(const u8 *p, u64 size, u64 mem, struct bz_header *h, char
 static void write_gdt(u8 *gdt)
 {
 	memset(gdt, 0, BZ_GDT_SIZE);
-	wr64(gdt + BZ_BOOT_CS, 0x00cf9b000000ffffULL);
-	wr64(gdt + BZ_BOOT_DS, 0x00cf93000000ffffULL);
+	put_le64(gdt + BZ_BOOT_CS, 0x00cf9b000000ffffULL);
+	put_le64(gdt + BZ_BOOT_DS, 0x00cf93000000ffffULL);
 }
 
 /* The 32-bit boot protocol's machine state: the Multiboot state (flat
@@ -229,22 +212,22 @@ int bz_plan(const void *img, u64 size, const struct linux_guest *g, u8 *area,
 	/* loadflags as the image has them (LOADED_HIGH set; CAN_USE_HEAP
 	 * and heap_end_ptr only matter to the real-mode setup code, which
 	 * the 32-bit entry skips). */
-	wr32(bp + BP_CODE32_START, (u32)h.load);
-	wr32(bp + BP_CMD_LINE_PTR, LINUX_BOOT_GPA + BZ_CMDLINE_OFF);
-	wr32(bp + BP_EXT_CMD_LINE_PTR, 0);
-	wr32(bp + BP_RAMDISK_IMAGE, (u32)initrd);
-	wr32(bp + BP_RAMDISK_SIZE, (u32)g->initrd_size);
-	wr32(bp + BP_EXT_RAMDISK_IMAGE, (u32)(initrd >> 32));
-	wr32(bp + BP_EXT_RAMDISK_SIZE, (u32)(g->initrd_size >> 32));
+	put_le32(bp + BP_CODE32_START, (u32)h.load);
+	put_le32(bp + BP_CMD_LINE_PTR, LINUX_BOOT_GPA + BZ_CMDLINE_OFF);
+	put_le32(bp + BP_EXT_CMD_LINE_PTR, 0);
+	put_le32(bp + BP_RAMDISK_IMAGE, (u32)initrd);
+	put_le32(bp + BP_RAMDISK_SIZE, (u32)g->initrd_size);
+	put_le32(bp + BP_EXT_RAMDISK_IMAGE, (u32)(initrd >> 32));
+	put_le32(bp + BP_EXT_RAMDISK_SIZE, (u32)(g->initrd_size >> 32));
 	if (h.version >= BZ_VERSION_RSDP)
-		wr64(bp + BP_ACPI_RSDP_ADDR, g->rsdp_gpa);
+		put_le64(bp + BP_ACPI_RSDP_ADDR, g->rsdp_gpa);
 	/* Older kernels find the RSDP by scanning 0xe0000-0xfffff. */
 	bp[BP_E820_ENTRIES] = (u8)nmap;
 	for (int i = 0; i < nmap; i++) {
 		u8 *e = bp + BP_E820_TABLE + 20 * i; /* struct boot_e820_entry: addr, size, type */
-		wr64(e, map[i].addr);
-		wr64(e + 8, map[i].size);
-		wr32(e + 16, map[i].type);
+		put_le64(e, map[i].addr);
+		put_le64(e + 8, map[i].size);
+		put_le32(e + 16, map[i].type);
 	}
 	memcpy(area + BZ_CMDLINE_OFF, g->cmdline, clen + 1);
 	write_gdt(area + BZ_GDT_OFF);

@@ -6,6 +6,7 @@
  * 32-bit execute/read segment, DS/ES/SS flat 32-bit read/write, TR a
  * 32-bit TSS, IF clear, EBX = the start info.
  */
+#include "lib/le.h"
 #include "vmm/loader/pvh.h"
 #include "lib/string.h"
 #include "vmm/loader/elf.h"
@@ -14,20 +15,6 @@
 #define PT_NOTE 4
 
 _Static_assert(PVH_GDT_OFF + VCPU_FLAT_GDT_SIZE <= PVH_CMDLINE_OFF, "the GDT fits");
-
-static void wr32(u8 *p, u32 v)
-{
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
-	p[2] = (u8)(v >> 16);
-	p[3] = (u8)(v >> 24);
-}
-
-static void wr64(u8 *p, u64 v)
-{
-	wr32(p, (u32)v);
-	wr32(p + 4, (u32)(v >> 32));
-}
 
 /* Look through the notes in P[OFF, OFF+LEN) for Xen's PHYS32_ENTRY.  1 and
  * ENTRY when found, 0 when not, -E_INVAL when a note is malformed. */
@@ -136,25 +123,25 @@ int pvh_plan(const void *img, u64 size, const struct linux_guest *g, u8 *area,
 
 	u8 *si = area;
 	memset(area, 0, PVH_AREA_SIZE);
-	wr32(si + PVH_SI_MAGIC, PVH_START_MAGIC);
-	wr32(si + PVH_SI_VERSION, PVH_START_VERSION);
-	wr32(si + PVH_SI_FLAGS, 0);
+	put_le32(si + PVH_SI_MAGIC, PVH_START_MAGIC);
+	put_le32(si + PVH_SI_VERSION, PVH_START_VERSION);
+	put_le32(si + PVH_SI_FLAGS, 0);
 	if (initrd) {
 		u8 *m = area + PVH_MODLIST_OFF;
-		wr32(si + PVH_SI_NR_MODULES, 1);
-		wr64(si + PVH_SI_MODLIST, LINUX_BOOT_GPA + PVH_MODLIST_OFF);
-		wr64(m + 0, initrd);
-		wr64(m + 8, g->initrd_size);
+		put_le32(si + PVH_SI_NR_MODULES, 1);
+		put_le64(si + PVH_SI_MODLIST, LINUX_BOOT_GPA + PVH_MODLIST_OFF);
+		put_le64(m + 0, initrd);
+		put_le64(m + 8, g->initrd_size);
 	}
-	wr64(si + PVH_SI_CMDLINE, LINUX_BOOT_GPA + PVH_CMDLINE_OFF);
-	wr64(si + PVH_SI_RSDP, g->rsdp_gpa);
-	wr64(si + PVH_SI_MEMMAP, LINUX_BOOT_GPA + PVH_MEMMAP_OFF);
-	wr32(si + PVH_SI_MEMMAP_ENTRIES, (u32)nmap);
+	put_le64(si + PVH_SI_CMDLINE, LINUX_BOOT_GPA + PVH_CMDLINE_OFF);
+	put_le64(si + PVH_SI_RSDP, g->rsdp_gpa);
+	put_le64(si + PVH_SI_MEMMAP, LINUX_BOOT_GPA + PVH_MEMMAP_OFF);
+	put_le32(si + PVH_SI_MEMMAP_ENTRIES, (u32)nmap);
 	for (int i = 0; i < nmap; i++) {
 		u8 *e = area + PVH_MEMMAP_OFF + PVH_MEMMAP_ENTRY_SIZE * i;
-		wr64(e, map[i].addr);
-		wr64(e + 8, map[i].size);
-		wr32(e + 16, map[i].type);
+		put_le64(e, map[i].addr);
+		put_le64(e + 8, map[i].size);
+		put_le32(e + 16, map[i].type);
 	}
 	vcpu_state_flat_gdt(area + PVH_GDT_OFF);
 	memcpy(area + PVH_CMDLINE_OFF, g->cmdline, clen + 1);
