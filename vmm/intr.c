@@ -152,10 +152,6 @@ void intr_set_gsi(struct guest *g, unsigned gsi, bool level)
 	struct guest_intr *gi = &g->intr;
 	if (gsi >= INTR_NR_GSI)
 		return;
-	if (level)
-		gi->gsi_level |= BIT(gsi);
-	else
-		gi->gsi_level &= ~BIT(gsi);
 	if (gsi < 16 && gi->pic)
 		pic_set_irq(gi->pic, gsi, level);
 	/* The PC's wiring (and the interrupt source override every MADT of a

@@ -26,7 +26,6 @@ struct guest_intr {
 	struct pit8254 *pit;     /* channel 0 drives ISA IRQ 0 */
 	struct rtc *rtc;         /* CMOS at 0x70/0x71 */
 	struct uart16550 *com1;  /* 0x3f8, ISA IRQ 4; input typed to the guest goes here */
-	u32 gsi_level;           /* GSI lines asserted now, bit per line */
 	u8 input[INTR_INPUT_MAX]; /* bytes for COM1's receiver, oldest first */
 	u32 input_len;           /* bytes in input[] */
 };
