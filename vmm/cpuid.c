@@ -129,3 +129,18 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 	out[2] = r.ecx;
 	out[3] = r.edx;
 }
+
+unsigned cpuid_guest_maxphyaddr(void)
+{
+	static unsigned bits; /* 0 until the first call */
+	if (!bits) {
+		u32 r[4];
+		cpuid_guest(0x80000000, 0, r);
+		bits = 36;
+		if (r[0] >= 0x80000008) {
+			cpuid_guest(0x80000008, 0, r);
+			bits = r[0] & 0xff;
+		}
+	}
+	return bits;
+}

@@ -57,12 +57,7 @@ void intr_vcpu_init(struct vcpu *v)
 {
 	vlapic_init(&v->lapic, v->id, v->id == 0, &vcpu_lapic_ops, v);
 	/* IA32_APIC_BASE's reserved bits start at the guest's MAXPHYADDR. */
-	u32 r[4];
-	cpuid_guest(0x80000000, 0, r);
-	if (r[0] >= 0x80000008) {
-		cpuid_guest(0x80000008, 0, r);
-		vlapic_set_phys_bits(&v->lapic, r[0] & 0xff);
-	}
+	vlapic_set_phys_bits(&v->lapic, cpuid_guest_maxphyaddr());
 	if (v->id == 0)
 		vlapic_virtual_wire(&v->lapic);
 }

@@ -89,13 +89,7 @@ static bool types_ok(u64 val, bool pat)
  * leaf is missing), reserved in every address an MTRR holds. */
 static u64 above_maxphyaddr(void)
 {
-	u32 r[4];
-	cpuid_guest(0x80000000, 0, r);
-	unsigned bits = 36;
-	if (r[0] >= 0x80000008) {
-		cpuid_guest(0x80000008, 0, r);
-		bits = r[0] & 0xff;
-	}
+	unsigned bits = cpuid_guest_maxphyaddr();
 	return bits >= 64 ? 0 : ~0ULL << bits;
 }
 

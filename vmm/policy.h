@@ -16,6 +16,9 @@
 
 /* Fill the CPUID result the guest sees for LEAF/SUBLEAF. */
 void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4]);
+/* The guest's physical-address width (CPUID 0x80000008 EAX[7:0]; 36 when
+ * the leaf is missing), read once. */
+unsigned cpuid_guest_maxphyaddr(void);
 /* RDMSR / WRMSR by the guest: true when allowed (value in *VAL), false -> #GP. */
 bool msr_guest_read(struct vcpu *v, u32 msr, u64 *val);
 bool msr_guest_write(struct vcpu *v, u32 msr, u64 val);

@@ -247,9 +247,7 @@ static void ctx_init(struct mmio_ctx *c, struct vcpu *v)
 	c->cpu.cr3 = hv->get_cr(&v->hw, 3);
 	c->cpu.cr4 = hv->get_cr(&v->hw, 4);
 	c->cpu.efer = hv->get_efer(&v->hw);
-	u32 id[4];
-	cpuid_guest(0x80000008, 0, id);
-	c->cpu.maxphyaddr = (u8)(id[0] & 0xff);
+	c->cpu.maxphyaddr = (u8)cpuid_guest_maxphyaddr();
 	struct hv_segment cs, ss;
 	hv->get_segment(&v->hw, HV_SEG_CS, &cs);
 	hv->get_segment(&v->hw, HV_SEG_SS, &ss);
