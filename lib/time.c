@@ -40,22 +40,6 @@ void time_delay_us(u64 us)
 		cpu_relax();
 }
 
-/* Days before year Y since 1970 (leap years: every 4th, not every 100th,
- * every 400th), then the days of the months before M in Y. */
-u64 time_date_to_unix(unsigned y, unsigned m, unsigned d, unsigned hh, unsigned mm, unsigned ss)
-{
-	static const u16 before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-	if (y < 1970 || m < 1 || m > 12 || d < 1)
-		return 0;
-	u64 days = 0;
-	for (unsigned k = 1970; k < y; k++)
-		days += (k % 4 == 0 && (k % 100 != 0 || k % 400 == 0)) ? 366 : 365;
-	days += before[m - 1] + d - 1;
-	if (m > 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		days++;
-	return ((days * 24 + hh) * 60 + mm) * 60 + ss;
-}
-
 void time_set_unix_at_start(u64 unix_seconds) { unix_at_start = unix_seconds; }
 
 u64 time_unix(void)

@@ -75,17 +75,6 @@ void rtc_date_of(u64 seconds, struct rtc_date *d)
 	d->day = (u8)(days + 1);
 }
 
-u64 rtc_seconds_of(const struct rtc_date *d)
-{
-	u64 days = 0;
-	for (u64 y = 1970; y < d->year; y++)
-		days += 365u + is_leap(y);
-	for (unsigned m = 1; m < d->month; m++)
-		days += month_days(d->year, m);
-	days += d->day - 1u;
-	return days * SECS_PER_DAY + d->hour * 3600u + d->minute * 60u + d->second;
-}
-
 /* The Unix time R shows at NOW_NS, and (through FRAC, if not NULL) the
  * nanoseconds into that second. */
 static u64 rtc_now(const struct rtc *r, u64 now_ns, u64 *frac)
@@ -158,7 +147,7 @@ static void rtc_write_time(struct rtc *r, u64 now_ns, unsigned reg, u8 b)
 		d.year = 1970;
 	if (d.day > month_days(d.year, d.month))
 		d.day = (u8)month_days(d.year, d.month);
-	r->base_seconds = rtc_seconds_of(&d);
+	r->base_seconds = time_date_to_unix(d.year, d.month, d.day, d.hour, d.minute, d.second);
 	r->base_ns = now_ns;
 }
 

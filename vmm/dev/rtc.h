@@ -44,9 +44,6 @@ void rtc_init(struct rtc *r, u64 unix_seconds, u64 now_ns, u64 ram_below_4g, u64
 void rtc_io(struct rtc *r, u64 now_ns, u16 port, bool in, u32 *val);
 /* The date of Unix time SECONDS (the weekday included). */
 void rtc_date_of(u64 seconds, struct rtc_date *d);
-/* The Unix time of date D (D->weekday ignored; D's fields assumed in
- * range, year >= 1970). */
-u64 rtc_seconds_of(const struct rtc_date *d);
 /* Put R's ports (0x70, 0x71) on bus B; the handler reads time_ns().  0, or
  * negative from bus_add_io. */
 int rtc_add(struct bus *b, struct rtc *r);
