@@ -89,3 +89,21 @@ u64 host_pmm_setup(u64 bytes)
 	pmm_add_range(base, bytes >> PAGE_SHIFT);
 	return base;
 }
+
+u8 *host_read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	u8 *p = malloc(n > 0 ? (size_t)n : 1);
+	if (n <= 0 || fread(p, 1, (size_t)n, f) != (size_t)n) {
+		free(p);
+		p = NULL;
+	}
+	fclose(f);
+	*size = n > 0 ? (size_t)n : 0;
+	return p;
+}

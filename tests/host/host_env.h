@@ -15,6 +15,9 @@ extern int host_log_level;
  * untouched (MAP_NORESERVE): it stands in for physical memory.
  */
 void *host_map(u64 bytes, u64 align);
+/* The whole file PATH in a malloc'ed buffer (*SIZE bytes), or NULL when it
+ * cannot be read or is empty. */
+u8 *host_read_file(const char *path, size_t *size);
 /* pmm_init() and hand it BYTES of fresh memory aligned to 2 MiB; returns its base. */
 u64 host_pmm_setup(u64 bytes);
 

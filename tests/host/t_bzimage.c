@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/host/host_env.h"
 #include "tests/host/tap.h"
 
 #define REAL_IMAGE "build/linux/vmlinuz"
@@ -332,34 +333,15 @@ static void test_random(void)
 	free(img);
 }
 
-/* A whole file into the heap, or NULL. */
-static u8 *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	u8 *p = malloc(n > 0 ? (size_t)n : 1);
-	if (n <= 0 || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	*size = (size_t)n;
-	return p;
-}
-
 static void test_real(void)
 {
 	size_t size, isize = 0;
-	u8 *img = slurp(REAL_IMAGE, &size);
+	u8 *img = host_read_file(REAL_IMAGE, &size);
 	if (!img) {
 		ok(1, "# SKIP no %s (scripts/linux-payload.sh makes it)", REAL_IMAGE);
 		return;
 	}
-	u8 *initrd = slurp(REAL_INITRD, &isize);
+	u8 *initrd = host_read_file(REAL_INITRD, &isize);
 	free(initrd);
 	struct linux_guest g = guest();
 	g.mem = 256ULL << 20;

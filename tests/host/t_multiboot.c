@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/host/host_env.h"
 #include "tests/host/tap.h"
 
 #define GUEST_IMAGE "build/guest/testguest.bin"
@@ -543,29 +544,10 @@ static void test_elf(bool is64)
 
 /* --- the real test guest ------------------------------------------------ */
 
-static u8 *read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	u8 *p = malloc(n > 0 ? (size_t)n : 1);
-	if (n < 0 || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*size = (size_t)n;
-	return p;
-}
-
 static void test_real_guest(u8 **img, size_t *size)
 {
 	const char *why = "";
-	*img = read_file(GUEST_IMAGE, size);
+	*img = host_read_file(GUEST_IMAGE, size);
 	if (!*img) {
 		ok(1, "# SKIP " GUEST_IMAGE " not built (nasm -f bin -o " GUEST_IMAGE " guest/testguest.asm)");
 		return;

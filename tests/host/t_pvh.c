@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/host/host_env.h"
 #include "tests/host/tap.h"
 
 #define REAL_IMAGE "build/linux/vmlinux"
@@ -332,24 +333,6 @@ static void test_random(void)
 	}
 }
 
-static u8 *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	u8 *p = malloc(n > 0 ? (size_t)n : 1);
-	if (n <= 0 || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	*size = (size_t)n;
-	return p;
-}
-
 /* The test's own search for the entry note: every "Xen\0" note of type 18
  * anywhere in the file, 4-byte aligned.  Returns its value or 0. */
 static u64 brute_entry(const u8 *p, size_t size)
@@ -364,7 +347,7 @@ static u64 brute_entry(const u8 *p, size_t size)
 static void test_real(void)
 {
 	size_t size;
-	u8 *img = slurp(REAL_IMAGE, &size);
+	u8 *img = host_read_file(REAL_IMAGE, &size);
 	if (!img) {
 		ok(1, "# SKIP no %s (scripts/linux-payload.sh makes it)", REAL_IMAGE);
 		return;
