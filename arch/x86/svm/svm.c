@@ -1008,9 +1008,10 @@ static int svm_inject_event(struct hv_vcpu *hw, const struct hv_event *ev)
  * take the interrupt (IF=1 with V_INTR_MASKING, no interrupt shadow), and
  * the exit is reported as VM_EXIT_IRQ_WINDOW.  NMI window: NMIs are
  * blocked only while the handler of an NMI injected here runs; its IRET is
- * intercepted (see svm_inject_event), and that exit - or the next run, if
- * no such handler runs - reports VM_EXIT_NMI_WINDOW.  Each window is
- * reported once; false withdraws a request.
+ * intercepted (see svm_inject_event) and single-stepped, and the first run
+ * after it has completed - or the next run, if no such handler runs -
+ * reports VM_EXIT_NMI_WINDOW without entering.  Each window is reported
+ * once; false withdraws a request.
  */
 static void svm_request_window(struct hv_vcpu *hw, bool irq, bool nmi)
 {
