@@ -89,11 +89,11 @@ def main():
           f"(6 GiB; sparse: {any_seg['sparse_pages']:.0f} pages, 1 per 2 MiB; dense: "
           f"{any_seg['dense_pages']:.0f} pages, every page of 64 MiB).")
     print()
-    print("Per segment: medians of its guest runs, in guest TSC cycles; destroy in us "
-          "(KVM: close() of the vCPU and VM fds, then munmap of guest memory; pagoda: "
+    print("Per segment: medians of its guest runs, in guest TSC cycles (calib: one run "
+          "of the guest's 100,000-iteration loop); destroy in us (KVM: close() of the vCPU and VM fds, then munmap of guest memory; pagoda: "
           "the destroy line's us= per teardown mode).")
     print()
-    print("| pair | side | calib (M cycles) | speed mode | CPUID exit | sparse fault | dense fault | destroy (us) |")
+    print("| pair | side | calib (k cycles) | speed mode | CPUID exit | sparse fault | dense fault | destroy (us) |")
     print("|---|---|---|---|---|---|---|---|")
     for p in range(1, pairs + 1):
         for side in ("kvm", "pagoda"):
@@ -102,7 +102,7 @@ def main():
                 d = f"close {fmt(s['close'])} (munmap {fmt(s['unmap'])})"
             else:
                 d = " / ".join(f"{m} {fmt(s[m])}" for m in MODES)
-            print(f"| {p} | {'KVM' if side == 'kvm' else 'pagoda'} | {s['calib'] / 1e6:.1f} | {s['mode']} | "
+            print(f"| {p} | {'KVM' if side == 'kvm' else 'pagoda'} | {s['calib'] / 1e3:.0f} | {s['mode']} | "
                   f"{fmt(s['cpuid'])} | {fmt(s['sparse'])} | {fmt(s['dense'])} | {d} |")
     print()
     print("Per pair: pagoda / KVM (below 1: pagoda takes less); destroy: pagoda's us= in "
@@ -134,8 +134,8 @@ def main():
     modes = [s["mode"] for s in segs.values()]
     print(f"Speed modes (calibration loop over the fastest segment's, slow beyond {SLOW_FACTOR}x): "
           f"{modes.count('fast')} segments fast, {modes.count('slow')} slow; "
-          f"calib ranged {min(s['calib'] for s in segs.values()) / 1e6:.1f} to "
-          f"{max(s['calib'] for s in segs.values()) / 1e6:.1f} M cycles. "
+          f"calib ranged {min(s['calib'] for s in segs.values()) / 1e3:.0f} to "
+          f"{max(s['calib'] for s in segs.values()) / 1e3:.0f} k cycles. "
           + ("Mixed pairs compare two speeds: read the same-mode median." if n_same < pairs else
              "Every pair ran both sides in the same mode."))
     print()

@@ -8,8 +8,10 @@
  * hypercall (KVM's VMMCALL handler returns an error instead of exiting).
  *
  * What it times, in TSC cycles read by the guest (RDTSC, LFENCE-fenced):
- *   calib   a fixed loop of CALIB_LOOPS dependent decrements, no exit at
- *           all: the emulator's own speed, to tell its speed modes apart
+ *   calib   a loop of CALIB_CHUNK dependent decrements, no exit at all,
+ *           median of CALIB_CHUNKS: the emulator's own speed, to tell its
+ *           speed modes apart (a median of short runs, so that the host
+ *           preempting the emulator now and then does not count)
  *   cpuid   one CPUID (leaf 0) round trip through the hypervisor, median
  *           of CPUID_RUNS
  *   sparse  the first write to one page in every 2 MiB from SPARSE_START
@@ -20,15 +22,16 @@
  * and prints them on one line "kvmbench: calib=N cpuid=N sparse=N
  * sparse_pages=N dense=N dense_pages=N", then checks that every page kept
  * what was written.  Command line "small": only 8 MiB dense, the sparse
- * pages below 512 MiB and CALIB_LOOPS_SMALL loops (a quick run in a small
+ * pages below 512 MiB and CALIB_CHUNKS_SMALL calibration run (a quick run in a small
  * guest, e.g. on an emulated KVM where the plain loop is slow).
  */
 #include "guest/lib/guest.h"
 
 const char guest_name[] = "kvmbench";
 
-#define CALIB_LOOPS 20000000UL
-#define CALIB_LOOPS_SMALL 100000UL
+#define CALIB_CHUNK 100000UL    /* loop iterations timed at a time */
+#define CALIB_CHUNKS 200
+#define CALIB_CHUNKS_SMALL 1
 #define CPUID_RUNS 2000
 #define DENSE_START (64UL << 20)
 #define DENSE_BYTES (64UL << 20)
@@ -51,6 +54,8 @@ const char guest_name[] = "kvmbench";
 static u64 high_pds[HIGH_GIB_MAX][512] __attribute__((aligned(4096)));
 /* One TSC delta per sample of the segment running now. */
 static u64 samples[(DENSE_BYTES / PAGE) > CPUID_RUNS ? (DENSE_BYTES / PAGE) : CPUID_RUNS];
+_Static_assert(CALIB_CHUNKS <= CPUID_RUNS && CPUID_RUNS <= DENSE_BYTES / PAGE,
+	       "the calibration and CPUID samples fit the sample array");
 
 /* The TSC, with LFENCE on both sides so that the timed instructions
  * neither start before nor finish after it (AMD APM vol. 3 RDTSC). */
@@ -122,12 +127,16 @@ static void map_high(u64 end)
 	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 }
 
-/* TSC cycles of LOOPS iterations of a dependent decrement loop. */
-static u64 time_calib(u64 loops)
+/* Median TSC cycles of CALIB_CHUNK iterations of a dependent decrement
+ * loop, over CHUNKS runs (CHUNKS <= CALIB_CHUNKS, which fits samples). */
+static u64 time_calib(unsigned chunks)
 {
-	u64 n = loops, t0 = tsc();
-	__asm__ volatile("1: dec %0; jnz 1b" : "+r"(n));
-	return tsc() - t0;
+	for (unsigned i = 0; i < chunks; i++) {
+		u64 n = CALIB_CHUNK, t0 = tsc();
+		__asm__ volatile("1: dec %0; jnz 1b" : "+r"(n));
+		samples[i] = tsc() - t0;
+	}
+	return median(samples, chunks);
 }
 
 /* Median TSC cycles of one CPUID (leaf 0) over CPUID_RUNS. */
@@ -183,7 +192,7 @@ void main(const char *cmdline)
 			     (SPARSE_START + SPARSE_STRIDE) >> 20, end >> 20);
 	map_high(end);
 
-	u64 calib = time_calib(small ? CALIB_LOOPS_SMALL : CALIB_LOOPS);
+	u64 calib = time_calib(small ? CALIB_CHUNKS_SMALL : CALIB_CHUNKS);
 	u64 cpuid = time_cpuid();
 	unsigned n_sparse, n_dense;
 	u64 sparse = time_touch(SPARSE_START, end, SPARSE_STRIDE, &n_sparse);
