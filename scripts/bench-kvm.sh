@@ -59,15 +59,20 @@ out=$(cd "$out" && pwd)
 logs=$out/logs
 rm -f "$logs"/*
 
-# The QEMU of the segment running now, in a session of its own (setsid:
-# its process group id is its pid); killed by that id if we stop early.
+# The segment running now (its QEMU and the timeout or run-qemu.sh above
+# it) runs in a session of its own (setsid: session id = its pid); if we
+# stop early, every process of that session is ended by that id (timeout(1)
+# moves itself into a process group of its own, so the group is not enough).
+# Its messages go to fd 3, the script's own stderr (a segment's stderr may
+# be redirected to its log when the trap fires).
 seg_pid=""
+exec 3>&2
 cleanup() {
-	if [ -n "$seg_pid" ] && kill -0 "$seg_pid" 2>/dev/null; then
-		say "stopping the segment still running (process group $seg_pid)"
-		kill -TERM -- "-$seg_pid" 2>/dev/null
-		sleep 1
-		kill -KILL -- "-$seg_pid" 2>/dev/null
+	if [ -n "$seg_pid" ] && pgrep -s "$seg_pid" >/dev/null 2>&1; then
+		echo "bench-kvm: stopping the segment still running (session $seg_pid)" >&3
+		pkill -TERM -s "$seg_pid" 2>/dev/null
+		sleep 2
+		pkill -KILL -s "$seg_pid" 2>/dev/null
 	fi
 }
 trap cleanup EXIT
@@ -165,6 +170,7 @@ run_segment() {
 # Fail with the tail of LOG.
 seg_fail() {
 	echo "bench-kvm: error: $1; last lines of $2:" >&2
+	[ -s "$2" ] || echo "    (empty)" >&2
 	tail -n 15 "$2" | sed 's/\r//; s/^/    /' >&2
 	exit 1
 }
