@@ -12,6 +12,9 @@
 #   make fuzz [FUZZ_SECONDS=60]
 #                   run the libFuzzer targets of tests/fuzz (parsers, images, the TDP MMU model)
 #   make bench      benchmarks (not tests): teardown modes, fault throughput
+#   make bench-kvm [BENCH_KVM_ARGS="--pairs N ..."]
+#                   pagoda against Linux KVM on the same timed guest, both
+#                   in QEMU TCG (scripts/bench-kvm.sh; a benchmark, not a test)
 #   make esp        the ESP directory build/esp, ready to copy to a FAT partition
 #   make image      build/pagoda.img: a GPT disk image with that ESP, for dd to a USB stick
 #   make debug      QEMU + gdb, pagoda's symbols loaded where UEFI put it (scripts/debug.sh)
@@ -215,6 +218,10 @@ test-repeat:
 bench: deps all
 	scripts/bench.sh
 	scripts/boot-timing.py
+
+.PHONY: bench-kvm
+bench-kvm: deps
+	scripts/bench-kvm.sh $(BENCH_KVM_ARGS)
 
 clean:
 	rm -rf $(B)
