@@ -216,6 +216,44 @@ static const void *find_rsdp(void)
 }
 
 /*
+ * Record the processors of the ACPI MADT in bi.cpus (boot/acpi.c's
+ * madt_parse) and reserve the low pages the application processors start
+ * in (a SIPI vector names a page below 1 MiB; 0xA0000 up is video memory
+ * and ROM).  Without a MADT or low pages only the boot CPU runs.
+ */
+static void find_cpus(void)
+{
+	const u8 *t = acpi_find_table(find_rsdp(), "APIC");
+	struct madt_cpu mc[BOOT_MAX_CPUS];
+	unsigned nr = 0, total = 0;
+	const char *why = t ? madt_parse(t, *(const u32 *)(t + 4), mc, BOOT_MAX_CPUS, &nr, &total)
+			    : "no MADT (APIC) table";
+	if (why) {
+		pr_warn("boot", "ACPI MADT not used: %s; the boot CPU runs alone", why);
+		return;
+	}
+	unsigned enabled = 0;
+	for (unsigned i = 0; i < nr; i++) {
+		bi.cpus[i].apic_id = mc[i].apic_id;
+		bi.cpus[i].enabled = mc[i].enabled;
+		enabled += mc[i].enabled;
+	}
+	bi.nr_cpus = nr;
+	bi.madt_cpus = total;
+	pr_info("boot", "ACPI MADT: %u processor entries, %u enabled, %u online-capable", total,
+		enabled, nr - enabled);
+	EFI_PHYSICAL_ADDRESS low = 0x9ffff;
+	EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData,
+					  BOOT_AP_START_PAGES, &low);
+	if (EFI_ERROR(st) || low < PAGE_SIZE) {
+		pr_warn("boot", "no free pages below 0xA0000 for the AP start-up code (status %lx)",
+			(u64)st);
+		return;
+	}
+	bi.ap_start_page = low;
+}
+
+/*
  * Start the console UART: the port of \pagoda\config's serial= when given,
  * else the UART of the ACPI SPCR table when there is a usable one that
  * answers, else COM1; at CFG's baud= when given, else SPCR's speed, else
@@ -402,6 +440,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	load_esp_files(image);
 	find_framebuffer();
 	start_console();
+	find_cpus();
 
 	EFI_PHYSICAL_ADDRESS stack = 0;
 	EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,

@@ -45,7 +45,7 @@ static void wr(u32 reg, u32 v)
 
 void lapic_eoi(void)
 {
-	if (this_percpu()->lapic_timer_ok)
+	if (this_percpu()->lapic_enabled)
 		wr(LAPIC_EOI, 0);
 }
 
@@ -56,6 +56,34 @@ static void timer_irq(struct exc_frame *f)
 }
 
 static void spurious_irq(struct exc_frame *f) { (void)f; }
+
+/*
+ * This CPU's part of the set-up: software-enable its local APIC (SVR),
+ * and measure its timer's rate at divide-by-1 against the TSC over 10 ms
+ * (one-shot, unmasked afterwards).  Returns 0, or -E_NODEV when the timer
+ * does not count (the CPU then runs without preemption).
+ */
+static int lapic_cpu_setup(void)
+{
+	struct percpu *pc = this_percpu();
+	wr(LAPIC_SVR, BIT(8) | LAPIC_SPURIOUS_VECTOR);
+	pc->lapic_enabled = true;
+	wr(LAPIC_TIMER_DIV, 0xb);
+	wr(LAPIC_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);
+
+	/* Count down from the top for 10 ms of TSC time. */
+	wr(LAPIC_TIMER_INIT, 0xffffffff);
+	time_delay_us(10000);
+	u32 left = rd(LAPIC_TIMER_CUR);
+	wr(LAPIC_TIMER_INIT, 0);
+	u64 ticks_per_ms = (0xffffffffULL - left) / 10;
+	if (!ticks_per_ms)
+		return -E_NODEV;
+	wr(LAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR); /* one-shot, unmasked */
+	pc->lapic_ticks_per_ms = ticks_per_ms;
+	pc->lapic_timer_ok = true;
+	return 0;
+}
 
 int lapic_init(void)
 {
@@ -70,28 +98,63 @@ int lapic_init(void)
 	irq_set_eoi(lapic_eoi);
 	irq_set_handler(LAPIC_TIMER_VECTOR, timer_irq);
 	irq_set_handler(LAPIC_SPURIOUS_VECTOR, spurious_irq);
-	wr(LAPIC_SVR, BIT(8) | LAPIC_SPURIOUS_VECTOR);
-	wr(LAPIC_TIMER_DIV, 0xb);
-	wr(LAPIC_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);
-
-	/* Count down from the top for 10 ms of TSC time. */
-	wr(LAPIC_TIMER_INIT, 0xffffffff);
-	time_delay_us(10000);
-	u32 left = rd(LAPIC_TIMER_CUR);
-	wr(LAPIC_TIMER_INIT, 0);
-	struct percpu *pc = this_percpu();
-	u64 ticks_per_ms = (0xffffffffULL - left) / 10;
-	if (!ticks_per_ms) {
+	if (lapic_cpu_setup()) {
 		pr_warn("lapic", "timer does not count; no preemption");
 		return -E_NODEV;
 	}
-	wr(LAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR); /* one-shot, unmasked */
-	pc->lapic_ticks_per_ms = ticks_per_ms;
-	pc->lapic_timer_ok = true;
+	u64 ticks_per_ms = this_percpu()->lapic_ticks_per_ms;
 	if (x2apic)
 		pr_info("lapic", "x2APIC mode, timer %lu kHz", ticks_per_ms);
 	else
 		pr_info("lapic", "xAPIC at 0x%lx, timer %lu kHz", base & ~(u64)0xfff, ticks_per_ms);
+	return 0;
+}
+
+int lapic_ap_init(void)
+{
+	if (!lapic && !x2apic)
+		return -E_NODEV; /* the boot CPU found none: lapic_init() failed */
+	u64 base = rdmsr(MSR_APIC_BASE);
+	if ((bool)(base & APIC_BASE_X2APIC) != x2apic)
+		return -E_INVAL; /* firmware left this CPU in the other mode */
+	if (!x2apic)
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	return lapic_cpu_setup();
+}
+
+bool lapic_x2apic_mode(void) { return x2apic; }
+
+u32 lapic_id(void)
+{
+	/* ID register 0x20: the ID in bits 31:24 in xAPIC mode, all 32 bits in
+	 * x2APIC mode (SDM Vol 3 11.4.6, 11.12.5.1). */
+	return x2apic ? rd(0x20) : rd(0x20) >> 24;
+}
+
+/*
+ * Write the interrupt command register (SDM Vol 3 11.6.1): the destination
+ * APIC ID DEST (physical destination mode) and the low word LOW (vector,
+ * delivery mode, level, trigger).  In xAPIC mode the high half (0x310,
+ * destination in bits 31:24) goes first, as writing the low half (0x300)
+ * sends; then waits for the delivery status bit (12) to clear.  In x2APIC
+ * mode one 64-bit write of MSR 0x830 sends (11.12.9).  Returns 0, or
+ * -E_INVAL when DEST does not fit xAPIC's 8 bits, -E_BUSY when the
+ * previous IPI is still pending after 10 ms.
+ */
+int lapic_send_ipi(u32 dest, u32 low)
+{
+	if (x2apic) {
+		wrmsr(0x830, (u64)dest << 32 | low);
+		return 0;
+	}
+	if (!lapic || dest > 0xff)
+		return -E_INVAL;
+	lapic[0x310 / 4] = dest << 24;
+	lapic[0x300 / 4] = low;
+	u64 until = time_us() + 10000;
+	while (lapic[0x300 / 4] & BIT(12))
+		if (time_us() > until)
+			return -E_BUSY;
 	return 0;
 }
 

@@ -13,4 +13,19 @@ int lapic_init(void);
 void lapic_timer_oneshot(u64 ns);
 void lapic_eoi(void);
 
+/* On an application processor, after lapic_init() ran on the boot CPU:
+ * enable its local APIC and calibrate its timer.  0, -E_NODEV (no APIC or
+ * no counting timer) or -E_INVAL (the CPU is in the other APIC mode). */
+int lapic_ap_init(void);
+/* This CPU's local APIC ID; the local APIC is in x2APIC mode. */
+u32 lapic_id(void);
+bool lapic_x2apic_mode(void);
+/* Send the IPI described by LOW (ICR bits 0-19) to APIC ID DEST. */
+int lapic_send_ipi(u32 dest, u32 low);
+/* ICR low words (SDM Vol 3 11.6.1): delivery mode in bits 10:8 (0 fixed,
+ * 5 INIT, 6 start-up), level assert bit 14, trigger mode bit 15. */
+#define ICR_FIXED(vec) (0x4000u | (vec))
+#define ICR_INIT_ASSERT 0x4500u
+#define ICR_STARTUP(page) (0x4600u | ((page) & 0xff))
+
 #endif

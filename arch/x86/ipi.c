@@ -1,0 +1,80 @@
+/*
+ * IPIs between host CPUs (arch/x86/ipi.h).  A call is posted in the
+ * target's struct percpu: the caller (holding the target's call_lock)
+ * writes call_fn and call_arg, then raises call_req (release) and sends
+ * IPI_CALL_VECTOR; the target's handler reads call_req (acquire), runs the
+ * function, acknowledges the interrupt, and stores call_req into call_done
+ * (release), which the caller waits for.  A handler that finds
+ * call_done == call_req (a duplicate interrupt) does nothing.
+ */
+#include "arch/x86/ipi.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
+#include "lib/time.h"
+
+/* IPI_CALL_VECTOR's handler: run the posted call, if any. */
+static void call_irq(struct exc_frame *f)
+{
+	(void)f;
+	struct percpu *pc = this_percpu();
+	u32 req = __atomic_load_n(&pc->call_req, __ATOMIC_ACQUIRE);
+	if (req != __atomic_load_n(&pc->call_done, __ATOMIC_RELAXED)) {
+		pc->call_fn(pc->call_arg);
+		__atomic_store_n(&pc->call_done, req, __ATOMIC_RELEASE);
+	}
+	lapic_eoi();
+}
+
+/* IPI_KICK_VECTOR's handler: the interrupt itself was the point. */
+static void kick_irq(struct exc_frame *f)
+{
+	(void)f;
+	lapic_eoi();
+}
+
+void ipi_init(void)
+{
+	irq_set_handler(IPI_CALL_VECTOR, call_irq);
+	irq_set_handler(IPI_KICK_VECTOR, kick_irq);
+}
+
+int ipi_send(unsigned cpu, u8 vector)
+{
+	struct percpu *pc = percpu_online(cpu);
+	if (!pc)
+		return -E_NOENT;
+	return lapic_send_ipi(pc->apic_id, ICR_FIXED(vector));
+}
+
+int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_us)
+{
+	struct percpu *pc = percpu_online(cpu);
+	if (!pc)
+		return -E_NOENT;
+	if (pc == this_percpu()) {
+		fn(arg);
+		return 0;
+	}
+	while (__atomic_exchange_n(&pc->call_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	pc->call_fn = fn;
+	pc->call_arg = arg;
+	u32 req = __atomic_add_fetch(&pc->call_req, 1, __ATOMIC_RELEASE);
+	int err = lapic_send_ipi(pc->apic_id, ICR_FIXED(IPI_CALL_VECTOR));
+	u64 until = time_us() + timeout_us;
+	while (!err && __atomic_load_n(&pc->call_done, __ATOMIC_ACQUIRE) != req)
+		if (time_us() > until)
+			err = -E_BUSY;
+		else
+			cpu_relax();
+	if (err) {
+		/* Its handler may still read call_fn: the lock stays taken, and
+		 * the CPU is no longer anyone's target. */
+		__atomic_store_n(&pc->online, false, __ATOMIC_RELEASE);
+		return err;
+	}
+	__atomic_store_n(&pc->call_lock, 0, __ATOMIC_RELEASE);
+	return 0;
+}
