@@ -66,10 +66,7 @@ static const char *ap_setup(unsigned cpu)
 	fpu_host_init();
 	if (hv && hv->cpu_enable(cpu) != 0)
 		return "could not enable virtualization";
-	int err = lapic_ap_init();
-	if (err == -E_INVAL)
-		return "has its local APIC in another mode than the boot CPU";
-	if (err)
+	if (lapic_ap_init())
 		return "has no counting local APIC timer";
 	return NULL;
 }

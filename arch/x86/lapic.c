@@ -110,19 +110,22 @@ int lapic_init(void)
 	return 0;
 }
 
-int lapic_ap_init(void)
+int lapic_ap_enable(void)
 {
 	if (!lapic && !x2apic)
 		return -E_NODEV; /* the boot CPU found none: lapic_init() failed */
 	u64 base = rdmsr(MSR_APIC_BASE);
-	if ((bool)(base & APIC_BASE_X2APIC) != x2apic)
-		return -E_INVAL; /* firmware left this CPU in the other mode */
-	if (!x2apic)
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-	return lapic_cpu_setup();
+	if ((base & APIC_BASE_X2APIC) && !x2apic)
+		return -E_INVAL; /* back to xAPIC would need a disable first (11.12.5) */
+	/* xAPIC (or disabled) to x2APIC goes through enabled xAPIC, like the
+	 * boot CPU's firmware did (SDM Vol 3 11.12.5). */
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	if (x2apic && !(base & APIC_BASE_X2APIC))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	return 0;
 }
 
-bool lapic_x2apic_mode(void) { return x2apic; }
+int lapic_ap_init(void) { return lapic_cpu_setup(); }
 
 u32 lapic_id(void)
 {

@@ -14,12 +14,15 @@ void lapic_timer_oneshot(u64 ns);
 void lapic_eoi(void);
 
 /* On an application processor, after lapic_init() ran on the boot CPU:
- * enable its local APIC and calibrate its timer.  0, -E_NODEV (no APIC or
- * no counting timer) or -E_INVAL (the CPU is in the other APIC mode). */
+ * enable its local APIC in the boot CPU's mode (x2APIC when the boot CPU's
+ * is, whatever the firmware left here).  0, -E_NODEV (the boot CPU has no
+ * local APIC) or -E_INVAL (this one is in x2APIC mode, the boot CPU's not). */
+int lapic_ap_enable(void);
+/* Then software-enable it and calibrate its timer.  0 or -E_NODEV (the
+ * timer does not count). */
 int lapic_ap_init(void);
-/* This CPU's local APIC ID; the local APIC is in x2APIC mode. */
+/* This CPU's local APIC ID. */
 u32 lapic_id(void);
-bool lapic_x2apic_mode(void);
 /* Send the IPI described by LOW (ICR bits 0-19) to APIC ID DEST. */
 int lapic_send_ipi(u32 dest, u32 low);
 /* ICR low words (SDM Vol 3 11.6.1): delivery mode in bits 10:8 (0 fixed,

@@ -86,8 +86,8 @@ __noreturn void ap_start_entry_c(struct percpu *pc)
 	write_cr0(smp.cr0);
 
 	const char *why = NULL;
-	if (lapic_x2apic_mode() != !!(rdmsr(0x1b) & BIT(10)))
-		why = "has its local APIC in another mode than the boot CPU";
+	if (lapic_ap_enable())
+		why = "has its local APIC in x2APIC mode, the boot CPU's in xAPIC mode";
 	else if (lapic_id() != pc->apic_id)
 		why = "reports another APIC ID than the MADT";
 	if (!why)
