@@ -60,7 +60,8 @@ struct boot_info {
 	const char *startup;  /* contents of \pagoda\startup.txt, or NULL */
 	u64 startup_len;
 	struct boot_fb fb;    /* the screen; the screen console draws on it */
-	struct boot_cpu cpus[BOOT_MAX_CPUS]; /* the MADT's processors, the boot CPU among them */
+	struct boot_cpu cpus[BOOT_MAX_CPUS]; /* the MADT's processors (else the UEFI MP
+				 services'), the boot CPU among them */
 	unsigned nr_cpus;     /* entries in cpus[] */
 	unsigned madt_cpus;   /* processor entries in the MADT (0: no usable MADT) */
 	u64 ap_start_page;    /* BOOT_AP_START_PAGES pages below 0xA0000 for the AP

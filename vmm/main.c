@@ -94,8 +94,11 @@ static void start_cpus(const struct boot_info *bi)
 	unsigned online = smp_start_aps(ids, n, bi->ap_start_page, ap_setup, what);
 	if (online > 1)
 		smp_ping_aps();
-	pr_info("smp", "%u CPUs online (of %u in the MADT)", smp_nr_online(),
-		bi->madt_cpus ? bi->madt_cpus : 1);
+	if (bi->madt_cpus)
+		pr_info("smp", "%u CPUs online (of %u in the MADT)", smp_nr_online(), bi->madt_cpus);
+	else
+		pr_info("smp", "%u CPUs online (of %u listed by the UEFI MP services)",
+			smp_nr_online(), MAX(bi->nr_cpus, 1u));
 }
 
 __noreturn void vmm_main(struct boot_info *bi)
