@@ -4,10 +4,14 @@
 # before ExitBootServices; the AP starts through INIT-SIPI-SIPI, enters VMX
 # operation on a VMXON region of its own (IA32_FEATURE_CONTROL locked on it
 # too), answers the boot CPU's call IPI, and idles; a guest runs on the boot
-# CPU and gives its pages back.  TAP output.
+# CPU and gives its pages back.  Then the same on corei7_haswell_4770 (which
+# has x2APIC) with build/x2apic-chain.efi switching the boot CPU to x2APIC
+# mode before pagoda: the IPIs go through the x2APIC ICR MSR, and the AP,
+# which INIT left in xAPIC mode, is switched to x2APIC (it reads its APIC
+# ID from MSR 0x802 to check in, which would fault in xAPIC mode).
 . "$(dirname "$0")/lib.sh"
 vmx_require
-plan 6
+plan 9
 
 vmx_boot corei7_skylake_x 240 'mem
 create one mem=32M image=test cmdline="hello exit=3"
@@ -32,4 +36,18 @@ expect_seq "the AP comes online with VMX, answers the call IPI; the summary foll
 expect_seq "a guest runs on the boot CPU and exits" \
 	'ok create name=one' 'ok wait name=one state=exited'
 expect_pages_back
+
+[ -f "$TOP/build/x2apic-chain.efi" ] || { echo "Bail out! build/x2apic-chain.efi is missing (run make)"; exit 1; }
+vmx_boot corei7_haswell_4770 240 'create one mem=32M image=test cmdline="hello exit=3"
+start one
+wait one timeout=60
+destroy one
+poweroff' --cpus 2 --efi "$TOP/build/x2apic-chain.efi" \
+	--esp-file "$TOP/build/pagoda.efi:/EFI/pagoda/pagoda.efi"
+expect_clean_poweroff "x2APIC: the VMM powered off cleanly"
+expect_seq "x2APIC: the boot CPU in x2APIC mode, the AP online in it too, the IPI answered" \
+	'x2apic-chain: .*x2APIC mode on' 'lapic: x2APIC mode, timer' \
+	'smp: cpu 1: apic id [0-9]+ online \(vmx enabled\)' \
+	'ipi: 1 of 1 APs answered the call IPI' 'smp: 2 CPUs online'
+expect_seq "x2APIC: a guest runs and exits" 'ok create name=one' 'ok wait name=one state=exited'
 tap_end
