@@ -14,17 +14,36 @@
 #include "arch/x86/percpu.h"
 #include "lib/time.h"
 
-/* IPI_CALL_VECTOR's handler: run the posted call, if any. */
-static void call_irq(struct exc_frame *f)
+/* Run the call posted to this CPU, if there is one not yet done.
+ * Interrupts off (so the handler and a poll never run one call twice). */
+static void run_posted_call(void)
 {
-	(void)f;
 	struct percpu *pc = this_percpu();
 	u32 req = __atomic_load_n(&pc->call_req, __ATOMIC_ACQUIRE);
 	if (req != __atomic_load_n(&pc->call_done, __ATOMIC_RELAXED)) {
 		pc->call_fn(pc->call_arg);
 		__atomic_store_n(&pc->call_done, req, __ATOMIC_RELEASE);
 	}
+}
+
+/* IPI_CALL_VECTOR's handler: run the posted call, if any. */
+static void call_irq(struct exc_frame *f)
+{
+	(void)f;
+	run_posted_call();
 	lapic_eoi();
+}
+
+/* While this CPU waits for another: serve a call posted to it meanwhile
+ * (two CPUs calling each other with interrupts off would otherwise wait
+ * for ever).  The IPI itself stays pending and finds the call done. */
+static void serve_calls_while_waiting(void)
+{
+	u64 flags = read_rflags();
+	cli();
+	run_posted_call();
+	if (flags & RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
 }
 
 /* IPI_KICK_VECTOR's handler: the interrupt itself was the point. */
@@ -58,7 +77,7 @@ int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_us)
 		return 0;
 	}
 	while (__atomic_exchange_n(&pc->call_lock, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
+		serve_calls_while_waiting();
 	pc->call_fn = fn;
 	pc->call_arg = arg;
 	u32 req = __atomic_add_fetch(&pc->call_req, 1, __ATOMIC_RELEASE);
@@ -68,7 +87,7 @@ int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_us)
 		if (time_us() > until)
 			err = -E_BUSY;
 		else
-			cpu_relax();
+			serve_calls_while_waiting();
 	if (err) {
 		/* Its handler may still read call_fn: the lock stays taken, and
 		 * the CPU is no longer anyone's target. */

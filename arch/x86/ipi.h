@@ -25,7 +25,9 @@ int ipi_send(unsigned cpu, u8 vector);
  * itself FN runs directly.  Returns 0; -E_NOENT (CPU not online);
  * -E_BUSY when CPU did not finish in time: it is then taken offline
  * (never called again) and FN may still run later, so ARG must outlive
- * the call.  One call at a time per target CPU; callers wait their turn.
+ * the call.  One call at a time per target CPU; callers wait their turn,
+ * serving calls posted to their own CPU meanwhile (so two CPUs may call
+ * each other, interrupts on or off).
  */
 int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_us);
 

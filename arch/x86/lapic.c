@@ -127,8 +127,12 @@ int lapic_ap_enable(void)
 
 int lapic_ap_init(void) { return lapic_cpu_setup(); }
 
+bool lapic_present(void) { return lapic || x2apic; }
+
 u32 lapic_id(void)
 {
+	if (!lapic_present())
+		return 0;
 	/* ID register 0x20: the ID in bits 31:24 in xAPIC mode, all 32 bits in
 	 * x2APIC mode (SDM Vol 3 11.4.6, 11.12.5.1). */
 	return x2apic ? rd(0x20) : rd(0x20) >> 24;

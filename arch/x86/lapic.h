@@ -21,7 +21,9 @@ int lapic_ap_enable(void);
 /* Then software-enable it and calibrate its timer.  0 or -E_NODEV (the
  * timer does not count). */
 int lapic_ap_init(void);
-/* This CPU's local APIC ID. */
+/* lapic_init() found a local APIC (its timer may still not count). */
+bool lapic_present(void);
+/* This CPU's local APIC ID (0 without a local APIC). */
 u32 lapic_id(void);
 /* Send the IPI described by LOW (ICR bits 0-19) to APIC ID DEST. */
 int lapic_send_ipi(u32 dest, u32 low);

@@ -175,6 +175,11 @@ unsigned smp_start_aps(const u32 *ids, unsigned n, u64 low, smp_ap_setup_fn setu
 	smp.nr_ids = 1;
 	ipi_init();
 	u64 code_len = (u64)(ap_start_end - ap_start_begin);
+	if (!lapic_present()) {
+		if (n > 1)
+			pr_warn("smp", "no local APIC to send IPIs with: the boot CPU runs alone");
+		return 1;
+	}
 	if (!low || code_len > PAGE_SIZE || low >= MiB(1) || (low & (PAGE_SIZE - 1))) {
 		if (n > 1)
 			pr_warn("smp", "no start-up page below 1 MiB: the boot CPU runs alone");
