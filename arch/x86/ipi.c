@@ -5,7 +5,8 @@
  * IPI_CALL_VECTOR; the target's handler reads call_req (acquire), runs the
  * function, acknowledges the interrupt, and stores call_req into call_done
  * (release), which the caller waits for.  A handler that finds
- * call_done == call_req (a duplicate interrupt) does nothing.
+ * call_taken == call_req (a duplicate interrupt, or a call already begun
+ * further up this CPU's stack) does nothing.
  */
 #include "arch/x86/ipi.h"
 #include "arch/x86/cpu.h"
@@ -14,13 +15,16 @@
 #include "arch/x86/percpu.h"
 #include "lib/time.h"
 
-/* Run the call posted to this CPU, if there is one not yet done.
- * Interrupts off (so the handler and a poll never run one call twice). */
+/* Run the call posted to this CPU, if there is one not yet begun.
+ * Interrupts off (so the handler and a poll never run one call twice; a
+ * call that itself waits on another CPU polls here and must not begin
+ * itself again). */
 static void run_posted_call(void)
 {
 	struct percpu *pc = this_percpu();
 	u32 req = __atomic_load_n(&pc->call_req, __ATOMIC_ACQUIRE);
-	if (req != __atomic_load_n(&pc->call_done, __ATOMIC_RELAXED)) {
+	if (req != pc->call_taken) {
+		pc->call_taken = req;
 		pc->call_fn(pc->call_arg);
 		__atomic_store_n(&pc->call_done, req, __ATOMIC_RELEASE);
 	}

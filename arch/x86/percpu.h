@@ -41,6 +41,7 @@ struct percpu {
 	void (*call_fn)(void *arg); /* smp_call_on(): what to run here (ipi.c) */
 	void *call_arg;         /* and its argument */
 	u32 call_req;           /* calls posted to this CPU (atomic) */
+	u32 call_taken;         /* calls it has begun (only it touches this) */
 	u32 call_done;          /* calls it has finished (atomic) */
 	int call_lock;          /* one caller at a time (atomic exchange) */
 	u64 lapic_ticks_per_ms; /* its rate at divide-by-1 */

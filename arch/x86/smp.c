@@ -228,16 +228,24 @@ unsigned smp_start_aps(const u32 *ids, unsigned n, u64 low, smp_ap_setup_fn setu
 
 /* What an AP answers to the boot CPU's ping. */
 struct ping {
-	unsigned cpu; /* its this_cpu() */
-	u32 apic_id;  /* its lapic_id() */
+	unsigned cpu;      /* its this_cpu() */
+	u32 apic_id;       /* its lapic_id() */
+	int back_err;      /* its call back to the boot CPU: smp_call_on()'s result */
+	unsigned back_cpu; /* what the boot CPU ran for it: the boot CPU's this_cpu() */
 };
 
-/* smp_call_on() function of the ping: runs on the AP. */
+/* smp_call_on() function of the call back: runs on the boot CPU. */
+static void pong_fn(void *arg) { *(unsigned *)arg = this_cpu(); }
+
+/* smp_call_on() function of the ping: runs on the AP, in its IPI handler,
+ * and calls the boot CPU back, which is waiting for this very call with
+ * interrupts off (it serves the call back from its wait loop). */
 static void ping_fn(void *arg)
 {
 	struct ping *p = arg;
 	p->cpu = this_cpu();
 	p->apic_id = lapic_id();
+	p->back_err = smp_call_on(0, pong_fn, &p->back_cpu, 1000000);
 }
 
 unsigned smp_ping_aps(void)
@@ -251,8 +259,10 @@ unsigned smp_ping_aps(void)
 		asked++;
 		answer.cpu = ~0u;
 		answer.apic_id = ~0u;
+		answer.back_err = 1;
+		answer.back_cpu = ~0u;
 		u64 t0 = time_us();
-		int err = smp_call_on(c, ping_fn, &answer, 1000000);
+		int err = smp_call_on(c, ping_fn, &answer, 2000000);
 		u64 dt = time_us() - t0;
 		if (err) {
 			pr_warn("ipi", "cpu %u (apic id %u) did not answer a call IPI (error %d): "
@@ -261,8 +271,12 @@ unsigned smp_ping_aps(void)
 		} else if (answer.cpu != c || answer.apic_id != pc->apic_id) {
 			pr_warn("ipi", "cpu %u answered as cpu %u apic id %u", c, answer.cpu,
 				answer.apic_id);
+		} else if (answer.back_err || answer.back_cpu != this_cpu()) {
+			pr_warn("ipi", "cpu %u answered, but its call back failed (error %d, ran on "
+				"cpu %u)", c, answer.back_err, answer.back_cpu);
 		} else {
-			pr_info("ipi", "cpu %u: call IPI answered in %lu us", c, dt);
+			pr_info("ipi", "cpu %u: call IPI answered in %lu us (it called cpu %u back)",
+				c, dt, answer.back_cpu);
 			ok++;
 		}
 	}

@@ -36,9 +36,11 @@ unsigned smp_nr_online(void);
 unsigned smp_nr_cpu_ids(void);
 
 /*
- * Ping each online AP with smp_call_on() (it records its CPU number and
- * APIC ID, which are checked) and log the answer and its round-trip time.
- * Returns the number of APs that answered correctly.
+ * Ping each online AP with smp_call_on() from the boot CPU (CPU 0): it
+ * records its CPU number and APIC ID, which are checked, and calls the
+ * boot CPU back from its IPI handler while the boot CPU waits for it with
+ * interrupts off.  Logs each answer and its round-trip time.  Returns the
+ * number of APs that answered correctly.
  */
 unsigned smp_ping_aps(void);
 

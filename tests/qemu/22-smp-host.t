@@ -3,7 +3,9 @@
 # -smp 4 (TCG, one thread per CPU) pagoda finds four enabled CPUs in the
 # ACPI MADT, starts the three APs one at a time with INIT-SIPI-SIPI, each
 # reports itself online with SVM enabled, answers the boot CPU's call IPI
-# with its own CPU number and APIC ID, then idles; guests (one with four
+# with its own CPU number and APIC ID and calls the boot CPU back from its
+# handler (the boot CPU serves that call while it waits with interrupts
+# off), then idles; guests (one with four
 # vCPUs) still run on the boot CPU and give all their pages back.  With
 # -smp 2,maxcpus=4 the MADT lists two CPUs that are not there: only the
 # present one is started.  With build/madt-chain.efi (a boot step that
@@ -37,9 +39,9 @@ expect_seq "-smp 4: each AP comes online with SVM enabled, in order, then the su
 	'smp: cpu 1: apic id 1 online \(svm enabled\)' \
 	'smp: cpu 2: apic id 2 online \(svm enabled\)' \
 	'smp: cpu 3: apic id 3 online \(svm enabled\)' \
-	'ipi: cpu 1: call IPI answered in [0-9]+ us' \
-	'ipi: cpu 2: call IPI answered in [0-9]+ us' \
-	'ipi: cpu 3: call IPI answered in [0-9]+ us' \
+	'ipi: cpu 1: call IPI answered in [0-9]+ us \(it called cpu 0 back\)' \
+	'ipi: cpu 2: call IPI answered in [0-9]+ us \(it called cpu 0 back\)' \
+	'ipi: cpu 3: call IPI answered in [0-9]+ us \(it called cpu 0 back\)' \
 	'ipi: 3 of 3 APs answered the call IPI' \
 	'smp: 4 CPUs online \(of 4 in the MADT\)' \
 	'vmm: ready:'

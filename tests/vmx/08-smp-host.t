@@ -30,7 +30,7 @@ ok_if "each CPU enters VMX operation on its own VMXON region ($vmxon, $vmxon_ap)
 	test -n "$vmxon_ap" -a "$vmxon" != "$vmxon_ap"
 expect_seq "the AP comes online with VMX, answers the call IPI; the summary follows" \
 	'smp: cpu 1: apic id [0-9]+ online \(vmx enabled\)' \
-	'ipi: cpu 1: call IPI answered in [0-9]+ us' \
+	'ipi: cpu 1: call IPI answered in [0-9]+ us \(it called cpu 0 back\)' \
 	'ipi: 1 of 1 APs answered the call IPI' \
 	'smp: 2 CPUs online \(of 2 listed by the UEFI MP services\)'
 expect_seq "a guest runs on the boot CPU and exits" \
