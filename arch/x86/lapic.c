@@ -20,6 +20,7 @@
 #define APIC_BASE_ENABLE BIT(11)
 #define APIC_BASE_X2APIC BIT(10)
 
+#define LAPIC_ID 0x20
 #define LAPIC_EOI 0xb0
 #define LAPIC_SVR 0xf0
 #define LAPIC_LVT_TIMER 0x320
@@ -27,6 +28,9 @@
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
 #define LVT_MASKED BIT(16)
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define ICR_SEND_PENDING BIT(12)
 
 /* The same on every CPU: the register window and the mode are the
  * machine's (firmware enables x2APIC on all CPUs or none).  The timer's
@@ -135,7 +139,7 @@ u32 lapic_id(void)
 		return 0;
 	/* ID register 0x20: the ID in bits 31:24 in xAPIC mode, all 32 bits in
 	 * x2APIC mode (SDM Vol 3 11.4.6, 11.12.5.1). */
-	return x2apic ? rd(0x20) : rd(0x20) >> 24;
+	return x2apic ? rd(LAPIC_ID) : rd(LAPIC_ID) >> 24;
 }
 
 /*
@@ -151,15 +155,15 @@ u32 lapic_id(void)
 int lapic_send_ipi(u32 dest, u32 low)
 {
 	if (x2apic) {
-		wrmsr(0x830, (u64)dest << 32 | low);
+		wrmsr(0x800 + LAPIC_ICR_LO / 16, (u64)dest << 32 | low);
 		return 0;
 	}
 	if (!lapic || dest > 0xff)
 		return -E_INVAL;
-	lapic[0x310 / 4] = dest << 24;
-	lapic[0x300 / 4] = low;
+	wr(LAPIC_ICR_HI, dest << 24);
+	wr(LAPIC_ICR_LO, low);
 	u64 until = time_us() + 10000;
-	while (lapic[0x300 / 4] & BIT(12))
+	while (rd(LAPIC_ICR_LO) & ICR_SEND_PENDING)
 		if (time_us() > until)
 			return -E_BUSY;
 	return 0;
