@@ -29,7 +29,8 @@ static void mask_legacy_pic(void)
 }
 
 /*
- * The x87/SSE state guests can reach is what FXSAVE covers: CR4.OSFXSR on
+ * On each CPU (the boot CPU, then every AP): the x87/SSE state guests can
+ * reach is what FXSAVE covers: CR4.OSFXSR on
  * (FXSAVE includes XMM), and XSAVE off with XCR0 cut back to x87|SSE, so a
  * guest that enables CR4.OSXSAVE itself cannot use AVX state the VMM would
  * not switch between guests (CPUID hides XSAVE and AVX anyway).
@@ -37,10 +38,14 @@ static void mask_legacy_pic(void)
 static void fpu_host_init(void)
 {
 	u64 cr4 = read_cr4();
-	if (cr4 & CR4_OSXSAVE) {
+	/* XCR0 the same on every CPU: an AP that INIT reset has XCR0 = 1 and
+	 * CR4.OSXSAVE clear, so OSXSAVE goes on for the XSETBV when the CPU
+	 * has XSAVE (CPUID.1:ECX[26]). */
+	if (cpuid(1).ecx & BIT(26)) {
+		write_cr4(cr4 | CR4_OSXSAVE);
 		xsetbv(0, 0x3);
-		cr4 &= ~CR4_OSXSAVE;
 	}
+	cr4 &= ~CR4_OSXSAVE;
 	write_cr4(cr4 | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	write_cr0((read_cr0() & ~BIT(2)) | CR0_MP); /* EM off, MP on */
 }
