@@ -1,6 +1,7 @@
 # pagoda: one Makefile for everything.
 #   make            build build/pagoda.efi, the test guest and the C test guests
-#                   (and build/x2apic-chain.efi, a test step: tests/platform/09-x2apic.t)
+#                   (and build/x2apic-chain.efi, a test step: tests/platform/09-x2apic.t,
+#                   and build/madt-chain.efi, one for tests/qemu/22-smp-host.t)
 #   make guests     the C test guests alone (guest/tests/*.c -> build/guest/*.elf)
 #   make run        boot pagoda with its default guest in QEMU (installs what is missing)
 #   make test       run every test through prove (installs what is missing)
@@ -29,7 +30,7 @@ EFI_INC  := /usr/include/efi
 EFI_LIB  := /usr/lib
 
 # Every C file of the VMM: vendor-neutral and both vendors, one image.
-VMM_C    := $(filter-out arch/x86/asm-offsets.c boot/x2apic_chain.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
+VMM_C    := $(filter-out arch/x86/asm-offsets.c boot/x2apic_chain.c boot/madt_chain.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
 VMM_ASM  := $(wildcard arch/x86/*.asm arch/x86/svm/*.asm arch/x86/vmx/*.asm)
 VMM_OBJ  := $(VMM_C:%.c=$(B)/obj/%.o) $(VMM_ASM:%.asm=$(B)/obj/%.asm.o) $(B)/obj/testguest.o
 
@@ -40,7 +41,7 @@ CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
 .PHONY: all guests run debug test test-repeat kvm-unit-tests bench esp image deps deps-test clean check-layering host-tests
-all: $(B)/pagoda.efi $(B)/x2apic-chain.efi $(B)/guest/testguest.bin guests
+all: $(B)/pagoda.efi $(B)/x2apic-chain.efi $(B)/madt-chain.efi $(B)/guest/testguest.bin guests
 
 deps:
 	@scripts/install-deps.sh
@@ -110,6 +111,19 @@ $(B)/x2apic-chain.efi: $(B)/x2apic-chain.so
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 -include $(B)/obj/boot/x2apic_chain.d
+
+# Another test step (tests/qemu/22-smp-host.t): rewrites one MADT entry to
+# name a CPU that is not there, then starts \EFI\pagoda\pagoda.efi.  Links
+# boot/acpi.c's table walk (which calls nothing else) and GNU-EFI.
+$(B)/madt-chain.so: $(B)/obj/boot/madt_chain.o $(B)/obj/boot/acpi.o linker.ld
+	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack -T linker.ld -o $@ \
+		$(EFI_LIB)/crt0-efi-x86_64.o $(filter %.o,$^) -L$(EFI_LIB) -lgnuefi $(EFI_LIB)/libefi.a
+
+$(B)/madt-chain.efi: $(B)/madt-chain.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+-include $(B)/obj/boot/madt_chain.d
 
 # --- C test guests --------------------------------------------------------
 # Each guest/tests/NAME.c, with guest/tests/NAME.asm when there is one (32-bit

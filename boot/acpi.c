@@ -9,6 +9,11 @@
 
 #define SDT_HEADER_LEN 36
 #define SPCR_MIN_LEN 80
+#define MADT_ENTRIES 44 /* SDT header, local APIC address (4), flags (4) */
+#define MADT_LAPIC 0    /* Processor Local APIC: 8 bytes */
+#define MADT_X2APIC 9   /* Processor Local x2APIC: 16 bytes */
+#define MADT_ENABLED 0x1
+#define MADT_ONLINE_CAPABLE 0x2
 
 /* The little-endian N-byte (N <= 8) number at P. */
 static u64 le(const u8 *p, unsigned n)
@@ -124,5 +129,52 @@ const char *spcr_parse(const void *table, u64 len, struct spcr_uart *out)
 	out->base = addr;
 	static const u32 rates[8] = {0, 0, 0, 9600, 19200, 0, 57600, 115200};
 	out->baud = t[58] < 8 ? rates[t[58]] : 0;
+	return NULL;
+}
+
+const char *madt_parse(const void *table, u64 len, struct madt_cpu *out, unsigned max,
+		       unsigned *nr, unsigned *total)
+{
+	const u8 *t = table;
+	*nr = 0;
+	*total = 0;
+	if (len < MADT_ENTRIES || !sig_is(t, "APIC"))
+		return "not a MADT";
+	u64 tlen = le(t + 4, 4);
+	if (tlen < MADT_ENTRIES || tlen > len || !sum_ok(t, tlen))
+		return "MADT length or checksum wrong";
+	for (u64 off = MADT_ENTRIES; off < tlen;) {
+		if (tlen - off < 2)
+			return "MADT entry header cut off at the end of the table";
+		u8 type = t[off], elen = t[off + 1];
+		if (elen < 2 || elen > tlen - off)
+			return "MADT entry length runs past the table (or is below 2)";
+		struct madt_cpu c;
+		if (type == MADT_LAPIC || type == MADT_X2APIC) {
+			u32 flags;
+			if (type == MADT_LAPIC) {
+				if (elen < 8)
+					return "MADT local APIC entry shorter than 8 bytes";
+				c.uid = t[off + 2];
+				c.apic_id = t[off + 3];
+				flags = (u32)le(t + off + 4, 4);
+			} else {
+				if (elen < 16)
+					return "MADT local x2APIC entry shorter than 16 bytes";
+				c.apic_id = (u32)le(t + off + 4, 4);
+				flags = (u32)le(t + off + 8, 4);
+				c.uid = (u32)le(t + off + 12, 4);
+			}
+			c.enabled = flags & MADT_ENABLED;
+			c.online_capable = !c.enabled && (flags & MADT_ONLINE_CAPABLE);
+			(*total)++;
+			bool seen = false;
+			for (unsigned i = 0; i < *nr; i++)
+				seen |= out[i].apic_id == c.apic_id;
+			if ((c.enabled || c.online_capable) && !seen && *nr < max)
+				out[(*nr)++] = c;
+		}
+		off += elen;
+	}
 	return NULL;
 }

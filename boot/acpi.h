@@ -32,4 +32,25 @@ struct spcr_uart {
  */
 const char *spcr_parse(const void *table, u64 len, struct spcr_uart *out);
 
+/* One processor the MADT lists (a Processor Local APIC or Processor Local
+ * x2APIC structure, ACPI 6.5 5.2.12.2 and 5.2.12.12). */
+struct madt_cpu {
+	u32 apic_id;         /* local APIC ID (8 bits in a type 0 entry) */
+	u32 uid;             /* ACPI processor UID */
+	bool enabled;        /* flags bit 0: present and usable now */
+	bool online_capable; /* flags bit 1: absent now, may be brought up later */
+};
+
+/*
+ * Read the processors of the MADT at TABLE (LEN bytes available there) into
+ * OUT (room for MAX), in table order, skipping entries that list neither
+ * enabled nor online-capable (flags 0: no processor there) and repeats of
+ * an APIC ID already taken.  *NR gets the entries kept (at most MAX),
+ * *TOTAL every processor entry seen.  Returns NULL, or why the table cannot
+ * be used: too short, a bad checksum, an entry whose length runs past the
+ * table or is too short for its type.
+ */
+const char *madt_parse(const void *table, u64 len, struct madt_cpu *out, unsigned max,
+		       unsigned *nr, unsigned *total);
+
 #endif

@@ -10,6 +10,8 @@
 #define BOOT_MAX_RANGES 256
 #define BOOT_MAX_FILES 32
 #define BOOT_NAME_MAX 64
+#define BOOT_MAX_CPUS 64 /* MADT processors recorded (arch/x86's MAX_CPUS) */
+#define BOOT_AP_START_PAGES 2 /* below 1 MiB: the AP start-up code, a PML4 copy */
 
 /* A range of usable RAM for pmm (EfiConventionalMemory). */
 struct boot_mem_range {
@@ -22,6 +24,12 @@ struct boot_file {
 	char name[BOOT_NAME_MAX]; /* file name, ASCII, as in the directory */
 	const void *data;         /* contents, in EfiLoaderData memory kept for good */
 	u64 size;                 /* bytes */
+};
+
+/* A processor of the ACPI MADT. */
+struct boot_cpu {
+	u32 apic_id;         /* its local APIC ID */
+	bool enabled;        /* usable now (MADT flags bit 0); else online-capable only */
 };
 
 /* The GOP framebuffer, when UEFI offered a 32-bit RGB or BGR one. */
@@ -52,6 +60,12 @@ struct boot_info {
 	const char *startup;  /* contents of \pagoda\startup.txt, or NULL */
 	u64 startup_len;
 	struct boot_fb fb;    /* the screen; the screen console draws on it */
+	struct boot_cpu cpus[BOOT_MAX_CPUS]; /* the MADT's processors (else the UEFI MP
+				 services'), the boot CPU among them */
+	unsigned nr_cpus;     /* entries in cpus[] */
+	unsigned madt_cpus;   /* processor entries in the MADT (0: no usable MADT) */
+	u64 ap_start_page;    /* BOOT_AP_START_PAGES pages below 0xA0000 for the AP
+				 start-up code, EfiLoaderData kept for good; 0: none */
 	void (*poweroff)(void); /* firmware ResetSystem(shutdown); returns if it fails */
 	void (*reboot)(void);   /* firmware ResetSystem(cold) */
 };

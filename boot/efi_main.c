@@ -215,6 +215,99 @@ static const void *find_rsdp(void)
 	return found;
 }
 
+/* The UEFI PI MP Services protocol (PI spec Vol 2, 13.4), which GNU-EFI
+ * does not declare: only the two calls used here are typed. */
+#define MP_SERVICES_GUID \
+	{0x3fdda605, 0xa76e, 0x4f46, {0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08}}
+#define MP_PROCESSOR_ENABLED 0x2 /* StatusFlag bit 1 (bit 0: the BSP, bit 2: healthy) */
+
+/* EFI_PROCESSOR_INFORMATION, the fields every PI version has. */
+struct mp_processor_info {
+	u64 processor_id;       /* the local APIC ID */
+	u32 status_flag;        /* MP_PROCESSOR_ENABLED and others */
+	u32 package, core, thread; /* EFI_CPU_PHYSICAL_LOCATION */
+	u8 extended[24];        /* room for PI 1.7's extended location, never asked for */
+};
+
+struct mp_services {
+	EFI_STATUS(EFIAPI *get_number_of_processors)(struct mp_services *self, UINTN *nr,
+						     UINTN *nr_enabled);
+	EFI_STATUS(EFIAPI *get_processor_info)(struct mp_services *self, UINTN n,
+					       struct mp_processor_info *info);
+	void *other[5]; /* StartupAllAPs, StartupThisAP, SwitchBSP, EnableDisableAP, WhoAmI */
+};
+
+/*
+ * Where there is no MADT (OVMF under Bochs installs no ACPI tables): the
+ * processors the firmware's MP Services protocol knows, into bi.cpus.
+ * Returns the number found (0 when the protocol is not there).
+ */
+static unsigned cpus_from_mp_services(void)
+{
+	EFI_GUID guid = MP_SERVICES_GUID;
+	struct mp_services *mp = NULL;
+	UINTN nr = 0, nr_enabled = 0;
+	if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &guid, NULL, (void **)&mp)) || !mp ||
+	    EFI_ERROR(uefi_call_wrapper(mp->get_number_of_processors, 3, mp, &nr, &nr_enabled)))
+		return 0;
+	unsigned kept = 0;
+	for (UINTN i = 0; i < nr && kept < BOOT_MAX_CPUS; i++) {
+		struct mp_processor_info info;
+		if (EFI_ERROR(uefi_call_wrapper(mp->get_processor_info, 3, mp, i, &info)))
+			continue;
+		bi.cpus[kept].apic_id = (u32)info.processor_id;
+		bi.cpus[kept].enabled = info.status_flag & MP_PROCESSOR_ENABLED;
+		kept++;
+	}
+	pr_info("boot", "UEFI MP services: %lu processors, %lu enabled", (u64)nr, (u64)nr_enabled);
+	bi.nr_cpus = kept;
+	return kept;
+}
+
+/*
+ * Record the processors of the ACPI MADT in bi.cpus (boot/acpi.c's
+ * madt_parse), or, without a MADT, those of the UEFI MP services, and
+ * reserve the low pages the application processors start in (a SIPI
+ * vector names a page below 1 MiB; 0xA0000 up is video memory and ROM).
+ * Without either list or low pages only the boot CPU runs.
+ */
+static void find_cpus(void)
+{
+	const u8 *t = acpi_find_table(find_rsdp(), "APIC");
+	struct madt_cpu mc[BOOT_MAX_CPUS];
+	unsigned nr = 0, total = 0;
+	const char *why = t ? madt_parse(t, *(const u32 *)(t + 4), mc, BOOT_MAX_CPUS, &nr, &total)
+			    : "no MADT (APIC) table";
+	if (why) {
+		if (!cpus_from_mp_services()) {
+			pr_warn("boot", "ACPI MADT not used: %s; no UEFI MP services either: the "
+				"boot CPU runs alone", why);
+			return;
+		}
+		pr_info("boot", "ACPI MADT not used: %s; CPUs from the UEFI MP services", why);
+	} else {
+		unsigned enabled = 0;
+		for (unsigned i = 0; i < nr; i++) {
+			bi.cpus[i].apic_id = mc[i].apic_id;
+			bi.cpus[i].enabled = mc[i].enabled;
+			enabled += mc[i].enabled;
+		}
+		bi.nr_cpus = nr;
+		bi.madt_cpus = total;
+		pr_info("boot", "ACPI MADT: %u processor entries, %u enabled, %u online-capable",
+			total, enabled, nr - enabled);
+	}
+	EFI_PHYSICAL_ADDRESS low = 0x9ffff;
+	EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData,
+					  BOOT_AP_START_PAGES, &low);
+	if (EFI_ERROR(st) || low < PAGE_SIZE) {
+		pr_warn("boot", "no free pages below 0xA0000 for the AP start-up code (status %lx)",
+			(u64)st);
+		return;
+	}
+	bi.ap_start_page = low;
+}
+
 /*
  * Start the console UART: the port of \pagoda\config's serial= when given,
  * else the UART of the ACPI SPCR table when there is a usable one that
@@ -402,6 +495,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	load_esp_files(image);
 	find_framebuffer();
 	start_console();
+	find_cpus();
 
 	EFI_PHYSICAL_ADDRESS stack = 0;
 	EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,

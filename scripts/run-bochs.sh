@@ -6,6 +6,8 @@
 #
 #   --cpu MODEL           Bochs CPU model (default corei7_skylake_x; see
 #                         /work/shared/notes/emulators.md for which have EPT)
+#   --cpus N              processors (default 1; Bochs' cpu: count=N): pagoda
+#                         starts the others and leaves them idle
 #   --mem SIZE            machine memory: N, NM or NG (default 256M; 64M..2G)
 #   --startup FILE        console commands to run at boot (\pagoda\startup.txt)
 #   --file FILE           also put FILE into \pagoda\ on the ESP (repeatable)
@@ -33,13 +35,18 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-cpu=corei7_skylake_x mem=256M startup="" timeout=180 log="" keep="" ips=4000000
+cpu=corei7_skylake_x cpus=1 mem=256M startup="" timeout=180 log="" keep="" ips=4000000
 efi="$here/build/pagoda.efi"
 files=()
 esp_files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cpu) cpu=$2; shift 2 ;;
+	--cpus)
+		case "$2" in
+		''|*[!0-9]*|0) echo "run-bochs: --cpus takes a CPU count" >&2; exit 64 ;;
+		esac
+		cpus=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--startup) startup=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
@@ -123,7 +130,7 @@ done
 com1="$work/com1.txt"
 cat > "$work/bochsrc" <<EOF
 megs: $megs
-cpu: model=$cpu, count=1, ips=$ips, reset_on_triple_fault=0
+cpu: model=$cpu, count=$cpus, ips=$ips, reset_on_triple_fault=0
 romimage: file=$ovmf
 vgaromimage: file=$vgabios
 pci: enabled=1, chipset=i440fx

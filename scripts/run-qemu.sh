@@ -7,8 +7,11 @@
 #                         /dev/kvm can run a guest, else TCG with -cpu max
 #   --mem SIZE            machine memory (QEMU syntax, default 1G)
 #   --machine TYPE        QEMU machine type (default q35; pc = i440fx + PIIX4)
-#   --smp N               CPUs (default 1; pagoda runs on the boot CPU only,
-#                         the others stay parked where the firmware left them)
+#   --smp N[,maxcpus=M]   CPUs (default $PAGODA_QEMU_SMP, else 1): pagoda starts
+#                         every CPU of the MADT (they idle: guests run on the
+#                         boot CPU); with maxcpus=M the MADT also lists M-N
+#                         CPUs that are not there.  Above 1 CPU TCG runs one
+#                         host thread per CPU (-accel tcg,thread=multi)
 #   --ovmf CODE,VARS      firmware: the OVMF code and variable-store templates
 #                         (default /usr/share/OVMF/OVMF_CODE_4M.fd,OVMF_VARS_4M.fd;
 #                         the 2 MiB build is OVMF_CODE.fd,OVMF_VARS.fd); the
@@ -46,7 +49,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 accel=auto mem=1G startup="" timeout=120 log="" interactive=0 sock=""
-machine=q35 smp=1 image="" efi_given=0 vga="-vga none" poweroff_log=""
+machine=q35 smp=${PAGODA_QEMU_SMP:-1} image="" efi_given=0 vga="-vga none" poweroff_log=""
 efi="$here/build/pagoda.efi"
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
 vars=/usr/share/OVMF/OVMF_VARS_4M.fd
@@ -96,7 +99,10 @@ if [ -n "$image" ]; then
 	efi=$image # checked below like the others
 fi
 case "$smp" in
-''|*[!0-9]*|0) echo "run-qemu: --smp takes a CPU count" >&2; exit 64 ;;
+''|*[!0-9]*,*|0|0,*) echo "run-qemu: --smp takes a CPU count, optionally with ,maxcpus=M" >&2; exit 64 ;;
+*,maxcpus=*[!0-9]*|*,maxcpus=) echo "run-qemu: --smp takes N or N,maxcpus=M" >&2; exit 64 ;;
+*,maxcpus=*) ;;
+*,*|*[!0-9]*) echo "run-qemu: --smp takes N or N,maxcpus=M" >&2; exit 64 ;;
 esac
 for f in "$efi" "$code" "$vars" ${esp_files[@]+"${esp_files[@]%%:*}"}; do
 	[ -f "$f" ] || { echo "run-qemu: missing $f (run make, or scripts/install-deps.sh)" >&2; exit 66; }
@@ -122,6 +128,7 @@ if [ "$accel" = kvm ]; then
 	accel_args=(-accel kvm -cpu host)
 else
 	accel_args=(-accel tcg -cpu max)
+	[ "${smp%%,*}" != 1 ] && accel_args=(-accel tcg,thread=multi -cpu max)
 fi
 
 work=$(mktemp -d /tmp/pagoda-qemu.XXXXXX)

@@ -11,6 +11,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/serial.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/spec.h"
 #include "boot/boot_info.h"
 #include "mm/pmm.h"
@@ -18,6 +19,7 @@
 #include "vmm/hv.h"
 #include "vmm/sched.h"
 #include "lib/log.h"
+#include "lib/string.h"
 
 /* Mask both 8259 PICs: the VMM polls; stray firmware timer ticks stay out. */
 static void mask_legacy_pic(void)
@@ -27,7 +29,8 @@ static void mask_legacy_pic(void)
 }
 
 /*
- * The x87/SSE state guests can reach is what FXSAVE covers: CR4.OSFXSR on
+ * On each CPU (the boot CPU, then every AP): the x87/SSE state guests can
+ * reach is what FXSAVE covers: CR4.OSFXSR on
  * (FXSAVE includes XMM), and XSAVE off with XCR0 cut back to x87|SSE, so a
  * guest that enables CR4.OSXSAVE itself cannot use AVX state the VMM would
  * not switch between guests (CPUID hides XSAVE and AVX anyway).
@@ -35,10 +38,14 @@ static void mask_legacy_pic(void)
 static void fpu_host_init(void)
 {
 	u64 cr4 = read_cr4();
-	if (cr4 & CR4_OSXSAVE) {
+	/* XCR0 the same on every CPU: an AP that INIT reset has XCR0 = 1 and
+	 * CR4.OSXSAVE clear, so OSXSAVE goes on for the XSETBV when the CPU
+	 * has XSAVE (CPUID.1:ECX[26]). */
+	if (cpuid(1).ecx & BIT(26)) {
+		write_cr4(cr4 | CR4_OSXSAVE);
 		xsetbv(0, 0x3);
-		cr4 &= ~CR4_OSXSAVE;
 	}
+	cr4 &= ~CR4_OSXSAVE;
 	write_cr4(cr4 | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	write_cr0((read_cr0() & ~BIT(2)) | CR0_MP); /* EM off, MP on */
 }
@@ -51,6 +58,52 @@ static void drop_sink(enum log_sink_id id, const char *what, u64 addr)
 	if (!log_get_outputs() && log_get_sinks())
 		log_set_outputs(log_get_sinks());
 	pr_warn("vmm", "%s at 0x%lx is above the identity map: not used", what, addr);
+}
+
+/*
+ * The per-CPU part of the set-up on an application processor (smp.c calls
+ * it on the AP, on its own stack and GDT/IDT): the FPU state the boot CPU
+ * has, the virtualization backend on, its local APIC and timer.  Returns
+ * NULL, or why the CPU is left out.
+ */
+static const char *ap_setup(unsigned cpu)
+{
+	fpu_host_init();
+	if (hv && hv->cpu_enable(cpu) != 0)
+		return "could not enable virtualization";
+	if (lapic_ap_init())
+		return "has no counting local APIC timer";
+	return NULL;
+}
+
+/*
+ * Start the application processors the MADT lists as enabled (those only
+ * online-capable are named and left alone), ping each with an IPI, and log
+ * how many CPUs are online.  They idle afterwards: nothing runs guests on
+ * them yet.
+ */
+static void start_cpus(const struct boot_info *bi)
+{
+	u32 ids[BOOT_MAX_CPUS];
+	unsigned n = 0;
+	for (unsigned i = 0; i < bi->nr_cpus; i++) {
+		if (bi->cpus[i].enabled)
+			ids[n++] = bi->cpus[i].apic_id;
+		else
+			pr_info("smp", "apic id %u is online-capable but not enabled: not started",
+				bi->cpus[i].apic_id);
+	}
+	char what[24] = "no virtualization";
+	if (hv)
+		snprintf(what, sizeof(what), "%s enabled", hv->name);
+	unsigned online = smp_start_aps(ids, n, bi->ap_start_page, ap_setup, what);
+	if (online > 1)
+		smp_ping_aps();
+	if (bi->madt_cpus)
+		pr_info("smp", "%u CPUs online (of %u in the MADT)", smp_nr_online(), bi->madt_cpus);
+	else
+		pr_info("smp", "%u CPUs online (of %u listed by the UEFI MP services)",
+			smp_nr_online(), MAX(bi->nr_cpus, 1u));
 }
 
 __noreturn void vmm_main(struct boot_info *bi)
@@ -106,6 +159,7 @@ __noreturn void vmm_main(struct boot_info *bi)
 	}
 	if (lapic_init())
 		pr_warn("vmm", "no local APIC timer: guests are not preempted on AMD");
+	start_cpus(bi);
 	/* What guests may not take by touching memory: 4 MiB, or 1/64 of the
 	 * machine when that is more (vCPU state, tables and bookkeeping of the
 	 * guests the operator creates next). */

@@ -81,7 +81,7 @@ void desc_init(struct percpu *pc)
 			 "i"(GDT_KERNEL_CS), "i"(GDT_KERNEL_DS), "r"((u16)GDT_TSS)
 			 : "rax", "memory");
 
-	for (int v = 0; v < 256; v++) {
+	for (int v = 0; v < 256 && !idt[255].type_attr; v++) { /* built once, by the boot CPU */
 		u8 ist = (v == 2 || v == 8 || v == 18) ? 1 : 0; /* NMI, #DF, #MC */
 		set_gate(v, isr_stub_table[v], ist);
 	}

@@ -14,4 +14,11 @@ struct percpu *percpu_area(unsigned cpu)
 	return pc;
 }
 
+struct percpu *percpu_online(unsigned cpu)
+{
+	if (cpu >= MAX_CPUS || !__atomic_load_n(&areas[cpu].online, __ATOMIC_ACQUIRE))
+		return NULL;
+	return &areas[cpu];
+}
+
 void percpu_attach(struct percpu *pc) { wrmsr(MSR_GS_BASE, (u64)(uintptr_t)pc); }

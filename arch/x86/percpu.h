@@ -34,7 +34,16 @@ struct percpu {
 	unsigned cpu;           /* 0 for the boot CPU, then in start-up order */
 	u64 gdt[5] __aligned(16); /* null, code 0x08, data 0x10, TSS 0x18 (16 bytes) */
 	struct tss64 tss __aligned(16); /* IST1 for NMI, #DF, #MC */
+	u32 apic_id;            /* its local APIC ID */
+	bool online;            /* started and set up: IPIs may go to it (atomic) */
+	bool lapic_enabled;     /* its local APIC is software-enabled (EOIs go there) */
 	bool lapic_timer_ok;    /* this CPU's local APIC timer counts */
+	void (*call_fn)(void *arg); /* smp_call_on(): what to run here (ipi.c) */
+	void *call_arg;         /* and its argument */
+	u32 call_req;           /* calls posted to this CPU (atomic) */
+	u32 call_taken;         /* calls it has begun (only it touches this) */
+	u32 call_done;          /* calls it has finished (atomic) */
+	int call_lock;          /* one caller at a time (atomic exchange) */
 	u64 lapic_ticks_per_ms; /* its rate at divide-by-1 */
 	u8 ist_stack[PERCPU_IST_STACK] __aligned(16); /* IST1's stack */
 };
@@ -44,6 +53,8 @@ struct percpu {
  * to any CPU; NULL when CPU >= MAX_CPUS.
  */
 struct percpu *percpu_area(unsigned cpu);
+/* The area of CPU number CPU if that CPU is online, else NULL. */
+struct percpu *percpu_online(unsigned cpu);
 /* Make PC this CPU's area: its GS base from now on.  Call after the CPU
  * loaded its segment registers (a selector load may clear the base). */
 void percpu_attach(struct percpu *pc);

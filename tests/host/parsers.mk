@@ -35,12 +35,13 @@ PARSERS_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
 PARSERS_GUEST  := build/guest/testguest.bin
 
 PARSERS_TESTS  := $(PARSERS_BUILD)/cmdparse.t $(PARSERS_BUILD)/multiboot.t $(PARSERS_BUILD)/bootcfg.t \
-	$(PARSERS_BUILD)/spec.t
+	$(PARSERS_BUILD)/spec.t $(PARSERS_BUILD)/madt.t
 PARSERS_OBJS   := $(PARSERS_BUILD)/obj/vmm/console/cmdparse.o $(PARSERS_BUILD)/obj/vmm/loader/multiboot.o $(PARSERS_BUILD)/obj/vmm/loader/elf.o $(PARSERS_BUILD)/obj/vmm/vcpu_state.o \
 	$(PARSERS_BUILD)/obj/boot/config.o $(PARSERS_BUILD)/obj/boot/acpi.o \
 	$(PARSERS_BUILD)/obj/arch/x86/spec_choice.o \
 	$(PARSERS_BUILD)/obj/tests/host/t_cmdparse.o $(PARSERS_BUILD)/obj/tests/host/t_multiboot.o \
-	$(PARSERS_BUILD)/obj/tests/host/t_bootcfg.o $(PARSERS_BUILD)/obj/tests/host/t_spec.o
+	$(PARSERS_BUILD)/obj/tests/host/t_bootcfg.o $(PARSERS_BUILD)/obj/tests/host/t_spec.o \
+	$(PARSERS_BUILD)/obj/tests/host/t_madt.o
 
 HOST_TESTS += $(filter-out $(HOST_TESTS),$(PARSERS_TESTS))
 
@@ -57,6 +58,7 @@ $(PARSERS_OBJS): $(PARSERS_BUILD)/obj/%.o: %.c
 $(PARSERS_BUILD)/cmdparse.t: $(PARSERS_BUILD)/obj/vmm/console/cmdparse.o
 $(PARSERS_BUILD)/bootcfg.t: $(PARSERS_BUILD)/obj/boot/config.o $(PARSERS_BUILD)/obj/boot/acpi.o
 $(PARSERS_BUILD)/spec.t: $(PARSERS_BUILD)/obj/arch/x86/spec_choice.o
+$(PARSERS_BUILD)/madt.t: $(PARSERS_BUILD)/obj/boot/acpi.o
 $(PARSERS_BUILD)/multiboot.t: $(PARSERS_BUILD)/obj/vmm/loader/multiboot.o $(PARSERS_BUILD)/obj/vmm/loader/elf.o $(PARSERS_BUILD)/obj/vmm/vcpu_state.o | $(PARSERS_GUEST)
 
 # Link recipe for a parser test when host.mk does not provide one.
