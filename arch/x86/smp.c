@@ -26,7 +26,7 @@
 #include "lib/time.h"
 
 #define AP_STACK_ORDER 2        /* 16 KiB per AP */
-#define AP_ARRIVE_US 200000     /* from the first SIPI to the AP's C entry */
+#define AP_ARRIVE_US 1000000    /* first SIPI to the AP's C entry (TCG under load: ~100 ms) */
 #define AP_SETUP_US 5000000     /* from there to its set-up's end (TCG is slow) */
 
 enum ap_state { AP_WAITING, AP_ARRIVED, AP_READY, AP_FAILED, AP_ABANDONED };
