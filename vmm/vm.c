@@ -460,6 +460,7 @@ void guest_console_attach(struct guest *g, bool on)
 	} else {
 		guest_raw_drain(g, true);
 		g->attached = false;
+		guest_recent_clear(g); /* the session was input: expect looks from here */
 	}
 }
 

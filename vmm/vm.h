@@ -81,7 +81,7 @@ struct guest {
 	char expect_line[128];     /* that line (cut), NUL-terminated, once expect_seen */
 	/* Recent console lines, for an expect that starts after its answer
 	 * was printed: every line that went to the log since the last input
-	 * (guest_recent_clear), each ended by '\n', oldest first; the oldest
+	 * or attach session (guest_recent_clear), each ended by '\n', oldest first; the oldest
 	 * whole lines go when it is full.  A line matched by an expect, and
 	 * the lines before it, are taken out (guest_recent_match). */
 	char recent[GUEST_RECENT];
@@ -193,7 +193,8 @@ void guest_set_raw_sink(guest_raw_fn fn);
  * every vCPU's partial line and all queued lines to the log (they come
  * before the raw bytes); from then on G's console bytes go raw to the raw
  * sink as guest_output_drain_all finds them.  Detaching writes the raw
- * bytes still queued, then lines are assembled again.
+ * bytes still queued and forgets G's recent lines (what was typed counts
+ * as input), then lines are assembled again.
  */
 void guest_console_attach(struct guest *g, bool on);
 /* Forget G's recent lines (the console's input command: an expect after
