@@ -14,7 +14,7 @@
 #    itself and the event line held meanwhile follows; destroy gives every
 #    page back.
 source "$(dirname "$0")/lib.sh"
-plan 15
+plan 16
 
 if [ ! -f "$TOP/build/guest/echo_shell.elf" ]; then
 	echo "Bail out! build/guest/echo_shell.elf is missing (make guests)"
@@ -78,6 +78,11 @@ out=$(ctl expect c '^echo:late$' --timeout 10 2>&1)
 ok_if "an answer printed 2 s before expect began is found ($out)" grep -q '^ok expect name=c line="echo:late"' <<<"$out"
 out=$(ctl expect c 'a(b|c)' 2>&1)
 ok_if "a regex with a group is refused ($out)" grep -q '^err expect bad re=' <<<"$out"
+
+# Only a running or stopped guest can be attached to.
+out=$(ctl create idle mem=8M image=test 2>&1; ctl console idle 2>&1; ctl console nosuch 2>&1; ctl destroy idle 2>&1)
+ok_if "console of a guest never started, and of no guest, is refused" \
+	bash -c 'grep -q "^err console idle: the guest is neither running nor stopped (state created)" <<<"$1" && grep -q "^err console no guest" <<<"$1"' _ "$out"
 
 # A spinning guest: Ctrl-] detaches without delay.
 ctl create spin mem=8M image=test cmdline="spin" > /dev/null 2>&1 && ctl start spin > /dev/null 2>&1

@@ -142,10 +142,13 @@ int console_attach(struct guest *g, const char **why)
 static void console_detach(void)
 {
 	struct guest *g = attached;
+	u64 raw_dropped = 0;
 	/* A guest ended, destroyed or restarted by its policy meanwhile is no
 	 * longer attached (its slot may hold another guest now). */
-	if (g->in_use && g->attached)
+	if (g->in_use && g->attached) {
 		guest_console_attach(g, false);
+		raw_dropped = g->raw_dropped;
+	}
 	attached = NULL;
 	detach_due = false;
 	if (serial_held)
@@ -162,6 +165,9 @@ static void console_detach(void)
 	held_len = held_head = 0;
 	if (held_dropped)
 		console_reply("console: %lu bytes of log dropped while attached", held_dropped);
+	if (raw_dropped)
+		console_reply("console: %lu bytes of the guest's output dropped (it wrote faster "
+			      "than the serial rate)", raw_dropped);
 	if (input_dropped)
 		console_reply("console: %lu typed bytes dropped (the guest's input queue was full)",
 			      input_dropped);
