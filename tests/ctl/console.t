@@ -14,7 +14,7 @@
 #    itself and the event line held meanwhile follows; destroy gives every
 #    page back.
 source "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 if [ ! -f "$TOP/build/guest/echo_shell.elf" ]; then
 	echo "Bail out! build/guest/echo_shell.elf is missing (make guests)"
@@ -83,6 +83,12 @@ ok_if "a regex with a group is refused ($out)" grep -q '^err expect bad re=' <<<
 out=$(ctl create idle mem=8M image=test 2>&1; ctl console idle 2>&1; ctl console nosuch 2>&1; ctl destroy idle 2>&1)
 ok_if "console of a guest never started, and of no guest, is refused" \
 	bash -c 'grep -q "^err console idle: the guest is neither running nor stopped (state created)" <<<"$1" && grep -q "^err console no guest" <<<"$1"' _ "$out"
+
+printf 'list\nconsole c\n' > "$WORK/attach.txt"
+ctl send 'console c' > /dev/null 2>&1; r1=$?
+ctl run "$WORK/attach.txt" > "$WORK/attach.out" 2>&1; r2=$?
+ok_if "attach mode is refused from send LINE and run SCRIPT (exit $r1, $r2; list did not run)" \
+	bash -c '[ "$1" -eq 2 ] && [ "$2" -eq 2 ] && ! grep -q "^ok list" "$3"' _ "$r1" "$r2" "$WORK/attach.out"
 
 # A spinning guest: Ctrl-] detaches without delay.
 ctl create spin mem=8M image=test cmdline="spin" > /dev/null 2>&1 && ctl start spin > /dev/null 2>&1
