@@ -401,7 +401,8 @@ static void guest_raw_drain(struct guest *g, bool force)
  * them, at its end).  The budget refills at GUEST_OUT_RATE bytes a second
  * up to one ring.  Dropped bytes are reported once the ring is empty.  A
  * vCPU's partial line quiet for GUEST_PARTIAL_FLUSH_NS (a shell prompt;
- * the vCPU must have run on or be asleep since) is queued as a line first; the rest of it, if it comes, starts a new one.
+ * the vCPU must have had GUEST_PARTIAL_FLUSH_EXITS exits or be asleep
+ * since) is queued as a line first; the rest of it, if it comes, starts a new one.
  * Each line written goes to G's recent lines too, unless it is the one a
  * waiting expect was looking for.
  */
@@ -413,10 +414,11 @@ static void guest_output_drain(struct guest *g, bool force)
 		for (unsigned i = 0; i < g->nr_vcpus; i++) {
 			struct vcpu *v = &g->vcpus[i];
 			/* Quiet means: the time passed and the vCPU ran on
-			 * (or sleeps) since, so a VMM or host that did not run
-			 * it meanwhile does not cut its line. */
+			 * (a few exits: the LSR read of its next byte is one)
+			 * or sleeps since, so a host that stalled the machine
+			 * mid-line does not cut the line. */
 			if (v->out_len && now_ns - v->out_last_ns >= GUEST_PARTIAL_FLUSH_NS &&
-			    (v->exits > v->out_last_exits || !v->runnable))
+			    (v->exits - v->out_last_exits >= GUEST_PARTIAL_FLUSH_EXITS || !v->runnable))
 				vcpu_console_flush(v);
 		}
 	}

@@ -25,6 +25,7 @@
 #define GUEST_RAW_RING 4096   /* bytes of raw output waiting while the console is attached */
 #define GUEST_RECENT 2048     /* bytes of recent console lines kept for expect */
 #define GUEST_PARTIAL_FLUSH_NS 200000000ULL /* a partial line quiet this long goes out as a line */
+#define GUEST_PARTIAL_FLUSH_EXITS 8 /* ... when its vCPU also had this many exits since (or sleeps) */
 
 enum guest_state {
 	GUEST_CREATED,  /* memory and vCPU set up, never run */
