@@ -5,6 +5,7 @@
  */
 #include "vmm/vm.h"
 #include "arch/x86/cpu.h"
+#include "lib/line_history.h"
 #include "lib/log.h"
 #include "lib/regex.h"
 #include "lib/string.h"
@@ -306,49 +307,26 @@ static void keep_expect_line(struct guest *g, const char *line, size_t len)
 	g->expect_line[len] = 0;
 }
 
-/* The first newline in the N bytes at S, or NULL. */
-static char *find_nl(char *s, size_t n)
+/* What guest_recent_match looks for: a text and/or a pattern. */
+struct recent_want {
+	const char *text;
+	const struct regex *re;
+};
+
+/* line_want_fn of guest_recent_match. */
+static bool recent_wanted(const char *line, size_t len, void *ctx)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\n')
-			return s + i;
-	return NULL;
+	struct recent_want *w = ctx;
+	return line_wanted(line, len, w->text, w->re);
 }
 
-/* Append LINE (LEN bytes, no newline) to G's recent lines, dropping the
- * oldest whole lines to make room. */
-static void recent_add(struct guest *g, const char *line, size_t len)
-{
-	len = MIN(len, (size_t)GUEST_RECENT - 1);
-	while (g->recent_len + len + 1 > GUEST_RECENT) {
-		char *nl = find_nl(g->recent, g->recent_len);
-		u32 drop = nl ? (u32)(nl - g->recent) + 1 : g->recent_len;
-		memmove(g->recent, g->recent + drop, g->recent_len - drop);
-		g->recent_len -= drop;
-	}
-	memcpy(g->recent + g->recent_len, line, len);
-	g->recent_len += (u32)len;
-	g->recent[g->recent_len++] = '\n';
-}
-
-void guest_recent_clear(struct guest *g) { g->recent_len = 0; }
+void guest_recent_clear(struct guest *g) { line_history_clear(&g->recent); }
 
 bool guest_recent_match(struct guest *g, const char *text, const struct regex *re)
 {
-	u32 pos = 0;
-	while (pos < g->recent_len) {
-		char *nl = find_nl(g->recent + pos, g->recent_len - pos);
-		u32 end = nl ? (u32)(nl - g->recent) : g->recent_len;
-		if (line_wanted(g->recent + pos, end - pos, text, re)) {
-			keep_expect_line(g, g->recent + pos, end - pos);
-			u32 drop = MIN(end + 1, g->recent_len);
-			memmove(g->recent, g->recent + drop, g->recent_len - drop);
-			g->recent_len -= drop;
-			return true;
-		}
-		pos = end + 1;
-	}
-	return false;
+	struct recent_want w = {.text = text, .re = re};
+	return line_history_take(&g->recent, recent_wanted, &w, g->expect_line,
+				 sizeof(g->expect_line));
 }
 
 void guest_set_raw_sink(guest_raw_fn fn) { raw_sink = fn; }
@@ -442,7 +420,7 @@ static void guest_output_drain(struct guest *g, bool force)
 			g->expect_seen = true;
 			keep_expect_line(g, line, len);
 		} else
-			recent_add(g, line, len);
+			line_history_add(&g->recent, line, len);
 	}
 	if (g->out_tail == g->out_head && g->out_dropped > g->out_dropped_told) {
 		pr_warn("vmm", "guest %s: %lu bytes of console output dropped (ring full; %lu in all)",

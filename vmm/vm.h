@@ -8,6 +8,7 @@
 #ifndef PAGODA_VM_H
 #define PAGODA_VM_H
 
+#include "lib/line_history.h"
 #include "lib/regex.h"
 #include "lib/types.h"
 #include "mm/tdp_mmu.h"
@@ -23,7 +24,6 @@
 #define GUEST_OUT_RING 8192   /* bytes of console output a guest may have waiting */
 #define GUEST_OUT_RATE 4096   /* bytes per second of it the VMM writes, after a burst of a ring */
 #define GUEST_RAW_RING 4096   /* bytes of raw output waiting while the console is attached */
-#define GUEST_RECENT 2048     /* bytes of recent console lines kept for expect */
 #define GUEST_PARTIAL_FLUSH_NS 200000000ULL /* a partial line quiet this long goes out as a line */
 #define GUEST_PARTIAL_FLUSH_EXITS 8 /* ... when its vCPU also had this many exits since (or sleeps) */
 
@@ -82,11 +82,11 @@ struct guest {
 	char expect_line[128];     /* that line (cut), NUL-terminated, once expect_seen */
 	/* Recent console lines, for an expect that starts after its answer
 	 * was printed: every line that went to the log since the last input
-	 * or attach session (guest_recent_clear), each ended by '\n', oldest first; the oldest
-	 * whole lines go when it is full.  A line matched by an expect, and
-	 * the lines before it, are taken out (guest_recent_match). */
-	char recent[GUEST_RECENT];
-	u32 recent_len;            /* bytes in recent[] */
+	 * or attach session (guest_recent_clear), oldest first; the oldest
+	 * whole lines go when it is full (LINE_HISTORY_BYTES).  A line
+	 * matched by an expect, and the lines before it, are taken out
+	 * (guest_recent_match). */
+	struct line_history recent;
 	char crash_reason[192];    /* valid in GUEST_CRASHED: long enough for every reason whole */
 	u64 start_tsc, end_tsc;    /* run time */
 	u64 free_pages_at_create;  /* pmm free count just before create, for the destroy line */
