@@ -354,7 +354,7 @@ static void output_refill(struct guest *g)
 			g->out_refill_tsc = now;
 		}
 	} else if (!khz) {
-		g->out_budget = GUEST_OUT_RING;
+		g->out_budget = GUEST_OUT_RING; /* no clock: no rate */
 	}
 }
 
@@ -380,8 +380,8 @@ static void guest_raw_drain(struct guest *g, bool force)
  * up to one ring.  Dropped bytes are reported once the ring is empty.  A
  * vCPU's partial line quiet for GUEST_PARTIAL_FLUSH_NS (a shell prompt;
  * the vCPU must have had GUEST_PARTIAL_FLUSH_EXITS exits or be asleep
- * since) is queued as a line first; the rest of it, if it comes, starts a new one.
- * Each line written goes to G's recent lines too, unless it is the one a
+ * since) is queued as a line first; the rest of it, if it comes, starts a
+ * new one.  Each line written goes to G's recent lines too, unless it is the one a
  * waiting expect was looking for.
  */
 static void guest_output_drain(struct guest *g, bool force)

@@ -367,8 +367,8 @@ static void quote_into(char *buf, size_t len, const char *line)
  * expect NAME text="..." | re="REGEX" [timeout=S]: wait for a console line
  * of NAME that contains the text or matches the regular expression
  * (lib/regex.h).  The guest's recent lines are looked at first: those it
- * printed since the last `input` to it (or since it started), not taken by
- * an earlier expect, the newest 2 KiB; so an answer printed before the
+ * printed since the last `input` to it or attach session (or since it
+ * started), not taken by an earlier expect, the newest 2 KiB; so an answer printed before the
  * expect began is found, and the line found and those before it are taken
  * out.  Otherwise run the guests until such a line goes to the log, the
  * guest ends (one restarted by its on_reboot policy is followed into its
