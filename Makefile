@@ -201,6 +201,7 @@ debug: deps all
 -include tests/host/pcdev.mk
 -include tests/host/emulate.mk
 -include tests/host/linux.mk
+-include tests/host/console.mk
 include tests/fuzz/fuzz.mk
 
 check-layering:

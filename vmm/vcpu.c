@@ -8,6 +8,7 @@
 #include "arch/x86/spec.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "lib/time.h"
 #include "mm/pmm.h"
 #include "vmm/vm.h"
 
@@ -192,6 +193,10 @@ void vcpu_console_flush(struct vcpu *v)
 
 void vcpu_console_write(struct vcpu *v, const char *s, size_t n)
 {
+	if (v->guest->attached) {
+		guest_output_raw(v->guest, s, n);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (c == '\n') {
@@ -209,4 +214,7 @@ void vcpu_console_write(struct vcpu *v, const char *s, size_t n)
 		if (v->out_len == VCPU_LINE_MAX)
 			vcpu_console_flush(v);
 	}
+	/* For the partial-line flush (vmm/vm.c guest_output_drain). */
+	v->out_last_ns = time_ns();
+	v->out_last_exits = v->exits;
 }

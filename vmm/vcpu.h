@@ -44,6 +44,8 @@ struct vcpu {
 	bool event_queued;         /* an event is queued for the next entry (vcpu_inject_event) */
 	char out_line[VCPU_LINE_MAX]; /* console bytes of the line this vCPU is writing */
 	unsigned out_len;          /* bytes in out_line[] */
+	u64 out_last_ns;           /* VMM clock (time_ns) of the last byte put in out_line[] */
+	u64 out_last_exits;        /* exits when that byte came (it must have run since) */
 };
 
 /* Set up V as vCPU ID of G: registers zero, power-on x87 and DR6 values;
@@ -80,7 +82,9 @@ void vcpu_set_preempt_ns(struct vcpu *v, u64 ns);
 /* N bytes V wrote to its console (UART, hypercall): gathered into lines
  * and queued for the log (guest_output_line) under the guest's name
  * ("guest demo: ..." or "guest demo/2: ..." for vCPU 2), so vCPUs
- * preempted mid-line never mix their bytes; non-printing bytes become '.'. */
+ * preempted mid-line never mix their bytes; non-printing bytes become '.'.
+ * While the console is attached to the guest (guest_console_attach) the
+ * bytes are queued raw instead (guest_output_raw), as they are. */
 void vcpu_console_write(struct vcpu *v, const char *s, size_t n);
 /* Queue the partial line V has gathered, if any. */
 void vcpu_console_flush(struct vcpu *v);

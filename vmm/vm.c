@@ -5,7 +5,9 @@
  */
 #include "vmm/vm.h"
 #include "arch/x86/cpu.h"
+#include "lib/line_history.h"
 #include "lib/log.h"
+#include "lib/regex.h"
 #include "lib/string.h"
 #include "lib/time.h"
 #include "mm/mm_env.h"
@@ -13,6 +15,7 @@
 
 static struct guest guests[GUEST_MAX];
 static guest_event_fn event_sink; /* the console's, once it subscribed */
+static guest_raw_fn raw_sink;     /* where attached output goes (the console's) */
 
 void guest_set_event_sink(guest_event_fn fn) { event_sink = fn; }
 
@@ -287,12 +290,61 @@ static bool line_contains(const char *line, size_t len, const char *needle)
 	return false;
 }
 
-/*
- * Write G's queued lines to the log: while its budget lasts (FORCE: all of
- * them, at its end).  The budget refills at GUEST_OUT_RATE bytes a second
- * up to one ring.  Dropped bytes are reported once the ring is empty.
- */
-static void guest_output_drain(struct guest *g, bool force)
+/* Does LINE (LEN bytes) contain TEXT (when not NULL) or match RE (when not
+ * NULL)? */
+static bool line_wanted(const char *line, size_t len, const char *text, const struct regex *re)
+{
+	if (text && text[0] && line_contains(line, len, text))
+		return true;
+	return re && regex_search(re, line, len) == 1;
+}
+
+/* LINE (LEN bytes) as the line an expect of G found (cut to fit). */
+static void keep_expect_line(struct guest *g, const char *line, size_t len)
+{
+	len = MIN(len, sizeof(g->expect_line) - 1);
+	memcpy(g->expect_line, line, len);
+	g->expect_line[len] = 0;
+}
+
+/* What guest_recent_match looks for: a text and/or a pattern. */
+struct recent_want {
+	const char *text;
+	const struct regex *re;
+};
+
+/* line_want_fn of guest_recent_match. */
+static bool recent_wanted(const char *line, size_t len, void *ctx)
+{
+	struct recent_want *w = ctx;
+	return line_wanted(line, len, w->text, w->re);
+}
+
+void guest_recent_clear(struct guest *g) { line_history_clear(&g->recent); }
+
+bool guest_recent_match(struct guest *g, const char *text, const struct regex *re)
+{
+	struct recent_want w = {.text = text, .re = re};
+	return line_history_take(&g->recent, recent_wanted, &w, g->expect_line,
+				 sizeof(g->expect_line));
+}
+
+void guest_set_raw_sink(guest_raw_fn fn) { raw_sink = fn; }
+
+void guest_output_raw(struct guest *g, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (g->raw_head - g->raw_tail == GUEST_RAW_RING) {
+			g->raw_dropped += n - i;
+			return;
+		}
+		g->raw_ring[g->raw_head++ % GUEST_RAW_RING] = (u8)s[i];
+	}
+}
+
+/* Refill G's output budget for the time passed: GUEST_OUT_RATE bytes a
+ * second, up to one ring (no clock: no limit). */
+static void output_refill(struct guest *g)
 {
 	u64 now = rdtsc(), khz = time_tsc_khz();
 	if (khz && now > g->out_refill_tsc) {
@@ -304,6 +356,51 @@ static void guest_output_drain(struct guest *g, bool force)
 	} else if (!khz) {
 		g->out_budget = GUEST_OUT_RING; /* no clock: no rate */
 	}
+}
+
+/* Give G's queued raw bytes to the raw sink, within its budget (FORCE:
+ * all), in at most two pieces per call of the sink. */
+static void guest_raw_drain(struct guest *g, bool force)
+{
+	while (g->raw_tail != g->raw_head && (force || g->out_budget)) {
+		u32 off = g->raw_tail % GUEST_RAW_RING;
+		u32 n = MIN(g->raw_head - g->raw_tail, GUEST_RAW_RING - off);
+		if (!force)
+			n = (u32)MIN((u64)n, g->out_budget);
+		if (raw_sink)
+			raw_sink((const char *)g->raw_ring + off, n);
+		g->raw_tail += n;
+		g->out_budget -= MIN(g->out_budget, (u64)n);
+	}
+}
+
+/*
+ * Write G's queued lines to the log: while its budget lasts (FORCE: all of
+ * them, at its end).  The budget refills at GUEST_OUT_RATE bytes a second
+ * up to one ring.  Dropped bytes are reported once the ring is empty.  A
+ * vCPU's partial line quiet for GUEST_PARTIAL_FLUSH_NS (a shell prompt;
+ * the vCPU must have had GUEST_PARTIAL_FLUSH_EXITS exits or be asleep
+ * since) is queued as a line first; the rest of it, if it comes, starts a
+ * new one.  Each line written goes to G's recent lines too, unless it is the one a
+ * waiting expect was looking for.
+ */
+static void guest_output_drain(struct guest *g, bool force)
+{
+	output_refill(g);
+	if (!g->attached) {
+		u64 now_ns = time_ns();
+		for (unsigned i = 0; i < g->nr_vcpus; i++) {
+			struct vcpu *v = &g->vcpus[i];
+			/* Quiet means: the time passed and the vCPU ran on
+			 * (a few exits: the LSR read of its next byte is one)
+			 * or sleeps since, so a host that stalled the machine
+			 * mid-line does not cut the line. */
+			if (v->out_len && now_ns - v->out_last_ns >= GUEST_PARTIAL_FLUSH_NS &&
+			    (v->exits - v->out_last_exits >= GUEST_PARTIAL_FLUSH_EXITS || !v->runnable))
+				vcpu_console_flush(v);
+		}
+	}
+	guest_raw_drain(g, force);
 	while (g->out_tail != g->out_head) {
 		u8 id = g->out_ring[g->out_tail % GUEST_OUT_RING];
 		u8 len = g->out_ring[(g->out_tail + 1) % GUEST_OUT_RING];
@@ -319,13 +416,31 @@ static void guest_output_drain(struct guest *g, bool force)
 		else
 			snprintf(sub, sizeof(sub), "guest %s", g->name);
 		log_msg(sub, "%.*s", (int)len, line);
-		if (g->expect[0] && line_contains(line, len, g->expect))
+		if (!g->expect_seen && line_wanted(line, len, g->expect, g->expect_re)) {
 			g->expect_seen = true;
+			keep_expect_line(g, line, len);
+		} else
+			line_history_add(&g->recent, line, len);
 	}
 	if (g->out_tail == g->out_head && g->out_dropped > g->out_dropped_told) {
 		pr_warn("vmm", "guest %s: %lu bytes of console output dropped (ring full; %lu in all)",
 			g->name, g->out_dropped - g->out_dropped_told, g->out_dropped);
 		g->out_dropped_told = g->out_dropped;
+	}
+}
+
+void guest_console_attach(struct guest *g, bool on)
+{
+	if (on) {
+		for (unsigned i = 0; i < g->nr_vcpus; i++)
+			vcpu_console_flush(&g->vcpus[i]);
+		guest_output_drain(g, true);
+		g->raw_dropped = 0;
+		g->attached = true;
+	} else {
+		guest_raw_drain(g, true);
+		g->attached = false;
+		guest_recent_clear(g); /* the session was input: expect looks from here */
 	}
 }
 

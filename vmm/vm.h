@@ -8,6 +8,8 @@
 #ifndef PAGODA_VM_H
 #define PAGODA_VM_H
 
+#include "lib/line_history.h"
+#include "lib/regex.h"
 #include "lib/types.h"
 #include "mm/tdp_mmu.h"
 #include "vmm/dev/bus.h"
@@ -21,6 +23,9 @@
 #define GUEST_MAX_BOOT_PAGES 8
 #define GUEST_OUT_RING 8192   /* bytes of console output a guest may have waiting */
 #define GUEST_OUT_RATE 4096   /* bytes per second of it the VMM writes, after a burst of a ring */
+#define GUEST_RAW_RING 4096   /* bytes of raw output waiting while the console is attached */
+#define GUEST_PARTIAL_FLUSH_NS 200000000ULL /* a partial line quiet this long goes out as a line */
+#define GUEST_PARTIAL_FLUSH_EXITS 8 /* ... when its vCPU also had this many exits since (or sleeps) */
 
 enum guest_state {
 	GUEST_CREATED,  /* memory and vCPU set up, never run */
@@ -71,7 +76,17 @@ struct guest {
 	bool policy_due;           /* ended with a policy other than keep not yet applied */
 	char expect[64];           /* text the console's expect waits for in a console line
 				      of G ("" when none), matched as lines go to the log */
-	bool expect_seen;          /* a line containing it went to the log */
+	const struct regex *expect_re; /* or the pattern it waits for (NULL when none;
+				      the console's, valid while its expect runs) */
+	bool expect_seen;          /* a line containing it / matching it went to the log */
+	char expect_line[128];     /* that line (cut), NUL-terminated, once expect_seen */
+	/* Recent console lines, for an expect that starts after its answer
+	 * was printed: every line that went to the log since the last input
+	 * or attach session (guest_recent_clear), oldest first; the oldest
+	 * whole lines go when it is full (LINE_HISTORY_BYTES).  A line
+	 * matched by an expect, and the lines before it, are taken out
+	 * (guest_recent_match). */
+	struct line_history recent;
 	char crash_reason[192];    /* valid in GUEST_CRASHED: long enough for every reason whole */
 	u64 start_tsc, end_tsc;    /* run time */
 	u64 free_pages_at_create;  /* pmm free count just before create, for the destroy line */
@@ -87,6 +102,13 @@ struct guest {
 	u64 out_dropped_told;      /* of them, already reported in the log */
 	u64 out_budget;            /* bytes it may write now (refilled by time) */
 	u64 out_refill_tsc;        /* when the budget was last refilled */
+	/* While the console is attached to G (guest_console_attach), its
+	 * console bytes skip line assembly and wait here as they are, for
+	 * the raw sink; same budget as the lines. */
+	bool attached;             /* the console is attached: output goes raw */
+	u8 raw_ring[GUEST_RAW_RING];
+	u32 raw_head, raw_tail;    /* free-running byte counts: written, read */
+	u64 raw_dropped;           /* raw bytes dropped because the ring was full */
 };
 
 /* Look a guest up by name / by id; NULL when there is none. */
@@ -161,6 +183,31 @@ void guest_output_line(struct guest *g, unsigned vcpu_id, const char *line, size
  * its rate; called by the idle loop and between slices, never from an exit
  * handler. */
 void guest_output_drain_all(void);
+/* N bytes of G's console output while attached, as they are: queued for
+ * the raw sink, or dropped and counted when the raw ring is full. */
+void guest_output_raw(struct guest *g, const char *s, size_t n);
+/* Where raw output goes (the console's writer to the serial port). */
+typedef void (*guest_raw_fn)(const char *s, size_t n);
+void guest_set_raw_sink(guest_raw_fn fn);
+/*
+ * Attach (ON) or detach the console to/from G.  Attaching first sends
+ * every vCPU's partial line and all queued lines to the log (they come
+ * before the raw bytes); from then on G's console bytes go raw to the raw
+ * sink as guest_output_drain_all finds them.  Detaching writes the raw
+ * bytes still queued and forgets G's recent lines (what was typed counts
+ * as input), then lines are assembled again.
+ */
+void guest_console_attach(struct guest *g, bool on);
+/* Forget G's recent lines (the console's input command: an expect after
+ * it looks only at what the guest printed since). */
+void guest_recent_clear(struct guest *g);
+/*
+ * Whether one of G's recent lines contains TEXT (when not NULL) or matches
+ * RE (when not NULL); the first such line and all before it are taken out
+ * of the recent lines, so the next expect does not see them again.  The
+ * line goes to G->expect_line.
+ */
+bool guest_recent_match(struct guest *g, const char *text, const struct regex *re);
 /* Iterate: the I-th used slot or NULL. */
 struct guest *guest_at(unsigned i);
 

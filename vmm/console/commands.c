@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/platform.h"
 #include "lib/log.h"
+#include "lib/regex.h"
 #include "lib/string.h"
 #include "lib/time.h"
 #include "mm/mm_env.h"
@@ -346,30 +347,66 @@ static void cmd_wait(const struct cmd_line *c)
 		      g->crash_reason);
 }
 
+/* The pattern of the expect running (one at a time: the console waits in it). */
+static struct regex expect_regex;
+
+/* LINE with '"' and '\\' escaped into BUF (LEN bytes), for a quoted
+ * value of a result line (cmdparse.c's quoting). */
+static void quote_into(char *buf, size_t len, const char *line)
+{
+	size_t o = 0;
+	for (; *line && o + 3 < len; line++) {
+		if (*line == '"' || *line == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *line;
+	}
+	buf[o] = 0;
+}
+
 /*
- * expect NAME text="..." [timeout=S]: run the guests until a console line
- * of NAME containing the text has gone to the log (lines it wrote before
- * the command count too, when they were still queued), the guest ends
- * (one restarted by its on_reboot policy is followed into its new boot),
- * the timeout passes or input arrives.
+ * expect NAME text="..." | re="REGEX" [timeout=S]: wait for a console line
+ * of NAME that contains the text or matches the regular expression
+ * (lib/regex.h).  The guest's recent lines are looked at first: those it
+ * printed since the last `input` to it or attach session (or since it
+ * started), not taken by an earlier expect, the newest 2 KiB; so an answer printed before the
+ * expect began is found, and the line found and those before it are taken
+ * out.  Otherwise run the guests until such a line goes to the log, the
+ * guest ends (one restarted by its on_reboot policy is followed into its
+ * new boot), the timeout passes or input arrives.  The ok line quotes the
+ * line found.
  */
 static void cmd_expect(const struct cmd_line *c)
 {
 	struct guest *g = arg_guest(c);
 	if (!g)
 		return;
-	const char *text = cmd_get(c, "text"), *t = cmd_get(c, "timeout");
+	const char *text = cmd_get(c, "text"), *pat = cmd_get(c, "re"), *t = cmd_get(c, "timeout");
+	const struct regex *re = NULL;
 	u64 timeout_s = 0;
-	if (!text || !text[0] || strlen(text) >= sizeof(g->expect)) {
+	if (!text == !pat) {
+		reply("err expect give one of text=\"...\" and re=\"REGEX\"");
+		return;
+	}
+	if (text && (!text[0] || strlen(text) >= sizeof(g->expect))) {
 		reply("err expect text= must be 1..%lu bytes", (u64)sizeof(g->expect) - 1);
 		return;
+	}
+	if (pat) {
+		const char *why = "";
+		if (!pat[0] || regex_compile(&expect_regex, pat, &why)) {
+			reply("err expect bad re=\"%s\": %s", pat, pat[0] ? why : "empty");
+			return;
+		}
+		re = &expect_regex;
+		text = "";
 	}
 	if (t && (parse_u64(t, &timeout_s) || timeout_s > WAIT_MAX_S)) {
 		reply("err expect timeout must be 0..%d seconds (0: none), not \"%s\"", WAIT_MAX_S, t);
 		return;
 	}
+	g->expect_seen = guest_recent_match(g, text, re);
 	memcpy(g->expect, text, strlen(text) + 1);
-	g->expect_seen = false;
+	g->expect_re = re;
 	char name[GUEST_NAME_MAX];
 	memcpy(name, g->name, sizeof(name));
 	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
@@ -392,6 +429,7 @@ static void cmd_expect(const struct cmd_line *c)
 				return;
 			}
 			memcpy(g->expect, text, strlen(text) + 1);
+			g->expect_re = re;
 			g->expect_seen = false;
 			continue;
 		}
@@ -402,10 +440,28 @@ static void cmd_expect(const struct cmd_line *c)
 			why = "timeout";
 	}
 	g->expect[0] = 0;
-	if (g->expect_seen)
-		reply("ok expect name=%s", g->name);
-	else
+	g->expect_re = NULL;
+	if (g->expect_seen) {
+		char q[2 * sizeof(g->expect_line)];
+		quote_into(q, sizeof(q), g->expect_line);
+		reply("ok expect name=%s line=\"%s\"", g->name, q);
+	} else {
 		reply("err expect %s, guest %s is %s", why, g->name, guest_state_name(g->state));
+	}
+}
+
+/*
+ * console NAME: attach the serial console to guest NAME (running or
+ * stopped) until Ctrl-] or its end (vmm/console/console.c, attach mode).
+ */
+static void cmd_console(const struct cmd_line *c)
+{
+	struct guest *g = arg_guest(c);
+	if (!g)
+		return;
+	const char *why = "";
+	if (console_attach(g, &why))
+		reply("err console %s: %s (state %s)", g->name, why, guest_state_name(g->state));
 }
 
 static void cmd_destroy(const struct cmd_line *c)
@@ -631,7 +687,9 @@ static void cmd_reboot(const struct cmd_line *c)
 }
 
 /* input NAME text="...": the text and a carriage return (what Enter sends
- * on a terminal) go to the guest's COM1 receiver. */
+ * on a terminal) go to the guest's COM1 receiver.  The guest's recent
+ * lines are forgotten first (an expect after this looks only at what it
+ * prints from now on). */
 static void cmd_input(const struct cmd_line *c)
 {
 	struct guest *g = arg_guest(c);
@@ -643,6 +701,7 @@ static void cmd_input(const struct cmd_line *c)
 		return;
 	}
 	size_t n = strlen(text);
+	guest_recent_clear(g);
 	size_t k = intr_console_input(g, (const u8 *)text, n);
 	if (k == n)
 		k += intr_console_input(g, (const u8 *)"\r", 1);
@@ -660,7 +719,7 @@ static const char *const keys_wait[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", "console", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
 static const char *const keys_input[] = {"text", NULL};
-static const char *const keys_expect[] = {"text", "timeout", NULL};
+static const char *const keys_expect[] = {"text", "re", "timeout", NULL};
 
 /* The command table: name, keys, positional arguments (min..max), usage. */
 static const struct console_cmd {
@@ -686,7 +745,8 @@ static const struct console_cmd {
 	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both]", cmd_set},
 	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
 	{"input", keys_input, 1, "input NAME text=\"...\"", cmd_input},
-	{"expect", keys_expect, 1, "expect NAME text=\"...\" [timeout=SECONDS]", cmd_expect},
+	{"expect", keys_expect, 1, "expect NAME text=\"...\"|re=\"REGEX\" [timeout=SECONDS]", cmd_expect},
+	{"console", NULL, 1, "console NAME (attach; Ctrl-] detaches)", cmd_console},
 	{"log", keys_log, 0, "log [level=err|warn|info|debug] [only=SUBSYS,...|all]", cmd_log},
 	{"help", NULL, 0, "help", cmd_help},
 	{"poweroff", NULL, 0, "poweroff", cmd_poweroff},

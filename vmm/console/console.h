@@ -22,10 +22,23 @@ void console_exec(const char *line, size_t len);
  * create line again and start it; an event line for each.  Call between
  * slices only (never from an exit handler). */
 void console_run_policies(void);
-/* Read waiting serial input; true when a whole line is ready to run. */
+/* Read waiting serial input; true when a whole line is ready to run (in
+ * attach mode: typed bytes go to the guest; true when it is to detach). */
 bool console_poll(void);
-/* Run the line console_poll() found ready, then prompt again. */
+/* Run the line console_poll() found ready, then prompt again (in attach
+ * mode: detach, then prompt). */
 void console_run_ready(void);
+/*
+ * Attach the serial console to G (running or stopped): its console output
+ * goes to the serial port raw, what is typed goes to its COM1 receiver,
+ * Ctrl-] (or G ending) detaches; prints the "ok console" line.  0, or
+ * negative with a static reason in *WHY (attached already, G in another
+ * state, called from the startup file).
+ */
+struct guest;
+int console_attach(struct guest *g, const char **why);
+/* Whether the console is attached to a guest. */
+bool console_attached(void);
 /* Print the prompt (once at start; console_run_ready prints the others). */
 void console_prompt(void);
 /* Print one result or information line (a newline is added). */
