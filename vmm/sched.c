@@ -10,6 +10,7 @@
  * guest that spins forever stalls neither the console nor the others.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "vmm/exit.h"
 #include "vmm/intr.h"
 #include "vmm/sched.h"
@@ -84,6 +85,7 @@ bool sched_step(bool (*cut)(void))
 		if (now >= slice_end || (cut && cut()))
 			break;
 	}
+	irq_step_cancel(); /* exit-path counting ends with the slice */
 	vcpu_set_preempt_ns(v, 0);
 	/* A tick that fired while the exit was handled is taken now, so it
 	 * does not cut the next guest's slice short. */

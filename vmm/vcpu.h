@@ -26,6 +26,12 @@ struct vcpu {
 	struct tdp_mmu_cache mmu_cache; /* page-table pages for faults, filled unlocked */
 	u64 exits;                 /* VM exits taken */
 	u64 exits_by_kind[VM_EXIT_KINDS]; /* per enum vm_exit_kind */
+	/* Exit-path instruction counts (console `set exitcount=on`,
+	 * arch/x86/irq.h), per kind of the exit the path followed: */
+	u64 step_exits[VM_EXIT_KINDS]; /* paths counted */
+	u64 step_insns[VM_EXIT_KINDS]; /* their instructions, summed */
+	u64 step_max[VM_EXIT_KINDS];   /* the longest */
+	u8 step_kind;              /* kind of V's last exit: its path ends at the next entry */
 	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
 	struct hv_event interrupted; /* an event the last exit cut short: re-injected on entry */
 	u64 reinjected;            /* such events injected again (stats) */

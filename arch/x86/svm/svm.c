@@ -11,6 +11,7 @@
  */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/spec.h"
@@ -916,9 +917,15 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * handler, then IF is cleared again for the exit handlers.
 	 */
 	spec_before_entry(); /* arch/x86/spec.c: nothing on AMD parts today */
+	irq_step_end(); /* exit-path counting: TF clear for VMRUN */
 	__asm__ volatile("clgi; sti" ::: "memory");
 	svm_vmrun(&hw->regs, virt_to_phys(vmcb), host_vmcb_pa[cpu]);
 	__asm__ volatile("stgi; cli" ::: "memory");
+	/* Counting (debug mode) starts once the preemption interrupt, if
+	 * any, has been taken: TF set now would be VMRUN-restored anyway
+	 * (#VMEXIT loads the RFLAGS of VMRUN time, 15.5.1), and #DB is not
+	 * held off by GIF=0. */
+	irq_step_begin();
 
 	hw->regs.rax = vmcb->save.rax;
 	hw->regs.rsp = vmcb->save.rsp;

@@ -40,6 +40,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/spec.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -1212,7 +1213,11 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	/* L1D flush or VERW (arch/x86/spec.c) as late as C allows: L1TF/MDS
 	 * leave host data in the L1D and CPU buffers for the guest to sample. */
 	spec_before_entry();
+	/* Exit-path counting (debug mode): TF clear for the entry, set again
+	 * after the exit, which leaves RFLAGS = 0x2 (SDM 27.5.3). */
+	irq_step_end();
 	int r = vmw_failed ? -1 : vmx_enter(&hw->regs, vx->launched);
+	irq_step_begin();
 	vx->cr2 = read_cr2();
 	if (r) {
 		u64 err = vmread(VMCS_INSN_ERROR);
