@@ -124,10 +124,12 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 		return true;
 	case VM_EXIT_IRQ_WINDOW:
 		/* The guest can take an interrupt now: intr_inject() gives it
-		 * at the next entry. */
+		 * at the next entry.  The backend withdrew the window. */
+		v->window_irq = false;
 		return true;
 	case VM_EXIT_NMI_WINDOW:
 		v->nmi_window = true;
+		v->window_nmi = false;
 		return true;
 	case VM_EXIT_IO:
 		return handle_io(v, e);

@@ -67,17 +67,28 @@ bool sched_step(bool (*cut)(void))
 	/* The slice ends at SLICE_END; the preemption deadline of each entry
 	 * is the sooner of that and V's next timer (its local APIC timer, the
 	 * PIT), so a guest spinning with interrupts enabled gets its ticks. */
+	/* The deadline is re-armed only when it moved, or when the timer may
+	 * have fired (a VM_EXIT_PREEMPT: it is one-shot); otherwise the one
+	 * armed before still ends the run at the same time (the backends
+	 * keep an absolute deadline: the local APIC timer counts on, VMX
+	 * loads the rest of the count at each entry). */
 	struct guest *g = v->guest;
-	u64 slice_end = now + slice_us * 1000;
+	u64 slice_end = now + slice_us * 1000, armed = 0;
+	bool rearm = true;
 	while (g->state == GUEST_RUNNING && v->runnable) {
 		u64 until = slice_end, dl = intr_next_deadline(v);
 		if (dl && dl < until)
 			until = dl;
-		vcpu_set_preempt_ns(v, until > now + SCHED_MIN_RUN_NS ? until - now : SCHED_MIN_RUN_NS);
+		if (rearm || until != armed) {
+			vcpu_set_preempt_ns(v, until > now + SCHED_MIN_RUN_NS ? until - now :
+										SCHED_MIN_RUN_NS);
+			armed = until;
+		}
 		struct vm_exit e;
 		intr_inject(v);
 		if (vcpu_enter(v, &e))
 			break; /* the world switch failed: the guest has been ended */
+		rearm = e.kind == VM_EXIT_PREEMPT;
 		intr_after_exit(v);
 		exit_handle(v, &e);
 		now = time_ns();

@@ -48,6 +48,9 @@ struct vcpu {
 	u8 nmi_pending;            /* an NMI waits for delivery (0 or 1) */
 	bool nmi_window;           /* the backend reported the NMI window open */
 	bool event_queued;         /* an event is queued for the next entry (vcpu_inject_event) */
+	bool window_irq;           /* the last hv->request_window asked for an interrupt window */
+	bool window_nmi;           /* ... for an NMI window (vmm/intr.c skips what would change
+				      nothing; the backend withdraws a window it reported) */
 	char out_line[VCPU_LINE_MAX]; /* console bytes of the line this vCPU is writing */
 	unsigned out_len;          /* bytes in out_line[] */
 };

@@ -469,8 +469,12 @@ static void svm_decode_interrupted(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 s
 {
 	u64 ii = sv->vmcb->ctl.exit_int_info;
 	struct hv_event *ev = &e->interrupted;
+	ev->valid = false; /* E is not cleared (svm_decode_exit): every field read is set */
 	if (!(ii & SVM_EVTINJ_VALID))
 		return;
+	ev->has_error = false;
+	ev->error = 0;
+	ev->insn_len = 0;
 	if (soft_len && !has_nrips && hw->regs.rip == sv->soft_rip + soft_len)
 		hw->regs.rip = sv->soft_rip;
 	u8 vector = ii & 0xff;
@@ -705,10 +709,13 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 			    struct vm_exit *e)
 {
 	struct vmcb_control *c = &sv->vmcb->ctl;
-	memset(e, 0, sizeof(*e));
+	/* E is not cleared as a whole (it is on the exit path, 100-odd bytes):
+	 * the common fields are set here, and each case sets every field of
+	 * its kind's union member that vmm/ reads (vmm/hv.h). */
 	e->raw_code = c->exit_code;
 	e->raw_info1 = c->exit_info1;
 	e->raw_info2 = c->exit_info2;
+	e->insn_len = 0;
 	svm_decode_interrupted(sv, hw, soft_len, e);
 
 	switch (c->exit_code) {
@@ -741,12 +748,13 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		break;
 	case SVM_EXIT_NPF:
 		e->tdp.gpa = c->exit_info2;
+		e->tdp.present = c->exit_info1 & SVM_NPF_P;
 		if (c->exit_info1 & SVM_NPF_RSVD) {
 			e->kind = VM_EXIT_TDP_MISCONFIG;
+			e->tdp.access = 0;
 			break;
 		}
 		e->kind = VM_EXIT_TDP_FAULT;
-		e->tdp.present = c->exit_info1 & SVM_NPF_P;
 		e->tdp.access = TDP_ACC_READ;
 		if (c->exit_info1 & SVM_NPF_W)
 			e->tdp.access |= TDP_ACC_WRITE;
@@ -765,6 +773,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		e->kind = VM_EXIT_VIRT_INSN;
 		e->insn.name = c->exit_code == SVM_EXIT_INVLPGA ? "INVLPGA" :
 							      names[c->exit_code - SVM_EXIT_VMRUN];
+		e->insn.vector = 0;
 		break;
 	}
 	case SVM_EXIT_MONITOR:
@@ -773,6 +782,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		/* CPUID hides MONITOR: both raise #UD, as without the feature. */
 		e->kind = VM_EXIT_VIRT_INSN;
 		e->insn.name = c->exit_code == SVM_EXIT_MONITOR ? "MONITOR" : "MWAIT";
+		e->insn.vector = 0;
 		break;
 	case SVM_EXIT_RDPMC:
 		/* No counters for guests (CPUID leaf 0xA is zero): #GP, as for a
@@ -813,6 +823,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		/* XSETBV is intercepted so a guest cannot set host XCR0; it gets #UD. */
 		e->kind = VM_EXIT_VIRT_INSN;
 		e->insn.name = "XSETBV";
+		e->insn.vector = 0;
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->kind = VM_EXIT_TRIPLE_FAULT;
@@ -880,8 +891,10 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		sv->nmi_masked = false;
 	}
 	if (sv->want_nmi && !sv->nmi_masked) {
-		memset(e, 0, sizeof(*e));
-		e->kind = VM_EXIT_NMI_WINDOW;
+		e->kind = VM_EXIT_NMI_WINDOW; /* no exit: nothing else is reported */
+		e->raw_code = e->raw_info1 = e->raw_info2 = 0;
+		e->insn_len = 0;
+		e->interrupted.valid = false;
 		sv->want_nmi = false;
 		return 0;
 	}

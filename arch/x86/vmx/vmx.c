@@ -74,7 +74,8 @@ struct vmx_vcpu {
 	u32 pin_ctls;       /* pin-based controls now in the VMCS */
 	u32 cpu_ctls;       /* primary processor-based controls now in the VMCS */
 	bool want_nmi;      /* NMI window requested without virtual NMIs (checked per run) */
-	u32 preempt_ticks;  /* preemption timer value per entry, 0 = not armed */
+	bool preempt_armed; /* the preemption timer runs in the next entries ... */
+	u64 preempt_tsc;    /* ... until this TSC value (each entry loads what is left) */
 	u64 cr0_guest;      /* CR0 as the guest last wrote it through an exit (the read
 	                       shadow's source; bits it owns may have changed since) */
 	u64 cr4_guest;      /* likewise for CR4 */
@@ -937,8 +938,12 @@ static void vmx_decode_interrupted(struct vm_exit *e)
 {
 	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);
 	struct hv_event *ev = &e->interrupted;
+	ev->valid = false; /* E is not cleared (vmx_decode_exit): every field read is set */
 	if (!(idt & INTR_INFO_VALID))
 		return;
+	ev->has_error = false;
+	ev->error = 0;
+	ev->insn_len = 0;
 	switch (idt & INTR_TYPE_MASK) {
 	case INTR_TYPE_EXT_INTR:
 		ev->type = HV_EVENT_EXT_INTR;
@@ -988,12 +993,16 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 	u64 full = vmread(VMCS_EXIT_REASON);
 	u32 reason = full & 0xffff;
 	u64 qual = vmread(VMCS_EXIT_QUAL);
-	memset(e, 0, sizeof(*e));
+	/* E is not cleared as a whole (it is on the exit path): the common
+	 * fields are set here, and each case sets every field of its kind's
+	 * union member that vmm/ reads (vmm/hv.h). */
 	e->raw_code = full;
 	e->raw_info1 = qual;
 	e->raw_info2 = vmread(VMCS_GUEST_PHYS_ADDR);
 	vx->last_reason = full;
 	vx->last_qual = qual;
+	e->insn_len = 0;
+	e->interrupted.valid = false;
 
 	if (full & EXIT_REASON_ENTRY_FAIL) {
 		/* 26.8: reason 33 (invalid guest state), 34 (MSR loading) or 41
@@ -1060,6 +1069,8 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 		/* 28.3.3.1: the MMIO pattern (W without R), or a real bug. */
 		e->kind = VM_EXIT_TDP_MISCONFIG;
 		e->tdp.gpa = e->raw_info2;
+		e->tdp.access = 0;
+		e->tdp.present = false;
 		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 		e->kind = VM_EXIT_TRIPLE_FAULT;
@@ -1101,6 +1112,7 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 		/* 25.1.3: CPUID hides MONITOR, so both are #UD. */
 		e->kind = VM_EXIT_VIRT_INSN;
 		e->insn.name = reason == EXIT_REASON_MONITOR ? "MONITOR" : "MWAIT";
+		e->insn.vector = 0;
 		break;
 	case EXIT_REASON_RDPMC:
 		/* No performance counters for guests (leaf 0xA is zero): #GP. */
@@ -1131,6 +1143,7 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 			 * GETSEC and XSETBV exit unconditionally (25.1.2): #UD. */
 			e->kind = VM_EXIT_VIRT_INSN;
 			e->insn.name = n;
+			e->insn.vector = 0;
 		} else {
 			e->kind = VM_EXIT_UNHANDLED;
 		}
@@ -1154,8 +1167,10 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		return -E_INVAL;
 
 	if (vx->want_nmi && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & INTR_STATE_NMI)) {
-		memset(e, 0, sizeof(*e));
-		e->kind = VM_EXIT_NMI_WINDOW;
+		e->kind = VM_EXIT_NMI_WINDOW; /* no exit: nothing else is reported */
+		e->raw_code = e->raw_info1 = e->raw_info2 = 0;
+		e->insn_len = 0;
+		e->interrupted.valid = false;
 		vx->want_nmi = false;
 		return 0;
 	}
@@ -1185,13 +1200,18 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		vmw(VMCS_ENTRY_INSN_LEN, vx->inject_len);
 		vx->inject_info = vx->inject_error = vx->inject_len = 0;
 	}
-	u32 pin = vmx.pin | (vx->preempt_ticks ? PIN_PREEMPT_TIMER : 0);
+	u32 pin = vmx.pin | (vx->preempt_armed ? PIN_PREEMPT_TIMER : 0);
 	if (pin != vx->pin_ctls) {
 		vmw(VMCS_PIN_CTLS, pin);
 		vx->pin_ctls = pin;
 	}
-	if (vx->preempt_ticks)
-		vmw(VMCS_PREEMPT_TIMER, vx->preempt_ticks); /* 25.5.1: counts down from here */
+	if (vx->preempt_armed) {
+		/* 25.5.1: counts down from here, in units of 2^rate TSC cycles;
+		 * the deadline is absolute, so a run re-entered without a new
+		 * one ends when the first would have (0: exits at once). */
+		u64 tsc = rdtsc(), left = vx->preempt_tsc > tsc ? vx->preempt_tsc - tsc : 0;
+		vmw(VMCS_PREEMPT_TIMER, (u32)MIN(left >> vmx.preempt_rate, 0xffffffffULL));
+	}
 
 	/* The guest-owned MSRs of the vCPU that ran here last go back to it,
 	 * VX's go in (see guest_msrs). */
@@ -1485,17 +1505,20 @@ static void vmx_dump(struct hv_vcpu *hw)
 /*
  * Arm the VMX-preemption timer (25.5.1) for the next entries: it counts
  * down at the TSC rate divided by 2^(IA32_VMX_MISC 4:0) and exits (reason
- * 52) at zero.  Without the timer a slice ends only at the guest's own exits.
+ * 52) at zero.  The deadline is kept as a TSC value, NS from now, so the
+ * entries until the next call each load the time left (vmx_vcpu_run).
+ * Without the timer a slice ends only at the guest's own exits.
  */
 static void vmx_set_preempt_ns(struct hv_vcpu *hw, u64 ns)
 {
 	struct vmx_vcpu *vx = hw->arch;
 	if (!ns || !vmx.preempt || !time_tsc_khz()) {
-		vx->preempt_ticks = 0;
+		vx->preempt_armed = false;
 		return;
 	}
-	u64 ticks = (ns * time_tsc_khz() / 1000000) >> vmx.preempt_rate;
-	vx->preempt_ticks = (u32)MAX(1, MIN(ticks, 0xffffffffULL));
+	u64 cycles = ns * time_tsc_khz() / 1000000;
+	vx->preempt_tsc = rdtsc() + MAX(cycles, 1ULL << vmx.preempt_rate);
+	vx->preempt_armed = true;
 }
 
 /* EFER as the guest sees it: the VMCS copy, kept current by "save IA32_EFER". */
