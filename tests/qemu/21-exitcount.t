@@ -42,8 +42,12 @@ echo "# CPUID exit path: $paths paths counted, mean $mean, max $max instructions
 # Paths that end a slice are not counted: most of the 2000 are.
 ok_if "most CPUID exits were counted ($paths of 2000)" test "${paths:-0}" -ge 1000 -a "${paths:-0}" -le 2000
 # The band: a CPUID exit runs some hundred instructions (the scheduler loop,
-# the backend's decode, cpuid_guest); EXITCOUNT_MAX is the regression bound.
-ok_if "CPUID paths take 100..${EXITCOUNT_MAX:=600} instructions on average ($mean)" \
+# the backend's decode, cpuid_guest).  Under QEMU's TCG (no NRIP save: the
+# backend walks the guest's page tables to read the instruction's prefixes)
+# it measured 2235 before the exit path was cut and ~1785 after; with NRIP
+# it is shorter still.  EXITCOUNT_MAX is the regression bound: the old
+# whole-struct memset alone (some 230) would cross it.
+ok_if "CPUID paths take 100..${EXITCOUNT_MAX:=1950} instructions on average ($mean)" \
 	test "${mean:-0}" -ge 100 -a "${mean:-0}" -le "$EXITCOUNT_MAX"
 on_c=$(field 'guest on: cpuid: 2000 exits, ([0-9]+) cycles.exit' 1)
 off_c=$(field 'guest off: cpuid: 2000 exits, ([0-9]+) cycles.exit' 1)
