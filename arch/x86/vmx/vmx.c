@@ -75,7 +75,9 @@ struct vmx_vcpu {
 	u32 cpu_ctls;       /* primary processor-based controls now in the VMCS */
 	bool want_nmi;      /* NMI window requested without virtual NMIs (checked per run) */
 	bool preempt_armed; /* the preemption timer runs in the next entries ... */
-	u64 preempt_tsc;    /* ... until this TSC value (each entry loads what is left) */
+	u64 preempt_tsc;    /* ... until this TSC value (an entry loads what is left) */
+	bool preempt_load;  /* a new deadline: the next entry writes the timer (without
+	                       vmx.save_preempt every entry does) */
 	u64 cr0_guest;      /* CR0 as the guest last wrote it through an exit (the read
 	                       shadow's source; bits it owns may have changed since) */
 	u64 cr4_guest;      /* likewise for CR4 */
@@ -98,6 +100,7 @@ static struct {
 	bool vpid;          /* VPID enabled */
 	bool preempt;       /* VMX-preemption timer can be activated */
 	unsigned preempt_rate; /* timer ticks every 2^rate TSC cycles (MISC 4:0) */
+	bool save_preempt;  /* exits save the timer's value (exit control bit 22) */
 	bool lma_store;     /* MISC bit 5: exits store EFER.LMA into the entry control */
 	bool vnmi;          /* "virtual NMIs" pin control in use (NMI-window exiting needs it) */
 	u32 cpu_may;        /* primary processor-based controls that may be 1 */
@@ -324,8 +327,13 @@ static int vmx_probe(void)
 	if (adjust_ctls("VM-exit",
 			true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 			EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-				EXIT_SAVE_DEBUG_CTLS, 0, &vmx.exit))
+				EXIT_SAVE_DEBUG_CTLS,
+			vmx.preempt ? EXIT_SAVE_PREEMPT_TIMER : 0, &vmx.exit))
 		return -E_NODEV;
+	/* "Save VMX-preemption timer value" (24.7.1, 27.3.4): each exit leaves
+	 * the count still to go in the VMCS, so an entry without a new
+	 * deadline needs no VMWRITE of the timer. */
+	vmx.save_preempt = vmx.exit & EXIT_SAVE_PREEMPT_TIMER;
 	/* VM-entry controls (24.8.1): load the guest's EFER, and its DR7 and
 	 * DEBUGCTL from the guest-state area ("load debug controls", 26.3.2.1);
 	 * "IA-32e mode guest" starts clear (the guest enters in 32-bit
@@ -1205,10 +1213,12 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		vmw(VMCS_PIN_CTLS, pin);
 		vx->pin_ctls = pin;
 	}
-	if (vx->preempt_armed) {
+	if (vx->preempt_armed && (vx->preempt_load || !vmx.save_preempt)) {
 		/* 25.5.1: counts down from here, in units of 2^rate TSC cycles;
 		 * the deadline is absolute, so a run re-entered without a new
-		 * one ends when the first would have (0: exits at once). */
+		 * one ends when the first would have (0: exits at once).  With
+		 * the exit saving the count, the VMCS holds it already. */
+		vx->preempt_load = false;
 		u64 tsc = rdtsc(), left = vx->preempt_tsc > tsc ? vx->preempt_tsc - tsc : 0;
 		vmw(VMCS_PREEMPT_TIMER, (u32)MIN(left >> vmx.preempt_rate, 0xffffffffULL));
 	}
@@ -1519,6 +1529,7 @@ static void vmx_set_preempt_ns(struct hv_vcpu *hw, u64 ns)
 	u64 cycles = ns * time_tsc_khz() / 1000000;
 	vx->preempt_tsc = rdtsc() + MAX(cycles, 1ULL << vmx.preempt_rate);
 	vx->preempt_armed = true;
+	vx->preempt_load = true;
 }
 
 /* EFER as the guest sees it: the VMCS copy, kept current by "save IA32_EFER". */
