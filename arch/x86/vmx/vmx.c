@@ -86,6 +86,9 @@ struct vmx_vcpu {
 	u64 gmsr[6];        /* guest-owned MSRs (guest_msrs[] order) while not loaded */
 	u64 pat;            /* the guest's IA32_PAT: kept, never loaded, since every EPT
 	                       leaf sets IPAT (the EPT type alone decides, 28.3.7.2) */
+	u64 vmcs_rsp, vmcs_rip, vmcs_rflags; /* what the VMCS's guest RSP, RIP and RFLAGS
+	                       hold (as the last exit or state load left them): an entry
+	                       writes only those hw->regs changed */
 	u64 last_reason;    /* full exit-reason field of the last exit, for dump */
 	u64 last_qual;      /* its exit qualification */
 };
@@ -649,6 +652,9 @@ static int write_guest_state(struct vmx_vcpu *vx, struct hv_vcpu *hw, const stru
 	vmw(VMCS_GUEST_RSP, st->regs.rsp);
 	vmw(VMCS_GUEST_RIP, st->regs.rip);
 	vmw(VMCS_GUEST_RFLAGS, st->regs.rflags);
+	vx->vmcs_rsp = st->regs.rsp;
+	vx->vmcs_rip = st->regs.rip;
+	vx->vmcs_rflags = st->regs.rflags;
 	vmw(VMCS_GUEST_PENDING_DBG, 0);
 	vmw(VMCS_GUEST_INTERRUPTIBILITY, 0); /* 24.4.2: no STI/MOV SS/NMI blocking */
 	vmw(VMCS_GUEST_ACTIVITY, 0);         /* active */
@@ -1198,9 +1204,15 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	}
 
 	vmw_failed = false;
-	vmw(VMCS_GUEST_RSP, hw->regs.rsp);
-	vmw(VMCS_GUEST_RIP, hw->regs.rip);
-	vmw(VMCS_GUEST_RFLAGS, hw->regs.rflags);
+	/* The VMCS caches nothing by itself: fields that did not change since
+	 * the exit (RSP and RFLAGS mostly; RIP after exits that do not skip
+	 * an instruction) are not written again. */
+	if (hw->regs.rsp != vx->vmcs_rsp)
+		vmw(VMCS_GUEST_RSP, vx->vmcs_rsp = hw->regs.rsp);
+	if (hw->regs.rip != vx->vmcs_rip)
+		vmw(VMCS_GUEST_RIP, vx->vmcs_rip = hw->regs.rip);
+	if (hw->regs.rflags != vx->vmcs_rflags)
+		vmw(VMCS_GUEST_RFLAGS, vx->vmcs_rflags = hw->regs.rflags);
 	if (vx->inject_info) {
 		/* 24.8.3 / 26.6: event injection at the next entry. */
 		vmw(VMCS_ENTRY_INTR_INFO, vx->inject_info);
@@ -1264,9 +1276,9 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		return -E_INVAL;
 	}
 
-	hw->regs.rsp = vmread(VMCS_GUEST_RSP);
-	hw->regs.rip = vmread(VMCS_GUEST_RIP);
-	hw->regs.rflags = vmread(VMCS_GUEST_RFLAGS);
+	hw->regs.rsp = vx->vmcs_rsp = vmread(VMCS_GUEST_RSP);
+	hw->regs.rip = vx->vmcs_rip = vmread(VMCS_GUEST_RIP);
+	hw->regs.rflags = vx->vmcs_rflags = vmread(VMCS_GUEST_RFLAGS);
 	if (!(vmread(VMCS_EXIT_REASON) & EXIT_REASON_ENTRY_FAIL))
 		vx->launched = true; /* a failed entry leaves the launch state alone */
 	if (!vmx.lma_store) {
