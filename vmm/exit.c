@@ -219,14 +219,16 @@ void exit_count_format(const struct guest *g, char *buf, size_t n)
 {
 	size_t len = (size_t)snprintf(buf, n, "exitpath name=%s", g->name);
 	for (unsigned k = 0; k < VM_EXIT_KINDS && len < n; k++) {
-		u64 paths = 0, insns = 0, max = 0;
+		u64 paths = 0, insns = 0, max = 0, pages = 0;
 		for (unsigned i = 0; i < g->nr_vcpus; i++) {
 			paths += g->vcpus[i].step_exits[k];
 			insns += g->vcpus[i].step_insns[k];
 			max = MAX(max, g->vcpus[i].step_max[k]);
+			pages += g->vcpus[i].step_pages[k];
 		}
 		if (paths)
-			len += (size_t)snprintf(buf + len, n - len, " %s=%lu:%lu:%lu",
-						exit_kind_names[k], paths, insns / paths, max);
+			len += (size_t)snprintf(buf + len, n - len, " %s=%lu:%lu:%lu:%lu",
+						exit_kind_names[k], paths, insns / paths, max,
+						pages / paths);
 	}
 }

@@ -16,8 +16,9 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e);
  * next entry (arch/x86/irq.h): on or off, and whether it is on. */
 void exit_count_set(bool on);
 bool exit_count_on(void);
-/* Into BUF (N bytes): the line `exitpath name=G kind=paths:mean:max ...`
- * with every exit kind of G's vCPUs that has counted paths. */
+/* Into BUF (N bytes): the line `exitpath name=G kind=P:MEAN:MAX:PAGES ...`
+ * with every exit kind of G's vCPUs that has counted paths: P paths, their
+ * mean and longest instruction counts, their mean distinct code pages. */
 void exit_count_format(const struct guest *g, char *buf, size_t n);
 
 #endif

@@ -174,13 +174,15 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	v->exits++;
 	v->exits_by_kind[e->kind]++;
 	u64 insns;
-	if (irq_step_take(&insns)) {
+	unsigned pages;
+	if (irq_step_take(&insns, &pages)) {
 		/* The path from V's previous exit to this entry (the
 		 * scheduler stops counting at the end of each slice, so it
 		 * is always one of V's own). */
 		v->step_exits[v->step_kind]++;
 		v->step_insns[v->step_kind] += insns;
 		v->step_max[v->step_kind] = MAX(v->step_max[v->step_kind], insns);
+		v->step_pages[v->step_kind] += pages;
 	}
 	v->step_kind = (u8)e->kind;
 	v->interrupted = e->interrupted;

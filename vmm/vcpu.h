@@ -31,6 +31,7 @@ struct vcpu {
 	u64 step_exits[VM_EXIT_KINDS]; /* paths counted */
 	u64 step_insns[VM_EXIT_KINDS]; /* their instructions, summed */
 	u64 step_max[VM_EXIT_KINDS];   /* the longest */
+	u64 step_pages[VM_EXIT_KINDS]; /* their distinct code pages, summed */
 	u8 step_kind;              /* kind of V's last exit: its path ends at the next entry */
 	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
 	struct hv_event interrupted; /* an event the last exit cut short: re-injected on entry */

@@ -37,7 +37,7 @@ extern bool irq_step_mode; /* the mode is on (read inline, set by irq_step_set_m
 void irq_step_set_mode(bool on);
 void irq_step_begin_slow(void);
 void irq_step_end_slow(void);
-bool irq_step_take_slow(u64 *insns);
+bool irq_step_take_slow(u64 *insns, unsigned *pages);
 void irq_step_cancel_slow(void);
 /* Start counting on this CPU (mode on): from 0, TF set. */
 static inline void irq_step_begin(void)
@@ -60,10 +60,12 @@ static inline void irq_step_cancel(void)
 		irq_step_cancel_slow();
 }
 /* The count the last irq_step_end() on this CPU kept, once: true with it
- * in *INSNS, false when there is none. */
-static inline bool irq_step_take(u64 *insns)
+ * in *INSNS and the distinct code pages those ran on (the page of each
+ * trap's return address, the first instruction's excepted) in *PAGES,
+ * false when there is none. */
+static inline bool irq_step_take(u64 *insns, unsigned *pages)
 {
-	return irq_step_mode && irq_step_take_slow(insns);
+	return irq_step_mode && irq_step_take_slow(insns, pages);
 }
 
 #endif

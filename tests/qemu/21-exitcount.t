@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The exit-path instruction counter (console `set exitcount=on`): the VMM
 # single-steps itself from every VM exit to the next entry and reports, per
-# exit kind, the paths counted and their mean and longest instruction count
-# in an `exitpath` line of `stats NAME`.  The test guest's CPUID loop
+# exit kind, the paths counted, their mean and longest instruction count
+# and their mean number of distinct code pages in an `exitpath` line of
+# `stats NAME`.  The test guest's CPUID loop
 # (cpuid=N) must show CPUID paths within a band whose top catches a
 # regression of the size of the old whole-struct memset; with the mode off
 # again nothing is stepped (the guest's cycles per exit drop far below
 # those of the stepped run) and no exitpath line is printed.
 source "$(dirname "$0")/lib.sh"
-plan 6
+plan 7
 boot exitcount 240 <<'CMDS'
 set exitcount=bogus
 set exitcount=on
@@ -38,7 +39,9 @@ expect_seq "the mode is switched on, counts a guest's exits and is switched off"
 paths=$(field '^exitpath name=on .*cpuid=([0-9]+):[0-9]+:[0-9]+' 1)
 mean=$(field '^exitpath name=on .*cpuid=[0-9]+:([0-9]+):[0-9]+' 1)
 max=$(field '^exitpath name=on .*cpuid=[0-9]+:[0-9]+:([0-9]+)' 1)
-echo "# CPUID exit path: $paths paths counted, mean $mean, max $max instructions"
+pages=$(field '^exitpath name=on .*cpuid=[0-9]+:[0-9]+:[0-9]+:([0-9]+)' 1)
+echo "# CPUID exit path: $paths paths counted, mean $mean, max $max instructions, $pages code pages"
+echo "# $(grep -m1 '^exitpath name=on' "$LOG")"
 # Paths that end a slice are not counted: most of the 2000 are.
 ok_if "most CPUID exits were counted ($paths of 2000)" test "${paths:-0}" -ge 1000 -a "${paths:-0}" -le 2000
 # The band: a CPUID exit runs some hundred instructions (the scheduler loop,
@@ -49,6 +52,8 @@ ok_if "most CPUID exits were counted ($paths of 2000)" test "${paths:-0}" -ge 10
 # whole-struct memset alone (some 230) would cross it.
 ok_if "CPUID paths take 100..${EXITCOUNT_MAX:=1950} instructions on average ($mean)" \
 	test "${mean:-0}" -ge 100 -a "${mean:-0}" -le "$EXITCOUNT_MAX"
+ok_if "CPUID paths ran on 2..40 distinct code pages ($pages)" \
+	test "${pages:-0}" -ge 2 -a "${pages:-0}" -le 40
 on_c=$(field 'guest on: cpuid: 2000 exits, ([0-9]+) cycles.exit' 1)
 off_c=$(field 'guest off: cpuid: 2000 exits, ([0-9]+) cycles.exit' 1)
 ok_if "with the mode off nothing is stepped: $off_c cycles/exit vs $on_c stepped" \
