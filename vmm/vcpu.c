@@ -101,6 +101,9 @@ void vcpu_set_state(struct vcpu *v, const struct vcpu_state *st)
 	vcpu_make_loaded(v);
 	hv->set_state(&v->hw, st);
 	v->interrupted.valid = false;
+	/* A new state drops the backend's windows (at worst one stays: a
+	 * spurious window exit), so intr_inject asks afresh. */
+	v->window_irq = v->window_nmi = false;
 }
 
 int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
