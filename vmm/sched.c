@@ -71,12 +71,11 @@ bool sched_step(bool (*cut)(void))
 
 	/* The slice ends at SLICE_END; the preemption deadline of each entry
 	 * is the sooner of that and V's next timer (its local APIC timer, the
-	 * PIT), so a guest spinning with interrupts enabled gets its ticks. */
-	/* The deadline is re-armed only when it moved, or when the timer may
-	 * have fired (a VM_EXIT_PREEMPT: it is one-shot); otherwise the one
-	 * armed before still ends the run at the same time (the backends
-	 * keep an absolute deadline: the local APIC timer counts on, VMX
-	 * loads the rest of the count at each entry). */
+	 * PIT), so a guest spinning with interrupts enabled gets its ticks.
+	 * It is re-armed only when it moved, or when the timer may have fired
+	 * (a VM_EXIT_PREEMPT: it is one-shot); otherwise the one armed before
+	 * still ends the run at the same time (the local APIC timer counts
+	 * on; VMX keeps the deadline as a TSC value, see vmx_set_preempt_ns). */
 	struct guest *g = v->guest;
 	u64 slice_end = now + slice_us * 1000, armed = 0, next_poll = now + SCHED_CUT_POLL_NS;
 	bool rearm = true;
