@@ -3,6 +3,7 @@
  * vendor-neutral kind only (vmm/hv.h).  Each handler either lets the guest
  * go on (returns true) or ends it with a logged reason (returns false).
  */
+#include "arch/x86/irq.h"
 #include "mm/pmm.h"
 #include "vmm/exit.h"
 #include "vmm/emulate/mmio.h"
@@ -123,10 +124,12 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 		return true;
 	case VM_EXIT_IRQ_WINDOW:
 		/* The guest can take an interrupt now: intr_inject() gives it
-		 * at the next entry. */
+		 * at the next entry.  The backend withdrew the window. */
+		v->window_irq = false;
 		return true;
 	case VM_EXIT_NMI_WINDOW:
 		v->nmi_window = true;
+		v->window_nmi = false;
 		return true;
 	case VM_EXIT_IO:
 		return handle_io(v, e);
@@ -195,4 +198,37 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 	}
 	guest_crash(g, "bad exit kind %d", e->kind);
 	return false;
+}
+
+/* Short names of the exit kinds, for the exitpath line (vmm/hv.h's order). */
+static const char *const exit_kind_names[VM_EXIT_KINDS] = {
+	[VM_EXIT_NONE] = "none", [VM_EXIT_IO] = "io", [VM_EXIT_CPUID] = "cpuid",
+	[VM_EXIT_MSR_READ] = "rdmsr", [VM_EXIT_MSR_WRITE] = "wrmsr", [VM_EXIT_HLT] = "hlt",
+	[VM_EXIT_HYPERCALL] = "hypercall", [VM_EXIT_TDP_FAULT] = "tdp_fault",
+	[VM_EXIT_TDP_MISCONFIG] = "tdp_mmio", [VM_EXIT_VIRT_INSN] = "virt_insn",
+	[VM_EXIT_TRIPLE_FAULT] = "triple_fault", [VM_EXIT_PREEMPT] = "preempt",
+	[VM_EXIT_IRQ_WINDOW] = "irq_window", [VM_EXIT_NMI_WINDOW] = "nmi_window",
+	[VM_EXIT_INVALID] = "invalid", [VM_EXIT_EXCEPTION] = "exception",
+	[VM_EXIT_UNHANDLED] = "unhandled",
+};
+
+void exit_count_set(bool on) { irq_step_set_mode(on); }
+bool exit_count_on(void) { return irq_step_mode; }
+
+void exit_count_format(const struct guest *g, char *buf, size_t n)
+{
+	size_t len = (size_t)snprintf(buf, n, "exitpath name=%s", g->name);
+	for (unsigned k = 0; k < VM_EXIT_KINDS && len < n; k++) {
+		u64 paths = 0, insns = 0, max = 0, pages = 0;
+		for (unsigned i = 0; i < g->nr_vcpus; i++) {
+			paths += g->vcpus[i].step_exits[k];
+			insns += g->vcpus[i].step_insns[k];
+			max = MAX(max, g->vcpus[i].step_max[k]);
+			pages += g->vcpus[i].step_pages[k];
+		}
+		if (paths)
+			len += (size_t)snprintf(buf + len, n - len, " %s=%lu:%lu:%lu:%lu",
+						exit_kind_names[k], paths, insns / paths, max,
+						pages / paths);
+	}
 }

@@ -5,10 +5,20 @@
 #include "lib/types.h"
 #include "vmm/hv.h"
 
+struct guest;
 struct vcpu;
 
 /* Handle exit E of V (vcpu_enter filled it): true when the guest goes on,
  * false when it has ended (with its reason logged). */
 bool exit_handle(struct vcpu *v, struct vm_exit *e);
+
+/* The debug mode that counts the VMM's instructions from each exit to the
+ * next entry (arch/x86/irq.h): on or off, and whether it is on. */
+void exit_count_set(bool on);
+bool exit_count_on(void);
+/* Into BUF (N bytes): the line `exitpath name=G kind=P:MEAN:MAX:PAGES ...`
+ * with every exit kind of G's vCPUs that has counted paths: P paths, their
+ * mean and longest instruction counts, their mean distinct code pages. */
+void exit_count_format(const struct guest *g, char *buf, size_t n);
 
 #endif

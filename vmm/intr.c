@@ -228,6 +228,15 @@ void intr_inject(struct vcpu *v)
 		v->interrupted.valid = false;
 	}
 	hv->set_cr8(&v->hw, vlapic_get_cr8(&v->lapic));
+	/* Cheap checks first: with the guest's interrupts off, nothing to
+	 * re-inject, no NMI, and an interrupt window already asked for (it
+	 * stays open in the backend until it is reported as VM_EXIT_IRQ_WINDOW,
+	 * which needs IF=1), the slow path below could only ask for it
+	 * again; an interrupt that went away meanwhile costs at most one
+	 * spurious window exit. */
+	if (v->window_irq && !v->window_nmi && !v->nmi_pending && !v->interrupted.valid &&
+	    !(v->hw.regs.rflags & RFLAGS_IF))
+		return;
 	if (v->nmi_pending) {
 		if (v->nmi_window && !v->event_queued) {
 			struct hv_event ev = {.valid = true, .type = HV_EVENT_NMI, .vector = X86_NMI};
@@ -258,7 +267,13 @@ void intr_inject(struct vcpu *v)
 		 * delivery (or whenever the guest can take it). */
 		want_irq = extint_pending(v);
 	}
-	hv->request_window(&v->hw, want_irq, want_nmi);
+	/* Withdrawing a request nobody made is skipped: the common entry,
+	 * nothing pending, ends here. */
+	if (want_irq || want_nmi || v->window_irq || v->window_nmi) {
+		hv->request_window(&v->hw, want_irq, want_nmi);
+		v->window_irq = want_irq;
+		v->window_nmi = want_nmi;
+	}
 }
 
 void intr_after_exit(struct vcpu *v)

@@ -6,10 +6,12 @@
  * Intel: both reach vmm/ as VM_EXIT_PREEMPT) is armed for the sooner of
  * the slice's end and the vCPU's next virtual timer.  A slice ends when its
  * time has passed at an exit, when the vCPU halts or the guest ends, or
- * when the caller's cut() says so (the console: a line is waiting); so a
- * guest that spins forever stalls neither the console nor the others.
+ * when the caller's cut() says so (the console: a line is waiting; asked
+ * at most every SCHED_CUT_POLL_NS); so a guest that spins forever stalls
+ * neither the console nor the others.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "vmm/exit.h"
 #include "vmm/intr.h"
 #include "vmm/sched.h"
@@ -37,6 +39,10 @@ static struct vcpu *next_vcpu(struct guest *g)
 /* The shortest deadline worth arming: a timer already due fires at the
  * next tick anyway, so a guest is never entered for less than this. */
 #define SCHED_MIN_RUN_NS 20000
+/* How often a slice asks cut() (the console's UART poll: a port read,
+ * costly under an emulator) at the most: a line typed waits this much
+ * longer, at worst, than at the very next exit. */
+#define SCHED_CUT_POLL_NS 50000
 
 bool sched_step(bool (*cut)(void))
 {
@@ -65,25 +71,41 @@ bool sched_step(bool (*cut)(void))
 
 	/* The slice ends at SLICE_END; the preemption deadline of each entry
 	 * is the sooner of that and V's next timer (its local APIC timer, the
-	 * PIT), so a guest spinning with interrupts enabled gets its ticks. */
+	 * PIT), so a guest spinning with interrupts enabled gets its ticks.
+	 * It is re-armed only when it moved, or when the timer may have fired
+	 * (a VM_EXIT_PREEMPT: it is one-shot); otherwise the one armed before
+	 * still ends the run at the same time (the local APIC timer counts
+	 * on; VMX keeps the deadline as a TSC value, see vmx_set_preempt_ns). */
 	struct guest *g = v->guest;
-	u64 slice_end = now + slice_us * 1000;
+	u64 slice_end = now + slice_us * 1000, armed = 0, next_poll = now + SCHED_CUT_POLL_NS;
+	bool rearm = true;
 	while (g->state == GUEST_RUNNING && v->runnable) {
 		u64 until = slice_end, dl = intr_next_deadline(v);
 		if (dl && dl < until)
 			until = dl;
-		vcpu_set_preempt_ns(v, until > now + SCHED_MIN_RUN_NS ? until - now : SCHED_MIN_RUN_NS);
+		if (rearm || until != armed) {
+			vcpu_set_preempt_ns(v, until > now + SCHED_MIN_RUN_NS ? until - now :
+										SCHED_MIN_RUN_NS);
+			armed = until;
+		}
 		struct vm_exit e;
 		intr_inject(v);
 		if (vcpu_enter(v, &e))
 			break; /* the world switch failed: the guest has been ended */
+		rearm = e.kind == VM_EXIT_PREEMPT;
 		intr_after_exit(v);
 		exit_handle(v, &e);
 		now = time_ns();
 		intr_tick(g, now);
-		if (now >= slice_end || (cut && cut()))
+		if (now >= slice_end)
 			break;
+		if (cut && now >= next_poll) {
+			if (cut())
+				break;
+			next_poll = now + SCHED_CUT_POLL_NS;
+		}
 	}
+	irq_step_cancel(); /* exit-path counting ends with the slice */
 	vcpu_set_preempt_ns(v, 0);
 	/* A tick that fired while the exit was handled is taken now, so it
 	 * does not cut the next guest's slice short. */

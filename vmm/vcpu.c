@@ -4,6 +4,7 @@
  * events, and their console lines.
  */
 #include "vmm/vcpu.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/spec.h"
 #include "lib/log.h"
@@ -101,6 +102,9 @@ void vcpu_set_state(struct vcpu *v, const struct vcpu_state *st)
 	vcpu_make_loaded(v);
 	hv->set_state(&v->hw, st);
 	v->interrupted.valid = false;
+	/* A new state drops the backend's windows (at worst one stays: a
+	 * spurious window exit), so intr_inject asks afresh. */
+	v->window_irq = v->window_nmi = false;
 }
 
 int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
@@ -173,6 +177,18 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	}
 	v->exits++;
 	v->exits_by_kind[e->kind]++;
+	u64 insns;
+	unsigned pages;
+	if (irq_step_take(&insns, &pages)) {
+		/* The path from V's previous exit to this entry (the
+		 * scheduler stops counting at the end of each slice, so it
+		 * is always one of V's own). */
+		v->step_exits[v->step_kind]++;
+		v->step_insns[v->step_kind] += insns;
+		v->step_max[v->step_kind] = MAX(v->step_max[v->step_kind], insns);
+		v->step_pages[v->step_kind] += pages;
+	}
+	v->step_kind = (u8)e->kind;
 	v->interrupted = e->interrupted;
 	return 0;
 }

@@ -26,6 +26,13 @@ struct vcpu {
 	struct tdp_mmu_cache mmu_cache; /* page-table pages for faults, filled unlocked */
 	u64 exits;                 /* VM exits taken */
 	u64 exits_by_kind[VM_EXIT_KINDS]; /* per enum vm_exit_kind */
+	/* Exit-path instruction counts (console `set exitcount=on`,
+	 * arch/x86/irq.h), per kind of the exit the path followed: */
+	u64 step_exits[VM_EXIT_KINDS]; /* paths counted */
+	u64 step_insns[VM_EXIT_KINDS]; /* their instructions, summed */
+	u64 step_max[VM_EXIT_KINDS];   /* the longest */
+	u64 step_pages[VM_EXIT_KINDS]; /* their distinct code pages, summed */
+	u8 step_kind;              /* kind of V's last exit: its path ends at the next entry */
 	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
 	struct hv_event interrupted; /* an event the last exit cut short: re-injected on entry */
 	u64 reinjected;            /* such events injected again (stats) */
@@ -42,6 +49,9 @@ struct vcpu {
 	u8 nmi_pending;            /* an NMI waits for delivery (0 or 1) */
 	bool nmi_window;           /* the backend reported the NMI window open */
 	bool event_queued;         /* an event is queued for the next entry (vcpu_inject_event) */
+	bool window_irq;           /* the last hv->request_window asked for an interrupt window */
+	bool window_nmi;           /* ... for an NMI window (vmm/intr.c skips what would change
+				      nothing; the backend withdraws a window it reported) */
 	char out_line[VCPU_LINE_MAX]; /* console bytes of the line this vCPU is writing */
 	unsigned out_len;          /* bytes in out_line[] */
 	u64 out_last_ns;           /* VMM clock (time_ns) of the last byte put in out_line[] */

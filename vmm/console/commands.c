@@ -16,6 +16,7 @@
 #include "vmm/console/cmdparse.h"
 #include "vmm/console/console.h"
 #include "vmm/console/images.h"
+#include "vmm/exit.h"
 #include "vmm/intr.h"
 #include "vmm/loader/image.h"
 #include "vmm/pc.h"
@@ -508,6 +509,11 @@ static void cmd_stats(const struct cmd_line *c)
 	u64 reinjected = 0;
 	for (unsigned i = 0; i < g->nr_vcpus; i++)
 		reinjected += g->vcpus[i].reinjected;
+	if (exit_count_on()) {
+		char line[400];
+		exit_count_format(g, line, sizeof(line));
+		reply("%s", line);
+	}
 	reply("ok stats name=%s exits=%lu io=%lu cpuid=%lu msr=%lu hypercall=%lu tdp_fault=%lu "
 	      "tdp_mmio=%lu virt_insn=%lu exception=%lu reinjected=%lu tables=%lu leaves_4k=%lu "
 	      "leaves_2m=%lu leaves_1g=%lu "
@@ -583,6 +589,18 @@ static void cmd_set(const struct cmd_line *c)
 {
 	const char *td = cmd_get(c, "teardown"), *sl = cmd_get(c, "slice");
 	const char *con = cmd_get(c, "console");
+	const char *ec = cmd_get(c, "exitcount"); /* exit-path counting (vmm/exit.h) */
+	if (ec) {
+		if (strcmp(ec, "on") && strcmp(ec, "off")) {
+			reply("err set exitcount must be on or off");
+			return;
+		}
+		exit_count_set(ec[1] == 'n');
+		if (!td && !sl && !con) {
+			reply("ok set exitcount=%s", ec);
+			return;
+		}
+	}
 	u64 slice_ms = 0;
 	unsigned outputs = 0;
 	if (!td && !sl && !con) {
@@ -716,7 +734,7 @@ static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "h
 					  "module", "initrd", "on_reboot", "on_poweroff",
 					  "on_crash", NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
-static const char *const keys_set[] = {"teardown", "slice", "console", NULL};
+static const char *const keys_set[] = {"teardown", "slice", "console", "exitcount", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
 static const char *const keys_input[] = {"text", NULL};
 static const char *const keys_expect[] = {"text", "re", "timeout", NULL};
@@ -742,7 +760,7 @@ static const struct console_cmd {
 	{"list", NULL, 0, "list", cmd_list},
 	{"stats", NULL, 1, "stats NAME", cmd_stats},
 	{"mem", NULL, 0, "mem", cmd_mem},
-	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both]", cmd_set},
+	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both] [exitcount=on|off]", cmd_set},
 	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
 	{"input", keys_input, 1, "input NAME text=\"...\"", cmd_input},
 	{"expect", keys_expect, 1, "expect NAME text=\"...\"|re=\"REGEX\" [timeout=SECONDS]", cmd_expect},

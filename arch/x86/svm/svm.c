@@ -11,6 +11,7 @@
  */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/spec.h"
@@ -37,10 +38,33 @@
 
 /* SVM features (CPUID 0x8000000A EDX, APM Vol 3 E.4.10) */
 #define SVM_FEAT_NRIPS BIT(3)
+#define SVM_FEAT_VMCB_CLEAN BIT(5)
 #define SVM_FEAT_FLUSH_BY_ASID BIT(6)
 #define SVM_FEAT_DECODE_ASSISTS BIT(7)
 #define SVM_FEAT_PAUSE_FILTER BIT(10)
 #define SVM_FEAT_PAUSE_THRESHOLD BIT(12)
+
+/*
+ * VMCB clean bits (APM Vol 2 15.15.3, the VMCB Clean field at 0xC0): a
+ * set bit tells VMRUN that the VMM did not change that group of fields
+ * since the last VMRUN of this VMCB on this CPU, so a cached copy may be
+ * used.  Fields outside every group (RAX/RSP/RIP/RFLAGS, EVENTINJ,
+ * TLB_CONTROL, NRIP, the interrupt shadow) are always read.  What the
+ * guest itself changed is no concern: #VMEXIT wrote it back and the cache
+ * matches.  Every writer below ORs its group into svm_vcpu.dirty.
+ */
+#define VMCB_CLEAN_I BIT(0)     /* intercept vectors, TSC offset, PAUSE filter */
+#define VMCB_CLEAN_IOPM BIT(1)  /* IOPM_BASE, MSRPM_BASE */
+#define VMCB_CLEAN_ASID BIT(2)  /* ASID */
+#define VMCB_CLEAN_TPR BIT(3)   /* V_TPR, V_IRQ, V_INTR_PRIO, V_IGN_TPR, V_INTR_MASKING... */
+#define VMCB_CLEAN_NP BIT(4)    /* nested paging: NP_ENABLE, N_CR3, G_PAT */
+#define VMCB_CLEAN_CR BIT(5)    /* CR0, CR3, CR4, EFER */
+#define VMCB_CLEAN_DR BIT(6)    /* DR6, DR7 */
+#define VMCB_CLEAN_DT BIT(7)    /* GDTR, IDTR */
+#define VMCB_CLEAN_SEG BIT(8)   /* CS, DS, SS, ES, CPL */
+#define VMCB_CLEAN_CR2 BIT(9)   /* CR2 */
+#define VMCB_CLEAN_LBR BIT(10)  /* DbgCtlMsr and the LBR MSRs (never changed here) */
+#define VMCB_CLEAN_ALL 0x7ffu   /* bits 0-10; AVIC's (11) stays clear: unused */
 
 /* ASIDs handed out at most: asid_owner is one page of pointers per CPU. */
 #define SVM_MAX_ASID ((u32)(PAGE_SIZE / sizeof(void *)) - 1)
@@ -61,6 +85,8 @@ struct svm_vcpu {
 	u64 iret_rip;      /* ... the RIP of that IRET */
 	bool nmi_step;     /* that IRET runs with TF set (and #DB intercepted), so
 	                      the exit comes right after it completes */
+	u32 dirty;         /* VMCB_CLEAN_* groups changed since the last VMRUN (all
+	                      when new, loaded with a new state or moved to a CPU) */
 	u64 tsc_aux;       /* the guest's IA32_TSC_AUX (not in the VMCB: switched here) */
 };
 
@@ -75,6 +101,10 @@ static struct svm_vcpu **asid_owner[MAX_CPUS];
 /* IA32_TSC_AUX as last written on each CPU (~0: unknown; a real value has
  * bits 63:32 clear). */
 static u64 cur_tsc_aux[MAX_CPUS];
+/* The VMCB run last on each CPU: clean bits are used only for a VMCB run
+ * again right after itself on the same CPU (APM 15.15.3 asks for no more
+ * than "same CPU"; this is the conservative reading). */
+static struct svm_vcpu *last_run[MAX_CPUS];
 static bool has_tsc_aux;      /* the CPU has IA32_TSC_AUX (RDTSCP or RDPID) */
 
 /* Shared by every CPU and every guest. */
@@ -82,6 +112,7 @@ static u64 iopm_pa;           /* 12 KiB, all ones: every port intercepted */
 static u64 msrpm_pa;          /* 8 KiB, all ones: every MSR intercepted */
 static u32 nr_asids;          /* CPUID 0x8000000A EBX */
 static bool has_nrips;        /* CPUID 0x8000000A EDX bit 3: NRIP save */
+static bool has_vmcb_clean;   /* EDX bit 5: VMCB clean bits honoured */
 static bool has_flush_asid;   /* EDX bit 6: TLB_CONTROL 3 (flush this ASID) */
 static bool has_decode;       /* EDX bit 7: decode assists (MOV CR GPR in EXITINFO1) */
 static u32 pause_feat;        /* EDX bits 10 and 12: PAUSE filter count / threshold */
@@ -110,6 +141,7 @@ static int svm_probe(void)
 	}
 	nr_asids = r.ebx;
 	has_nrips = r.edx & SVM_FEAT_NRIPS;
+	has_vmcb_clean = r.edx & SVM_FEAT_VMCB_CLEAN;
 	has_flush_asid = r.edx & SVM_FEAT_FLUSH_BY_ASID;
 	has_decode = r.edx & SVM_FEAT_DECODE_ASSISTS;
 	pause_feat = r.edx & (SVM_FEAT_PAUSE_FILTER | SVM_FEAT_PAUSE_THRESHOLD);
@@ -281,6 +313,7 @@ static void svm_load_state(struct svm_vcpu *sv, struct hv_vcpu *hw, const struct
 	s->rflags = st->regs.rflags;
 	hw->regs = st->regs;
 
+	sv->dirty = VMCB_CLEAN_ALL; /* nearly every group changed */
 	c->event_inj = 0;
 	c->int_shadow = 0;
 	c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | SVM_INT_CTL_V_INTR_PRIO_MASK);
@@ -376,18 +409,22 @@ static void svm_vcpu_destroy(struct hv_vcpu *hw)
 	struct svm_vcpu *sv = hw->arch;
 	if (!sv)
 		return;
-	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+		if (last_run[cpu] == sv)
+			last_run[cpu] = NULL; /* a new VMCB here later is not this one */
 		if (asid_owner[cpu] && hw->tag <= SVM_MAX_ASID && asid_owner[cpu][hw->tag] == sv)
 			asid_owner[cpu][hw->tag] = NULL;
+	}
 	pmm_free_pages(virt_to_phys(sv), 1);
 	hw->arch = NULL;
 }
 
 /*
- * HW is about to run on CPU.  VMRUN loads the whole VMCB every time, so
- * nothing needs loading; a vCPU that comes from another CPU flushes its
- * ASID there first (the TLB of this CPU may hold entries of an older
- * mapping under the same ASID).  No state yet (before create): nothing.
+ * HW is about to run on CPU.  VMRUN loads the VMCB (what its clean bits do
+ * not say is cached), so nothing needs loading; a vCPU that comes from
+ * another CPU flushes its ASID there first (the TLB of this CPU may hold
+ * entries of an older mapping under the same ASID) and marks every group
+ * dirty (15.15.3).  No state yet (before create): nothing.
  */
 static void svm_vcpu_load(struct hv_vcpu *hw, unsigned cpu)
 {
@@ -396,6 +433,7 @@ static void svm_vcpu_load(struct hv_vcpu *hw, unsigned cpu)
 		return;
 	sv->cpu = cpu;
 	sv->flush = true;
+	sv->dirty = VMCB_CLEAN_ALL;
 }
 
 /* HW stops running here for now: #VMEXIT already saved all of it. */
@@ -468,8 +506,12 @@ static void svm_decode_interrupted(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 s
 {
 	u64 ii = sv->vmcb->ctl.exit_int_info;
 	struct hv_event *ev = &e->interrupted;
+	ev->valid = false; /* E is not cleared (svm_decode_exit): every field read is set */
 	if (!(ii & SVM_EVTINJ_VALID))
 		return;
+	ev->has_error = false;
+	ev->error = 0;
+	ev->insn_len = 0;
 	if (soft_len && !has_nrips && hw->regs.rip == sv->soft_rip + soft_len)
 		hw->regs.rip = sv->soft_rip;
 	u8 vector = ii & 0xff;
@@ -688,6 +730,7 @@ static bool svm_cr4_write(struct svm_vcpu *sv, struct hv_vcpu *hw, struct vm_exi
 		return true;
 	}
 	s->cr4 = val;
+	sv->dirty |= VMCB_CLEAN_CR;
 	sv->flush = true;
 	skip(sv, hw, len);
 	return true;
@@ -704,10 +747,13 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 			    struct vm_exit *e)
 {
 	struct vmcb_control *c = &sv->vmcb->ctl;
-	memset(e, 0, sizeof(*e));
+	/* E is not cleared as a whole (it is on the exit path, 100-odd bytes):
+	 * the common fields are set here, and each case sets every field of
+	 * its kind's union member that vmm/ reads (vmm/hv.h). */
 	e->raw_code = c->exit_code;
 	e->raw_info1 = c->exit_info1;
 	e->raw_info2 = c->exit_info2;
+	e->insn_len = 0;
 	svm_decode_interrupted(sv, hw, soft_len, e);
 
 	switch (c->exit_code) {
@@ -740,12 +786,13 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		break;
 	case SVM_EXIT_NPF:
 		e->tdp.gpa = c->exit_info2;
+		e->tdp.present = c->exit_info1 & SVM_NPF_P;
 		if (c->exit_info1 & SVM_NPF_RSVD) {
 			e->kind = VM_EXIT_TDP_MISCONFIG;
+			e->tdp.access = 0;
 			break;
 		}
 		e->kind = VM_EXIT_TDP_FAULT;
-		e->tdp.present = c->exit_info1 & SVM_NPF_P;
 		e->tdp.access = TDP_ACC_READ;
 		if (c->exit_info1 & SVM_NPF_W)
 			e->tdp.access |= TDP_ACC_WRITE;
@@ -764,6 +811,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		e->kind = VM_EXIT_VIRT_INSN;
 		e->insn.name = c->exit_code == SVM_EXIT_INVLPGA ? "INVLPGA" :
 							      names[c->exit_code - SVM_EXIT_VMRUN];
+		e->insn.vector = 0;
 		break;
 	}
 	case SVM_EXIT_MONITOR:
@@ -772,6 +820,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		/* CPUID hides MONITOR: both raise #UD, as without the feature. */
 		e->kind = VM_EXIT_VIRT_INSN;
 		e->insn.name = c->exit_code == SVM_EXIT_MONITOR ? "MONITOR" : "MWAIT";
+		e->insn.vector = 0;
 		break;
 	case SVM_EXIT_RDPMC:
 		/* No counters for guests (CPUID leaf 0xA is zero): #GP, as for a
@@ -792,6 +841,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 			 * the guest's #DB (its DR6 keeps no trace of it). */
 			sv->nmi_step = false;
 			sv->vmcb->save.dr6 &= ~(u64)BIT(14);
+			sv->dirty |= VMCB_CLEAN_DR;
 			e->kind = VM_EXIT_NONE;
 			break;
 		}
@@ -812,6 +862,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		/* XSETBV is intercepted so a guest cannot set host XCR0; it gets #UD. */
 		e->kind = VM_EXIT_VIRT_INSN;
 		e->insn.name = "XSETBV";
+		e->insn.vector = 0;
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->kind = VM_EXIT_TRIPLE_FAULT;
@@ -835,6 +886,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR |
 				SVM_INT_CTL_V_INTR_PRIO_MASK);
 		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+		sv->dirty |= VMCB_CLEAN_TPR | VMCB_CLEAN_I;
 		e->kind = VM_EXIT_IRQ_WINDOW;
 		break;
 	case SVM_EXIT_IRET:
@@ -844,6 +896,7 @@ static void svm_decode_exit(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 soft_len
 		 * at the IRET itself, nested in the old handler.  svm_vcpu_run
 		 * opens the window when RIP has left the IRET. */
 		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+		sv->dirty |= VMCB_CLEAN_I;
 		sv->iret_pending = true;
 		sv->iret_rip = sv->vmcb->save.rip;
 		/* Single-step the IRET (as KVM does): TF at its start makes a
@@ -879,8 +932,10 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		sv->nmi_masked = false;
 	}
 	if (sv->want_nmi && !sv->nmi_masked) {
-		memset(e, 0, sizeof(*e));
-		e->kind = VM_EXIT_NMI_WINDOW;
+		e->kind = VM_EXIT_NMI_WINDOW; /* no exit: nothing else is reported */
+		e->raw_code = e->raw_info1 = e->raw_info2 = 0;
+		e->insn_len = 0;
+		e->interrupted.valid = false;
 		sv->want_nmi = false;
 		return 0;
 	}
@@ -900,6 +955,14 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * reserved, and 1 (flush every ASID) is the one that works. */
 	vmcb->ctl.tlb_control = !sv->flush ? 0 : has_flush_asid ? 3 : 1;
 	sv->flush = false;
+	/* 15.15.3: what did not change since this VMCB's last VMRUN on this
+	 * CPU (with no other VMCB run here in between) is marked clean; the
+	 * rest, and everything for a VMCB new here, is loaded. */
+	if (has_vmcb_clean) {
+		vmcb->ctl.clean_bits = last_run[cpu] == sv ? VMCB_CLEAN_ALL & ~sv->dirty : 0;
+		sv->dirty = 0;
+		last_run[cpu] = sv;
+	}
 
 	/* IA32_TSC_AUX is not part of the VMCB: each vCPU's own goes into the
 	 * register before it runs (RDTSCP and RDPID read it without exits). */
@@ -916,9 +979,15 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * handler, then IF is cleared again for the exit handlers.
 	 */
 	spec_before_entry(); /* arch/x86/spec.c: nothing on AMD parts today */
+	irq_step_end(); /* exit-path counting: TF clear for VMRUN */
 	__asm__ volatile("clgi; sti" ::: "memory");
 	svm_vmrun(&hw->regs, virt_to_phys(vmcb), host_vmcb_pa[cpu]);
 	__asm__ volatile("stgi; cli" ::: "memory");
+	/* Counting (debug mode) starts once the preemption interrupt, if
+	 * any, has been taken: TF set now would be VMRUN-restored anyway
+	 * (#VMEXIT loads the RFLAGS of VMRUN time, 15.5.1), and #DB is not
+	 * held off by GIF=0. */
+	irq_step_begin();
 
 	hw->regs.rax = vmcb->save.rax;
 	hw->regs.rsp = vmcb->save.rsp;
@@ -971,6 +1040,7 @@ static int svm_inject_event(struct hv_vcpu *hw, const struct hv_event *ev)
 		inj = X86_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
 		sv->nmi_masked = true;
 		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+		sv->dirty |= VMCB_CLEAN_I;
 		break;
 	case HV_EVENT_EXCEPTION:
 		if (ev->vector > 31 || ev->vector == X86_NMI)
@@ -1017,6 +1087,7 @@ static void svm_request_window(struct hv_vcpu *hw, bool irq, bool nmi)
 {
 	struct svm_vcpu *sv = hw->arch;
 	struct vmcb_control *c = &sv->vmcb->ctl;
+	sv->dirty |= VMCB_CLEAN_TPR | VMCB_CLEAN_I;
 	if (irq) {
 		c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | SVM_INT_CTL_V_INTR_PRIO(0xf);
 		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
@@ -1041,6 +1112,7 @@ static void svm_set_cr2(struct hv_vcpu *hw, u64 cr2)
 {
 	struct svm_vcpu *sv = hw->arch;
 	sv->vmcb->save.cr2 = cr2;
+	sv->dirty |= VMCB_CLEAN_CR2;
 }
 
 /* V_TPR, int_ctl bits 3:0 (APM vol 2 15.21.4): with V_INTR_MASKING the
@@ -1054,7 +1126,11 @@ static u8 svm_get_cr8(struct hv_vcpu *hw)
 static void svm_set_cr8(struct hv_vcpu *hw, u8 cr8)
 {
 	struct svm_vcpu *sv = hw->arch;
-	sv->vmcb->ctl.int_ctl = (sv->vmcb->ctl.int_ctl & ~0xfULL) | (cr8 & 0xf);
+	u64 ctl = (sv->vmcb->ctl.int_ctl & ~0xfULL) | (cr8 & 0xf);
+	if (ctl != sv->vmcb->ctl.int_ctl) { /* called before every entry: mostly no change */
+		sv->vmcb->ctl.int_ctl = ctl;
+		sv->dirty |= VMCB_CLEAN_TPR;
+	}
 }
 
 /* Segment register S as the VMCB save area holds it (attrib is the
@@ -1083,6 +1159,7 @@ static void svm_set_segment(struct hv_vcpu *hw, enum hv_seg s, const struct hv_s
 	m->attrib = in->attrib;
 	m->limit = in->limit;
 	m->base = in->base;
+	sv->dirty |= VMCB_CLEAN_SEG;
 	if (s == HV_SEG_SS && (sv->vmcb->save.cr0 & CR0_PE) && !(hw->regs.rflags & RFLAGS_VM))
 		sv->vmcb->save.cpl = (in->attrib >> 5) & 3;
 }
@@ -1142,6 +1219,7 @@ static void svm_set_guest_efer(struct hv_vcpu *hw, u64 efer)
 	struct svm_vcpu *sv = hw->arch;
 	u64 lma = sv->vmcb->save.efer & EFER_LMA;
 	sv->vmcb->save.efer = (efer & (EFER_SCE | EFER_LME | EFER_NXE)) | lma | EFER_SVME;
+	sv->dirty |= VMCB_CLEAN_CR;
 }
 
 /* The guest-owned MSR MSR of HW: the SYSCALL and SYSENTER MSRs,
@@ -1179,6 +1257,10 @@ static bool svm_set_msr(struct hv_vcpu *hw, u32 msr, u64 val)
 {
 	struct svm_vcpu *sv = hw->arch;
 	struct vmcb_save *s = &sv->vmcb->save;
+	/* FS/GS bases go in by VMLOAD (no clean bit covers them); G_PAT is
+	 * in the nested-paging group. */
+	if (msr == MSR_PAT)
+		sv->dirty |= VMCB_CLEAN_NP;
 	switch (msr) {
 	case MSR_STAR: s->star = val; return true;
 	case MSR_LSTAR: s->lstar = val; return true;
@@ -1212,6 +1294,7 @@ static bool svm_set_tsc_offset(struct hv_vcpu *hw, u64 offset)
 {
 	struct svm_vcpu *sv = hw->arch;
 	sv->vmcb->ctl.tsc_offset = offset;
+	sv->dirty |= VMCB_CLEAN_I;
 	return true;
 }
 

@@ -40,6 +40,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/spec.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -73,7 +74,10 @@ struct vmx_vcpu {
 	u32 pin_ctls;       /* pin-based controls now in the VMCS */
 	u32 cpu_ctls;       /* primary processor-based controls now in the VMCS */
 	bool want_nmi;      /* NMI window requested without virtual NMIs (checked per run) */
-	u32 preempt_ticks;  /* preemption timer value per entry, 0 = not armed */
+	bool preempt_armed; /* the preemption timer runs in the next entries ... */
+	u64 preempt_tsc;    /* ... until this TSC value (an entry loads what is left) */
+	bool preempt_load;  /* a new deadline: the next entry writes the timer (without
+	                       vmx.save_preempt every entry does) */
 	u64 cr0_guest;      /* CR0 as the guest last wrote it through an exit (the read
 	                       shadow's source; bits it owns may have changed since) */
 	u64 cr4_guest;      /* likewise for CR4 */
@@ -82,6 +86,9 @@ struct vmx_vcpu {
 	u64 gmsr[6];        /* guest-owned MSRs (guest_msrs[] order) while not loaded */
 	u64 pat;            /* the guest's IA32_PAT: kept, never loaded, since every EPT
 	                       leaf sets IPAT (the EPT type alone decides, 28.3.7.2) */
+	u64 vmcs_rsp, vmcs_rip, vmcs_rflags; /* what the VMCS's guest RSP, RIP and RFLAGS
+	                       hold (as the last exit or state load left them): an entry
+	                       writes only those hw->regs changed */
 	u64 last_reason;    /* full exit-reason field of the last exit, for dump */
 	u64 last_qual;      /* its exit qualification */
 };
@@ -96,6 +103,7 @@ static struct {
 	bool vpid;          /* VPID enabled */
 	bool preempt;       /* VMX-preemption timer can be activated */
 	unsigned preempt_rate; /* timer ticks every 2^rate TSC cycles (MISC 4:0) */
+	bool save_preempt;  /* exits save the timer's value (exit control bit 22) */
 	bool lma_store;     /* MISC bit 5: exits store EFER.LMA into the entry control */
 	bool vnmi;          /* "virtual NMIs" pin control in use (NMI-window exiting needs it) */
 	u32 cpu_may;        /* primary processor-based controls that may be 1 */
@@ -322,8 +330,13 @@ static int vmx_probe(void)
 	if (adjust_ctls("VM-exit",
 			true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 			EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-				EXIT_SAVE_DEBUG_CTLS, 0, &vmx.exit))
+				EXIT_SAVE_DEBUG_CTLS,
+			vmx.preempt ? EXIT_SAVE_PREEMPT_TIMER : 0, &vmx.exit))
 		return -E_NODEV;
+	/* "Save VMX-preemption timer value" (24.7.1, 27.3.4): each exit leaves
+	 * the count still to go in the VMCS, so an entry without a new
+	 * deadline needs no VMWRITE of the timer. */
+	vmx.save_preempt = vmx.exit & EXIT_SAVE_PREEMPT_TIMER;
 	/* VM-entry controls (24.8.1): load the guest's EFER, and its DR7 and
 	 * DEBUGCTL from the guest-state area ("load debug controls", 26.3.2.1);
 	 * "IA-32e mode guest" starts clear (the guest enters in 32-bit
@@ -639,6 +652,9 @@ static int write_guest_state(struct vmx_vcpu *vx, struct hv_vcpu *hw, const stru
 	vmw(VMCS_GUEST_RSP, st->regs.rsp);
 	vmw(VMCS_GUEST_RIP, st->regs.rip);
 	vmw(VMCS_GUEST_RFLAGS, st->regs.rflags);
+	vx->vmcs_rsp = st->regs.rsp;
+	vx->vmcs_rip = st->regs.rip;
+	vx->vmcs_rflags = st->regs.rflags;
 	vmw(VMCS_GUEST_PENDING_DBG, 0);
 	vmw(VMCS_GUEST_INTERRUPTIBILITY, 0); /* 24.4.2: no STI/MOV SS/NMI blocking */
 	vmw(VMCS_GUEST_ACTIVITY, 0);         /* active */
@@ -936,8 +952,12 @@ static void vmx_decode_interrupted(struct vm_exit *e)
 {
 	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);
 	struct hv_event *ev = &e->interrupted;
+	ev->valid = false; /* E is not cleared (vmx_decode_exit): every field read is set */
 	if (!(idt & INTR_INFO_VALID))
 		return;
+	ev->has_error = false;
+	ev->error = 0;
+	ev->insn_len = 0;
 	switch (idt & INTR_TYPE_MASK) {
 	case INTR_TYPE_EXT_INTR:
 		ev->type = HV_EVENT_EXT_INTR;
@@ -987,12 +1007,16 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 	u64 full = vmread(VMCS_EXIT_REASON);
 	u32 reason = full & 0xffff;
 	u64 qual = vmread(VMCS_EXIT_QUAL);
-	memset(e, 0, sizeof(*e));
+	/* E is not cleared as a whole (it is on the exit path): the common
+	 * fields are set here, and each case sets every field of its kind's
+	 * union member that vmm/ reads (vmm/hv.h). */
 	e->raw_code = full;
 	e->raw_info1 = qual;
 	e->raw_info2 = vmread(VMCS_GUEST_PHYS_ADDR);
 	vx->last_reason = full;
 	vx->last_qual = qual;
+	e->insn_len = 0;
+	e->interrupted.valid = false;
 
 	if (full & EXIT_REASON_ENTRY_FAIL) {
 		/* 26.8: reason 33 (invalid guest state), 34 (MSR loading) or 41
@@ -1059,6 +1083,8 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 		/* 28.3.3.1: the MMIO pattern (W without R), or a real bug. */
 		e->kind = VM_EXIT_TDP_MISCONFIG;
 		e->tdp.gpa = e->raw_info2;
+		e->tdp.access = 0;
+		e->tdp.present = false;
 		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 		e->kind = VM_EXIT_TRIPLE_FAULT;
@@ -1100,6 +1126,7 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 		/* 25.1.3: CPUID hides MONITOR, so both are #UD. */
 		e->kind = VM_EXIT_VIRT_INSN;
 		e->insn.name = reason == EXIT_REASON_MONITOR ? "MONITOR" : "MWAIT";
+		e->insn.vector = 0;
 		break;
 	case EXIT_REASON_RDPMC:
 		/* No performance counters for guests (leaf 0xA is zero): #GP. */
@@ -1130,6 +1157,7 @@ static void vmx_decode_exit(struct vmx_vcpu *vx, struct hv_vcpu *hw, struct vm_e
 			 * GETSEC and XSETBV exit unconditionally (25.1.2): #UD. */
 			e->kind = VM_EXIT_VIRT_INSN;
 			e->insn.name = n;
+			e->insn.vector = 0;
 		} else {
 			e->kind = VM_EXIT_UNHANDLED;
 		}
@@ -1153,8 +1181,10 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		return -E_INVAL;
 
 	if (vx->want_nmi && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & INTR_STATE_NMI)) {
-		memset(e, 0, sizeof(*e));
-		e->kind = VM_EXIT_NMI_WINDOW;
+		e->kind = VM_EXIT_NMI_WINDOW; /* no exit: nothing else is reported */
+		e->raw_code = e->raw_info1 = e->raw_info2 = 0;
+		e->insn_len = 0;
+		e->interrupted.valid = false;
 		vx->want_nmi = false;
 		return 0;
 	}
@@ -1174,9 +1204,15 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	}
 
 	vmw_failed = false;
-	vmw(VMCS_GUEST_RSP, hw->regs.rsp);
-	vmw(VMCS_GUEST_RIP, hw->regs.rip);
-	vmw(VMCS_GUEST_RFLAGS, hw->regs.rflags);
+	/* The VMCS caches nothing by itself: fields that did not change since
+	 * the exit (RSP and RFLAGS mostly; RIP after exits that do not skip
+	 * an instruction) are not written again. */
+	if (hw->regs.rsp != vx->vmcs_rsp)
+		vmw(VMCS_GUEST_RSP, vx->vmcs_rsp = hw->regs.rsp);
+	if (hw->regs.rip != vx->vmcs_rip)
+		vmw(VMCS_GUEST_RIP, vx->vmcs_rip = hw->regs.rip);
+	if (hw->regs.rflags != vx->vmcs_rflags)
+		vmw(VMCS_GUEST_RFLAGS, vx->vmcs_rflags = hw->regs.rflags);
 	if (vx->inject_info) {
 		/* 24.8.3 / 26.6: event injection at the next entry. */
 		vmw(VMCS_ENTRY_INTR_INFO, vx->inject_info);
@@ -1184,13 +1220,20 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		vmw(VMCS_ENTRY_INSN_LEN, vx->inject_len);
 		vx->inject_info = vx->inject_error = vx->inject_len = 0;
 	}
-	u32 pin = vmx.pin | (vx->preempt_ticks ? PIN_PREEMPT_TIMER : 0);
+	u32 pin = vmx.pin | (vx->preempt_armed ? PIN_PREEMPT_TIMER : 0);
 	if (pin != vx->pin_ctls) {
 		vmw(VMCS_PIN_CTLS, pin);
 		vx->pin_ctls = pin;
 	}
-	if (vx->preempt_ticks)
-		vmw(VMCS_PREEMPT_TIMER, vx->preempt_ticks); /* 25.5.1: counts down from here */
+	if (vx->preempt_armed && (vx->preempt_load || !vmx.save_preempt)) {
+		/* 25.5.1: counts down from here, in units of 2^rate TSC cycles;
+		 * the deadline is absolute, so a run re-entered without a new
+		 * one ends when the first would have (0: exits at once).  With
+		 * the exit saving the count, the VMCS holds it already. */
+		vx->preempt_load = false;
+		u64 tsc = rdtsc(), left = vx->preempt_tsc > tsc ? vx->preempt_tsc - tsc : 0;
+		vmw(VMCS_PREEMPT_TIMER, (u32)MIN(left >> vmx.preempt_rate, 0xffffffffULL));
+	}
 
 	/* The guest-owned MSRs of the vCPU that ran here last go back to it,
 	 * VX's go in (see guest_msrs). */
@@ -1212,7 +1255,11 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	/* L1D flush or VERW (arch/x86/spec.c) as late as C allows: L1TF/MDS
 	 * leave host data in the L1D and CPU buffers for the guest to sample. */
 	spec_before_entry();
+	/* Exit-path counting (debug mode): TF clear for the entry, set again
+	 * after the exit, which leaves RFLAGS = 0x2 (SDM 27.5.3). */
+	irq_step_end();
 	int r = vmw_failed ? -1 : vmx_enter(&hw->regs, vx->launched);
+	irq_step_begin();
 	vx->cr2 = read_cr2();
 	if (r) {
 		u64 err = vmread(VMCS_INSN_ERROR);
@@ -1229,9 +1276,9 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		return -E_INVAL;
 	}
 
-	hw->regs.rsp = vmread(VMCS_GUEST_RSP);
-	hw->regs.rip = vmread(VMCS_GUEST_RIP);
-	hw->regs.rflags = vmread(VMCS_GUEST_RFLAGS);
+	hw->regs.rsp = vx->vmcs_rsp = vmread(VMCS_GUEST_RSP);
+	hw->regs.rip = vx->vmcs_rip = vmread(VMCS_GUEST_RIP);
+	hw->regs.rflags = vx->vmcs_rflags = vmread(VMCS_GUEST_RFLAGS);
 	if (!(vmread(VMCS_EXIT_REASON) & EXIT_REASON_ENTRY_FAIL))
 		vx->launched = true; /* a failed entry leaves the launch state alone */
 	if (!vmx.lma_store) {
@@ -1480,17 +1527,21 @@ static void vmx_dump(struct hv_vcpu *hw)
 /*
  * Arm the VMX-preemption timer (25.5.1) for the next entries: it counts
  * down at the TSC rate divided by 2^(IA32_VMX_MISC 4:0) and exits (reason
- * 52) at zero.  Without the timer a slice ends only at the guest's own exits.
+ * 52) at zero.  The deadline is kept as a TSC value, NS from now, so the
+ * entries until the next call each load the time left (vmx_vcpu_run).
+ * Without the timer a slice ends only at the guest's own exits.
  */
 static void vmx_set_preempt_ns(struct hv_vcpu *hw, u64 ns)
 {
 	struct vmx_vcpu *vx = hw->arch;
 	if (!ns || !vmx.preempt || !time_tsc_khz()) {
-		vx->preempt_ticks = 0;
+		vx->preempt_armed = false;
 		return;
 	}
-	u64 ticks = (ns * time_tsc_khz() / 1000000) >> vmx.preempt_rate;
-	vx->preempt_ticks = (u32)MAX(1, MIN(ticks, 0xffffffffULL));
+	u64 cycles = ns * time_tsc_khz() / 1000000;
+	vx->preempt_tsc = rdtsc() + MAX(cycles, 1ULL << vmx.preempt_rate);
+	vx->preempt_armed = true;
+	vx->preempt_load = true;
 }
 
 /* EFER as the guest sees it: the VMCS copy, kept current by "save IA32_EFER". */
