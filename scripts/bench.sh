@@ -1,12 +1,48 @@
 #!/bin/sh
-# Benchmarks of pagoda's mm/ on the host (not tests: nothing here gates CI).
-# Builds build/host/bench_tdp (-O2, no sanitizers) and runs it: teardown of
-# sparse address spaces in the three teardown modes, the whole destroy of a
-# 6 GiB guest with 1 page per 2 MiB, and fault throughput with 1 and 2
-# threads (with and without pre-zeroed pages, and the pool's hit counts).
-# Run from anywhere; takes about a minute or two and up to ~4 GiB of RAM.
-# "scripts/bench.sh quick" runs only the 6 GiB teardown cases.
+# Benchmarks of pagoda (not tests: nothing here gates CI).
+#  1. mm/ on the host: builds build/host/bench_tdp (-O2, no sanitizers) and
+#     runs it: teardown of sparse address spaces in the three teardown
+#     modes, the whole destroy of a 6 GiB guest with 1 page per 2 MiB, and
+#     fault throughput with 1 and 2 threads (with and without pre-zeroed
+#     pages, and the pool's hit counts).  About a minute or two, up to
+#     ~4 GiB of RAM.
+#  2. The exit path as instruction counts (repeatable where times are not):
+#     boots pagoda in QEMU TCG with `set exitcount=on`, runs the test guest
+#     through CPUID exits, I/O exits (its serial lines) and first-touch
+#     faults, and prints the `exitpath` line of `stats`: per exit kind the
+#     paths counted, mean and longest instructions from the exit to the
+#     next entry, and the mean number of code pages they ran on.
+# Usage: scripts/bench.sh [quick|faults|exits]   ("quick": only the 6 GiB
+# teardown cases; "faults": only the fault throughput; "exits": only 2.)
 set -e
 cd "$(dirname "$0")/.."
-make -s -f tests/host/host.mk build/host/bench_tdp
-exec build/host/bench_tdp "$@"
+what=${1:-all}
+if [ "$what" != exits ]; then
+	make -s -f tests/host/host.mk build/host/bench_tdp
+	build/host/bench_tdp "$@"
+fi
+[ "$what" = all ] || [ "$what" = exits ] || exit 0
+
+echo
+echo "Exit path, instructions per exit (QEMU TCG, SVM; the VMM single-steps itself:"
+echo "kind=paths:mean:max:pages, pages = distinct code pages a path ran on)"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/startup.txt" <<'CMDS'
+set exitcount=on
+create b mem=64M image=test cmdline="cpuid=2000 touch=16M exit=3"
+start b
+wait b timeout=300
+stats b
+destroy b
+poweroff
+CMDS
+scripts/run-qemu.sh --accel tcg --timeout 400 --startup "$work/startup.txt" > "$work/serial.log" 2>&1 || true
+if grep -q '^exitpath name=b ' "$work/serial.log"; then
+	grep '^exitpath name=b ' "$work/serial.log" | tr -d '\r' | tr ' ' '\n' | sed -n '3,$p' |
+		awk -F'[=:]' '{ printf "  %-10s %8s paths %6s mean %6s max %4s pages\n", $1, $2, $3, $4, $5 }'
+else
+	echo "no exitpath line: the boot failed; the serial log's tail:"
+	tail -n 20 "$work/serial.log"
+	exit 1
+fi
