@@ -3,7 +3,9 @@
 #   build/linux/vmlinuz            Debian's stock bzImage (linux-image-amd64)
 #   build/linux/vmlinux            its uncompressed ELF payload (for PVH)
 #   build/linux/initramfs.cpio.gz  static busybox and an /init that prints
-#                                  what the guest sees, then the marker line
+#                                  what the guest sees (CPUs, memory,
+#                                  interrupts, clocksource, a timed
+#                                  sleep 3), then the marker line
 #                                  "PAGODA-LINUX-OK cpus=N" and powers off
 #                                  (or, with pagoda.shell on the kernel
 #                                  command line, gives a shell on ttyS0)
@@ -166,6 +168,13 @@ echo "pagoda-linux: cpus=$ncpu (cpuinfo $ncpuinfo) mem=$mem uptime=$(cut -d' ' -
 echo "pagoda-linux: kernel $(uname -r)"
 head -n 12 /proc/interrupts
 ls /
+cs=/sys/devices/system/clocksource/clocksource0
+echo "pagoda-linux: clocksource $(cat $cs/current_clocksource) (available: $(cat $cs/available_clocksource))"
+# A timed sleep: the test compares the guest's uptime across it with the
+# VMM's clock (the lines' timestamps in the VMM log).
+echo "pagoda-linux: sleep 3 from uptime=$(cut -d' ' -f1 /proc/uptime)s"
+sleep 3
+echo "pagoda-linux: slept until uptime=$(cut -d' ' -f1 /proc/uptime)s"
 echo "PAGODA-LINUX-OK cpus=$ncpu"
 if grep -qw pagoda.shell /proc/cmdline; then
 	exec setsid cttyhack sh

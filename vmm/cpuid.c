@@ -21,6 +21,14 @@
  *  - leaf 0xA (performance monitoring), 0xD (XSAVE state) and 0x8000000A
  *    (SVM features): all zero; RDPMC is intercepted and raises #GP.
  *  - leaf 0x80000001 ECX: SVM (2) hidden (and EDX MCE/MCA as in leaf 1).
+ *  - leaf 0x80000007 EDX: invariant TSC (8) set (AMD APM Vol 3, CPUID
+ *    Fn8000_0007 EDX TscInvariant; SDM Vol 2A leaf 80000007H EDX bit 8):
+ *    a guest's TSC is the host's plus an offset, and pagoda's own clock
+ *    already assumes the host TSC runs at the constant rate it measured at
+ *    boot.  Every vCPU starts with offset 0, so the TSCs of a guest's vCPUs
+ *    agree.  Linux on AMD needs the bit to trust the TSC of an SMP guest
+ *    (otherwise "TSCs unsynchronized"); the other power-management bits
+ *    are the host's.
  *  - leaves 0x15 (TSC/crystal ratio) and 0x16 (base frequency), where the
  *    CPU has them: the TSC frequency pagoda measured at boot, not the
  *    model's nominal one, and the virtual local APIC timer's 1 GHz as the
@@ -122,6 +130,12 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 	case 0x80000001:
 		r.ecx &= ~(u32)BIT(2);
 		r.edx &= ~(u32)(BIT(7) | BIT(14));
+		break;
+	case 0x80000007:
+		/* Only where the leaf exists (beyond the highest extended
+		 * leaf, Intel CPUs answer with another leaf's values). */
+		if (cpuid_count(0x80000000, 0).eax >= 0x80000007)
+			r.edx |= BIT(8);
 		break;
 	}
 	out[0] = r.eax;
