@@ -142,20 +142,10 @@ else
 fi
 
 # --- busybox and the initramfs ----------------------------------------------
-if [ ! -s "$out/initramfs.cpio.gz" ]; then
-	deb=$(fetch_deb busybox-static)
-	rm -rf "$out/busybox" "$out/root"
-	dpkg-deb -x "$deb" "$out/busybox" || die "dpkg-deb -x $deb failed"
-	bb="$out/busybox/bin/busybox"
-	[ -x "$bb" ] || die "no bin/busybox in $deb"
-	r="$out/root"
-	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc}
-	cp "$bb" "$r/bin/busybox"
-	# One link per applet, where busybox says it belongs.
-	"$bb" --list-full | while read -r a; do
-		[ -e "$r/$a" ] || ln -s /bin/busybox "$r/$a"
-	done
-	cat >"$r/init" <<'EOF'
+# The /init of the initramfs.  A payload built with another /init (an
+# older version of this script) is rebuilt: the tests look for its lines.
+init_script() {
+	cat <<'EOF'
 #!/bin/sh
 # pagoda's Linux test payload (scripts/linux-payload.sh).
 mount -t proc proc /proc
@@ -181,6 +171,25 @@ if grep -qw pagoda.shell /proc/cmdline; then
 fi
 poweroff -f
 EOF
+}
+if [ -s "$out/initramfs.cpio.gz" ] && ! init_script | cmp -s - "$out/root/init"; then
+	say "the initramfs's /init is not this script's: rebuilding it"
+	rm -f "$out/initramfs.cpio.gz"
+fi
+if [ ! -s "$out/initramfs.cpio.gz" ]; then
+	deb=$(fetch_deb busybox-static)
+	rm -rf "$out/busybox" "$out/root"
+	dpkg-deb -x "$deb" "$out/busybox" || die "dpkg-deb -x $deb failed"
+	bb="$out/busybox/bin/busybox"
+	[ -x "$bb" ] || die "no bin/busybox in $deb"
+	r="$out/root"
+	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc}
+	cp "$bb" "$r/bin/busybox"
+	# One link per applet, where busybox says it belongs.
+	"$bb" --list-full | while read -r a; do
+		[ -e "$r/$a" ] || ln -s /bin/busybox "$r/$a"
+	done
+	init_script >"$r/init"
 	chmod 755 "$r/init"
 	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -9) \
 		>"$out/initramfs.tmp" || die "cpio/gzip of the initramfs failed"

@@ -67,17 +67,22 @@ static bool cpuid_gives_tsc_khz(void)
 }
 
 /*
- * The kernel command line for G into OUT (LEN bytes): G's own, plus
- * tsc_early_khz= with the TSC rate pagoda measured at boot when the
- * guest's CPUID gives no frequency and the user did not set one
- * (vmm/loader/linux_cmdline.h says why), with a log line saying so.
+ * The kernel command line for G into OUT (LEN bytes): G's own, plus what
+ * pagoda says of the TSC (vmm/loader/linux_cmdline.h): tsc=reliable, and
+ * tsc_early_khz= with the rate pagoda measured at boot when the guest's
+ * CPUID gives no frequency; words the user gave win.  A log line says
+ * what was added.
  */
 static void linux_cmdline(const struct guest *g, char *out, size_t len)
 {
 	u64 khz = cpuid_gives_tsc_khz() ? 0 : time_tsc_khz();
-	if (linux_cmdline_add_tsc_khz(out, len, g->cmdline, khz))
+	unsigned added = linux_cmdline_add_tsc(out, len, g->cmdline, khz);
+	if (added & LINUX_CMDLINE_TSC_KHZ)
 		pr_info("loader", "guest %s: tsc_early_khz=%lu added to the command line "
-			"(the TSC rate pagoda measured; CPUID gives none)", g->name, khz);
+			"(the TSC rate pagoda measured; the guest's CPUID gives none)", g->name, khz);
+	if (added & LINUX_CMDLINE_TSC_RELIABLE)
+		pr_info("loader", "guest %s: tsc=reliable added to the command line "
+			"(one constant-rate TSC on every vCPU)", g->name);
 }
 
 /*
