@@ -21,7 +21,8 @@
  *    (0x8b), MCG_CAP (0x179: no banks, agreeing with CPUID's hidden MCA),
  *    and on AMD the K8 interrupt-pending message (0xc0010055: no C1E) and
  *    DE_CFG (0xc0011029: LFENCE serializing).  A write that would change
- *    what they read is #GP.
+ *    what they read is #GP (so is any write to MCG_CAP, read-only, and
+ *    to PATCH_LEVEL on AMD).
  * The x2APIC MSRs (0x800-0x8ff), APIC_BASE and TSC_DEADLINE belong to the
  * virtual local APIC: see msr_lapic_read/msr_lapic_write below.
  */
@@ -78,8 +79,8 @@
  * revision after a CPUID, software writing 0 to it first; AMD's
  * PATCH_LEVEL at the same number holds it in bits 31:0 and is read-only
  * (BKDG MSR0000_008B).  A guest sees revision 0, "no update loaded" (it
- * cannot load one: MSR 0x79 stays denied); Intel's clearing write is
- * accepted and changes nothing. */
+ * cannot load one: MSR 0x79 stays denied); Intel's clearing write of 0
+ * is accepted and changes nothing. */
 #define BIOS_SIGN_ID_VALUE 0
 /* IA32_MCG_CAP (SDM Vol 3B, Machine-Check Architecture, "IA32_MCG_CAP
  * MSR"; APM Vol 2 9.3.1.1 MCG_CAP), read-only: Count 0 (no error-reporting
@@ -396,9 +397,9 @@ bool msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 			return true;
 		break;
 	case MSR_BIOS_SIGN_ID:
-		/* Intel: the write of 0 before CPUID (the value is not kept:
-		 * the revision reads 0 anyway); AMD: read-only. */
-		if (guest_is_amd())
+		/* Intel: the write of 0 before CPUID, which changes nothing
+		 * (the revision reads 0 anyway); AMD: read-only. */
+		if (guest_is_amd() || val != BIOS_SIGN_ID_VALUE)
 			break;
 		return true;
 	case MSR_AMD_INT_PENDING:
