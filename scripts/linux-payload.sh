@@ -3,7 +3,9 @@
 #   build/linux/vmlinuz            Debian's stock bzImage (linux-image-amd64)
 #   build/linux/vmlinux            its uncompressed ELF payload (for PVH)
 #   build/linux/initramfs.cpio.gz  static busybox and an /init that prints
-#                                  what the guest sees, then the marker line
+#                                  what the guest sees (CPUs, memory,
+#                                  interrupts, clocksource, a timed
+#                                  sleep 3), then the marker line
 #                                  "PAGODA-LINUX-OK cpus=N" and powers off
 #                                  (or, with pagoda.shell on the kernel
 #                                  command line, gives a shell on ttyS0)
@@ -140,6 +142,40 @@ else
 fi
 
 # --- busybox and the initramfs ----------------------------------------------
+# The /init of the initramfs.  A payload built with another /init (an
+# older version of this script) is rebuilt: the tests look for its lines.
+init_script() {
+	cat <<'EOF'
+#!/bin/sh
+# pagoda's Linux test payload (scripts/linux-payload.sh).
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+ncpu=$(nproc)
+ncpuinfo=$(grep -c '^processor' /proc/cpuinfo)
+mem=$(sed -n 's/^MemTotal: *//p' /proc/meminfo)
+echo "pagoda-linux: cpus=$ncpu (cpuinfo $ncpuinfo) mem=$mem uptime=$(cut -d' ' -f1 /proc/uptime)s"
+echo "pagoda-linux: kernel $(uname -r)"
+head -n 12 /proc/interrupts
+ls /
+cs=/sys/devices/system/clocksource/clocksource0
+echo "pagoda-linux: clocksource $(cat $cs/current_clocksource) (available: $(cat $cs/available_clocksource))"
+# A timed sleep: the test compares the guest's uptime across it with the
+# VMM's clock (the lines' timestamps in the VMM log).
+echo "pagoda-linux: sleep 3 from uptime=$(cut -d' ' -f1 /proc/uptime)s"
+sleep 3
+echo "pagoda-linux: slept until uptime=$(cut -d' ' -f1 /proc/uptime)s"
+echo "PAGODA-LINUX-OK cpus=$ncpu"
+if grep -qw pagoda.shell /proc/cmdline; then
+	exec setsid cttyhack sh
+fi
+poweroff -f
+EOF
+}
+if [ -s "$out/initramfs.cpio.gz" ] && ! init_script | cmp -s - "$out/root/init"; then
+	say "the initramfs's /init is not this script's: rebuilding it"
+	rm -f "$out/initramfs.cpio.gz"
+fi
 if [ ! -s "$out/initramfs.cpio.gz" ]; then
 	deb=$(fetch_deb busybox-static)
 	rm -rf "$out/busybox" "$out/root"
@@ -153,25 +189,7 @@ if [ ! -s "$out/initramfs.cpio.gz" ]; then
 	"$bb" --list-full | while read -r a; do
 		[ -e "$r/$a" ] || ln -s /bin/busybox "$r/$a"
 	done
-	cat >"$r/init" <<'EOF'
-#!/bin/sh
-# pagoda's Linux test payload (scripts/linux-payload.sh).
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-ncpu=$(nproc)
-ncpuinfo=$(grep -c '^processor' /proc/cpuinfo)
-mem=$(sed -n 's/^MemTotal: *//p' /proc/meminfo)
-echo "pagoda-linux: cpus=$ncpu (cpuinfo $ncpuinfo) mem=$mem uptime=$(cut -d' ' -f1 /proc/uptime)s"
-echo "pagoda-linux: kernel $(uname -r)"
-head -n 12 /proc/interrupts
-ls /
-echo "PAGODA-LINUX-OK cpus=$ncpu"
-if grep -qw pagoda.shell /proc/cmdline; then
-	exec setsid cttyhack sh
-fi
-poweroff -f
-EOF
+	init_script >"$r/init"
 	chmod 755 "$r/init"
 	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -9) \
 		>"$out/initramfs.tmp" || die "cpio/gzip of the initramfs failed"

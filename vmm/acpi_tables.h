@@ -14,9 +14,11 @@
  *     machine is always in ACPI mode: the FADT has no SMI_CMD).  A write
  *     with SLP_EN (bit 13) set and SLP_TYP (bits 12:10) equal to
  *     ACPI_SLP_TYP_S5 means "power off" (the guest's S5 soft-off).
- *   The PM timer, only when the config names a port (ACPI_PM_TMR_PORT is
- *     the suggested one): 4 bytes, read as a 32-bit dword whose low 24 bits
- *     count at 3.579545 MHz (ACPI 4.8.3.3) and wrap; writes ignored.
+ *   The PM timer, only when the config names a port (the loader names
+ *     ACPI_PM_TMR_PORT, where vmm/dev/acpi_pm.c emulates it): 4 bytes,
+ *     read as a 32-bit dword whose low 24 bits count at 3.579545 MHz
+ *     (ACPI 4.8.3.3) and wrap (the FADT leaves TMR_VAL_EXT clear); writes
+ *     ignored.
  *   SCI: ISA IRQ 9 (level, active high through the MADT override).  The
  *     VMM never needs to raise it.
  */
@@ -28,7 +30,7 @@
 /* The I/O ports of the fixed hardware (PIIX4-like, as QEMU's PC uses). */
 #define ACPI_PM1A_EVT_PORT 0x600
 #define ACPI_PM1A_CNT_PORT 0x604
-#define ACPI_PM_TMR_PORT 0x608 /* suggested, when a PM timer is emulated */
+#define ACPI_PM_TMR_PORT 0x608 /* the PM timer (vmm/dev/acpi_pm.c) */
 #define ACPI_SCI_IRQ 9
 /* PM1_CNT fields (ACPI 4.8.3.2.1). */
 #define ACPI_PM1_CNT_SCI_EN BIT(0)

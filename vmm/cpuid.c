@@ -21,6 +21,17 @@
  *  - leaf 0xA (performance monitoring), 0xD (XSAVE state) and 0x8000000A
  *    (SVM features): all zero; RDPMC is intercepted and raises #GP.
  *  - leaf 0x80000001 ECX: SVM (2) hidden (and EDX MCE/MCA as in leaf 1).
+ *  - leaf 1 EDX ACPI (22), TM (29), PBE (31) and ECX EIST (7), TM2 (8),
+ *    and leaf 6 but ARAT: thermal and power control, whose MSRs are
+ *    denied (Linux touches IA32_THERM_INTERRUPT unchecked otherwise).
+ *  - leaf 0x80000007: only EDX invariant TSC (8), set (AMD APM Vol 3, CPUID
+ *    Fn8000_0007 EDX TscInvariant; SDM Vol 2A leaf 80000007H EDX bit 8):
+ *    a guest's TSC is the host's plus an offset, and pagoda's own clock
+ *    already assumes the host TSC runs at the constant rate it measured at
+ *    boot.  Every vCPU starts with offset 0, so the TSCs of a guest's vCPUs
+ *    agree.  Linux on AMD needs the bit to trust the TSC of an SMP guest
+ *    (otherwise "TSCs unsynchronized"); the leaf's other bits (RAS, power
+ *    reporting, P-state control) are hidden.
  *  - leaves 0x15 (TSC/crystal ratio) and 0x16 (base frequency), where the
  *    CPU has them: the TSC frequency pagoda measured at boot, not the
  *    model's nominal one, and the virtual local APIC timer's 1 GHz as the
@@ -65,6 +76,24 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 		 * MCE and MCA likewise (their MSRs are denied). */
 		r.ecx &= ~(u32)(BIT(2) | BIT(4) | BIT(15));
 		r.edx &= ~(u32)(BIT(7) | BIT(14) | BIT(21));
+		/* Thermal and power control: EDX ACPI (22: the thermal
+		 * monitor and clock modulation MSRs), TM (29), PBE (31), ECX
+		 * EIST (7: PERF_CTL) and TM2 (8).  Their MSRs are denied (a
+		 * guest does not steer the host's clocks), and Linux on
+		 * Intel reads and writes IA32_THERM_INTERRUPT (0x19b) with
+		 * unchecked accesses when ACPI and TM are set. */
+		r.edx &= ~(u32)(BIT(22) | BIT(29) | BIT(31));
+		r.ecx &= ~(u32)(BIT(7) | BIT(8));
+		break;
+	case 6:
+		/* Thermal and power management (SDM Vol 2A CPUID leaf 06H,
+		 * AMD APM Vol 3 Fn0000_0006): only ARAT (EAX bit 2, the local
+		 * APIC timer keeps running in deep C-states: the virtual one
+		 * always does) stays.  The digital thermal sensor, HWP,
+		 * APERF/MPERF (ECX bit 0) and the rest name MSRs a guest is
+		 * not given. */
+		r.eax &= BIT(2);
+		r.ebx = r.ecx = r.edx = 0;
 		break;
 	case 7:
 		if (subleaf == 0) {
@@ -122,6 +151,17 @@ void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
 	case 0x80000001:
 		r.ecx &= ~(u32)BIT(2);
 		r.edx &= ~(u32)(BIT(7) | BIT(14));
+		break;
+	case 0x80000007:
+		/* Only invariant TSC: the rest of the leaf is RAS (EBX: MCA
+		 * recovery, hidden with MCA), power reporting (ECX) and
+		 * P-state control (EDX: HwPstate, CPB...), whose MSRs a
+		 * guest is not given.  Only where the leaf exists (beyond the
+		 * highest extended leaf, Intel CPUs answer with another
+		 * leaf's values). */
+		r.eax = r.ebx = r.ecx = r.edx = 0;
+		if (cpuid_count(0x80000000, 0).eax >= 0x80000007)
+			r.edx = BIT(8);
 		break;
 	}
 	out[0] = r.eax;

@@ -16,6 +16,13 @@
  *    dropped (CPUID 0xA says no architectural PMU, so Intel's counters stay
  *    #GP, as does RDPMC).
  *  - SPEC_CTRL and PRED_CMD when the CPU has them (arch/x86/spec.c).
+ *  - four MSRs a Linux kernel reads whatever CPUID says, each with a
+ *    fixed value (see their definitions below): the microcode revision
+ *    (0x8b), MCG_CAP (0x179: no banks, agreeing with CPUID's hidden MCA),
+ *    and on AMD the K8 interrupt-pending message (0xc0010055: no C1E) and
+ *    DE_CFG (0xc0011029: LFENCE serializing).  A write that would change
+ *    what they read is #GP (so is any write to MCG_CAP, read-only, and
+ *    to PATCH_LEVEL on AMD).
  * The x2APIC MSRs (0x800-0x8ff), APIC_BASE and TSC_DEADLINE belong to the
  * virtual local APIC: see msr_lapic_read/msr_lapic_write below.
  */
@@ -44,6 +51,10 @@
 #define MSR_AMD_SYSCFG 0xc0010010
 #define MSR_AMD_HWCR 0xc0010015
 #define MSR_AMD_PERF_CORE 0xc0010200   /* PERF_CTL0/CTR0 .. CTL5/CTR5 (0x200-0x20b) */
+#define MSR_BIOS_SIGN_ID 0x8b      /* Intel IA32_BIOS_SIGN_ID, AMD PATCH_LEVEL */
+#define MSR_MCG_CAP 0x179
+#define MSR_AMD_INT_PENDING 0xc0010055 /* K8/10h Interrupt Pending Message */
+#define MSR_AMD_DE_CFG 0xc0011029
 
 /* IA32_MTRRCAP (SDM 11.11.1): VCNT 8 variable ranges, FIX (bit 8) fixed
  * ranges, WC (bit 10) the write-combining type; no SMRR (bit 11). */
@@ -63,6 +74,33 @@
 /* AMD HWCR (APM Vol 2 / BKDG): TscFreqSel (24) set, the TSC counts at
  * the P0 rate, which is what an OS expects of a modern part. */
 #define AMD_HWCR_VALUE BIT(24)
+/* IA32_BIOS_SIGN_ID (SDM Vol 4, Table 2-2; Vol 3A 10.11.7.1 "Determining
+ * the Signature"): bits 63:32 hold the loaded microcode update's
+ * revision after a CPUID, software writing 0 to it first; AMD's
+ * PATCH_LEVEL at the same number holds it in bits 31:0 and is read-only
+ * (BKDG MSR0000_008B).  A guest sees revision 0, "no update loaded" (it
+ * cannot load one: MSR 0x79 stays denied); Intel's clearing write of 0
+ * is accepted and changes nothing. */
+#define BIOS_SIGN_ID_VALUE 0
+/* IA32_MCG_CAP (SDM Vol 3B, Machine-Check Architecture, "IA32_MCG_CAP
+ * MSR"; APM Vol 2 9.3.1.1 MCG_CAP), read-only: Count 0 (no error-reporting
+ * banks) and no MCG_CTL_P or other capability, as CPUID (MCE/MCA hidden,
+ * vmm/cpuid.c) says.  Linux reads it on boot whatever CPUID says. */
+#define MCG_CAP_VALUE 0
+/* AMD Interrupt Pending Message (BKDG for family 0Fh rev F and 10h,
+ * MSRC001_0055): bits 28:27 (SmiOnCmpHalt, C1eOnCmpHalt) say whether the
+ * processor enters SMM or C1E when every core halts.  Linux reads it on
+ * the CPUs with erratum 400 (such as QEMU's family 0Fh model) to decide
+ * whether to work around C1E; a guest's HLT only exits to pagoda, so
+ * both bits read 0. */
+#define AMD_INT_PENDING_VALUE 0
+/* AMD DE_CFG (BKDG MSRC001_1029; AMD "Software Techniques for Managing
+ * Speculation on AMD Processors", mitigation G-2): bit 1 makes LFENCE
+ * dispatch serializing.  It reads set: family 0Fh, 11h and 17h on have a
+ * serializing LFENCE without it, and the guest has no other way to learn
+ * whether the host set it on the families between.  Linux sets the bit
+ * when it reads clear, so reading it set spares a write. */
+#define AMD_DE_CFG_VALUE BIT(1)
 
 /* Is VAL a canonical address (48-bit linear addresses: bits 63:47 equal)? */
 static bool canonical(u64 val)
@@ -221,6 +259,22 @@ bool msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 			break;
 		*val = v->spec_ctrl;
 		return true;
+	case MSR_BIOS_SIGN_ID:
+		*val = BIOS_SIGN_ID_VALUE;
+		return true;
+	case MSR_MCG_CAP:
+		*val = MCG_CAP_VALUE;
+		return true;
+	case MSR_AMD_INT_PENDING:
+		if (!guest_is_amd())
+			break;
+		*val = AMD_INT_PENDING_VALUE;
+		return true;
+	case MSR_AMD_DE_CFG:
+		if (!guest_is_amd())
+			break;
+		*val = AMD_DE_CFG_VALUE;
+		return true;
 	}
 	pr_debug("msr", "guest %s: RDMSR 0x%x denied (#GP)", v->guest->name, msr);
 	return false;
@@ -342,6 +396,24 @@ bool msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 		if (!(val >> 32) && hv->set_msr(&v->hw, msr, val))
 			return true;
 		break;
+	case MSR_BIOS_SIGN_ID:
+		/* Intel: the write of 0 before CPUID, which changes nothing
+		 * (the revision reads 0 anyway); AMD: read-only. */
+		if (guest_is_amd() || val != BIOS_SIGN_ID_VALUE)
+			break;
+		return true;
+	case MSR_AMD_INT_PENDING:
+		/* Only a write that leaves C1E and SMI-on-halt off (what it
+		 * reads) is taken, and it changes nothing. */
+		if (!guest_is_amd() || val != AMD_INT_PENDING_VALUE)
+			break;
+		return true;
+	case MSR_AMD_DE_CFG:
+		/* Likewise: LFENCE stays serializing, nothing else is offered. */
+		if (!guest_is_amd() || val != AMD_DE_CFG_VALUE)
+			break;
+		return true;
+	/* MSR_MCG_CAP is read-only: a write is #GP (the default below). */
 	}
 deny:
 	pr_debug("msr", "guest %s: WRMSR 0x%x <- 0x%lx denied (#GP)", v->guest->name, msr, val);

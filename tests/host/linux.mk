@@ -1,6 +1,6 @@
 # Host tests of the Linux-guest parsers and builders: vmm/loader/bzimage.c
 # (bzImage, zero page, memory map), vmm/loader/pvh.c (PVH ELF note, start
-# info) and vmm/acpi_tables.c (RSDP, RSDT, XSDT, FADT, FACS, DSDT, MADT),
+# info), vmm/loader/linux_cmdline.c (tsc_early_khz=) and vmm/acpi_tables.c (RSDP, RSDT, XSDT, FADT, FACS, DSDT, MADT),
 # built with AddressSanitizer + UBSan against the host libc.  Included by
 # the top-level Makefile after tests/host/host.mk and parsers.mk: host.mk's
 # wildcard already lists build/host/{bzimage,pvh,acpi_tables}.t in
@@ -25,6 +25,10 @@ linux-test: $(LINUX_TESTS)
 $(LINUX_BUILD)/bzimage.t: $(LINUX_LOADER_OBJS)
 $(LINUX_BUILD)/pvh.t: $(LINUX_BUILD)/obj/vmm/loader/pvh.o $(LINUX_LOADER_OBJS)
 $(LINUX_BUILD)/acpi_tables.t: $(LINUX_BUILD)/obj/vmm/acpi_tables.o
+
+# The VMM's additions to a Linux command line (vmm/loader/linux_cmdline.c).
+HOST_TESTS += $(filter-out $(HOST_TESTS),$(LINUX_BUILD)/linux_cmdline.t)
+$(LINUX_BUILD)/linux_cmdline.t: $(LINUX_BUILD)/obj/vmm/loader/linux_cmdline.o
 
 # The machine power devices (vmm/dev/acpi_pm.c, pc_reset.c): t_power.c.
 HOST_TESTS += $(filter-out $(HOST_TESTS),$(LINUX_BUILD)/power.t)

@@ -54,6 +54,8 @@ struct decoded {
 	bool nmi_ok;       /* LINT1 NMI, all processors */
 	unsigned s5_typ;   /* SLP_TYPa of \_S5 */
 	u32 pm1a_evt, pm1a_cnt, pm_tmr, sci;
+	u32 fadt_flags;  /* the FADT's Flags (5.2.9, table 5.10) */
+	u8 x_tmr_width;  /* X_PM_TMR_BLK's Register Bit Width */
 };
 
 /* Decode the MADT T into D. */
@@ -188,6 +190,8 @@ static struct decoded decode(u64 rsdp_gpa, u64 size, unsigned ioapic_id)
 	d.pm1a_evt = r32(fadt + 56);
 	d.pm1a_cnt = r32(fadt + 64);
 	d.pm_tmr = r32(fadt + 76);
+	d.fadt_flags = r32(fadt + 112);
+	d.x_tmr_width = fadt[209];
 	/* The extended blocks say the same, in system I/O space. */
 	if (fadt[148] != 1 || r64(fadt + 152) != d.pm1a_evt || fadt[149] != 8 * fadt[88] ||
 	    fadt[172] != 1 || r64(fadt + 176) != d.pm1a_cnt || fadt[173] != 8 * fadt[89] ||
@@ -219,6 +223,11 @@ static void check_cpus(unsigned n, u16 tmr)
 	ok(d.pm1a_evt == ACPI_PM1A_EVT_PORT && d.pm1a_cnt == ACPI_PM1A_CNT_PORT && d.sci == 9,
 	   "%u vCPUs: PM1a_EVT 0x%x, PM1a_CNT 0x%x, SCI %u", n, d.pm1a_evt, d.pm1a_cnt, d.sci);
 	is_u64(d.pm_tmr, tmr, "%u vCPUs: PM timer port", n);
+	/* TMR_VAL_EXT (flag bit 8) clear: the timer counts in 24 bits, as
+	 * vmm/dev/acpi_pm.c models it (Linux's acpi_pm masks 24 bits). */
+	ok(!(d.fadt_flags & BIT(8)), "%u vCPUs: TMR_VAL_EXT clear (a 24-bit PM timer)", n);
+	if (tmr)
+		is_u64(d.x_tmr_width, 32, "%u vCPUs: X_PM_TMR_BLK is a 32-bit I/O register", n);
 }
 
 int main(void)

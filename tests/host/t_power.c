@@ -1,9 +1,10 @@
 /*
  * Host test of the machine power devices of a PC guest: the ACPI PM1a
- * event and control ports (vmm/dev/acpi_pm.c) and the reset ports 0xcf9,
- * 0x60 and 0x64 (vmm/dev/pc_reset.c), through the bus rows they register.
- * guest_power_event, bus_add_io and bus_alloc are stand-ins here that
- * record what the devices do.
+ * event and control ports and the PM timer (vmm/dev/acpi_pm.c) and the
+ * reset ports 0xcf9, 0x60 and 0x64 (vmm/dev/pc_reset.c), through the bus
+ * rows they register.  guest_power_event, bus_add_io and bus_alloc are
+ * stand-ins here that record what the devices do; time_ns is the clock
+ * the test sets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,10 @@ void guest_power_event(struct guest *g, enum guest_power what, const char *sourc
 	last_what = what;
 	last_source = source;
 }
+
+/* The VMM clock the PM timer reads, set by the test. */
+static u64 now_ns;
+u64 time_ns(void) { return now_ns; }
 
 static struct guest the_guest;
 static struct vcpu the_vcpu = {.guest = &the_guest};
@@ -104,6 +109,63 @@ static void test_acpi_pm(void)
 	ok(events == 1 && last_what == GUEST_POWER_OFF, "a byte write of the high half powers off");
 }
 
+/* The PM timer's count at NS by exact 128-bit arithmetic, 24 bits. */
+static u32 pm_ticks_ref(u64 ns)
+{
+	return (u32)((unsigned __int128)ns * ACPI_PM_TIMER_HZ / 1000000000u) & 0xffffff;
+}
+
+static void test_pm_timer(void)
+{
+	/* The pure conversion: 3.579545 MHz, 24 bits, no overflow. */
+	is_u64(acpi_pm_timer_value(0), 0, "PM timer: 0 at time 0");
+	is_u64(acpi_pm_timer_value(1000000000ULL), ACPI_PM_TIMER_HZ, "PM timer: 3579545 ticks in 1 s");
+	is_u64(acpi_pm_timer_value(1000000ULL), 3579, "PM timer: 3579 ticks in 1 ms (truncated)");
+	/* 2^24 ticks = 4.687 s: the count wraps to 0 there. */
+	u64 wrap_ns = (u64)(((unsigned __int128)1 << 24) * 1000000000u / ACPI_PM_TIMER_HZ) + 1;
+	ok(acpi_pm_timer_value(wrap_ns) < 4 && acpi_pm_timer_value(wrap_ns - 300) > 0xfffff0,
+	   "PM timer: wraps from 0xffffff to 0 after 4.69 s");
+	bool same = true;
+	srand(7);
+	u64 ns = 0;
+	for (int i = 0; i < 100000; i++) {
+		/* days of uptime, well past where ns * rate overflows 64 bits */
+		ns += (u64)rand() * 1000 + (u64)rand();
+		if (acpi_pm_timer_value(ns) != pm_ticks_ref(ns)) {
+			diag("at %lu ns: %u, want %u", (unsigned long)ns, acpi_pm_timer_value(ns),
+			     pm_ticks_ref(ns));
+			same = false;
+			break;
+		}
+	}
+	ok(same && ns > 86400ULL * 1000000000ULL, "PM timer: exact to the tick over days of the VMM clock");
+	u32 last = 0;
+	bool mono = true;
+	for (u64 t = 5000000000ULL; t < 5000000000ULL + 3000000; t += 97) {
+		u32 v = acpi_pm_timer_value(t);
+		if (t > 5000000000ULL && v < last)
+			mono = false;
+		last = v;
+	}
+	ok(mono, "PM timer: never goes back between wraps");
+
+	/* Through the port: the dword, its bytes, writes ignored. */
+	now_ns = 123456789012ULL;
+	u32 v = pm_ticks_ref(now_ns);
+	is_u64(io(ACPI_PM_TMR_PORT, 4, true, 0), v, "PM timer port: a dword read gives the count");
+	ok(io(ACPI_PM_TMR_PORT + 1, 1, true, 0) == ((v >> 8) & 0xff) &&
+	   io(ACPI_PM_TMR_PORT + 2, 2, true, 0) == (v >> 16) && io(ACPI_PM_TMR_PORT + 3, 1, true, 0) == 0,
+	   "PM timer port: byte and word reads give their bytes, bits 31:24 read 0");
+	io(ACPI_PM_TMR_PORT, 4, false, 0x12345678);
+	is_u64(io(ACPI_PM_TMR_PORT, 4, true, 0), v, "PM timer port: writes are ignored");
+	now_ns += 1000000000ULL;
+	is_u64((io(ACPI_PM_TMR_PORT, 4, true, 0) - v) & 0xffffff, ACPI_PM_TIMER_HZ & 0xffffff,
+	       "PM timer port: follows the VMM clock (one second later)");
+	ok(io(ACPI_PM1A_CNT_PORT + 2, 2, true, 0) == 0xffff, "the two ports between PM1a_CNT and the timer read 0xff");
+	ok((io(ACPI_PM1A_CNT_PORT, 2, true, 0) & ACPI_PM1_CNT_SCI_EN) != 0,
+	   "PM1a_CNT still reads SCI_EN beside the timer");
+}
+
 static void test_reset(void)
 {
 	ok(pc_reset_add(NULL) == 0, "pc_reset_add registers its ports");
@@ -129,6 +191,7 @@ int main(void)
 {
 
 	test_acpi_pm();
+	test_pm_timer();
 	test_reset();
 	return tap_done();
 }

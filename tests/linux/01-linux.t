@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian's stock kernel under pagoda (SVM, QEMU TCG), in one boot of the
-# VMM to save time: the bzImage alone; then the PVH vmlinux with 2 vCPUs
+# VMM to save time: the bzImage alone with 4 vCPUs (its clock: the TSC at
+# the rate pagoda supplies, a timed sleep against the VMM's clock); then the PVH vmlinux with 2 vCPUs
 # and the bzImage beside it and the built-in test guest, all at once; then
 # an interactive session on ttyS0 (input/expect on the console) with
 # reboot -f restarting the guest (on_reboot=restart) and poweroff -f
@@ -8,11 +9,11 @@
 # ordered against each other: each sequence is one source.
 source "$(dirname "$0")/lib.sh"
 linux_payload_or_skip
-plan 14
+plan 19
 boot linux 900 --mem 1536M --file "$LINUX_DIR/vmlinuz" --file "$LINUX_DIR/vmlinux" \
 	--file "$LINUX_DIR/initramfs.cpio.gz" <<'CMDS'
 mem
-create bz mem=256M image=vmlinuz initrd=initramfs.cpio.gz cmdline="console=ttyS0"
+create bz mem=256M vcpus=4 image=vmlinuz initrd=initramfs.cpio.gz cmdline="console=ttyS0"
 start bz
 wait bz timeout=400
 destroy bz
@@ -43,26 +44,64 @@ mem
 poweroff
 CMDS
 expect_clean_poweroff "the VMM powered off cleanly"
-expect_seq "bzImage: detected, boots to the marker, powers off through ACPI S5" \
-	'vmm: guest bz created: .* bzimage entry=0x' \
+expect_seq "bzImage with 4 vCPUs: detected, all CPUs up, the marker, ACPI S5 power-off" \
+	'vmm: guest bz created: .* vcpus=4 bzimage entry=0x' \
 	'guest bz: \[ *[0-9.]+\] Linux version' \
-	'guest bz: \[ *[0-9.]+\] Run /init as init process' \
-	'guest bz(/[0-9])?: PAGODA-LINUX-OK cpus=1' \
+	'guest bz(/[0-9])?: \[ *[0-9.]+\] smp: Brought up 1 node, 4 CPUs' \
+	'guest bz(/[0-9])?: \[ *[0-9.]+\] Run /init as init process' \
+	'guest bz(/[0-9])?: PAGODA-LINUX-OK cpus=4' \
 	'ok wait name=bz state=exited status=0 power=off'
+# The clock.  The guest's CPUID (AMD under QEMU) has no TSC frequency, so
+# the loader passes the rate pagoda measured as tsc_early_khz=, and Linux
+# takes it to the kHz (as "MHz processor", or "MHz TSC" after a CPU
+# frequency its quick PIT loop found within 10%) instead of calibrating
+# against the PIT or the PM timer (whose reads are VM exits too slow for its loops under TCG); with
+# tsc=reliable (pagoda's TSC is one constant-rate counter on every vCPU)
+# it keeps the TSC as its clocksource on 1 to 4 vCPUs.
+khz=$(field 'loader: guest bz: tsc_early_khz=([0-9]+) added' 1)
+mhz=$(awk -v k="${khz:-0}" 'BEGIN { printf "%d\\.%03d", k / 1000, k % 1000 }')
+expect_seq "the loader supplies the measured TSC rate, Linux uses it" \
+	'loader: guest bz: tsc_early_khz=[0-9]+ added to the command line' \
+	'loader: guest bz: tsc=reliable added to the command line' \
+	"guest bz(/[0-9])?: \\[ *[0-9.]+\\] tsc: Detected $mhz MHz (processor|TSC)$"
+expect_no_line "the TSC is not found unusable" \
+	'guest [a-z0-9]+(/[0-9])?: .*(Unable to calibrate against PIT|Marking TSC unstable|TSC synchronization.*failed|Measured [0-9]+ cycles TSC warp)'
+expect_seq "bzImage: the TSC is the clocksource, the PM timer is there too" \
+	'guest bz(/[0-9])?: pagoda-linux: clocksource tsc(-early)? \(available: .*acpi_pm'
+# sleep 3 in the guest against the VMM's clock: the guest's uptime moves
+# by at least 3 s across it, and by as much (within half a second, scaled)
+# as the VMM's timestamps of the two lines, which are drained from the
+# guest's ring between slices.
+line0=$(grep -m1 -E 'guest bz(/[0-9])?: pagoda-linux: sleep 3 from uptime=' "$LOG")
+line1=$(grep -m1 -E 'guest bz(/[0-9])?: pagoda-linux: slept until uptime=' "$LOG")
+s0=$(echo "$line0" | sed -n -E 's/^\[ *([0-9.]+)\].*/\1/p')
+s1=$(echo "$line1" | sed -n -E 's/^\[ *([0-9.]+)\].*/\1/p')
+u0=$(echo "$line0" | sed -n -E 's/.*uptime=([0-9.]+)s.*/\1/p')
+u1=$(echo "$line1" | sed -n -E 's/.*uptime=([0-9.]+)s.*/\1/p')
+ok_if "sleep 3 takes 3 s of the guest's clock and as much of the VMM's (guest ${u0:-?}..${u1:-?}, VMM ${s0:-?}..${s1:-?})" \
+	awk -v a="${s0:-x}" -v b="${s1:-x}" -v c="${u0:-x}" -v d="${u1:-x}" -v sc="$PAGODA_TIMEOUT_SCALE" \
+	'BEGIN { vmm = b - a; g = d - c; dd = vmm - g; if (dd < 0) dd = -dd
+		exit !(a != "x" && c != "x" && g >= 3 && g < 3 + 3 * sc && dd <= 0.5 * sc) }'
+expect_no_line "no MSR access of Linux is refused with a warning" \
+	'guest [a-z0-9]+(/[0-9])?: .*unchecked MSR access error'
 expect_seq "event line for the power-off" 'event guest bz poweroff source=acpi-s5'
-expect_seq "PVH with 2 vCPUs: both CPUs come up, nproc says 2" \
+expect_seq "PVH with 2 vCPUs: both CPUs come up, nproc says 2, the TSC is its clock" \
 	'vmm: guest pvh created: .* vcpus=2 pvh entry=0x' \
-	'guest pvh: \[ *[0-9.]+\] smp: Brought up 1 node, 2 CPUs' \
+	'guest pvh(/[0-9])?: \[ *[0-9.]+\] smp: Brought up 1 node, 2 CPUs' \
+	'guest pvh(/[0-9])?: pagoda-linux: clocksource tsc(-early)? ' \
 	'guest pvh(/[0-9])?: PAGODA-LINUX-OK cpus=2' \
 	'ok wait name=pvh state=exited status=0 power=off'
-expect_seq "a second Linux guest at the same time reaches its own marker" \
+expect_seq "a second Linux guest at the same time reaches its own marker, on the TSC" \
+	'guest bz2(/[0-9])?: pagoda-linux: clocksource tsc(-early)? ' \
 	'guest bz2(/[0-9])?: PAGODA-LINUX-OK cpus=1' \
 	'ok wait name=bz2 state=exited status=0 power=off'
 expect_seq "the built-in test guest beside them passes" \
 	'ok wait name=t state=exited status='
-expect_seq "timer and UART interrupts arrive through the I/O APIC" \
-	'guest pvh(/[0-9])?: +0: +[0-9]+ +[0-9]+ +IO-APIC +2-edge +timer' \
-	'guest pvh(/[0-9])?: +4: +[0-9]+ +[0-9]+ +IO-APIC +4-edge +ttyS0'
+# Knowing its TSC rate, with the TSC-deadline timer, Linux needs no PIT
+# (apic_needs_pit()): its ticks are the local APIC timers' on each CPU.
+expect_seq "local APIC timer ticks on both CPUs, UART interrupts through the I/O APIC" \
+	'guest pvh(/[0-9])?: +4: +[0-9]+ +[0-9]+ +IO-APIC +4-edge +ttyS0' \
+	'guest pvh(/[0-9])?: LOC: +[1-9][0-9]* +[1-9][0-9]* +Local timer interrupts'
 expect_seq "interactive: a command typed at the shell is answered" \
 	'ok expect name=sh' \
 	'ok input name=sh' \

@@ -1,10 +1,14 @@
 /* The loader table and the carrying out of a load plan (vmm/loader/loader.h). */
 #include "vmm/loader/loader.h"
+#include "lib/log.h"
 #include "lib/string.h"
+#include "lib/time.h"
 #include "vmm/acpi_tables.h"
 #include "vmm/loader/bzimage.h"
+#include "vmm/loader/linux_cmdline.h"
 #include "vmm/loader/multiboot.h"
 #include "vmm/loader/pvh.h"
+#include "vmm/policy.h"
 #include "vmm/vm.h"
 
 /* The formats pagoda loads, tried in order. */
@@ -47,6 +51,41 @@ static int place_copy(struct guest *g, u64 gpa, const u8 *src, u64 len)
 }
 
 /*
+ * Does the guest's CPUID give the TSC frequency (leaf 0x15 with its
+ * denominator, numerator and crystal all set: vmm/cpuid.c puts pagoda's
+ * measured rate there where the CPU has the leaf)?  Linux on Intel then
+ * trusts it (and marks the frequency known); elsewhere it calibrates.
+ */
+static bool cpuid_gives_tsc_khz(void)
+{
+	u32 r[4];
+	cpuid_guest(0, 0, r);
+	if (r[0] < 0x15)
+		return false;
+	cpuid_guest(0x15, 0, r);
+	return r[0] && r[1] && r[2];
+}
+
+/*
+ * The kernel command line for G into OUT (LEN bytes): G's own, plus what
+ * pagoda says of the TSC (vmm/loader/linux_cmdline.h): tsc=reliable, and
+ * tsc_early_khz= with the rate pagoda measured at boot when the guest's
+ * CPUID gives no frequency; words the user gave win.  A log line says
+ * what was added.
+ */
+static void linux_cmdline(const struct guest *g, char *out, size_t len)
+{
+	u64 khz = cpuid_gives_tsc_khz() ? 0 : time_tsc_khz();
+	unsigned added = linux_cmdline_add_tsc(out, len, g->cmdline, khz);
+	if (added & LINUX_CMDLINE_TSC_KHZ)
+		pr_info("loader", "guest %s: tsc_early_khz=%lu added to the command line "
+			"(the TSC rate pagoda measured; the guest's CPUID gives none)", g->name, khz);
+	if (added & LINUX_CMDLINE_TSC_RELIABLE)
+		pr_info("loader", "guest %s: tsc=reliable added to the command line "
+			"(one constant-rate TSC on every vCPU)", g->name);
+}
+
+/*
  * Load IMG as the Linux format L for G: the ACPI tables for G's vCPUs at
  * ACPI_TABLES_GPA, the plan built with INITRD (INITRD_SIZE bytes, may be
  * 0) and the tables' place, then kernel segments, boot structures and the
@@ -60,7 +99,9 @@ static int load_linux(struct guest *g, const struct linux_loader *l, const void 
 	 * copied into the guest's boot pages before returning). */
 	static u8 acpi[ACPI_TABLES_MAX], area[LINUX_AREA_SIZE];
 	static struct linux_plan plan;
-	struct acpi_pc_config acfg = {.nr_cpus = g->nr_vcpus, .ioapic_id = 0, .pm_timer_port = 0};
+	static char cmdline[LINUX_MAX_CMDLINE];
+	struct acpi_pc_config acfg = {.nr_cpus = g->nr_vcpus, .ioapic_id = 0,
+				       .pm_timer_port = ACPI_PM_TMR_PORT};
 	struct acpi_tables_info ai;
 	char why[160];
 	int r = acpi_build_tables(acpi, sizeof(acpi), ACPI_TABLES_GPA, &acfg, &ai);
@@ -68,8 +109,9 @@ static int load_linux(struct guest *g, const struct linux_loader *l, const void 
 		snprintf(err, errlen, "cannot build the ACPI tables");
 		return r;
 	}
+	linux_cmdline(g, cmdline, sizeof(cmdline));
 	struct linux_guest lg = {
-		.mem = g->mem_size, .cmdline = g->cmdline, .initrd_size = initrd ? initrd_size : 0,
+		.mem = g->mem_size, .cmdline = cmdline, .initrd_size = initrd ? initrd_size : 0,
 		.rsdp_gpa = ai.rsdp_gpa, .acpi_gpa = ACPI_TABLES_GPA,
 		.acpi_size = ALIGN_UP(ai.size, PAGE_SIZE),
 	};
