@@ -206,6 +206,35 @@ static void check_amd(void)
 	expect_eq(rd(MSR_AMD_PERF_CTL0), 0, "PERF_CTL0 reads 0 (no counters behind it)");
 }
 
+/* The MSRs pagoda gives fixed values (Linux reads them at boot whatever
+ * CPUID says): the microcode revision 0x8b, MCG_CAP 0x179 and, on AMD,
+ * 0xc0010055 (no C1E on halt) and DE_CFG 0xc0011029 (LFENCE serializing).
+ * A write that would change what they read raises #GP. */
+static void check_fixed(void)
+{
+	u32 r[4];
+	cpuid(0, 0, r);
+	bool amd = !memcmp(&r[1], "Auth", 4);
+	expect_eq(rd(0x8b), 0, "microcode revision (0x8b) reads 0");
+	if (amd)
+		expect_eq((u64)wrmsr_safe(0x8b, 0), EXC_GP, "AMD PATCH_LEVEL (0x8b) is read-only");
+	else
+		expect_eq((u64)wrmsr_safe(0x8b, 0), NO_EXCEPTION, "IA32_BIOS_SIGN_ID <- 0 accepted");
+	check_gp(0x8b, 1ULL << 32, "a revision of 1");
+	expect_eq(rd(0x179), 0, "MCG_CAP (0x179) reads 0: no banks");
+	check_gp(0x179, 0, "MCG_CAP is read-only");
+	if (!amd) {
+		skip("not AMD", "0xc0010055 and DE_CFG");
+		return;
+	}
+	expect_eq(rd(0xc0010055), 0, "0xc0010055 reads 0 (no SMI or C1E on halt)");
+	check_gp(0xc0010055, 1ULL << 28, "C1eOnCmpHalt");
+	expect_eq(rd(0xc0011029) & 2, 2, "DE_CFG reads LFENCE serializing");
+	expect_eq((u64)wrmsr_safe(0xc0011029, rd(0xc0011029)), NO_EXCEPTION,
+		  "DE_CFG <- the value it reads accepted");
+	check_gp(0xc0011029, 0, "DE_CFG clearing LFENCE serializing");
+}
+
 void main(const char *cmdline)
 {
 	bool b = cmdline_has(cmdline, "b");
@@ -214,4 +243,5 @@ void main(const char *cmdline)
 	check_refused();
 	check_tsc();
 	check_amd();
+	check_fixed();
 }
