@@ -20,23 +20,13 @@ if [ ! -f "$TOP/build/guest/echo_shell.elf" ]; then
 	echo "Bail out! build/guest/echo_shell.elf is missing (make guests)"
 	exit 1
 fi
-SOCK=$WORK/console.sock
-LOG=$WORK/serial.log
-"$TOP/scripts/run-qemu.sh" --serial-socket "$SOCK" --timeout "$(scaled 300)" --log "$LOG" \
-	--file "$TOP/build/guest/echo_shell.elf" > /dev/null 2> "$WORK/run-qemu.err" &
-QEMU_PID=$!
+boot_socket 300 --file "$TOP/build/guest/echo_shell.elf"
 
 # The serial log without CRs and terminal escapes.
 clean_log() { tr -d '\r' < "$LOG" | sed 's/\x1b\[[0-9;=]*[A-Za-z]//g'; }
 
-out=$(ctl --boot-timeout 120 mem 2>&1)
-free0=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
-if [ -n "$free0" ]; then
-	pass "pagoda came up ($free0 pages free)"
-else
-	fail "pagoda came up" "$out" "$(cat "$WORK/run-qemu.err")"
-	fail_rest "no console"
-fi
+console_up
+free0=$FREE0
 
 out=$(ctl create c mem=8M image=echo_shell.elf 2>&1 && ctl start c 2>&1)
 ok_if "echo_shell created and started" grep -q '^ok start name=c' <<<"$out"

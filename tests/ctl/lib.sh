@@ -4,8 +4,12 @@
 # Every timeout here goes through `scaled` (tests/lib/tap.sh); pagoda-ctl
 # scales its own by the same $PAGODA_TIMEOUT_SCALE.
 #
-#   boot_socket TIMEOUT      boot pagoda in QEMU with its console on a UNIX
-#                            socket, in the background; sets SOCK, LOG, QEMU_PID
+#   boot_socket TIMEOUT [RUN-QEMU ARGS...]
+#                            boot pagoda in QEMU with its console on a UNIX
+#                            socket, in the background (e.g. --file F puts F
+#                            on the ESP); sets SOCK, LOG, QEMU_PID
+#   console_up               wait for the console (pagoda-ctl mem): a TAP
+#                            line; sets FREE0 (free pages), or fails the rest
 #   ctl ARGS...              scripts/pagoda-ctl --socket $SOCK ARGS...
 #   finish_qemu SECONDS      wait for QEMU to end; sets QRC (run-qemu.sh status,
 #                            or 999 when it had to be killed)
@@ -31,6 +35,7 @@ tap_exit_hook() {
 
 boot_socket() {
 	local timeout=$1
+	shift
 	if [ ! -f "$TOP/build/pagoda.efi" ] || [ ! -f "$TOP/build/guest/testguest.bin" ]; then
 		echo "# building pagoda (make all)"
 		make -C "$TOP" all > "$WORK/make.log" 2>&1 || { echo "# make all failed"; sed 's/^/# /' "$WORK/make.log" | tail -n 20; }
@@ -38,8 +43,20 @@ boot_socket() {
 	SOCK=$WORK/console.sock
 	LOG=$WORK/serial.log
 	"$TOP/scripts/run-qemu.sh" --serial-socket "$SOCK" --timeout "$(scaled "$timeout")" --log "$LOG" \
-		> /dev/null 2> "$WORK/run-qemu.err" &
+		"$@" > /dev/null 2> "$WORK/run-qemu.err" &
 	QEMU_PID=$!
+}
+
+console_up() {
+	local out
+	out=$(ctl --boot-timeout 120 mem 2>&1)
+	FREE0=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
+	if [ -n "$FREE0" ]; then
+		pass "pagoda came up ($FREE0 pages free)"
+	else
+		fail "pagoda came up" "$out" "$(cat "$WORK/run-qemu.err")"
+		fail_rest "no console"
+	fi
 }
 
 ctl() { "$CTL" --socket "$SOCK" "$@"; }

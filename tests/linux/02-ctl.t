@@ -12,21 +12,10 @@ source "$(dirname "$0")/payload.sh"
 linux_payload_or_skip
 plan 7
 
-SOCK=$WORK/console.sock
-LOG=$WORK/serial.log
-"$TOP/scripts/run-qemu.sh" --serial-socket "$SOCK" --timeout "$(scaled 600)" --log "$LOG" \
-	--file "$LINUX_DIR/vmlinuz" --file "$LINUX_DIR/initramfs.cpio.gz" \
-	> /dev/null 2> "$WORK/run-qemu.err" &
-QEMU_PID=$!
+boot_socket 600 --file "$LINUX_DIR/vmlinuz" --file "$LINUX_DIR/initramfs.cpio.gz"
 
-out=$(ctl --boot-timeout 120 mem 2>&1)
-free0=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
-if [ -n "$free0" ]; then
-	pass "pagoda came up ($free0 pages free)"
-else
-	fail "pagoda came up" "$out" "$(cat "$WORK/run-qemu.err")"
-	fail_rest "no console"
-fi
+console_up
+free0=$FREE0
 
 out=$(ctl create sh mem=256M image=vmlinuz initrd=initramfs.cpio.gz \
 	cmdline="console=ttyS0 pagoda.shell" on_poweroff=destroy 2>&1 && ctl start sh 2>&1)

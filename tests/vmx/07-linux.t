@@ -38,16 +38,7 @@ expect_seq "the loader adds tsc=reliable and no rate (CPUID gives it)" \
 	'guest l: \[ *[0-9.]+\] Command line: console=ttyS0 tsc=reliable$'
 expect_seq "the TSC is the guest's clocksource" \
 	'guest l(/[0-9])?: pagoda-linux: clocksource tsc(-early)? \(available: .*acpi_pm'
-line0=$(grep -m1 -E 'guest l(/[0-9])?: pagoda-linux: sleep 3 from uptime=' "$LOG")
-line1=$(grep -m1 -E 'guest l(/[0-9])?: pagoda-linux: slept until uptime=' "$LOG")
-s0=$(echo "$line0" | sed -n -E 's/^\[ *([0-9.]+)\].*/\1/p')
-s1=$(echo "$line1" | sed -n -E 's/^\[ *([0-9.]+)\].*/\1/p')
-u0=$(echo "$line0" | sed -n -E 's/.*uptime=([0-9.]+)s.*/\1/p')
-u1=$(echo "$line1" | sed -n -E 's/.*uptime=([0-9.]+)s.*/\1/p')
-ok_if "sleep 3 takes 3 s of the guest's clock and as much of the VMM's (guest ${u0:-?}..${u1:-?}, VMM ${s0:-?}..${s1:-?})" \
-	awk -v a="${s0:-x}" -v b="${s1:-x}" -v c="${u0:-x}" -v d="${u1:-x}" -v sc="$PAGODA_TIMEOUT_SCALE" \
-	'BEGIN { vmm = b - a; g = d - c; dd = vmm - g; if (dd < 0) dd = -dd
-		exit !(a != "x" && c != "x" && g >= 3 && g < 3 + 3 * sc && dd <= 0.5 * sc) }'
+check_sleep_3 l
 # (0x19b, IA32_THERM_INTERRUPT, was read and written while CPUID said
 # ACPI thermal monitoring: vmm/cpuid.c hides it now.)
 expect_no_line "no MSR warning, the TSC is not found unusable" \
