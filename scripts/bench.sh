@@ -12,11 +12,50 @@
 #     faults, and prints the `exitpath` line of `stats`: per exit kind the
 #     paths counted, mean and longest instructions from the exit to the
 #     next entry, and the mean number of code pages they ran on.
-# Usage: scripts/bench.sh [quick|faults|exits]   ("quick": only the 6 GiB
-# teardown cases; "faults": only the fault throughput; "exits": only 2.)
+#  3. mm/'s instruction counts on the host ("icount", not in "all": it needs
+#     valgrind): bench_tdp icount under valgrind --tool=callgrind; per dense
+#     first-touch fault, sparse first-touch fault (new leaf table, radix node
+#     and backing each), refault, and per page freed by the destroy of each
+#     guest in summary and skip mode.  Deterministic: a change in mm/ shows
+#     as a count.  A few seconds.
+# Usage: scripts/bench.sh [quick|faults|exits|icount]   ("quick": only the
+# 6 GiB teardown cases; "faults": only the fault throughput; "exits": only
+# 2.; "icount": only 3.)
 set -e
 cd "$(dirname "$0")/.."
 what=${1:-all}
+if [ "$what" = icount ]; then
+	make -s -f tests/host/host.mk build/host/bench_tdp
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" build/host/bench_tdp icount \
+		> "$work/out.txt" 2> "$work/valgrind.txt" || { cat "$work/valgrind.txt"; exit 1; }
+	callgrind_annotate --inclusive=yes "$work/cg.out" > "$work/annotate.txt" 2>/dev/null
+	echo "mm/ instructions (callgrind, bench_tdp icount; the pre-zeroed pool filled beforehand)"
+	awk -v out="$work/out.txt" '
+		BEGIN {
+			while ((getline l < out) > 0) {
+				split(l, f, /[ =]+/)
+				if (f[2] == "IC_N") n = f[3]
+				if (f[2] == "destroy") freed[f[3] "_" f[4]] = f[6]
+			}
+		}
+		$1 ~ /^[0-9,]+$/ && match($0, /:ic_[a-z_]+/) {
+			name = substr($0, RSTART + 4, RLENGTH - 4)
+			if (name in cost) next
+			c = $1; gsub(",", "", c); cost[name] = c
+		}
+		END {
+			printf "  %-34s %8.0f\n", "dense first-touch fault", cost["dense_faults"] / n
+			printf "  %-34s %8.0f\n", "sparse first-touch fault", cost["sparse_faults"] / n
+			printf "  %-34s %8.0f\n", "refault (after a zap)", cost["refaults"] / n
+			split("dense_summary dense_skip sparse_summary sparse_skip", k, " ")
+			for (i = 1; i <= 4; i++)
+				printf "  %-34s %8.0f\n", "destroy " k[i],
+				       cost["destroy_" k[i]] / freed[k[i]]
+		}' "$work/annotate.txt"
+	exit 0
+fi
 if [ "$what" != exits ]; then
 	make -s -f tests/host/host.mk build/host/bench_tdp
 	build/host/bench_tdp "$@"

@@ -26,8 +26,21 @@
  * 3. Destroy of the issue's case: a 6 GiB guest that touched 1 page per
  *    2 MiB, the whole destroy timed in each mode.
  *
- * Usage: bench_tdp [quick|faults]   ("quick": only the 6 GiB teardown cases,
- * for a smoke run; "faults": only the fault throughput)
+ * 4. Instruction counts ("icount", for scripts/bench.sh icount, which runs
+ *    it under valgrind --tool=callgrind: counts are repeatable where times
+ *    on a shared machine are not).  IC_N dense first-touch faults (every
+ *    page of a region), IC_N sparse ones (one page per 2 MiB: each needs a
+ *    new leaf table, a new radix node and a backing page), IC_N refaults
+ *    of the dense region after a zap of its leaves, and the destroy of each
+ *    guest in summary and skip mode, each in a function of its own
+ *    (ic_*) whose inclusive cost callgrind reports; the script divides by
+ *    IC_N (faults) or by the pages freed (destroy).  The pre-zeroed pool
+ *    is filled first, as the VMM's idle loop does, so that the counts are
+ *    those of the code and not of zeroing.
+ *
+ * Usage: bench_tdp [quick|faults|icount]   ("quick": only the 6 GiB teardown
+ * cases, for a smoke run; "faults": only the fault throughput; "icount":
+ * only 4.)
  */
 #include "mm/pmm.h"
 #include "mm/tdp_mmu.h"
@@ -403,8 +416,110 @@ static void destroy_bench(void)
 	}
 }
 
+/* ---- instruction counts (callgrind) ---- */
+
+#define IC_N 4096 /* faults of each kind */
+
+/* IC_N write faults on the pages GFN0, GFN0 + STRIDE, ... of MMU. */
+static void ic_faults(struct tdp_mmu *mmu, struct tdp_mmu_cache *c, u64 gfn0, u64 stride)
+{
+	for (u64 i = 0; i < IC_N; i++) {
+		tdp_mmu_cache_topup(c);
+		if (tdp_mmu_page_fault(mmu, c, (gfn0 + i * stride) << PAGE_SHIFT, TDP_ACC_WRITE) !=
+		    TDP_FAULT_MAPPED) {
+			fprintf(stderr, "icount: fault failed\n");
+			exit(2);
+		}
+	}
+}
+
+/* The measured steps: one function each, never inlined nor folded together
+ * (noipa), so that callgrind names each. */
+static __attribute__((noipa)) void ic_dense_faults(struct tdp_mmu *m, struct tdp_mmu_cache *c)
+{
+	ic_faults(m, c, 0, 1);
+}
+static __attribute__((noipa)) void ic_refaults(struct tdp_mmu *m, struct tdp_mmu_cache *c)
+{
+	ic_faults(m, c, 0, 1);
+}
+static __attribute__((noipa)) void ic_sparse_faults(struct tdp_mmu *m, struct tdp_mmu_cache *c)
+{
+	ic_faults(m, c, 7, 512);
+}
+static __attribute__((noipa)) void ic_destroy_dense_summary(struct tdp_mmu *m, struct tdp_teardown_stats *ts)
+{
+	tdp_mmu_destroy(m, ts);
+}
+static __attribute__((noipa)) void ic_destroy_dense_skip(struct tdp_mmu *m, struct tdp_teardown_stats *ts)
+{
+	tdp_mmu_destroy(m, ts);
+}
+static __attribute__((noipa)) void ic_destroy_sparse_summary(struct tdp_mmu *m, struct tdp_teardown_stats *ts)
+{
+	tdp_mmu_destroy(m, ts);
+}
+static __attribute__((noipa)) void ic_destroy_sparse_skip(struct tdp_mmu *m, struct tdp_teardown_stats *ts)
+{
+	tdp_mmu_destroy(m, ts);
+}
+
+/*
+ * Section 4: two rounds (summary, then skip teardown), each building a
+ * dense and a sparse guest; the faults are measured in the first round
+ * only (the second builds the same guests through ic_faults directly).
+ */
+static void icount_bench(void)
+{
+	struct tdp_mmu_cache c = { 0 };
+	struct tdp_teardown_stats ts;
+	printf("icount: IC_N=%d\n", IC_N);
+	for (int round = 0; round < 2; round++) {
+		pmm_zero_pool_set_target(4 * IC_N + 4096);
+		pmm_zero_pool_refill(~0ULL);
+		tdp_set_teardown_mode(round ? TDP_TEARDOWN_SKIP : TDP_TEARDOWN_SUMMARY);
+		struct tdp_mmu *dense = tdp_mmu_create(&tdp_fmt_test_npt);
+		struct tdp_mmu *sparse = tdp_mmu_create(&tdp_fmt_test_npt);
+		tdp_memslot_add(dense, 0, GiB(1), 0);
+		tdp_memslot_add(sparse, 0, IC_N * MiB(2), 0);
+		tdp_mmu_cache_topup(&c);
+		/* The first fault of each guest builds the upper tables: not measured. */
+		tdp_mmu_page_fault(dense, &c, GiB(1) - PAGE_SIZE, TDP_ACC_WRITE);
+		tdp_mmu_page_fault(sparse, &c, 0, TDP_ACC_WRITE);
+		if (!round) {
+			ic_dense_faults(dense, &c);
+			tdp_mmu_zap_leafs(dense, 0, GiB(1), false, NULL);
+			ic_refaults(dense, &c);
+			ic_sparse_faults(sparse, &c);
+		} else {
+			ic_faults(dense, &c, 0, 1);
+			ic_faults(sparse, &c, 7, 512);
+		}
+		tdp_mmu_cache_free(&c);
+		if (!round)
+			ic_destroy_dense_summary(dense, &ts);
+		else
+			ic_destroy_dense_skip(dense, &ts);
+		printf("icount: destroy dense %s pages_freed=%llu tables_freed=%llu\n",
+		       round ? "skip" : "summary", (unsigned long long)ts.pages_freed,
+		       (unsigned long long)ts.tables_freed);
+		if (!round)
+			ic_destroy_sparse_summary(sparse, &ts);
+		else
+			ic_destroy_sparse_skip(sparse, &ts);
+		printf("icount: destroy sparse %s pages_freed=%llu tables_freed=%llu\n",
+		       round ? "skip" : "summary", (unsigned long long)ts.pages_freed,
+		       (unsigned long long)ts.tables_freed);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "icount")) {
+		host_pmm_setup(MiB(256));
+		icount_bench();
+		return 0;
+	}
 	bool quick = argc > 1 && !strcmp(argv[1], "quick");
 	u64 base = host_pmm_setup(PMM_SIZE);
 	/* Have the host kernel back every page now (contents kept: pmm's headers
