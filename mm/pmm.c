@@ -44,6 +44,10 @@
  * guest variant take a pre-zeroed page when there is one (a hit) and zero
  * one on demand otherwise (a miss); struct pmm_zero_stats counts both and
  * the pages the pool was refilled with.  Pool pages are free pages too.
+ * A second pool holds pre-zeroed blocks of PMM_ZERO_BLOCK_ORDER, the
+ * chunks tdp_pt.c carves tables and radix nodes from, refilled by the same
+ * call once the page pool is full: a sparse first touch takes a table and
+ * a radix node, and without it zeroed both on the fault path.
  *
  * Lock order: a per-CPU cache's lock, then pmm's.  The pool's lock is never
  * held with either.
@@ -288,6 +292,15 @@ static struct {
 	u64 refilled;            /* frames ever zeroed into the pool (atomic) */
 } zpool = { .target = PMM_ZERO_POOL_DEFAULT };
 
+/* The pool of pre-zeroed blocks of PMM_ZERO_BLOCK_ORDER (see the top). */
+static struct {
+	struct mm_spinlock lock; /* guards head and n */
+	u64 head;                /* first block; word 0 of each links the next, 0 ends */
+	u64 n;                   /* blocks in the pool (atomic stores) */
+	u64 target;              /* refill up to this many blocks (atomic) */
+	u64 hits;                /* blocks taken (atomic) */
+} zbpool = { .target = PMM_ZERO_BLOCKS_DEFAULT };
+
 static void set_u32(u32 *p, u32 v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 
 static void bump(u64 *p) { __atomic_store_n(p, *p + 1, __ATOMIC_RELAXED); }
@@ -341,6 +354,18 @@ void pmm_drain_caches(void)
 		u64 next = *(u64 *)phys_to_virt(p);
 		mm_spin_lock(&pmm.lock);
 		buddy_free_locked(p, 0);
+		mm_spin_unlock(&pmm.lock);
+		p = next;
+	}
+	mm_spin_lock(&zbpool.lock);
+	p = zbpool.head;
+	zbpool.head = 0;
+	__atomic_store_n(&zbpool.n, 0, __ATOMIC_RELAXED);
+	mm_spin_unlock(&zbpool.lock);
+	while (p) {
+		u64 next = *(u64 *)phys_to_virt(p);
+		mm_spin_lock(&pmm.lock);
+		buddy_free_locked(p, PMM_ZERO_BLOCK_ORDER);
 		mm_spin_unlock(&pmm.lock);
 		p = next;
 	}
@@ -464,6 +489,69 @@ static void count_zero_miss(void)
 	mm_spin_unlock(&c->lock);
 }
 
+static bool guest_may_take(unsigned order);
+
+/*
+ * Zero whole blocks of PMM_ZERO_BLOCK_ORDER into their pool while it holds
+ * fewer than its target and MAX frames allow another block; returns the
+ * frames zeroed.  The guest reserve stays in the buddy lists, as for pages.
+ */
+static u64 zero_blocks_refill(u64 max)
+{
+	const u64 frames = 1ULL << PMM_ZERO_BLOCK_ORDER;
+	u64 done = 0;
+	while (done + frames <= max &&
+	       __atomic_load_n(&zbpool.n, __ATOMIC_RELAXED) <
+		       __atomic_load_n(&zbpool.target, __ATOMIC_RELAXED)) {
+		u64 b = 0;
+		mm_spin_lock(&pmm.lock);
+		if (pmm.free_pages >= pmm_guest_reserve() + frames)
+			b = buddy_alloc_locked(PMM_ZERO_BLOCK_ORDER);
+		mm_spin_unlock(&pmm.lock);
+		if (!b)
+			break;
+		memset(phys_to_virt(b), 0, PAGE_SIZE << PMM_ZERO_BLOCK_ORDER);
+		mm_spin_lock(&zbpool.lock);
+		*(u64 *)phys_to_virt(b) = zbpool.head;
+		zbpool.head = b;
+		__atomic_store_n(&zbpool.n, zbpool.n + 1, __ATOMIC_RELAXED);
+		mm_spin_unlock(&zbpool.lock);
+		__atomic_fetch_add(&zpool.refilled, frames, __ATOMIC_RELAXED);
+		done += frames;
+	}
+	return done;
+}
+
+/*
+ * A pre-zeroed block of PMM_ZERO_BLOCK_ORDER from its pool, every byte
+ * zero (the link word cleared again); 0 when the pool is empty or, for
+ * GUEST demand, the block would go below the guest reserve.
+ */
+u64 pmm_take_zeroed_block(bool guest)
+{
+	if (!__atomic_load_n(&zbpool.n, __ATOMIC_RELAXED))
+		return 0;
+	if (guest && !guest_may_take(PMM_ZERO_BLOCK_ORDER))
+		return 0;
+	mm_spin_lock(&zbpool.lock);
+	u64 b = zbpool.head;
+	if (b) {
+		zbpool.head = *(u64 *)phys_to_virt(b);
+		__atomic_store_n(&zbpool.n, zbpool.n - 1, __ATOMIC_RELAXED);
+	}
+	mm_spin_unlock(&zbpool.lock);
+	if (b) {
+		*(u64 *)phys_to_virt(b) = 0; /* the link: zero again */
+		__atomic_fetch_add(&zbpool.hits, 1, __ATOMIC_RELAXED);
+	}
+	return b;
+}
+
+void pmm_zero_block_pool_set_target(u64 blocks)
+{
+	__atomic_store_n(&zbpool.target, blocks, __ATOMIC_RELAXED);
+}
+
 /*
  * Zero up to MAX free frames into the pool, while it holds fewer than its
  * target (pmm_zero_pool_set_target).  For the idle loop: returns the frames
@@ -505,6 +593,8 @@ u64 pmm_zero_pool_refill(u64 max)
 		__atomic_fetch_add(&zpool.refilled, n, __ATOMIC_RELAXED);
 		done += n;
 	}
+	if (__atomic_load_n(&zpool.n, __ATOMIC_RELAXED) >= __atomic_load_n(&zpool.target, __ATOMIC_RELAXED))
+		done += zero_blocks_refill(max - MIN(done, max));
 	return done;
 }
 
@@ -523,6 +613,9 @@ void pmm_zero_stats(struct pmm_zero_stats *out)
 		out->pool += __atomic_load_n(&pcps[i].nzero, __ATOMIC_RELAXED);
 		out->cached += __atomic_load_n(&pcps[i].n, __ATOMIC_RELAXED);
 	}
+	out->blocks = __atomic_load_n(&zbpool.n, __ATOMIC_RELAXED);
+	out->block_target = __atomic_load_n(&zbpool.target, __ATOMIC_RELAXED);
+	out->block_hits = __atomic_load_n(&zbpool.hits, __ATOMIC_RELAXED);
 }
 
 /* Empty every cache and the pool without freeing anything (pmm_init); the target stays. */
@@ -532,6 +625,9 @@ static void caches_reset(void)
 	u64 target = zpool.target;
 	memset(&zpool, 0, sizeof(zpool));
 	zpool.target = target;
+	target = zbpool.target;
+	memset(&zbpool, 0, sizeof(zbpool));
+	zbpool.target = target;
 }
 
 /* ---------------------------------------------------------------- the interface */
@@ -647,6 +743,7 @@ u64 pmm_free_count(void)
 {
 	u64 n = __atomic_load_n(&pmm.free_pages, __ATOMIC_RELAXED);
 	n += __atomic_load_n(&zpool.n, __ATOMIC_RELAXED);
+	n += __atomic_load_n(&zbpool.n, __ATOMIC_RELAXED) << PMM_ZERO_BLOCK_ORDER;
 	for (unsigned i = 0; i < MM_NSLOTS; i++)
 		n += __atomic_load_n(&pcps[i].n, __ATOMIC_RELAXED) +
 		     __atomic_load_n(&pcps[i].nzero, __ATOMIC_RELAXED);

@@ -74,6 +74,21 @@ void pmm_drain_caches(void);
 u64 pmm_zero_pool_refill(u64 max);
 void pmm_zero_pool_set_target(u64 pages);
 
+/*
+ * The pool of pre-zeroed blocks of PMM_ZERO_BLOCK_ORDER (tdp_pt.c's table
+ * chunks: every table and radix node of a guest comes from one).  Refilled
+ * by the same pmm_zero_pool_refill(), once the page pool is at its target,
+ * whole blocks only (each counts 2^PMM_ZERO_BLOCK_ORDER frames in what it
+ * returns), up to PMM_ZERO_BLOCKS_DEFAULT blocks unless set otherwise.
+ * pmm_take_zeroed_block() hands one out (GUEST: not below the guest
+ * reserve), or 0 when the pool is empty: it never zeroes on demand, the
+ * caller does that itself when it must.  Pool blocks are free pages too.
+ */
+#define PMM_ZERO_BLOCK_ORDER    4
+#define PMM_ZERO_BLOCKS_DEFAULT 64 /* 4 MiB: ~960 tables or radix nodes */
+u64 pmm_take_zeroed_block(bool guest);
+void pmm_zero_block_pool_set_target(u64 blocks);
+
 /* Figures of the pre-zeroed pool, for `make bench` and the console's mem. */
 struct pmm_zero_stats {
 	u64 pool;     /* pre-zeroed pages now (pool and per-CPU caches) */
@@ -82,6 +97,9 @@ struct pmm_zero_stats {
 	u64 misses;   /* zeroed allocations that zeroed a page on demand */
 	u64 refilled; /* pages ever zeroed into the pool */
 	u64 cached;   /* pages (not zeroed) now in the per-CPU caches */
+	u64 blocks;   /* pre-zeroed blocks of PMM_ZERO_BLOCK_ORDER now in their pool */
+	u64 block_target; /* what refills aim at, in blocks */
+	u64 block_hits;   /* blocks taken from that pool */
 };
 void pmm_zero_stats(struct pmm_zero_stats *out);
 

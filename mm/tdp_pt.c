@@ -34,6 +34,14 @@
  * pages left, tables fail with NOMEM before pmm is quite empty; the buddy
  * allocator merges freed pages back, so that takes a fragmented host.
  *
+ * Pre-zeroed chunks.  A new chunk comes from pmm's pool of pre-zeroed
+ * blocks (order PMM_ZERO_BLOCK_ORDER, zeroed in idle time) when it has
+ * one: then every page and map in it is zero, the header's zeroed mask
+ * says so, and tdp_pt_alloc() hands those pages out first without
+ * clearing them; a page freed again loses the mark (the table holds
+ * frozen entries) and is cleared when reused.  Without a pooled block the
+ * chunk comes from the buddy lists and each table is zeroed on allocation.
+ *
  * Concurrency.  One spinlock covers the chunk headers and the list (a few
  * list operations, like pmm's); it may be taken under the MMU lock in
  * either mode, and pmm's lock is taken only outside it.  The table page and
@@ -68,9 +76,11 @@ struct pt_chunk {
 	u64 prev;   /* previous, 0 at the head */
 	u64 free;   /* bit i: page i holds no table (bit 0, the map page, never) */
 	u64 used;   /* tables in this chunk */
-	u64 pad[4];
+	u64 zeroed; /* bit i: free page i and its map are known all-zero (chunk came pre-zeroed) */
+	u64 pad[3];
 };
 _Static_assert(sizeof(struct pt_chunk) == MAP_BYTES, "the header fills slot 0");
+_Static_assert(TDP_PT_CHUNK_ORDER == PMM_ZERO_BLOCK_ORDER, "chunks come from pmm's zeroed block pool");
 
 static struct {
 	struct mm_spinlock lock;
@@ -119,27 +129,38 @@ static u64 pt_alloc(bool guest)
 	mm_spin_lock(&ptc.lock);
 	if (!ptc.partial) {
 		mm_spin_unlock(&ptc.lock);
-		u64 c = guest ? pmm_alloc_pages_guest(TDP_PT_CHUNK_ORDER) :
-				pmm_alloc_pages(TDP_PT_CHUNK_ORDER);
+		/* Pre-zeroed when pmm's block pool has one (idle time zeroed it). */
+		u64 c = pmm_take_zeroed_block(guest);
+		bool zeroed = c != 0;
+		if (!c)
+			c = guest ? pmm_alloc_pages_guest(TDP_PT_CHUNK_ORDER) :
+				    pmm_alloc_pages(TDP_PT_CHUNK_ORDER);
 		if (!c)
 			return 0;
-		memset(C(c), 0, sizeof(struct pt_chunk));
+		if (!zeroed)
+			memset(C(c), 0, sizeof(struct pt_chunk));
 		C(c)->free = CHUNK_FREE_ALL;
+		C(c)->zeroed = zeroed ? CHUNK_FREE_ALL : 0;
 		mm_spin_lock(&ptc.lock);
 		__atomic_store_n(&ptc.chunks, ptc.chunks + 1, __ATOMIC_RELAXED);
 		partial_push(c);
 	}
 	u64 c = ptc.partial;
 	struct pt_chunk *h = C(c);
-	unsigned i = (unsigned)__builtin_ctzll(h->free);
+	/* A page known to be zero first: then there is nothing to clear. */
+	u64 zero_free = h->free & h->zeroed;
+	unsigned i = (unsigned)__builtin_ctzll(zero_free ? zero_free : h->free);
 	h->free &= ~BIT(i);
+	h->zeroed &= ~BIT(i);
 	h->used++;
 	if (!h->free)
 		partial_del(c);
 	mm_spin_unlock(&ptc.lock);
 	u64 pt = c + ((u64)i << PAGE_SHIFT);
-	memset(phys_to_virt(pt), 0, PAGE_SIZE);
-	memset(tdp_pt_map(pt), 0, MAP_BYTES);
+	if (!zero_free) {
+		memset(phys_to_virt(pt), 0, PAGE_SIZE);
+		memset(tdp_pt_map(pt), 0, MAP_BYTES);
+	}
 	return pt;
 }
 

@@ -34,9 +34,10 @@
  *    of the dense region after a zap of its leaves, and the destroy of each
  *    guest in summary and skip mode, each in a function of its own
  *    (ic_*) whose inclusive cost callgrind reports; the script divides by
- *    IC_N (faults) or by the pages freed (destroy).  The pre-zeroed pool
- *    is filled first, as the VMM's idle loop does, so that the counts are
- *    those of the code and not of zeroing.
+ *    IC_N (faults) or by the pages freed (destroy).  The pre-zeroed pools
+ *    (pages, and blocks for tables and radix nodes) are filled first, as
+ *    the VMM's idle loop does, so that the counts are those of the code and
+ *    not of zeroing.
  *
  * Usage: bench_tdp [quick|faults|icount]   ("quick": only the 6 GiB teardown
  * cases, for a smoke run; "faults": only the fault throughput; "icount":
@@ -373,6 +374,7 @@ static void fault_bench(void)
 	printf("\nFirst touch with the pre-zeroed pool filled beforehand (as idle time would):\n");
 	printf("%-8s %16s %16s\n", "threads", "first touch", "refault");
 	pmm_zero_pool_set_target((TP_SLOT >> PAGE_SHIFT) + 4096);
+	pmm_zero_block_pool_set_target((TP_SLOT >> 21) * 2 / TDP_PT_PER_CHUNK + 64);
 	for (int threads = 1; threads <= 2; threads++) {
 		double f, a, cf, ca, t0 = now_s();
 		u64 n = pmm_zero_pool_refill(~0ULL);
@@ -385,6 +387,7 @@ static void fault_bench(void)
 		zero_stats_line("run", &z2, &z3);
 	}
 	pmm_zero_pool_set_target(0);
+	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
 	pmm_drain_caches();
 }
 
@@ -476,6 +479,8 @@ static void icount_bench(void)
 	printf("icount: IC_N=%d\n", IC_N);
 	for (int round = 0; round < 2; round++) {
 		pmm_zero_pool_set_target(4 * IC_N + 4096);
+		/* Two tables (leaf table, radix node) per sparse fault. */
+		pmm_zero_block_pool_set_target(2 * IC_N / TDP_PT_PER_CHUNK + 64);
 		pmm_zero_pool_refill(~0ULL);
 		tdp_set_teardown_mode(round ? TDP_TEARDOWN_SKIP : TDP_TEARDOWN_SUMMARY);
 		struct tdp_mmu *dense = tdp_mmu_create(&tdp_fmt_test_npt);

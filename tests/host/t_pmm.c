@@ -229,6 +229,7 @@ static void test_zero_pool(void)
 	while (n)
 		pmm_free_page(pages[--n]);
 
+	pmm_zero_block_pool_set_target(0); /* pages only here: blocks have their own test */
 	pmm_zero_pool_set_target(0);
 	is_u64(pmm_zero_pool_refill(1000), 0, "zero pool: target 0, nothing to refill");
 	pmm_zero_pool_set_target(100);
@@ -275,6 +276,63 @@ static void test_zero_pool(void)
 	is_u64(pmm_free_count(), total, "pmm_free_batch: every page back in one call");
 	ok(pmm_alloc_pages(9) != 0, "pmm_free_batch: the pages merged again (a 2 MiB block exists)");
 	pmm_zero_pool_set_target(PMM_ZERO_POOL_DEFAULT);
+	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
+	pmm_drain_caches();
+}
+
+/*
+ * The pool of pre-zeroed blocks: refilled by the same call once the page
+ * pool is at its target, whole blocks only, up to its own target; a taken
+ * block is all zero (link word cleared); empty pool or guest reserve: 0;
+ * pooled blocks count as free and a drain gives them back to the buddy
+ * lists (they merge again).
+ */
+static void test_zero_block_pool(void)
+{
+	const u64 bpages = 1ULL << PMM_ZERO_BLOCK_ORDER;
+	host_pmm_setup(MiB(4));
+	u64 total = pmm_free_count();
+	/* Dirty every page first, so that only zeroing can make them zero. */
+	u64 pages[1024], n = 0;
+	while (n < ARRAY_SIZE(pages) && (pages[n] = pmm_alloc_page()) != 0)
+		memset((void *)(uintptr_t)pages[n++], 0x5a, PAGE_SIZE);
+	pmm_free_batch(pages, n, 0);
+	pmm_zero_pool_set_target(8);
+	pmm_zero_block_pool_set_target(3);
+	is_u64(pmm_zero_pool_refill(8 + bpages + bpages - 1), 8 + bpages,
+	       "zero blocks: pages first, then whole blocks only");
+	is_u64(pmm_zero_pool_refill(1000), 2 * bpages, "zero blocks: ... up to the block target");
+	is_u64(pmm_zero_pool_refill(1000), 0, "zero blocks: at both targets: nothing to do");
+	struct pmm_zero_stats z;
+	pmm_zero_stats(&z);
+	ok(z.blocks == 3 && z.block_target == 3, "zero blocks: 3 pooled (%llu)",
+	   (unsigned long long)z.blocks);
+	is_u64(pmm_free_count(), total, "zero blocks: pooled blocks count as free");
+
+	pmm_set_guest_reserve(total);
+	is_u64(pmm_take_zeroed_block(true), 0, "zero blocks: guest demand stops at the reserve");
+	pmm_set_guest_reserve(0);
+	u64 b[4];
+	bool zero = true, aligned = true;
+	for (int i = 0; i < 3; i++) {
+		b[i] = pmm_take_zeroed_block(true);
+		aligned &= b[i] && IS_ALIGNED(b[i], PAGE_SIZE << PMM_ZERO_BLOCK_ORDER);
+		for (u64 p = 0; b[i] && p < bpages; p++)
+			zero &= page_is_zero(b[i] + p * PAGE_SIZE);
+	}
+	ok(aligned && zero, "zero blocks: 3 taken, aligned, every byte zero (link words cleared)");
+	is_u64(pmm_take_zeroed_block(false), 0, "zero blocks: empty pool: 0, never zeroed on demand");
+	pmm_zero_stats(&z);
+	ok(z.blocks == 0 && z.block_hits >= 3, "zero blocks: pool empty, hits counted");
+	for (int i = 0; i < 3; i++)
+		pmm_free_pages(b[i], PMM_ZERO_BLOCK_ORDER);
+	pmm_zero_pool_refill(1000);
+	pmm_drain_caches();
+	pmm_zero_stats(&z);
+	ok(z.blocks == 0 && pmm_free_count() == total, "zero blocks: a drain gives the pool back");
+	ok(pmm_alloc_pages(9) != 0, "zero blocks: drained blocks merged again (a 2 MiB block exists)");
+	pmm_zero_pool_set_target(PMM_ZERO_POOL_DEFAULT);
+	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
 	pmm_drain_caches();
 }
 
@@ -286,5 +344,6 @@ int main(void)
 	test_gib();
 	test_guest_reserve();
 	test_zero_pool();
+	test_zero_block_pool();
 	return tap_done();
 }

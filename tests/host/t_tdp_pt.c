@@ -179,6 +179,59 @@ static void test_free_batch(void)
 	   "batch: 100 at once (two batches of the lock) frees them all too");
 }
 
+static bool page_zero(u64 pa, u64 bytes)
+{
+	const u8 *p = (const u8 *)(uintptr_t)pa;
+	for (u64 i = 0; i < bytes; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * A chunk from pmm's pool of pre-zeroed blocks: its tables come zero (page
+ * and map) without tdp_pt clearing them, and a table freed and taken again
+ * (dirty now: it lost the zeroed mark) is cleared as before.  Every block
+ * pmm has is dirtied first, so that only zeroing can make a page zero.
+ */
+static void test_prezeroed(void)
+{
+	static u64 blk[(MiB(64) >> PAGE_SHIFT) / TDP_PT_CHUNK_PAGES]; /* every block of pmm */
+	u64 n = 0, free0 = pmm_free_count();
+	while (n < ARRAY_SIZE(blk) && (blk[n] = pmm_alloc_pages(TDP_PT_CHUNK_ORDER)) != 0)
+		memset((void *)(uintptr_t)blk[n++], 0x5a, PAGE_SIZE << TDP_PT_CHUNK_ORDER);
+	pmm_free_batch(blk, n, TDP_PT_CHUNK_ORDER);
+	pmm_zero_pool_set_target(0);
+	pmm_zero_block_pool_set_target(1);
+	is_u64(pmm_zero_pool_refill(1000), TDP_PT_CHUNK_PAGES, "prezeroed: one block pooled");
+	struct pmm_zero_stats z0, z;
+	pmm_zero_stats(&z0);
+	u64 pt[TDP_PT_PER_CHUNK];
+	bool zero = true;
+	for (unsigned i = 0; i < TDP_PT_PER_CHUNK; i++) {
+		pt[i] = tdp_pt_alloc();
+		zero &= page_zero(pt[i], PAGE_SIZE) && page_zero((u64)(uintptr_t)tdp_pt_map(pt[i]), 64);
+	}
+	pmm_zero_stats(&z);
+	ok(z.blocks == 0 && z.block_hits == z0.block_hits + 1 && tdp_pt_chunks() == 1,
+	   "prezeroed: the chunk is the pooled block");
+	ok(zero, "prezeroed: every table and map of it zero");
+	memset((void *)(uintptr_t)pt[3], 0x77, PAGE_SIZE);
+	memset(tdp_pt_map(pt[3]), 0x77, 64);
+	tdp_pt_free(pt[3]);
+	u64 again = tdp_pt_alloc();
+	ok(again == pt[3] && page_zero(again, PAGE_SIZE) &&
+	   page_zero((u64)(uintptr_t)tdp_pt_map(again), 64),
+	   "prezeroed: a dirty freed table is cleared when taken again");
+	pt[3] = again;
+	for (unsigned i = 0; i < TDP_PT_PER_CHUNK; i++)
+		tdp_pt_free(pt[i]);
+	pmm_zero_pool_set_target(PMM_ZERO_POOL_DEFAULT);
+	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
+	pmm_drain_caches();
+	is_u64(pmm_free_count(), free0, "prezeroed: every page back");
+}
+
 int main(void)
 {
 	host_pmm_setup(MiB(64));
@@ -189,5 +242,6 @@ int main(void)
 	tdp_mmu_quiescent(0);
 	test_mmu();
 	test_free_batch();
+	test_prezeroed();
 	return tap_done();
 }
