@@ -289,7 +289,8 @@ static u64 new_backing(struct memslot *s, u64 gpa, unsigned order)
 			return 0;
 		memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
 	}
-	apply_prefill(s, gpa, phys_to_virt(pa), PAGE_SIZE << order);
+	if (s->prefill) /* most slots have none: no call */
+		apply_prefill(s, gpa, phys_to_virt(pa), PAGE_SIZE << order);
 	return pa;
 }
 

@@ -19,6 +19,7 @@
 #ifndef PAGODA_TDP_ITER_H
 #define PAGODA_TDP_ITER_H
 
+#include "mm/mm_env.h"
 #include "mm/spte.h"
 #include "mm/tdp_fmt.h"
 #include "lib/types.h"
@@ -56,6 +57,23 @@ u64 tdp_iter_refresh(struct tdp_iter *it);
 
 /* Atomic access to one entry. */
 static inline u64 spte_read(u64 *sptep) { return __atomic_load_n(sptep, __ATOMIC_ACQUIRE); }
+
+/*
+ * Into the table the current entry links: what tdp_iter_next() does there,
+ * without its other cases, for the walk of a single gfn (the fault path,
+ * which steps down at every level).  Assumes old_spte is an MMU-present
+ * non-leaf and the level is above min_level; entering a table never moves
+ * gfn past next_last_level_gfn, so the walk stays valid.
+ */
+static inline void tdp_iter_step_down(struct tdp_iter *it)
+{
+	u64 *child = phys_to_virt(spte_addr(it->fmt, it->old_spte));
+	int level = --it->level;
+	it->pt_path[level] = child;
+	it->gfn = it->next_last_level_gfn & ~(spte_level_pages(level) - 1);
+	it->sptep = child + spte_index(it->gfn, level);
+	it->old_spte = spte_read(it->sptep);
+}
 
 #define for_each_tdp_pte(it, fmt, root, root_level, min_level, start, end)                 \
 	for (tdp_iter_start(&(it), fmt, root, root_level, min_level, start, end); (it).valid; \

@@ -941,7 +941,7 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 		}
 		if (spte_is_mmu_present(old)) {
 			if (!spte_is_leaf(fmt, old, it.level)) {
-				tdp_iter_next(&it); /* down into the table */
+				tdp_iter_step_down(&it); /* into the table */
 				continue;
 			}
 			if (p->mmio)
@@ -978,7 +978,7 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 				cache->pages[cache->nr++] = pt;
 				continue;
 			}
-			tdp_iter_next(&it); /* old_spte links the table: down into it */
+			tdp_iter_step_down(&it); /* old_spte links the table: into it */
 			continue;
 		}
 		if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, new))

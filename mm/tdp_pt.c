@@ -169,18 +169,6 @@ u64 tdp_pt_alloc(void) { return pt_alloc(false); }
 u64 tdp_pt_alloc_guest(void) { return pt_alloc(true); }
 
 /*
- * The presence map of the table at PT_PA: slot index(PT_PA) of its chunk's
- * page 0.  Pure arithmetic, so any CPU may call it without a lock; assumes
- * PT_PA came from tdp_pt_alloc() and is not yet freed.
- */
-u64 *tdp_pt_map(u64 pt_pa)
-{
-	unsigned i = index_of(pt_pa);
-	MM_ASSERT(i != 0 && IS_ALIGNED(pt_pa, PAGE_SIZE));
-	return phys_to_virt(chunk_of(pt_pa) + (u64)i * MAP_BYTES);
-}
-
-/*
  * Free the table at PT_PA, and with it its map; its chunk goes back to pmm
  * when this was its last table.  Assumes no CPU and no hardware walk can
  * reach the table any more (the caller waited for the flush or the grace

@@ -16,6 +16,8 @@
 #define PAGODA_TDP_PT_H
 
 #include "lib/types.h"
+#include "mm/mm_debug.h"
+#include "mm/mm_env.h"
 
 #define TDP_MAP_WORDS       8  /* u64 words of one presence map (512 bits) */
 #define TDP_PT_CHUNK_ORDER  4  /* a chunk is a pmm block of this order */
@@ -34,8 +36,19 @@ u64 tdp_pt_alloc_guest(void);
 void tdp_pt_free(u64 pt_pa);
 /* The same for N tables at once (teardown): one hold of each lock per 64. */
 void tdp_pt_free_batch(const u64 *pts, u64 n);
-/* The presence map (TDP_MAP_WORDS words) of the table at PT_PA (allocated). */
-u64 *tdp_pt_map(u64 pt_pa);
+/*
+ * The presence map (TDP_MAP_WORDS words) of the table at PT_PA (allocated):
+ * slot index(PT_PA) of its chunk's page 0.  Pure arithmetic, so any CPU
+ * may call it without a lock; inline, as every install and removal of an
+ * entry finds its map bit through it.
+ */
+static inline u64 *tdp_pt_map(u64 pt_pa)
+{
+	u64 chunk_bytes = (u64)PAGE_SIZE << TDP_PT_CHUNK_ORDER;
+	u64 i = (pt_pa & (chunk_bytes - 1)) >> PAGE_SHIFT;
+	MM_ASSERT(i != 0 && IS_ALIGNED(pt_pa, PAGE_SIZE));
+	return phys_to_virt((pt_pa & ~(chunk_bytes - 1)) + i * TDP_MAP_WORDS * 8);
+}
 /* Chunks now held from pmm (each TDP_PT_CHUNK_PAGES pages; tests, console). */
 u64 tdp_pt_chunks(void);
 
