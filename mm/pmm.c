@@ -724,17 +724,63 @@ void pmm_free_pages(u64 pa, unsigned order)
 void pmm_free_page(u64 pa) { pmm_free_pages(pa, 0); }
 
 /*
+ * Free the single frames PAS[0..N) to the buddy lists, as whole blocks
+ * where they allow: a frame aligned to 2^k frames and followed in PAS by
+ * the 2^k - 1 frames after it goes back as one block of order k, so the
+ * merging a frame at a time would do (a list removal and insertion per
+ * level) is done once.  Teardown frees backing in the order the radix
+ * holds it, which is the order the per-CPU caches handed it out: runs of
+ * ascending frames.  pmm's lock held.
+ */
+static unsigned frame_align(u64 frame)
+{
+	return frame ? MIN((unsigned)__builtin_ctzll(frame), (unsigned)PMM_MAX_ORDER) : PMM_MAX_ORDER;
+}
+
+static void free_frames_locked(const u64 *pas, u64 n)
+{
+	const u64 most = 1ULL << PMM_MAX_ORDER;
+	for (u64 i = 0; i < n;) {
+		u64 pa = pas[i], r = 1, base;
+		unsigned k;
+		if (i + 1 < n && pas[i + 1] == pa - PAGE_SIZE) {
+			/* Descending (the pre-zeroed stacks hand frames out so): the
+			 * block is the top 2^k frames of the run, ending at PA. */
+			while (r < most && i + r < n && pas[i + r] == pa - (r << PAGE_SHIFT))
+				r++;
+			k = MIN(63 - (unsigned)__builtin_clzll(r), frame_align((pa >> PAGE_SHIFT) + 1));
+			base = pa + PAGE_SIZE - (PAGE_SIZE << k);
+		} else {
+			while (r < most && i + r < n && pas[i + r] == pa + (r << PAGE_SHIFT))
+				r++;
+			k = MIN(63 - (unsigned)__builtin_clzll(r), frame_align(pa >> PAGE_SHIFT));
+			base = pa;
+		}
+		while (k && !range_of(base, PAGE_SIZE << k)) { /* a block never spans two ranges */
+			k--;
+			base = base < pa ? pa + PAGE_SIZE - (PAGE_SIZE << k) : pa;
+		}
+		buddy_free_locked(base, k);
+		i += 1ULL << k;
+	}
+}
+
+/*
  * Give back N blocks of ORDER, PAS[0..N), straight to the buddy lists, in
  * one hold of pmm's lock: for teardown, which frees thousands at once and
- * would only overflow the per-CPU caches.
+ * would only overflow the per-CPU caches.  Single frames that are runs of
+ * a larger aligned block go back as that block (free_frames_locked).
  */
 void pmm_free_batch(const u64 *pas, u64 n, unsigned order)
 {
 	if (!n)
 		return;
 	mm_spin_lock(&pmm.lock);
-	for (u64 i = 0; i < n; i++)
-		buddy_free_locked(pas[i], order);
+	if (order == 0)
+		free_frames_locked(pas, n);
+	else
+		for (u64 i = 0; i < n; i++)
+			buddy_free_locked(pas[i], order);
 	mm_spin_unlock(&pmm.lock);
 }
 

@@ -363,6 +363,55 @@ static void free_chain(struct zap_ctx *ctx)
 }
 
 /*
+ * Destroy's part of handle_removed_pt() for a level-1 table PT, in SUMMARY
+ * and SKIP mode: the entries it reads are counted exactly as the setter
+ * would count them (visited, skipped, changed = the present leaves), but
+ * none is written and none goes through handle_changed_spte() one by one:
+ * the table is freed when destroy ends, nothing can reach it (its parent
+ * entry is frozen, no guest runs, the MMU lock is held for write), a leaf
+ * links no table, and no flush is waited for.  What remains of the
+ * per-entry bookkeeping is one subtraction from the 4 KiB leaf count.  The
+ * map is not cleared either: tdp_pt_alloc() clears the map of a reused
+ * table.  NOSKIP keeps writing every entry (it measures that cost).
+ */
+static void destroy_leaf_table(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *pt,
+			       struct tdp_teardown_stats *ts)
+{
+	u64 present = 0, read = 0;
+	ASSERT_CTX_HOLDS(mmu, ctx);
+	MM_ASSERT(!ctx->shared && ctx->freeq);
+	if (ctx->mode == TDP_TEARDOWN_SUMMARY) {
+		u64 *sum = pt_summary_of(pt);
+		for (int w = 0; w < SPTE_ENTRIES / 64; w++) {
+			for (u64 bits = sum[w]; bits; bits &= bits - 1) {
+				u64 old = spte_read(&pt[w * 64 + __builtin_ctzll(bits)]);
+				MM_ASSERT(!spte_is_frozen(old));
+				present += spte_is_mmu_present(old);
+				read++;
+			}
+		}
+	} else {
+		for (int i = 0; i < SPTE_ENTRIES; i += 8) {
+			u64 *g = &pt[i];
+			if (!((spte_read(&g[0]) | spte_read(&g[1])) | (spte_read(&g[2]) | spte_read(&g[3])) |
+			      (spte_read(&g[4]) | spte_read(&g[5])) | (spte_read(&g[6]) | spte_read(&g[7]))))
+				continue;
+			for (int j = 0; j < 8; j++) {
+				u64 old = spte_read(&g[j]);
+				MM_ASSERT(!spte_is_frozen(old));
+				present += spte_is_mmu_present(old);
+			}
+		}
+		read = SPTE_ENTRIES;
+	}
+	ts->visited += read;
+	ts->skipped += read - present;
+	ts->changed += present;
+	if (present)
+		stat_add(mmu, ctx->me, TS_LEAVES_4K, -(s64)present);
+}
+
+/*
  * The table at PT_PA, whose entries are at LEVEL and start at BASE_GFN, has
  * just been unlinked from its parent.  Visit its 512 entries, freezing each
  * through a setter (whose handle_changed_spte() recurses into child
@@ -412,6 +461,10 @@ static void handle_removed_pt(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 pt_p
 			ts->visited++;
 			tdp_iter_next(&it);
 		}
+		goto done;
+	}
+	if (ctx->freeq && level == 1 && ctx->mode != TDP_TEARDOWN_NOSKIP) {
+		destroy_leaf_table(mmu, ctx, pt, ts);
 		goto done;
 	}
 	if (ctx->mode == TDP_TEARDOWN_SUMMARY) {

@@ -336,6 +336,64 @@ static void test_zero_block_pool(void)
 	pmm_drain_caches();
 }
 
+static int cmp_pa(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * pmm_free_batch of single frames gives runs back as whole blocks:
+ * ascending, descending, scrambled and misaligned orders all return every
+ * frame, and the buddy lists end up merged (the largest blocks exist
+ * again), as they do when frames are freed one at a time.
+ */
+static void test_free_batch_runs(void)
+{
+	host_pmm_setup(MiB(4));
+	pmm_zero_pool_set_target(0);
+	pmm_zero_block_pool_set_target(0);
+	u64 total = pmm_free_count(), top = 0;
+	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
+		if (pmm_free_blocks(o))
+			top = o;
+	static u64 pages[1024];
+	static const char *name[] = { "ascending", "descending", "scrambled", "misaligned" };
+	for (int order = 0; order < 4; order++) {
+		u64 n = 0;
+		while (n < ARRAY_SIZE(pages) && (pages[n] = pmm_alloc_page()) != 0)
+			n++;
+		qsort(pages, n, sizeof(u64), cmp_pa);
+		if (order == 1)
+			for (u64 i = 0; i < n / 2; i++) {
+				u64 t = pages[i];
+				pages[i] = pages[n - 1 - i];
+				pages[n - 1 - i] = t;
+			}
+		u64 seed = 0x9e3779b97f4a7c15ULL;
+		if (order == 2)
+			for (u64 i = n; i > 1; i--) {
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				u64 j = (seed >> 33) % i, t = pages[i - 1];
+				pages[i - 1] = pages[j];
+				pages[j] = t;
+			}
+		if (order == 3)
+			for (u64 i = 0; i + 1 < n; i++) { /* 1, 2, ..., n - 1, 0 */
+				u64 t = pages[i];
+				pages[i] = pages[i + 1];
+				pages[i + 1] = t;
+			}
+		pmm_free_batch(pages, n, 0);
+		is_u64(pmm_free_count(), total, "free batch %s: every frame back (%llu)", name[order],
+		       (unsigned long long)n);
+		ok(pmm_free_blocks(top) > 0, "free batch %s: merged up to order %llu again", name[order],
+		   (unsigned long long)top);
+	}
+	pmm_zero_pool_set_target(PMM_ZERO_POOL_DEFAULT);
+	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
+}
+
 int main(void)
 {
 	test_basic();
@@ -345,5 +403,6 @@ int main(void)
 	test_guest_reserve();
 	test_zero_pool();
 	test_zero_block_pool();
+	test_free_batch_runs();
 	return tap_done();
 }
