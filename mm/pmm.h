@@ -85,7 +85,7 @@ void pmm_zero_pool_set_target(u64 pages);
  * caller does that itself when it must.  Pool blocks are free pages too.
  */
 #define PMM_ZERO_BLOCK_ORDER    4
-#define PMM_ZERO_BLOCKS_DEFAULT 64 /* 4 MiB: ~960 tables or radix nodes */
+#define PMM_ZERO_BLOCKS_DEFAULT 512 /* 32 MiB: ~7680 tables or radix nodes (a sparse first touch takes two) */
 u64 pmm_take_zeroed_block(bool guest);
 void pmm_zero_block_pool_set_target(u64 blocks);
 

@@ -8,8 +8,9 @@
 #     ~4 GiB of RAM.
 #  2. The exit path as instruction counts (repeatable where times are not):
 #     boots pagoda in QEMU TCG with `set exitcount=on`, runs the test guest
-#     through CPUID exits, I/O exits (its serial lines) and first-touch
-#     faults, and prints the `exitpath` line of `stats`: per exit kind the
+#     through CPUID exits, I/O exits (its serial lines) and dense
+#     first-touch faults, then a second guest through sparse ones (one
+#     page per 2 MiB), and prints the `exitpath` line of `stats`: per exit kind the
 #     paths counted, mean and longest instructions from the exit to the
 #     next entry, and the mean number of code pages they ran on.
 #  3. mm/'s instruction counts on the host ("icount", not in "all": it needs
@@ -74,11 +75,20 @@ start b
 wait b timeout=300
 stats b
 destroy b
+create s mem=768M image=test cmdline="touch=704M@32M:2M exit=3"
+start s
+wait s timeout=300
+stats s
+destroy s
 poweroff
 CMDS
 scripts/run-qemu.sh --accel tcg --timeout 400 --startup "$work/startup.txt" > "$work/serial.log" 2>&1 || true
 if grep -q '^exitpath name=b ' "$work/serial.log"; then
 	grep '^exitpath name=b ' "$work/serial.log" | tr -d '\r' | tr ' ' '\n' | sed -n '3,$p' |
+		awk -F'[=:]' '{ printf "  %-10s %8s paths %6s mean %6s max %4s pages\n", $1, $2, $3, $4, $5 }'
+	echo "Sparse first touch (guest s: one page per 2 MiB over 704 MiB, each fault a new"
+	echo "leaf table, radix node and backing page):"
+	grep '^exitpath name=s ' "$work/serial.log" | tr -d '\r' | tr ' ' '\n' | grep '^tdp_fault=' |
 		awk -F'[=:]' '{ printf "  %-10s %8s paths %6s mean %6s max %4s pages\n", $1, $2, $3, $4, $5 }'
 else
 	echo "no exitpath line: the boot failed; the serial log's tail:"
