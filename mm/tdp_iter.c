@@ -38,8 +38,8 @@ void tdp_iter_start(struct tdp_iter *it, const struct tdp_fmt *fmt, u64 *root, i
 		    int min_level, u64 start, u64 end)
 {
 	it->fmt = fmt;
-	for (int l = 0; l <= TDP_MAX_LEVELS; l++)
-		it->pt_path[l] = NULL;
+	/* pt_path below the root is written on every step down before it is
+	 * read (step up only climbs back along it): no clearing per walk. */
 	it->pt_path[root_level] = root;
 	it->root_level = root_level;
 	it->min_level = min_level;
