@@ -723,20 +723,23 @@ void pmm_free_pages(u64 pa, unsigned order)
 
 void pmm_free_page(u64 pa) { pmm_free_pages(pa, 0); }
 
-/*
- * Free the single frames PAS[0..N) to the buddy lists, as whole blocks
- * where they allow: a frame aligned to 2^k frames and followed in PAS by
- * the 2^k - 1 frames after it goes back as one block of order k, so the
- * merging a frame at a time would do (a list removal and insertion per
- * level) is done once.  Teardown frees backing in the order the radix
- * holds it, which is the order the per-CPU caches handed it out: runs of
- * ascending frames.  pmm's lock held.
- */
+/* The largest order (up to PMM_MAX_ORDER) whose blocks may start at frame number FRAME. */
 static unsigned frame_align(u64 frame)
 {
 	return frame ? MIN((unsigned)__builtin_ctzll(frame), (unsigned)PMM_MAX_ORDER) : PMM_MAX_ORDER;
 }
 
+/*
+ * Free the single frames PAS[0..N) to the buddy lists, as whole blocks
+ * where they allow: 2^k frames that are the aligned block of order k and
+ * come in PAS one after the other, ascending or descending, go back as
+ * that block, so the merging a frame at a time would do (a list removal
+ * and insertion per level) is done once.  Teardown frees backing in the
+ * order the radix holds it, which is the order the caches handed it out:
+ * runs of ascending frames (the plain cache) or descending ones (the
+ * pre-zeroed stack).  Any other order still frees every frame, one at a
+ * time.  pmm's lock held.
+ */
 static void free_frames_locked(const u64 *pas, u64 n)
 {
 	const u64 most = 1ULL << PMM_MAX_ORDER;
