@@ -10,9 +10,10 @@
 #     boots pagoda in QEMU TCG with `set exitcount=on`, runs the test guest
 #     through CPUID exits, I/O exits (its serial lines) and dense
 #     first-touch faults, then a second guest through sparse ones (one
-#     page per 2 MiB), and prints the `exitpath` line of `stats`: per exit kind the
-#     paths counted, mean and longest instructions from the exit to the
-#     next entry, and the mean number of code pages they ran on.
+#     page per 2 MiB), and prints the `exitpath` line of `stats`: per exit
+#     kind the paths counted, mean and longest instructions from the exit
+#     to the next entry, and the mean number of code pages they ran on
+#     (for the second guest, its tdp_fault line only).
 #  3. mm/'s instruction counts on the host ("icount", not in "all": it needs
 #     valgrind): bench_tdp icount under valgrind --tool=callgrind; per dense
 #     first-touch fault, sparse first-touch fault (new leaf table, radix node
