@@ -4,6 +4,7 @@
  * events, and their console lines.
  */
 #include "vmm/vcpu.h"
+#include "arch/x86/ipi.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/spec.h"
@@ -26,6 +27,11 @@ static struct vcpu *fpu_owner[MAX_CPUS];
  * when that guest's vCPUs go, so a new guest in the same slot counts as
  * another. */
 static struct guest *last_guest[MAX_CPUS];
+/* Per host CPU: its guest-mode counter, odd while it is in guest mode
+ * (raised right before the world switch, sequentially consistent, and
+ * again right after the exit).  A shootdown that saw it odd waits for it
+ * to move (vcpu_flush_all). */
+static u64 guest_seq[MAX_CPUS];
 
 /* ASID/VPID tags (hv_vcpu.tag): the users of each tag 1..N, N the smaller
  * of hv->max_tags() and the table.  A vCPU takes a free tag, or when none
@@ -67,6 +73,80 @@ void vcpu_make_loaded(struct vcpu *v)
 		hv->vcpu_put(&loaded_vcpu[cpu]->hw);
 	hv->vcpu_load(&v->hw, cpu);
 	loaded_vcpu[cpu] = v;
+}
+
+void vcpu_unload(struct vcpu *v)
+{
+	unsigned cpu = this_cpu();
+	if (fpu_owner[cpu] == v) {
+		fxsave(&v->fpu);
+		debug_regs_save(&v->dbg);
+		fpu_owner[cpu] = NULL;
+	}
+	if (loaded_vcpu[cpu] == v) {
+		hv->vcpu_put(&v->hw);
+		loaded_vcpu[cpu] = NULL;
+	}
+}
+
+bool vcpu_claim(struct vcpu *v)
+{
+	u32 none = 0, me = this_cpu() + 1;
+	if (__atomic_load_n(&v->running_on, __ATOMIC_RELAXED))
+		return false;
+	if (!__atomic_compare_exchange_n(&v->running_on, &none, me, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return false;
+	v->ran_on |= BIT(this_cpu());
+	v->last_cpu = this_cpu();
+	return true;
+}
+
+void vcpu_unclaim(struct vcpu *v)
+{
+	vcpu_unload(v);
+	__atomic_store_n(&v->running_on, 0, __ATOMIC_RELEASE);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	u32 on = __atomic_load_n(&v->running_on, __ATOMIC_ACQUIRE);
+	if (on && on - 1 != this_cpu())
+		ipi_send(on - 1, IPI_KICK_VECTOR);
+}
+
+/*
+ * The two sides pair as in Dekker's algorithm, both sequentially
+ * consistent: vcpu_enter raises its CPU's guest_seq to odd, then takes
+ * flush_pending; here flush_pending is set, then guest_seq read.  Either
+ * the entering CPU sees the flag (and flushes before the world switch),
+ * or this side sees it odd (and waits for the exit).  A CPU in guest mode
+ * holds no lock and leaves at the kick, so the wait is bounded.
+ */
+void vcpu_flush_all(struct vcpu *vs, unsigned n)
+{
+	unsigned me = this_cpu();
+	_Static_assert(MAX_CPUS <= 64, "one bit per CPU");
+	u64 seen[MAX_CPUS];
+	u64 wait_mask = 0;
+	for (unsigned i = 0; i < n; i++)
+		__atomic_store_n(&vs[i].flush_pending, true, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < n; i++) {
+		u32 on = __atomic_load_n(&vs[i].running_on, __ATOMIC_SEQ_CST);
+		if (!on || on - 1 == me || (wait_mask & BIT(on - 1)))
+			continue;
+		u64 s = __atomic_load_n(&guest_seq[on - 1], __ATOMIC_SEQ_CST);
+		if (!(s & 1))
+			continue; /* out of guest mode: it takes the flag before entering */
+		seen[on - 1] = s;
+		wait_mask |= BIT(on - 1);
+		ipi_send(on - 1, IPI_KICK_VECTOR);
+	}
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		if (wait_mask & BIT(c))
+			while (__atomic_load_n(&guest_seq[c], __ATOMIC_ACQUIRE) == seen[c] &&
+			       percpu_online(c))
+				cpu_relax();
 }
 
 /*
@@ -112,7 +192,11 @@ int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
 	v->hw.tag = tag_alloc();
 	v->hw.id = v->id;
 	vcpu_make_loaded(v);
-	return hv->vcpu_create(&v->hw, st, tdp_root);
+	int r = hv->vcpu_create(&v->hw, st, tdp_root);
+	/* Created here, run anywhere: the vendor state leaves this CPU. */
+	if (r == 0)
+		vcpu_unload(v);
+	return r;
 }
 
 void vcpu_release(struct vcpu *v)
@@ -157,10 +241,11 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 		debug_regs_load(&v->dbg);
 		fpu_owner[cpu] = v;
 	}
-	if (v->flush_pending) {
-		v->flush_pending = false;
+	/* In guest mode from here on for vcpu_flush_all (the counter goes
+	 * odd before the flag is read). */
+	__atomic_add_fetch(&guest_seq[cpu], 1, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&v->flush_pending, false, __ATOMIC_SEQ_CST))
 		hv->flush_tlb(&v->hw);
-	}
 	if (last_guest[cpu] != v->guest) {
 		spec_guest_switch();
 		last_guest[cpu] = v->guest;
@@ -169,12 +254,11 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	spec_ctrl_enter(v->spec_ctrl);
 	int r = hv->vcpu_run(&v->hw, e);
 	spec_ctrl_exit(v->spec_ctrl);
+	__atomic_add_fetch(&guest_seq[cpu], 1, __ATOMIC_RELEASE); /* out of guest mode */
 	v->event_queued = false;
 	tdp_mmu_quiescent(cpu);
-	if (r) {
-		guest_crash(v->guest, "world switch failed (%d)", r);
+	if (r)
 		return r;
-	}
 	v->exits++;
 	v->exits_by_kind[e->kind]++;
 	u64 insns;
