@@ -461,8 +461,12 @@ static void cmd_expect(const struct cmd_line *c)
 		return;
 	}
 	g->expect_seen = guest_recent_match(g, text, re);
+	/* Under the guest's lock: a CPU that ends the guest writes its last
+	 * lines (and looks for the text) on its own. */
+	vlock_take(&g->lock);
 	memcpy(g->expect, text, strlen(text) + 1);
 	g->expect_re = re;
+	vlock_give(&g->lock);
 	char name[GUEST_NAME_MAX];
 	memcpy(name, g->name, sizeof(name));
 	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
@@ -484,9 +488,11 @@ static void cmd_expect(const struct cmd_line *c)
 				reply("err expect the guest was destroyed, guest %s is gone", name);
 				return;
 			}
+			vlock_take(&g->lock);
 			memcpy(g->expect, text, strlen(text) + 1);
 			g->expect_re = re;
 			g->expect_seen = false;
+			vlock_give(&g->lock);
 			continue;
 		}
 		sched_step(console_poll);
@@ -495,8 +501,10 @@ static void cmd_expect(const struct cmd_line *c)
 		else if (deadline && time_us() > deadline)
 			why = "timeout";
 	}
+	vlock_take(&g->lock);
 	g->expect[0] = 0;
 	g->expect_re = NULL;
+	vlock_give(&g->lock);
 	if (g->expect_seen) {
 		char q[2 * sizeof(g->expect_line)];
 		quote_into(q, sizeof(q), g->expect_line);
