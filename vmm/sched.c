@@ -206,6 +206,9 @@ static bool work_for(unsigned cpu)
 void sched_ap_loop(void)
 {
 	unsigned cpu = this_cpu();
+	/* mm/ counts this CPU in its grace periods from here on: before its
+	 * first guest entry or MMU lock. */
+	tdp_mmu_quiescent(cpu);
 	for (;;) {
 		if (sched_step(NULL))
 			continue;
