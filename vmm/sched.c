@@ -29,6 +29,7 @@
 #include "vmm/intr.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
+#include "vmm/xcpu.h"
 #include "lib/time.h"
 
 static u64 slice_us = 10000; /* 10 ms */
@@ -51,7 +52,7 @@ static struct vcpu *claim_vcpu(struct guest *g)
 			continue;
 		/* It may have gone to sleep on another CPU just before. */
 		if (!v->runnable && !__atomic_load_n(&v->apic_signal, __ATOMIC_ACQUIRE)) {
-			__atomic_store_n(&v->running_on, 0, __ATOMIC_RELEASE);
+			xcpu_unclaim(&v->running_on);
 			continue;
 		}
 		__atomic_store_n(&g->rr, (i + 1) % g->nr_vcpus, __ATOMIC_RELAXED);

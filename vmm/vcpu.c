@@ -13,6 +13,7 @@
 #include "lib/time.h"
 #include "mm/pmm.h"
 #include "vmm/vm.h"
+#include "vmm/xcpu.h"
 
 /*
  * Per host CPU: the vCPU whose vendor state is loaded there (hv->vcpu_load)
@@ -91,11 +92,7 @@ void vcpu_unload(struct vcpu *v)
 
 bool vcpu_claim(struct vcpu *v)
 {
-	u32 none = 0, me = this_cpu() + 1;
-	if (__atomic_load_n(&v->running_on, __ATOMIC_RELAXED))
-		return false;
-	if (!__atomic_compare_exchange_n(&v->running_on, &none, me, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED))
+	if (!xcpu_claim(&v->running_on, this_cpu()))
 		return false;
 	v->ran_on |= BIT(this_cpu());
 	v->last_cpu = this_cpu();
@@ -105,23 +102,20 @@ bool vcpu_claim(struct vcpu *v)
 void vcpu_unclaim(struct vcpu *v)
 {
 	vcpu_unload(v);
-	__atomic_store_n(&v->running_on, 0, __ATOMIC_RELEASE);
+	xcpu_unclaim(&v->running_on);
 }
 
 void vcpu_kick(struct vcpu *v)
 {
-	u32 on = __atomic_load_n(&v->running_on, __ATOMIC_ACQUIRE);
+	u32 on = xcpu_owner(&v->running_on);
 	if (on && on - 1 != this_cpu())
 		ipi_send(on - 1, IPI_KICK_VECTOR);
 }
 
 /*
- * The two sides pair as in Dekker's algorithm, both sequentially
- * consistent: vcpu_enter raises its CPU's guest_seq to odd, then takes
- * flush_pending; here flush_pending is set, then guest_seq read.  Either
- * the entering CPU sees the flag (and flushes before the world switch),
- * or this side sees it odd (and waits for the exit).  A CPU in guest mode
- * holds no lock and leaves at the kick, so the wait is bounded.
+ * The shootdown side of the guest-mode handshake (vmm/xcpu.h): every flag
+ * is set before any counter is read.  A CPU in guest mode holds no lock
+ * and leaves at the kick, so the wait is bounded.
  */
 void vcpu_flush_all(struct vcpu *vs, unsigned n)
 {
@@ -130,22 +124,19 @@ void vcpu_flush_all(struct vcpu *vs, unsigned n)
 	u64 seen[MAX_CPUS];
 	u64 wait_mask = 0;
 	for (unsigned i = 0; i < n; i++)
-		__atomic_store_n(&vs[i].flush_pending, true, __ATOMIC_SEQ_CST);
+		xcpu_post_flush(&vs[i].flush_pending);
 	for (unsigned i = 0; i < n; i++) {
-		u32 on = __atomic_load_n(&vs[i].running_on, __ATOMIC_SEQ_CST);
+		u32 on = xcpu_owner(&vs[i].running_on);
 		if (!on || on - 1 == me || (wait_mask & BIT(on - 1)))
 			continue;
-		u64 s = __atomic_load_n(&guest_seq[on - 1], __ATOMIC_SEQ_CST);
-		if (!(s & 1))
+		if (!xcpu_in_guest(&guest_seq[on - 1], &seen[on - 1]))
 			continue; /* out of guest mode: it takes the flag before entering */
-		seen[on - 1] = s;
 		wait_mask |= BIT(on - 1);
 		ipi_send(on - 1, IPI_KICK_VECTOR);
 	}
 	for (unsigned c = 0; c < MAX_CPUS; c++)
 		if (wait_mask & BIT(c))
-			while (__atomic_load_n(&guest_seq[c], __ATOMIC_ACQUIRE) == seen[c] &&
-			       percpu_online(c))
+			while (!xcpu_left_guest(&guest_seq[c], seen[c]) && percpu_online(c))
 				cpu_relax();
 }
 
@@ -243,8 +234,7 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	}
 	/* In guest mode from here on for vcpu_flush_all (the counter goes
 	 * odd before the flag is read). */
-	__atomic_add_fetch(&guest_seq[cpu], 1, __ATOMIC_SEQ_CST);
-	if (__atomic_exchange_n(&v->flush_pending, false, __ATOMIC_SEQ_CST))
+	if (xcpu_enter_guest(&guest_seq[cpu], &v->flush_pending))
 		hv->flush_tlb(&v->hw);
 	if (last_guest[cpu] != v->guest) {
 		spec_guest_switch();
@@ -254,7 +244,7 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	spec_ctrl_enter(v->spec_ctrl);
 	int r = hv->vcpu_run(&v->hw, e);
 	spec_ctrl_exit(v->spec_ctrl);
-	__atomic_add_fetch(&guest_seq[cpu], 1, __ATOMIC_RELEASE); /* out of guest mode */
+	xcpu_leave_guest(&guest_seq[cpu]);
 	v->event_queued = false;
 	tdp_mmu_quiescent(cpu);
 	if (r)

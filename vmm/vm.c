@@ -14,6 +14,7 @@
 #include "lib/time.h"
 #include "mm/mm_env.h"
 #include "mm/pmm.h"
+#include "vmm/xcpu.h"
 
 static struct guest guests[GUEST_MAX];
 static guest_event_fn event_sink; /* the console's, once it subscribed */
@@ -56,24 +57,20 @@ struct guest *guest_at(unsigned i)
 
 struct guest *guest_slot(unsigned k) { return &guests[k]; }
 
-/*
- * The reference and the state pair as in Dekker's algorithm, both
- * sequentially consistent: the getter raises the count, then reads the
- * state; stop and destroy change the state, then read the count.  Either
- * the getter sees the guest no longer running (and drops the reference),
- * or the waiter sees the reference (and waits for it).
- */
+/* The reference handshake of vmm/xcpu.h: the count is raised before the
+ * state is read; stop and destroy store the state before they read the
+ * count. */
 bool guest_get(struct guest *g)
 {
 	u32 *users = &guest_users[g - guests];
-	__atomic_add_fetch(users, 1, __ATOMIC_SEQ_CST);
+	xcpu_ref_raise(users);
 	if (__atomic_load_n(&g->state, __ATOMIC_SEQ_CST) == GUEST_RUNNING)
 		return true;
-	__atomic_sub_fetch(users, 1, __ATOMIC_RELEASE);
+	xcpu_ref_put(users);
 	return false;
 }
 
-void guest_put(struct guest *g) { __atomic_sub_fetch(&guest_users[g - guests], 1, __ATOMIC_RELEASE); }
+void guest_put(struct guest *g) { xcpu_ref_put(&guest_users[g - guests]); }
 
 /* Kick the CPUs running G's vCPUs (they see G's new state at the exit). */
 static void guest_kick_vcpus(struct guest *g)
@@ -85,37 +82,28 @@ static void guest_kick_vcpus(struct guest *g)
 void guest_quiesce(struct guest *g)
 {
 	u32 *users = &guest_users[g - guests];
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	while (__atomic_load_n(users, __ATOMIC_ACQUIRE)) {
+	while (!xcpu_refs_gone(users)) {
 		guest_kick_vcpus(g);
 		u64 until = time_ns() + 100000; /* kick again every 100 us */
-		while (__atomic_load_n(users, __ATOMIC_ACQUIRE) && time_ns() < until)
+		while (!xcpu_refs_gone(users) && time_ns() < until)
 			cpu_relax();
 	}
 }
 
-void guest_cpu_idle(unsigned cpu, bool on)
-{
-	__atomic_store_n(&cpu_idle[cpu], on, __ATOMIC_SEQ_CST);
-}
+void guest_cpu_idle(unsigned cpu, bool on) { xcpu_idle_set(&cpu_idle[cpu], on); }
 
 void guest_wake_cpus(struct guest *g)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (unsigned c = 1; c < MAX_CPUS; c++) {
-		u32 one = 1;
-		if ((g->cpu_mask & BIT(c)) && __atomic_load_n(&cpu_idle[c], __ATOMIC_RELAXED) &&
-		    __atomic_compare_exchange_n(&cpu_idle[c], &one, 0, false, __ATOMIC_SEQ_CST,
-						__ATOMIC_RELAXED)) {
+	for (unsigned c = 1; c < MAX_CPUS; c++)
+		if ((g->cpu_mask & BIT(c)) && xcpu_idle_take(&cpu_idle[c])) {
 			ipi_send(c, IPI_KICK_VECTOR);
 			return;
 		}
-	}
 }
 
 bool guest_vcpu_wants_cpu(const struct vcpu *v)
 {
-	return (v->runnable || v->apic_signal) && !__atomic_load_n(&v->running_on, __ATOMIC_RELAXED);
+	return (v->runnable || v->apic_signal) && !xcpu_owner(&v->running_on);
 }
 
 struct guest *guest_find_name(const char *name)
