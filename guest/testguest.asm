@@ -29,6 +29,15 @@
 ;   tick=N                     print "tick i" N times, ~10M-iteration waits
 ;   smp=N                      start vCPUs 1..N-1 (HC_VCPU_START); each prints
 ;                              "vcpu K: hello" and halts; wait for all of them
+;   ptouch=SIZE:N[:ROUNDS]     N vCPUs at once (vCPU 0 starts 1..N-1): after a
+;                              barrier, vCPU k writes one qword per 4K page of
+;                              its own SIZE bytes at 16M + k*SIZE, adds 1 with
+;                              LOCK to the first qword of each of the 64 pages
+;                              shared by all (after the N regions), and reads
+;                              its pages back, ROUNDS times (default 1); vCPU
+;                              0 then checks every shared page holds N*ROUNDS
+;                              and prints the TSC cycles from the barrier
+;   pspin=N                    start vCPUs 1..N-1 spinning forever, then spin
 ;   fpu=N                      fill xmm0-15 with a value of this run, then N
 ;                              times wait and check they still hold it
 ;   exit=CODE                  OUT 0xF4, CODE (low byte)
@@ -75,6 +84,7 @@ HC_EXIT         equ 2
 HC_VCPU_START   equ 3                   ; (vcpu id, 32-bit entry, arg) -> 0 or -errno
 MAX_VCPUS       equ 4
 AP_STACK_SIZE   equ 4096
+PT_SHARED       equ 64                  ; ptouch=: pages every vCPU touches
 HC_UNKNOWN_PROBE equ 0x7777
 
 ; ---- control register / MSR bits used for the IA-32e switch ----
@@ -1403,6 +1413,254 @@ sc_smp:
                 PUTSLN  "smp: #UD, no hypervisor"
                 ret
 
+; ptouch=SIZE:N[:ROUNDS]: see the header.  Parsed and checked here (N in
+; 1..MAX_VCPUS, SIZE a non-zero multiple of 4K, the regions and the shared
+; pages inside RAM and the mapping), then vCPUs 1..N-1 are started, vCPU 0
+; does its own share and waits (bounded) for the others.
+sc_ptouch:
+                mov     rsi, r8
+                mov     rcx, r9
+                call    parse_num
+                jc      bad_value
+                mov     r12, rax                ; r12 = SIZE
+                test    rcx, rcx
+                jz      bad_value
+                cmp     byte [rsi], ':'
+                jne     bad_value
+                inc     rsi
+                dec     rcx
+                call    parse_num
+                jc      bad_value
+                mov     r13, rax                ; r13 = N
+                mov     r14, 1                  ; r14 = ROUNDS
+                test    rcx, rcx
+                jz      .parsed
+                cmp     byte [rsi], ':'
+                jne     bad_value
+                inc     rsi
+                dec     rcx
+                call    parse_num
+                jc      bad_value
+                mov     r14, rax
+                test    rcx, rcx
+                jnz     bad_value
+.parsed:
+                test    r13, r13
+                jz      bad_value
+                cmp     r13, MAX_VCPUS
+                ja      bad_value
+                test    r12, r12
+                jz      bad_value
+                test    r12, 0xfff
+                jnz     bad_value
+                test    r14, r14
+                jz      bad_value
+                mov     rax, r12
+                mul     r13                     ; rdx:rax = N * SIZE
+                jo      .beyond
+                add     rax, 16 << 20
+                jc      .beyond
+                mov     [pt_shared], rax        ; the shared pages follow the regions
+                add     rax, PT_SHARED * 4096
+                jc      .beyond
+                cmp     rax, [ram_end]
+                ja      .beyond
+                cmp     rax, [map_end]
+                ja      .beyond
+                mov     [pt_size], r12
+                mov     [pt_rounds], r14
+                mov     qword [pt_ready], 0
+                mov     qword [pt_done], 0
+                mov     qword [pt_fail], 0
+                mov     [pt_n], r13             ; set last: APs look at it
+                mov     r15, 1                  ; next vCPU to start
+.start:
+                cmp     r15, r13
+                jae     .go
+                mov     eax, HC_VCPU_START
+                mov     rdi, r15
+                lea     rsi, [ap_entry32]
+                xor     edx, edx
+                call    hypercall
+                jc      .no_hv
+                test    rax, rax
+                jnz     .refused
+                inc     r15
+                jmp     .start
+.go:
+                xor     esi, esi                ; vCPU 0's share
+                call    ptouch_work
+                lea     rcx, [r13 - 1]          ; the others
+                mov     r14, 1 << 34            ; bounded wait
+.wait:
+                cmp     [pt_done], rcx
+                je      .all
+                pause
+                dec     r14
+                jnz     .wait
+                PUTS    "ptouch: only "
+                mov     rax, [pt_done]
+                call    put_dec
+                PUTSLN  " other vcpus finished"
+                jmp     fail_exit
+.all:
+                rdtsc
+                shl     rdx, 32
+                or      rax, rdx
+                sub     rax, [pt_t0]
+                mov     [pt_cycles], rax
+                mov     rax, [pt_fail]
+                test    rax, rax
+                jnz     .mismatch
+                mov     rax, r13
+                mul     qword [pt_rounds]
+                mov     rbx, rax                ; every shared page: N * ROUNDS
+                mov     rdi, [pt_shared]
+                mov     ecx, PT_SHARED
+.shared:
+                cmp     [rdi], rbx
+                jne     .shared_bad
+                add     rdi, 4096
+                dec     ecx
+                jnz     .shared
+                PUTS    "ptouch: "
+                mov     rax, r13
+                call    put_dec
+                PUTS    " vcpus x "
+                mov     rax, [pt_size]
+                shr     rax, 12
+                call    put_dec
+                PUTS    " pages x "
+                mov     rax, [pt_rounds]
+                call    put_dec
+                PUTS    " rounds, 64 shared pages = "
+                mov     rax, rbx
+                call    put_dec
+                PUTS    " each, ok cycles="
+                mov     rax, [pt_cycles]
+                call    put_dec
+                PUTSLN  ""
+                ret
+.mismatch:
+                PUTS    "ptouch: mismatch at 0x"
+                call    put_hex
+                PUTSLN  ""
+                jmp     fail_exit
+.shared_bad:
+                PUTS    "ptouch: shared page 0x"
+                mov     rax, rdi
+                call    put_hex
+                PUTS    " holds "
+                mov     rax, [rdi]
+                call    put_dec
+                PUTSLN  ""
+                jmp     fail_exit
+.beyond:
+                PUTSLN  "ptouch: range beyond RAM"
+                jmp     fail_exit
+.refused:
+                PUTS    "ptouch: vcpu "
+                mov     rax, r15
+                call    put_dec
+                PUTSLN  " not started"
+                jmp     fail_exit
+.no_hv:
+                PUTSLN  "ptouch: #UD, no hypervisor"
+                jmp     fail_exit
+
+; ptouch_work: vCPU ESI's share of ptouch= (any vCPU; its own stack).  The
+; barrier first (bounded: a vCPU that never comes does not hang the rest),
+; vCPU 0 notes the TSC, then the rounds.  A mismatch goes to pt_fail.
+; Clobbers RAX, RBX, RCX, RDX, RDI, R8-R11.
+ptouch_work:
+                lock inc qword [pt_ready]
+                mov     rcx, [pt_n]
+                mov     r8, 1 << 32
+.barrier:
+                cmp     [pt_ready], rcx
+                jae     .go
+                pause
+                dec     r8
+                jnz     .barrier
+.go:
+                test    esi, esi
+                jnz     .regions
+                rdtsc
+                shl     rdx, 32
+                or      rax, rdx
+                mov     [pt_t0], rax
+.regions:
+                mov     r9, [pt_size]
+                mov     eax, esi
+                imul    r9, rax
+                add     r9, 16 << 20            ; r9 = its region
+                mov     r10, [pt_size]
+                add     r10, r9                 ; r10 = its end
+                xor     r11d, r11d              ; r11 = round
+.round:
+                mov     rbx, 0x5A5AA5A5C3C33C3C
+                xor     rbx, r11                ; pattern of this round
+                mov     rdi, r9
+.write:
+                mov     rax, rdi
+                xor     rax, rbx
+                mov     [rdi], rax
+                add     rdi, 4096
+                cmp     rdi, r10
+                jb      .write
+                mov     rdi, [pt_shared]
+                mov     ecx, PT_SHARED
+.shared:
+                lock inc qword [rdi]
+                add     rdi, 4096
+                dec     ecx
+                jnz     .shared
+                mov     rdi, r9
+.verify:
+                mov     rax, rdi
+                xor     rax, rbx
+                cmp     [rdi], rax
+                jne     .bad
+                add     rdi, 4096
+                cmp     rdi, r10
+                jb      .verify
+                inc     r11
+                cmp     r11, [pt_rounds]
+                jb      .round
+                ret
+.bad:
+                mov     [pt_fail], rdi
+                ret
+
+; pspin=N: vCPUs 1..N-1 spin for good, and so does vCPU 0 (a guest for
+; destroy-while-running and busy-host tests).
+sc_pspin:
+                call    parse_value
+                jc      bad_value
+                mov     r12, rax
+                cmp     r12, MAX_VCPUS
+                ja      bad_value
+                mov     byte [ap_spin], 1
+                mov     r13d, 1
+.start:
+                cmp     r13, r12
+                jae     .spin
+                mov     eax, HC_VCPU_START
+                mov     rdi, r13
+                lea     rsi, [ap_entry32]
+                xor     edx, edx
+                call    hypercall
+                inc     r13
+                jmp     .start
+.spin:
+                PUTS    "pspin: "
+                mov     rax, r12
+                call    put_dec
+                PUTSLN  " vcpus spinning"
+.loop:
+                pause
+                jmp     .loop
+
 ; 64-bit part of an application processor: say hello with direct UART
 ; writes (the line buffer belongs to the BSP), count in, halt for good.
 ap_entry64:
@@ -1414,10 +1672,19 @@ ap_entry64:
                 lea     rdx, [ap_msg_hello]
                 call    ap_puts
                 lock inc qword [ap_count]
+                cmp     byte [ap_spin], 0       ; pspin=N: spin for good
+                jne     .spin
+                cmp     qword [pt_n], 0         ; ptouch=: its share, then count out
+                je      .halt
+                call    ptouch_work
+                lock inc qword [pt_done]
 .halt:
                 cli
                 hlt
                 jmp     .halt
+.spin:
+                pause
+                jmp     .spin
 
 ; ap_putc: AL to the UART, polling THR empty.  Clobbers EAX (AH), DX.
 ap_putc:
@@ -1724,6 +1991,8 @@ scenario_table:
                 dq      kw_tick,      sc_tick
                 dq      kw_fpu,       sc_fpu
                 dq      kw_smp,       sc_smp
+                dq      kw_ptouch,    sc_ptouch
+                dq      kw_pspin,     sc_pspin
                 dq      kw_exit,      sc_exit
                 dq      kw_hcexit,    sc_hcexit
                 dq      0, 0
@@ -1741,6 +2010,8 @@ kw_spin:        db      "spin", 0
 kw_tick:        db      "tick=", 0
 kw_fpu:         db      "fpu=", 0
 kw_smp:         db      "smp=", 0
+kw_ptouch:      db      "ptouch=", 0
+kw_pspin:       db      "pspin=", 0
 ap_msg_vcpu:    db      "vcpu ", 0
 ap_msg_hello:   db      ": hello from an application processor", 10, 0
 kw_exit:        db      "exit=", 0
@@ -1811,6 +2082,16 @@ cur_tok_len:    resq    1
 scan_pos:       resq    1
 fpu_buf:        resq    32                      ; fpu=N: xmm0-15 as written / read
 ap_count:       resq    1                       ; smp=N: APs that said hello
+pt_n:           resq    1                       ; ptouch=: vCPUs taking part (0: none)
+pt_size:        resq    1                       ; bytes of each one's region
+pt_rounds:      resq    1
+pt_shared:      resq    1                       ; address of the 64 shared pages
+pt_ready:       resq    1                       ; vCPUs at the barrier
+pt_done:        resq    1                       ; vCPUs 1..N-1 finished
+pt_fail:        resq    1                       ; address of a mismatch, 0 = none
+pt_t0:          resq    1                       ; TSC at vCPU 0's barrier exit
+pt_cycles:      resq    1                       ; TSC cycles until all finished
+ap_spin:        resb    1                       ; pspin=: APs spin
 expect_vec:     resb    1
 use_vmmcall:    resb    1
 first_tok:      resb    1

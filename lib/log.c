@@ -131,6 +131,19 @@ static int print_lock;
 void log_set_level(enum log_level l) { cur_level = l; }
 enum log_level log_get_level(void) { return cur_level; }
 
+/* Write S (N bytes) to the sinks with no other CPU's output in between
+ * (the print lock, taken with a bounded spin: a CPU that died holding it
+ * cannot wedge the others). */
+static void log_write_whole(const char *s, size_t n)
+{
+	bool locked = false;
+	for (int i = 0; i < 1000000 && !locked; i++)
+		locked = !__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE);
+	log_write(s, n);
+	if (locked)
+		__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
+}
+
 static void log_vline(const char *subsys, const char *fmt, va_list ap)
 {
 	char line[1024];
@@ -145,12 +158,7 @@ static void log_vline(const char *subsys, const char *fmt, va_list ap)
 		memcpy(line + len - 5, "[...]", 5);
 	line[len++] = '\n';
 
-	bool locked = false;
-	for (int i = 0; i < 1000000 && !locked; i++)
-		locked = !__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE);
-	log_write(line, len);
-	if (locked)
-		__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
+	log_write_whole(line, len);
 }
 
 void log_msg(const char *subsys, const char *fmt, ...)
@@ -171,5 +179,6 @@ void log_lvl(enum log_level level, const char *subsys, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Raw output for the console (prompt, result lines): no timestamp. */
-void log_raw(const char *s, size_t n) { log_write(s, n); }
+/* Raw output for the console (prompt, result lines, event lines from any
+ * CPU): no timestamp, whole. */
+void log_raw(const char *s, size_t n) { log_write_whole(s, n); }

@@ -114,6 +114,17 @@ static bool handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 	return emulate_mmio(v, e->tdp.gpa);
 }
 
+bool exit_handle_unlocked(struct vcpu *v, struct vm_exit *e)
+{
+	if (e->kind != VM_EXIT_TDP_FAULT && e->kind != VM_EXIT_TDP_MISCONFIG)
+		return false;
+	if (tdp_mmu_cache_topup(&v->mmu_cache))
+		return false;
+	enum tdp_fault_result r =
+		tdp_mmu_page_fault(v->guest->mmu, &v->mmu_cache, e->tdp.gpa, e->tdp.access);
+	return r == TDP_FAULT_MAPPED || r == TDP_FAULT_SPURIOUS;
+}
+
 bool exit_handle(struct vcpu *v, struct vm_exit *e)
 {
 	struct guest *g = v->guest;

@@ -8,9 +8,15 @@
 struct guest;
 struct vcpu;
 
-/* Handle exit E of V (vcpu_enter filled it): true when the guest goes on,
- * false when it has ended (with its reason logged). */
+/* Handle exit E of V (vcpu_enter filled it) with the guest's lock held:
+ * true when the guest goes on, false when it has ended (with its reason
+ * logged). */
 bool exit_handle(struct vcpu *v, struct vm_exit *e);
+/* The part of exit handling that needs no guest lock: a nested page fault
+ * that maps memory (mm/ locks for itself).  true when E is handled;
+ * false when exit_handle must see it (any other exit, MMIO, an error,
+ * which it then meets again and reports). */
+bool exit_handle_unlocked(struct vcpu *v, struct vm_exit *e);
 
 /* The debug mode that counts the VMM's instructions from each exit to the
  * next entry (arch/x86/irq.h): on or off, and whether it is on. */

@@ -6,8 +6,19 @@
  * the local APIC until intr_apic_send() acts on them.  Nothing here runs
  * in a device model: the models call back (send, eoi, irq line) and this
  * file turns the callbacks into wake-ups and, at the next entry, into an
- * injected event.  One CPU runs every guest, so no locks: a vCPU woken
- * here runs at its next turn in the scheduler.
+ * injected event.
+ *
+ * Several host CPUs run a guest's vCPUs at once.  Everything here runs
+ * under the guest's lock (struct guest.lock), taken by the scheduler
+ * around exit handling and intr_inject/intr_tick, and by the console for
+ * intr_console_input.  The rule for a vCPU's local APIC: any vCPU of the
+ * guest may write into it under that lock (an IPI sets an IRR bit, an
+ * INIT or SIPI is latched), but only the CPU that runs the vCPU acts on
+ * it: it injects at its next entry (intr_inject), and INIT/SIPI change
+ * the vCPU's state only there (apic_signal), since the vendor state
+ * belongs to that CPU.  So a sender posts and then kicks the target's CPU
+ * (vcpu_kick: it leaves guest mode and sees the post), or wakes an idle
+ * CPU when the target was asleep (guest_wake_cpus).
  */
 #include "vmm/intr.h"
 #include "arch/x86/cpu.h"
@@ -87,17 +98,20 @@ void intr_wake(struct vcpu *v)
 	if (v->halted && intr_pending(v)) {
 		v->halted = false;
 		v->runnable = true;
+		guest_wake_cpus(v->guest);
 	}
 }
 
 /*
- * INIT and SIPI V's local APIC has accepted.  INIT: the vCPU stops and
+ * INIT and SIPI V's local APIC has accepted, on the CPU that runs V
+ * (intr_apic_signals).  INIT: the vCPU stops and
  * waits for a SIPI, its local APIC reset (SDM Vol 3A 9.4.4.1, 11.4.7.3).
  * SIPI, only while waiting: real mode at vector * 0x100:0, running
  * (later SIPIs are ignored, as on hardware).
  */
-static void init_sipi(struct vcpu *v)
+void intr_apic_signals(struct vcpu *v)
 {
+	v->apic_signal = false;
 	struct guest *g = v->guest;
 	if (vlapic_take_init(&v->lapic)) {
 		vlapic_init_signal(&v->lapic);
@@ -131,9 +145,15 @@ void intr_apic_send(struct guest *g, struct vcpu *src, const struct apic_msg *m)
 			t->nmi_pending = 1; /* a second one while one waits is lost, as on hardware */
 		} else {
 			vlapic_deliver(&t->lapic, m);
-			init_sipi(t);
+			if (t == src) {
+				intr_apic_signals(t); /* its own CPU: act now */
+			} else if (m->delivery == APIC_DM_INIT || m->delivery == APIC_DM_SIPI) {
+				t->apic_signal = true; /* for its own CPU */
+				guest_wake_cpus(g);
+			}
 		}
 		intr_wake(t);
+		vcpu_kick(t); /* on another CPU: it leaves guest mode and takes the event */
 		/* Lowest priority: one target (the first that matches). */
 		if (m->delivery == APIC_DM_LOWEST)
 			break;
@@ -163,9 +183,11 @@ void intr_set_gsi(struct guest *g, unsigned gsi, bool level)
 size_t intr_console_input(struct guest *g, const u8 *buf, size_t n)
 {
 	struct guest_intr *gi = &g->intr;
+	vlock_take(&g->lock);
 	size_t k = MIN(n, (size_t)(INTR_INPUT_MAX - gi->input_len));
 	memcpy(gi->input + gi->input_len, buf, k);
 	gi->input_len += (u32)k;
+	vlock_give(&g->lock);
 	return k;
 }
 
@@ -297,7 +319,7 @@ bool intr_halt(struct vcpu *v)
 	 * an NMI or INIT. */
 	for (unsigned i = 0; i < g->nr_vcpus; i++) {
 		struct vcpu *o = &g->vcpus[i];
-		if (o->runnable || (o->halted && (o->hw.regs.rflags & RFLAGS_IF)))
+		if (o->runnable || o->apic_signal || (o->halted && (o->hw.regs.rflags & RFLAGS_IF)))
 			return true;
 	}
 	guest_crash(g, "HLT with interrupts disabled on every vCPU at rip=0x%lx (the guest would "

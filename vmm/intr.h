@@ -24,8 +24,8 @@
 struct guest;
 struct vcpu;
 
-/* Queue N bytes of BUF for G's COM1 receiver (typed at the console);
- * they enter its FIFO as it has room, at each tick.  Returns how many
+/* Queue N bytes of BUF for G's COM1 receiver (typed at the console; takes
+ * G's lock); they enter its FIFO as it has room, at each tick.  Returns how many
  * were queued (the rest did not fit). */
 size_t intr_console_input(struct guest *g, const u8 *buf, size_t n);
 /* Set GSI (0-23) of G to LEVEL: ISA lines 0-15 reach the 8259 pair and
@@ -43,7 +43,12 @@ void intr_tick(struct guest *g, u64 now_ns);
 /* The earliest deadline (ns of the VMM clock) of a timer that may
  * interrupt V: its local APIC timer, and the PIT for vCPU 0; 0 if none. */
 u64 intr_next_deadline(struct vcpu *v);
-/* A halted V with an event it can take runs again (a no-op otherwise). */
+/* On the CPU that runs V (claimed, guest lock held): act on the INIT and
+ * SIPI its local APIC latched (INIT: wait for SIPI; SIPI: start in real
+ * mode), and clear V->apic_signal. */
+void intr_apic_signals(struct vcpu *v);
+/* A halted V with an event it can take runs again (a no-op otherwise);
+ * an idle CPU that may run it is kicked. */
 void intr_wake(struct vcpu *v);
 /* Does V have an event it would take now (or that ends its HLT)? */
 bool intr_pending(struct vcpu *v);

@@ -6,6 +6,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/ipi.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
@@ -78,9 +79,8 @@ static const char *ap_setup(unsigned cpu)
 
 /*
  * Start the application processors the MADT lists as enabled (those only
- * online-capable are named and left alone), ping each with an IPI, and log
- * how many CPUs are online.  They idle afterwards: nothing runs guests on
- * them yet.
+ * online-capable are named and left alone), ping each with an IPI, log
+ * how many CPUs are online, and send them into the scheduler's loop.
  */
 static void start_cpus(const struct boot_info *bi)
 {
@@ -99,6 +99,12 @@ static void start_cpus(const struct boot_info *bi)
 	unsigned online = smp_start_aps(ids, n, bi->ap_start_page, ap_setup, what);
 	if (online > 1)
 		smp_ping_aps();
+	/* From now on the APs run guests too (vmm/sched.c): kick them out
+	 * of their idle HLT into the scheduler's loop. */
+	smp_set_ap_loop(sched_ap_loop);
+	sched_start_aps();
+	for (unsigned c = 1; c < smp_nr_cpu_ids(); c++)
+		ipi_send(c, IPI_KICK_VECTOR);
 	if (bi->madt_cpus)
 		pr_info("smp", "%u CPUs online (of %u in the MADT)", smp_nr_online(), bi->madt_cpus);
 	else

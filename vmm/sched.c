@@ -1,37 +1,62 @@
 /*
- * The scheduler: all guests share the CPU the VMM runs on, round robin, one
- * time slice each, given to the guest's next runnable vCPU in turn (a vCPU
- * asleep in HLT or waiting for a SIPI is not runnable).  The preemption
- * timer (a local APIC timer interrupt on AMD, the VMX preemption timer on
- * Intel: both reach vmm/ as VM_EXIT_PREEMPT) is armed for the sooner of
- * the slice's end and the vCPU's next virtual timer.  A slice ends when its
- * time has passed at an exit, when the vCPU halts or the guest ends, or
- * when the caller's cut() says so (the console: a line is waiting; asked
+ * The scheduler: every host CPU runs guests' vCPUs, one time slice at a
+ * time.  There is no run queue to keep: the guest table is the shared
+ * queue.  Each CPU walks it round robin from its own position, and in each
+ * running guest it may serve (struct guest.cpu_mask) takes the next vCPU
+ * that wants a CPU (runnable, or an INIT/SIPI to act on) and that it can
+ * claim (vcpu_claim: a compare-and-exchange, so a vCPU runs on one CPU at
+ * a time while a guest's vCPUs run on as many CPUs at once).  A CPU holds
+ * a reference to the guest for the slice (guest_get), which stop and
+ * destroy wait for.  The boot CPU also runs the console: its slices are
+ * cut by a typed line (the caller's cut()), and it ticks every running
+ * guest's timers between slices; the APs sleep in HLT when they find
+ * nothing and are kicked when a vCPU they may run becomes runnable.
+ *
+ * Within a slice the preemption timer (a local APIC timer interrupt on
+ * AMD, the VMX preemption timer on Intel: both reach vmm/ as
+ * VM_EXIT_PREEMPT) is armed for the sooner of the slice's end and the
+ * vCPU's next virtual timer.  A slice ends when its time has passed at an
+ * exit, when the vCPU halts or the guest ends, or when cut() says so (asked
  * at most every SCHED_CUT_POLL_NS); so a guest that spins forever stalls
- * neither the console nor the others.
+ * neither the console nor the others.  The guest's lock is held for exit
+ * handling and event injection, not for the run itself nor for nested page
+ * faults that map memory.
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
+#include "arch/x86/percpu.h"
 #include "vmm/exit.h"
 #include "vmm/intr.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
+#include "vmm/xcpu.h"
 #include "lib/time.h"
 
 static u64 slice_us = 10000; /* 10 ms */
+/* Per CPU: where its walk of the guest table starts next. */
+static unsigned sched_rr[MAX_CPUS];
+/* The APs run guests only once this is set (sched_start_aps). */
+static bool aps_run;
 
 void sched_set_slice_us(u64 us) { slice_us = us; }
 u64 sched_slice_us(void) { return slice_us; }
 
-/* The next runnable vCPU of G after the last one run, or NULL. */
-static struct vcpu *next_vcpu(struct guest *g)
+/* The next vCPU of G after the last one taken that wants a CPU and that
+ * this CPU could claim, or NULL.  G is referenced (guest_get). */
+static struct vcpu *claim_vcpu(struct guest *g)
 {
 	for (unsigned k = 0; k < g->nr_vcpus; k++) {
-		struct vcpu *v = &g->vcpus[(g->rr + k) % g->nr_vcpus];
-		if (v->runnable) {
-			g->rr = (v->id + 1) % g->nr_vcpus;
-			return v;
+		unsigned i = (__atomic_load_n(&g->rr, __ATOMIC_RELAXED) + k) % g->nr_vcpus;
+		struct vcpu *v = &g->vcpus[i];
+		if (!guest_vcpu_wants_cpu(v) || !vcpu_claim(v))
+			continue;
+		/* It may have gone to sleep on another CPU just before. */
+		if (!v->runnable && !__atomic_load_n(&v->apic_signal, __ATOMIC_ACQUIRE)) {
+			xcpu_unclaim(&v->running_on);
+			continue;
 		}
+		__atomic_store_n(&g->rr, (i + 1) % g->nr_vcpus, __ATOMIC_RELAXED);
+		return v;
 	}
 	return NULL;
 }
@@ -44,31 +69,14 @@ static struct vcpu *next_vcpu(struct guest *g)
  * longer, at worst, than at the very next exit. */
 #define SCHED_CUT_POLL_NS 50000
 
-bool sched_step(bool (*cut)(void))
+/*
+ * One slice of V (claimed by this CPU, its guest referenced): until the
+ * slice's time is up, V sleeps or waits, its guest stops running, or CUT
+ * says so.  The guest's lock is held from here to the entry, and again
+ * from the exit on (after an unlocked nested page fault, if it was one).
+ */
+static void run_slice(struct vcpu *v, bool (*cut)(void))
 {
-	/* Between slices, never in an exit handler: the guests' console lines
-	 * go to the log, each guest within its rate. */
-	guest_output_drain_all();
-	static unsigned rr;
-	struct vcpu *v = NULL;
-	unsigned n = 0;
-	u64 now = time_ns();
-	while (guest_at(n)) {
-		/* Timers of every running guest: a vCPU asleep in HLT whose
-		 * timer or device has fired becomes runnable here. */
-		struct guest *c = guest_at(n);
-		if (c->state == GUEST_RUNNING)
-			intr_tick(c, now);
-		n++;
-	}
-	for (unsigned k = 0; k < n && !v; k++) {
-		struct guest *c = guest_at((rr + k) % n);
-		if (c->state == GUEST_RUNNING && (v = next_vcpu(c)) != NULL)
-			rr = (rr + k + 1) % n;
-	}
-	if (!v)
-		return false;
-
 	/* The slice ends at SLICE_END; the preemption deadline of each entry
 	 * is the sooner of that and V's next timer (its local APIC timer, the
 	 * PIT), so a guest spinning with interrupts enabled gets its ticks.
@@ -77,9 +85,15 @@ bool sched_step(bool (*cut)(void))
 	 * still ends the run at the same time (the local APIC timer counts
 	 * on; VMX keeps the deadline as a TSC value, see vmx_set_preempt_ns). */
 	struct guest *g = v->guest;
+	u64 now = time_ns();
 	u64 slice_end = now + slice_us * 1000, armed = 0, next_poll = now + SCHED_CUT_POLL_NS;
 	bool rearm = true;
-	while (g->state == GUEST_RUNNING && v->runnable) {
+	vlock_take(&g->lock);
+	while (g->state == GUEST_RUNNING) {
+		if (v->apic_signal)
+			intr_apic_signals(v);
+		if (!v->runnable)
+			break;
 		u64 until = slice_end, dl = intr_next_deadline(v);
 		if (dl && dl < until)
 			until = dl;
@@ -90,11 +104,18 @@ bool sched_step(bool (*cut)(void))
 		}
 		struct vm_exit e;
 		intr_inject(v);
-		if (vcpu_enter(v, &e))
-			break; /* the world switch failed: the guest has been ended */
+		vlock_give(&g->lock);
+		int r = vcpu_enter(v, &e);
+		bool done = !r && exit_handle_unlocked(v, &e);
+		vlock_take(&g->lock);
+		if (r) {
+			guest_crash(g, "world switch failed (%d)", r);
+			break;
+		}
 		rearm = e.kind == VM_EXIT_PREEMPT;
 		intr_after_exit(v);
-		exit_handle(v, &e);
+		if (!done)
+			exit_handle(v, &e);
 		now = time_ns();
 		intr_tick(g, now);
 		if (now >= slice_end)
@@ -105,10 +126,105 @@ bool sched_step(bool (*cut)(void))
 			next_poll = now + SCHED_CUT_POLL_NS;
 		}
 	}
+	vlock_give(&g->lock);
 	irq_step_cancel(); /* exit-path counting ends with the slice */
 	vcpu_set_preempt_ns(v, 0);
 	/* A tick that fired while the exit was handled is taken now, so it
 	 * does not cut the next guest's slice short. */
 	irq_window();
+}
+
+bool sched_step(bool (*cut)(void))
+{
+	unsigned cpu = this_cpu();
+	if (cpu == 0) {
+		/* Between slices, never in an exit handler: the guests' console
+		 * lines go to the log, each guest within its rate.  And the
+		 * timers of every running guest: a vCPU asleep in HLT whose
+		 * timer or device has fired becomes runnable here (its own
+		 * CPU ticks it at each exit while it runs). */
+		guest_output_drain_all();
+		u64 now = time_ns();
+		for (unsigned k = 0; k < GUEST_MAX; k++) {
+			struct guest *c = guest_slot(k);
+			if (!c->in_use || c->state != GUEST_RUNNING || !guest_get(c))
+				continue;
+			vlock_take(&c->lock);
+			intr_tick(c, now);
+			vlock_give(&c->lock);
+			guest_put(c);
+		}
+	} else if (!__atomic_load_n(&aps_run, __ATOMIC_ACQUIRE)) {
+		return false;
+	}
+	struct vcpu *v = NULL;
+	for (unsigned k = 0; k < GUEST_MAX && !v; k++) {
+		unsigned slot = (sched_rr[cpu] + k) % GUEST_MAX;
+		struct guest *c = guest_slot(slot);
+		if (!c->in_use || c->state != GUEST_RUNNING || !(c->cpu_mask & BIT(cpu)))
+			continue;
+		if (!guest_get(c))
+			continue;
+		v = claim_vcpu(c);
+		if (v)
+			sched_rr[cpu] = (slot + 1) % GUEST_MAX;
+		else
+			guest_put(c);
+	}
+	if (!v) {
+		tdp_mmu_quiescent(cpu); /* a quiescent point: no MMU lock, no guest mode */
+		return false;
+	}
+	struct guest *g = v->guest;
+	u32 now_running = __atomic_add_fetch(&g->vcpus_running, 1, __ATOMIC_RELAXED);
+	u32 most = __atomic_load_n(&g->vcpus_running_max, __ATOMIC_RELAXED);
+	while (now_running > most &&
+	       !__atomic_compare_exchange_n(&g->vcpus_running_max, &most, now_running, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	run_slice(v, cut);
+	__atomic_sub_fetch(&g->vcpus_running, 1, __ATOMIC_RELAXED);
+	vcpu_unclaim(v);
+	guest_put(g);
 	return true;
 }
+
+/* Is there a vCPU this CPU could take now? (An idle AP's last look before
+ * its HLT, after it said it idles: a wake-up after this kicks it.) */
+static bool work_for(unsigned cpu)
+{
+	for (unsigned k = 0; k < GUEST_MAX; k++) {
+		struct guest *c = guest_slot(k);
+		if (!c->in_use || c->state != GUEST_RUNNING || !(c->cpu_mask & BIT(cpu)))
+			continue;
+		for (unsigned i = 0; i < c->nr_vcpus; i++)
+			if (guest_vcpu_wants_cpu(&c->vcpus[i]))
+				return true;
+	}
+	return false;
+}
+
+void sched_ap_loop(void)
+{
+	unsigned cpu = this_cpu();
+	/* mm/ counts this CPU in its grace periods from here on: before its
+	 * first guest entry or MMU lock. */
+	tdp_mmu_quiescent(cpu);
+	for (;;) {
+		if (sched_step(NULL))
+			continue;
+		guest_cpu_idle(cpu, true);
+		if (__atomic_load_n(&aps_run, __ATOMIC_ACQUIRE) && work_for(cpu)) {
+			guest_cpu_idle(cpu, false);
+			continue;
+		}
+		/* Idle CPUs do not hold back mm/'s grace periods; the next
+		 * sched_step passes a quiescent point before any guest entry. */
+		tdp_mmu_cpu_offline(cpu);
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		guest_cpu_idle(cpu, false);
+		tdp_mmu_quiescent(cpu);
+	}
+}
+
+void sched_start_aps(void) { __atomic_store_n(&aps_run, true, __ATOMIC_RELEASE); }

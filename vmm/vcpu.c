@@ -4,6 +4,7 @@
  * events, and their console lines.
  */
 #include "vmm/vcpu.h"
+#include "arch/x86/ipi.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/spec.h"
@@ -12,6 +13,7 @@
 #include "lib/time.h"
 #include "mm/pmm.h"
 #include "vmm/vm.h"
+#include "vmm/xcpu.h"
 
 /*
  * Per host CPU: the vCPU whose vendor state is loaded there (hv->vcpu_load)
@@ -26,6 +28,11 @@ static struct vcpu *fpu_owner[MAX_CPUS];
  * when that guest's vCPUs go, so a new guest in the same slot counts as
  * another. */
 static struct guest *last_guest[MAX_CPUS];
+/* Per host CPU: its guest-mode counter, odd while it is in guest mode
+ * (raised right before the world switch, sequentially consistent, and
+ * again right after the exit).  A shootdown that saw it odd waits for it
+ * to move (vcpu_flush_all). */
+static u64 guest_seq[MAX_CPUS];
 
 /* ASID/VPID tags (hv_vcpu.tag): the users of each tag 1..N, N the smaller
  * of hv->max_tags() and the table.  A vCPU takes a free tag, or when none
@@ -67,6 +74,70 @@ void vcpu_make_loaded(struct vcpu *v)
 		hv->vcpu_put(&loaded_vcpu[cpu]->hw);
 	hv->vcpu_load(&v->hw, cpu);
 	loaded_vcpu[cpu] = v;
+}
+
+void vcpu_unload(struct vcpu *v)
+{
+	unsigned cpu = this_cpu();
+	if (fpu_owner[cpu] == v) {
+		fxsave(&v->fpu);
+		debug_regs_save(&v->dbg);
+		fpu_owner[cpu] = NULL;
+	}
+	if (loaded_vcpu[cpu] == v) {
+		hv->vcpu_put(&v->hw);
+		loaded_vcpu[cpu] = NULL;
+	}
+}
+
+bool vcpu_claim(struct vcpu *v)
+{
+	if (!xcpu_claim(&v->running_on, this_cpu()))
+		return false;
+	v->ran_on |= BIT(this_cpu());
+	v->last_cpu = this_cpu();
+	return true;
+}
+
+void vcpu_unclaim(struct vcpu *v)
+{
+	vcpu_unload(v);
+	xcpu_unclaim(&v->running_on);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	u32 on = xcpu_owner(&v->running_on);
+	if (on && on - 1 != this_cpu())
+		ipi_send(on - 1, IPI_KICK_VECTOR);
+}
+
+/*
+ * The shootdown side of the guest-mode handshake (vmm/xcpu.h): every flag
+ * is set before any counter is read.  A CPU in guest mode holds no lock
+ * and leaves at the kick, so the wait is bounded.
+ */
+void vcpu_flush_all(struct vcpu *vs, unsigned n)
+{
+	unsigned me = this_cpu();
+	_Static_assert(MAX_CPUS <= 64, "one bit per CPU");
+	u64 seen[MAX_CPUS];
+	u64 wait_mask = 0;
+	for (unsigned i = 0; i < n; i++)
+		xcpu_post_flush(&vs[i].flush_pending);
+	for (unsigned i = 0; i < n; i++) {
+		u32 on = xcpu_owner(&vs[i].running_on);
+		if (!on || on - 1 == me || (wait_mask & BIT(on - 1)))
+			continue;
+		if (!xcpu_in_guest(&guest_seq[on - 1], &seen[on - 1]))
+			continue; /* out of guest mode: it takes the flag before entering */
+		wait_mask |= BIT(on - 1);
+		ipi_send(on - 1, IPI_KICK_VECTOR);
+	}
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		if (wait_mask & BIT(c))
+			while (!xcpu_left_guest(&guest_seq[c], seen[c]) && percpu_online(c))
+				cpu_relax();
 }
 
 /*
@@ -112,7 +183,11 @@ int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
 	v->hw.tag = tag_alloc();
 	v->hw.id = v->id;
 	vcpu_make_loaded(v);
-	return hv->vcpu_create(&v->hw, st, tdp_root);
+	int r = hv->vcpu_create(&v->hw, st, tdp_root);
+	/* Created here, run anywhere: the vendor state leaves this CPU. */
+	if (r == 0)
+		vcpu_unload(v);
+	return r;
 }
 
 void vcpu_release(struct vcpu *v)
@@ -157,10 +232,10 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 		debug_regs_load(&v->dbg);
 		fpu_owner[cpu] = v;
 	}
-	if (v->flush_pending) {
-		v->flush_pending = false;
+	/* In guest mode from here on for vcpu_flush_all (the counter goes
+	 * odd before the flag is read). */
+	if (xcpu_enter_guest(&guest_seq[cpu], &v->flush_pending))
 		hv->flush_tlb(&v->hw);
-	}
 	if (last_guest[cpu] != v->guest) {
 		spec_guest_switch();
 		last_guest[cpu] = v->guest;
@@ -169,12 +244,11 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	spec_ctrl_enter(v->spec_ctrl);
 	int r = hv->vcpu_run(&v->hw, e);
 	spec_ctrl_exit(v->spec_ctrl);
+	xcpu_leave_guest(&guest_seq[cpu]);
 	v->event_queued = false;
 	tdp_mmu_quiescent(cpu);
-	if (r) {
-		guest_crash(v->guest, "world switch failed (%d)", r);
+	if (r)
 		return r;
-	}
 	v->exits++;
 	v->exits_by_kind[e->kind]++;
 	u64 insns;

@@ -33,7 +33,14 @@ struct vcpu {
 	u64 step_max[VM_EXIT_KINDS];   /* the longest */
 	u64 step_pages[VM_EXIT_KINDS]; /* their distinct code pages, summed */
 	u8 step_kind;              /* kind of V's last exit: its path ends at the next entry */
-	bool flush_pending;        /* TDP entries were zapped: flush before the next run */
+	bool flush_pending;        /* TDP entries were zapped: flush before the next run (atomic:
+				      set by any CPU, taken by the one that enters V) */
+	u32 running_on;            /* CPU number + 1 of the CPU that owns V now (claimed with a
+				      compare-and-exchange for a slice, vcpu_claim), 0: none */
+	u64 ran_on;                /* bit N: host CPU N has run V (stats cpus=) */
+	u32 last_cpu;              /* the CPU that ran V last (stats) */
+	bool apic_signal;          /* an INIT or SIPI waits in its local APIC: its own CPU acts
+				      on it (guest lock) */
 	struct hv_event interrupted; /* an event the last exit cut short: re-injected on entry */
 	u64 reinjected;            /* such events injected again (stats) */
 	u64 spec_ctrl;             /* its IA32_SPEC_CTRL, loaded around every run when the CPU
@@ -73,12 +80,35 @@ void vcpu_release(struct vcpu *v);
  * next exit (into E; the event the exit cut short into V->interrupted),
  * and pass this CPU's grace-period quiescent point.  Events for the entry
  * are queued before (vmm/intr.c).  0, or negative when the
- * world switch itself failed (the guest has then been ended).
+ * world switch itself failed (the caller ends the guest, under its lock).
+ * V must be claimed by this CPU (vcpu_claim).
  */
 int vcpu_enter(struct vcpu *v, struct vm_exit *e);
 /* Make V the vCPU loaded on this CPU (hv_ops want it so): the one
  * loaded before is put. */
 void vcpu_make_loaded(struct vcpu *v);
+/*
+ * V leaves this CPU for good (end of a slice, after create): its x87/SSE
+ * and debug registers are saved if this CPU holds them, and its vendor
+ * state is put (VMX: VMCLEAR), so that any CPU may load it next.
+ */
+void vcpu_unload(struct vcpu *v);
+/* Claim V for this CPU: true when no CPU owned it (it now runs here
+ * only), false when another one does. */
+bool vcpu_claim(struct vcpu *v);
+/* Unload V (vcpu_unload) and give up this CPU's claim on it. */
+void vcpu_unclaim(struct vcpu *v);
+/* Make the CPU that runs V, if it is another one, leave guest mode (a
+ * kick IPI): it then sees what was posted for V before its next entry. */
+void vcpu_kick(struct vcpu *v);
+/*
+ * Remote TLB shootdown for the N vCPUs at VS: each gets flush_pending,
+ * and every other CPU in guest mode with one of them is kicked and waited
+ * for until it has left guest mode (its entry counter moved); it flushes
+ * before it enters again.  Returns once no CPU can still use a
+ * translation cached before the call.
+ */
+void vcpu_flush_all(struct vcpu *vs, unsigned n);
 /* Queue EV for V's next entry (hv->inject_event) and note that one is
  * queued, so that vmm/intr.c does not take an interrupt from a controller
  * it could not deliver.  0, or -E_BUSY when an event is queued already. */

@@ -5,6 +5,8 @@
  */
 #include "vmm/vm.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/ipi.h"
+#include "arch/x86/percpu.h"
 #include "lib/line_history.h"
 #include "lib/log.h"
 #include "lib/regex.h"
@@ -12,10 +14,18 @@
 #include "lib/time.h"
 #include "mm/mm_env.h"
 #include "mm/pmm.h"
+#include "vmm/xcpu.h"
 
 static struct guest guests[GUEST_MAX];
 static guest_event_fn event_sink; /* the console's, once it subscribed */
 static guest_raw_fn raw_sink;     /* where attached output goes (the console's) */
+/* CPUs holding a reference to the guest in each slot (guest_get).  Kept
+ * outside struct guest: a slot being cleared or reused must not clear a
+ * count another CPU is about to drop. */
+static u32 guest_users[GUEST_MAX];
+/* Per host CPU: 1 while it idles in HLT (guest_cpu_idle), taken back to
+ * 0 by the one that kicks it. */
+static u32 cpu_idle[MAX_CPUS];
 
 void guest_set_event_sink(guest_event_fn fn) { event_sink = fn; }
 
@@ -45,6 +55,60 @@ struct guest *guest_at(unsigned i)
 	return NULL;
 }
 
+struct guest *guest_slot(unsigned k) { return &guests[k]; }
+
+/* The reference handshake of vmm/xcpu.h: the count is raised before the
+ * state is read; stop and destroy store the state before they read the
+ * count. */
+bool guest_get(struct guest *g)
+{
+	u32 *users = &guest_users[g - guests];
+	xcpu_ref_raise(users);
+	if (__atomic_load_n(&g->state, __ATOMIC_SEQ_CST) == GUEST_RUNNING)
+		return true;
+	xcpu_ref_put(users);
+	return false;
+}
+
+void guest_put(struct guest *g) { xcpu_ref_put(&guest_users[g - guests]); }
+
+/* Kick the CPUs running G's vCPUs (they see G's new state at the exit). */
+static void guest_kick_vcpus(struct guest *g)
+{
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		vcpu_kick(&g->vcpus[i]);
+}
+
+bool guest_quiesce(struct guest *g)
+{
+	u32 *users = &guest_users[g - guests];
+	if (xcpu_refs_gone(users))
+		return false;
+	while (!xcpu_refs_gone(users)) {
+		guest_kick_vcpus(g);
+		u64 until = time_ns() + 100000; /* kick again every 100 us */
+		while (!xcpu_refs_gone(users) && time_ns() < until)
+			cpu_relax();
+	}
+	return true;
+}
+
+void guest_cpu_idle(unsigned cpu, bool on) { xcpu_idle_set(&cpu_idle[cpu], on); }
+
+void guest_wake_cpus(struct guest *g)
+{
+	for (unsigned c = 1; c < MAX_CPUS; c++)
+		if ((g->cpu_mask & BIT(c)) && xcpu_idle_take(&cpu_idle[c])) {
+			ipi_send(c, IPI_KICK_VECTOR);
+			return;
+		}
+}
+
+bool guest_vcpu_wants_cpu(const struct vcpu *v)
+{
+	return (v->runnable || v->apic_signal) && !xcpu_owner(&v->running_on);
+}
+
 struct guest *guest_find_name(const char *name)
 {
 	for (unsigned k = 0; k < GUEST_MAX; k++)
@@ -61,11 +125,12 @@ struct guest *guest_find_id(unsigned id)
 	return NULL;
 }
 
+/* mm/'s flush callback (after a zap or a write-protect): a remote TLB
+ * shootdown over G's vCPUs, returning once none can use a stale entry. */
 static void guest_flush_cb(void *arg)
 {
 	struct guest *g = arg;
-	for (unsigned i = 0; i < g->nr_vcpus; i++)
-		g->vcpus[i].flush_pending = true;
+	vcpu_flush_all(g->vcpus, g->nr_vcpus);
 }
 
 u64 guest_exits(const struct guest *g)
@@ -145,6 +210,7 @@ int guest_create(const char *name, u64 mem, bool huge, const char *cmdline, unsi
 	memcpy(g->name, name, strlen(name) + 1);
 	memcpy(g->cmdline, cmdline, strlen(cmdline) + 1);
 	g->mem_size = mem;
+	g->cpu_mask = ~0ULL;
 	g->state = GUEST_CREATED;
 	g->nr_vcpus = nr_vcpus;
 	for (unsigned i = 0; i < nr_vcpus; i++)
@@ -235,33 +301,50 @@ int guest_vcpu_start(struct guest *g, unsigned id, u64 entry, u64 arg)
 	v->hw.regs.rflags = 0x2;
 	v->started = v->runnable = true;
 	v->wait_sipi = false;
+	guest_wake_cpus(g);
 	pr_info("vmm", "guest %s: vcpu %u started at 0x%lx", g->name, id, entry);
 	return 0;
 }
 
 int guest_start(struct guest *g)
 {
-	if (g->state != GUEST_CREATED)
+	vlock_take(&g->lock);
+	if (g->state != GUEST_CREATED) {
+		vlock_give(&g->lock);
 		return -E_BUSY;
-	g->state = GUEST_RUNNING;
+	}
 	g->start_tsc = rdtsc();
+	__atomic_store_n(&g->state, GUEST_RUNNING, __ATOMIC_SEQ_CST);
+	vlock_give(&g->lock);
 	pr_info("vmm", "guest %s started", g->name);
+	guest_wake_cpus(g);
 	return 0;
 }
 
 int guest_stop(struct guest *g)
 {
-	if (g->state != GUEST_RUNNING)
+	vlock_take(&g->lock);
+	if (g->state != GUEST_RUNNING) {
+		vlock_give(&g->lock);
 		return -E_BUSY;
-	g->state = GUEST_STOPPED;
+	}
+	__atomic_store_n(&g->state, GUEST_STOPPED, __ATOMIC_SEQ_CST);
+	vlock_give(&g->lock);
+	(void)guest_quiesce(g); /* stopped means: on no CPU */
 	return 0;
 }
 
 int guest_resume(struct guest *g)
 {
-	if (g->state != GUEST_STOPPED)
+	vlock_take(&g->lock);
+	if (g->state != GUEST_STOPPED) {
+		vlock_give(&g->lock);
 		return -E_BUSY;
-	g->state = GUEST_RUNNING;
+	}
+	__atomic_store_n(&g->state, GUEST_RUNNING, __ATOMIC_SEQ_CST);
+	vlock_give(&g->lock);
+	for (unsigned i = 0; i < g->nr_vcpus; i++)
+		guest_wake_cpus(g);
 	return 0;
 }
 
@@ -320,13 +403,21 @@ static bool recent_wanted(const char *line, size_t len, void *ctx)
 	return line_wanted(line, len, w->text, w->re);
 }
 
-void guest_recent_clear(struct guest *g) { line_history_clear(&g->recent); }
+void guest_recent_clear(struct guest *g)
+{
+	vlock_take(&g->lock);
+	line_history_clear(&g->recent);
+	vlock_give(&g->lock);
+}
 
 bool guest_recent_match(struct guest *g, const char *text, const struct regex *re)
 {
 	struct recent_want w = {.text = text, .re = re};
-	return line_history_take(&g->recent, recent_wanted, &w, g->expect_line,
-				 sizeof(g->expect_line));
+	vlock_take(&g->lock);
+	bool r = line_history_take(&g->recent, recent_wanted, &w, g->expect_line,
+				   sizeof(g->expect_line));
+	vlock_give(&g->lock);
+	return r;
 }
 
 void guest_set_raw_sink(guest_raw_fn fn) { raw_sink = fn; }
@@ -431,6 +522,7 @@ static void guest_output_drain(struct guest *g, bool force)
 
 void guest_console_attach(struct guest *g, bool on)
 {
+	vlock_take(&g->lock);
 	if (on) {
 		for (unsigned i = 0; i < g->nr_vcpus; i++)
 			vcpu_console_flush(&g->vcpus[i]);
@@ -440,19 +532,26 @@ void guest_console_attach(struct guest *g, bool on)
 	} else {
 		guest_raw_drain(g, true);
 		g->attached = false;
-		guest_recent_clear(g); /* the session was input: expect looks from here */
+		line_history_clear(&g->recent); /* the session was input: expect looks from here */
 	}
+	vlock_give(&g->lock);
 }
 
 void guest_output_drain_all(void)
 {
 	for (unsigned k = 0; k < GUEST_MAX; k++)
-		if (guests[k].in_use)
+		if (guests[k].in_use) {
+			vlock_take(&guests[k].lock);
 			guest_output_drain(&guests[k], false);
+			vlock_give(&guests[k].lock);
+		}
 }
 
+/* G ends (its lock held): the CPUs running its other vCPUs are kicked
+ * out (they see the new state at the exit), and its output is written. */
 static void guest_end(struct guest *g)
 {
+	guest_kick_vcpus(g);
 	g->end_tsc = rdtsc();
 	for (unsigned i = 0; i < g->nr_vcpus; i++)
 		vcpu_console_flush(&g->vcpus[i]);
@@ -466,7 +565,7 @@ void guest_exit(struct guest *g, int status)
 	if (g->state != GUEST_RUNNING)
 		return;
 	guest_end(g);
-	g->state = GUEST_EXITED;
+	__atomic_store_n(&g->state, GUEST_EXITED, __ATOMIC_SEQ_CST);
 	g->exit_status = status;
 	pr_info("vmm", "guest %s exited: status=%d after %lu exits in %lu us", g->name, status,
 		guest_exits(g), time_tsc_to_us(g->end_tsc - g->start_tsc));
@@ -478,7 +577,7 @@ void guest_power_event(struct guest *g, enum guest_power what, const char *sourc
 	if (g->state != GUEST_RUNNING)
 		return;
 	guest_end(g);
-	g->state = GUEST_EXITED;
+	__atomic_store_n(&g->state, GUEST_EXITED, __ATOMIC_SEQ_CST);
 	g->exit_status = 0;
 	g->power = what;
 	g->power_source = source;
@@ -496,7 +595,7 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 	if (g->state != GUEST_RUNNING)
 		return;
 	guest_end(g);
-	g->state = GUEST_CRASHED;
+	__atomic_store_n(&g->state, GUEST_CRASHED, __ATOMIC_SEQ_CST);
 	va_start(ap, fmt);
 	vsnprintf(g->crash_reason, sizeof(g->crash_reason), fmt, ap);
 	va_end(ap);
@@ -512,16 +611,24 @@ void guest_destroy(struct guest *g)
 	char name[GUEST_NAME_MAX];
 	u64 at_create = g->free_pages_at_create;
 
+	vlock_take(&g->lock);
 	if (g->state == GUEST_RUNNING || g->state == GUEST_STOPPED) {
 		guest_end(g);
-		g->state = GUEST_CRASHED;
+		__atomic_store_n(&g->state, GUEST_CRASHED, __ATOMIC_SEQ_CST);
 		snprintf(g->crash_reason, sizeof(g->crash_reason), "destroyed while running");
 	}
+	vlock_give(&g->lock);
+	/* Nothing is freed while a CPU still runs one of its vCPUs; the line
+	 * below says how long that took, when a CPU did. */
+	u64 t0 = time_ns();
+	char waited[32] = "";
+	if (guest_quiesce(g))
+		snprintf(waited, sizeof(waited), " quiesce_us=%lu", (time_ns() - t0) / 1000);
 	memcpy(name, g->name, sizeof(name));
 	enum tdp_teardown_mode mode = tdp_get_teardown_mode();
 	guest_release(g, &st);
 	pr_info("vmm", "guest %s destroyed: mode=%s tables=%lu visited=%lu skipped=%lu changed=%lu "
-		"tables_freed=%lu pages_freed=%lu us=%lu free_pages=%lu (at create %lu)",
+		"tables_freed=%lu pages_freed=%lu us=%lu%s free_pages=%lu (at create %lu)",
 		name, tdp_teardown_mode_name(mode), st.tables, st.visited, st.skipped, st.changed,
-		st.tables_freed, st.pages_freed, st.time_us, pmm_free_count(), at_create);
+		st.tables_freed, st.pages_freed, st.time_us, waited, pmm_free_count(), at_create);
 }

@@ -14,6 +14,7 @@
 #include "mm/tdp_mmu.h"
 #include "vmm/dev/bus.h"
 #include "vmm/intr_state.h"
+#include "vmm/lock.h"
 #include "vmm/vcpu.h"
 
 #define GUEST_NAME_MAX 32
@@ -52,8 +53,23 @@ enum guest_policy {
 				 create line (same name; on_reboot and on_crash) */
 };
 
+/*
+ * Locking (docs/design.md "Host CPUs").  A guest's vCPUs run on several
+ * host CPUs at once; each vCPU on at most one (vcpu_claim).  LOCK covers
+ * what they share: the state machine, the devices and interrupt
+ * controllers (bus, intr), every vCPU's local APIC and wake-up flags
+ * (runnable, halted, wait_sipi, nmi_pending, apic_signal), the console
+ * output rings and recent lines.  Exit handling takes it, but for nested
+ * page faults that map memory (mm/ has its own locks).  A vCPU's
+ * registers and vendor state belong to the CPU that claimed it.
+ */
 struct guest {
 	bool in_use;               /* slot of the guest table taken */
+	struct vlock lock;         /* see above */
+	u64 cpu_mask;              /* host CPUs its vCPUs may run on (create cpus=; all by
+				      default) */
+	u32 vcpus_running;         /* of its vCPUs, those claimed by a CPU now (atomic) */
+	u32 vcpus_running_max;     /* the most at once so far (stats parallel_max=) */
 	unsigned id;               /* the lowest id free at create (reused after destroy) */
 	char name[GUEST_NAME_MAX]; /* console name, also the UART line prefix */
 	enum guest_state state;
@@ -210,5 +226,28 @@ void guest_recent_clear(struct guest *g);
 bool guest_recent_match(struct guest *g, const char *text, const struct regex *re);
 /* Iterate: the I-th used slot or NULL. */
 struct guest *guest_at(unsigned i);
+/* Slot K of the guest table (K < GUEST_MAX), used or not. */
+struct guest *guest_slot(unsigned k);
+/*
+ * A CPU's reference to G while it runs G's vCPUs or ticks its timers:
+ * true (a reference is held) when G is running, else false (none is).
+ * Stop and destroy wait until no reference is left (guest_quiesce), so
+ * nothing of G is freed under a CPU that holds one.
+ */
+bool guest_get(struct guest *g);
+void guest_put(struct guest *g);
+/* Kick every CPU that runs one of G's vCPUs out of guest mode, and wait
+ * until no CPU holds a reference to G (G is no longer running: caller
+ * changed its state).  Not from a CPU that holds one itself.  Returns
+ * whether a CPU held one (it had to wait). */
+bool guest_quiesce(struct guest *g);
+/* This CPU idles (ON, before its HLT) or looks for work again: an idle
+ * CPU is kicked when a vCPU it may run becomes runnable. */
+void guest_cpu_idle(unsigned cpu, bool on);
+/* A vCPU of G became runnable: kick one idle CPU that may run it. */
+void guest_wake_cpus(struct guest *g);
+/* Is vCPU V waiting for a CPU (runnable or an INIT/SIPI to act on), with
+ * none running it? */
+bool guest_vcpu_wants_cpu(const struct vcpu *v);
 
 #endif

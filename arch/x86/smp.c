@@ -50,13 +50,26 @@ static struct {
 unsigned smp_nr_online(void) { return __atomic_load_n(&smp.nr_online, __ATOMIC_ACQUIRE); }
 unsigned smp_nr_cpu_ids(void) { return smp.nr_ids; }
 
+/* What the APs run once the layers above give it (smp_set_ap_loop). */
+static void (*ap_loop)(void);
+
+void smp_set_ap_loop(void (*loop)(void))
+{
+	__atomic_store_n(&ap_loop, loop, __ATOMIC_RELEASE);
+}
+
 /* The AP's idle loop: halt with interrupts on; IPIs wake it, their
- * handlers run, it halts again.  STI's one-instruction shadow makes
+ * handlers run, it halts again, until the layers above give it a loop to
+ * run (which it then never leaves).  STI's one-instruction shadow makes
  * "sti; hlt" race-free against an interrupt between the two. */
 static __noreturn void ap_idle(void)
 {
-	for (;;)
+	for (;;) {
+		void (*loop)(void) = __atomic_load_n(&ap_loop, __ATOMIC_ACQUIRE);
+		if (loop)
+			loop();
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
 }
 
 /* An AP that must not be used: interrupts off, halted for good. */

@@ -2,7 +2,8 @@
  * Starting the application processors (arch/x86/smp.c): INIT-SIPI-SIPI
  * through the real-mode code of arch/x86/ap_start.asm, one AP at a time,
  * each on its own stack and struct percpu.  After start-up the APs idle
- * (HLT with interrupts on), woken by IPIs (arch/x86/ipi.h).
+ * (HLT with interrupts on), woken by IPIs (arch/x86/ipi.h), until they are
+ * given a loop to run (smp_set_ap_loop).
  */
 #ifndef PAGODA_SMP_H
 #define PAGODA_SMP_H
@@ -30,6 +31,10 @@ typedef const char *(*smp_ap_setup_fn)(unsigned cpu);
  */
 unsigned smp_start_aps(const u32 *ids, unsigned n, u64 start_page, smp_ap_setup_fn setup,
 		       const char *enabled);
+
+/* Give the APs LOOP to run instead of idling (the layers above's
+ * scheduler); each AP calls it when its next interrupt wakes it. */
+void smp_set_ap_loop(void (*loop)(void));
 
 /* CPUs online (the boot CPU included), and the highest CPU number + 1. */
 unsigned smp_nr_online(void);

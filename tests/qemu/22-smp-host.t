@@ -5,8 +5,8 @@
 # reports itself online with SVM enabled, answers the boot CPU's call IPI
 # with its own CPU number and APIC ID and calls the boot CPU back from its
 # handler (the boot CPU serves that call while it waits with interrupts
-# off), then idles; guests (one with four
-# vCPUs) still run on the boot CPU and give all their pages back.  With
+# off), then joins the scheduler; guests (one with four vCPUs) run and
+# give all their pages back (tests/qemu/23-smp-guests.t checks where).  With
 # -smp 2,maxcpus=4 the MADT lists two CPUs that are not there: only the
 # present one is started.  With build/madt-chain.efi (a boot step that
 # makes the MADT's last CPU entry name APIC ID 0xFE, which no CPU has)
@@ -48,7 +48,7 @@ expect_seq "-smp 4: each AP comes online with SVM enabled, in order, then the su
 expect_no_line "-smp 4: no CPU left out, no VMM exception" 'left out|VMM exception|did not answer'
 expect_seq "-smp 4: a guest runs and exits after the APs started" \
 	'smp: 4 CPUs online' 'ok create name=one' 'guest one: .*hello' 'ok wait name=one state=exited'
-expect_seq "-smp 4: a 4-vCPU guest runs (on the boot CPU) and exits" \
+expect_seq "-smp 4: a 4-vCPU guest runs and exits" \
 	'ok create name=quad' 'guest quad: smp: 4 vcpus ran' 'ok wait name=quad state=exited'
 expect_destroy_pages_back "-smp 4: destroy gives every page back"
 expect_pages_back

@@ -6,6 +6,7 @@
  * decides what the command does and prints its one result line.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "lib/log.h"
 #include "lib/regex.h"
@@ -195,6 +196,54 @@ static int module_args(const char *list, char *names, size_t names_len, struct l
 	}
 }
 
+/*
+ * create's cpus=LIST: host CPU numbers and ranges ("1", "0,2", "1-3"),
+ * each online, into *MASK.  false, with an err reply, for a bad list.
+ */
+static bool cpus_arg(const char *list, u64 *mask)
+{
+	*mask = 0;
+	const char *p = list;
+	while (*p) {
+		u64 lo = 0, hi;
+		const char *start = p;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		while (*p >= '0' && *p <= '9')
+			lo = lo * 10 + (u64)(*p++ - '0');
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (*p < '0' || *p > '9')
+				goto bad;
+			hi = 0;
+			while (*p >= '0' && *p <= '9')
+				hi = hi * 10 + (u64)(*p++ - '0');
+		}
+		if (*p && *p != ',')
+			goto bad;
+		if (*p == ',' && !p[1])
+			goto bad;
+		if (*p)
+			p++;
+		if (hi < lo || hi >= MAX_CPUS)
+			goto bad;
+		for (u64 cpu = lo; cpu <= hi; cpu++) {
+			if (!percpu_online((unsigned)cpu)) {
+				reply("err create cpu %lu is not online (in \"%.*s\")", cpu,
+				      (int)(p - start), start);
+				return false;
+			}
+			*mask |= BIT(cpu);
+		}
+	}
+	if (*mask)
+		return true;
+bad:
+	reply("err create bad cpus list \"%s\" (CPU numbers and ranges: 0,2-3)", list);
+	return false;
+}
+
 static void cmd_create(const struct cmd_line *c)
 {
 	const char *name = cmd_pos(c, 0), *mem_s = cmd_get(c, "mem"), *img = cmd_get(c, "image");
@@ -215,6 +264,10 @@ static void cmd_create(const struct cmd_line *c)
 		return;
 	}
 	if (!flag_arg(c, "huge", &use_huge) || !flag_arg(c, "reserve", &use_reserve))
+		return;
+	const char *cpus = cmd_get(c, "cpus");
+	u64 cpu_mask = ~0ULL;
+	if (cpus && !cpus_arg(cpus, &cpu_mask))
 		return;
 	enum guest_policy on_reboot, on_poweroff, on_crash;
 	if (!policy_arg(c, "on_reboot", true, &on_reboot) ||
@@ -254,10 +307,12 @@ static void cmd_create(const struct cmd_line *c)
 	g->on_reboot = on_reboot;
 	g->on_poweroff = on_poweroff;
 	g->on_crash = on_crash;
+	g->cpu_mask = cpu_mask; /* not running yet: no CPU looks at it */
 	if (exec_line)
 		save_create_line(g->name, exec_line, exec_len);
-	reply("ok create name=%s id=%u mem=%luM huge=%d vcpus=%u%s", g->name, g->id,
-	      g->mem_size >> 20, use_huge, g->nr_vcpus, use_reserve ? " reserve=1" : "");
+	reply("ok create name=%s id=%u mem=%luM huge=%d vcpus=%u%s%s%s", g->name, g->id,
+	      g->mem_size >> 20, use_huge, g->nr_vcpus, use_reserve ? " reserve=1" : "",
+	      cpus ? " cpus=" : "", cpus ? cpus : "");
 }
 
 static void cmd_start(const struct cmd_line *c)
@@ -406,8 +461,12 @@ static void cmd_expect(const struct cmd_line *c)
 		return;
 	}
 	g->expect_seen = guest_recent_match(g, text, re);
+	/* Under the guest's lock: a CPU that ends the guest writes its last
+	 * lines (and looks for the text) on its own. */
+	vlock_take(&g->lock);
 	memcpy(g->expect, text, strlen(text) + 1);
 	g->expect_re = re;
+	vlock_give(&g->lock);
 	char name[GUEST_NAME_MAX];
 	memcpy(name, g->name, sizeof(name));
 	u64 deadline = timeout_s ? time_us() + timeout_s * 1000000 : 0;
@@ -429,9 +488,11 @@ static void cmd_expect(const struct cmd_line *c)
 				reply("err expect the guest was destroyed, guest %s is gone", name);
 				return;
 			}
+			vlock_take(&g->lock);
 			memcpy(g->expect, text, strlen(text) + 1);
 			g->expect_re = re;
 			g->expect_seen = false;
+			vlock_give(&g->lock);
 			continue;
 		}
 		sched_step(console_poll);
@@ -440,8 +501,10 @@ static void cmd_expect(const struct cmd_line *c)
 		else if (deadline && time_us() > deadline)
 			why = "timeout";
 	}
+	vlock_take(&g->lock);
 	g->expect[0] = 0;
 	g->expect_re = NULL;
+	vlock_give(&g->lock);
 	if (g->expect_seen) {
 		char q[2 * sizeof(g->expect_line)];
 		quote_into(q, sizeof(q), g->expect_line);
@@ -499,6 +562,15 @@ static void cmd_list(const struct cmd_line *c __attribute__((unused)))
 	reply("ok list count=%u", n);
 }
 
+/* How many bits of MASK are set (CPUs in a CPU mask). */
+static unsigned cpus_in(u64 mask)
+{
+	unsigned n = 0;
+	for (; mask; mask &= mask - 1)
+		n++;
+	return n;
+}
+
 static void cmd_stats(const struct cmd_line *c)
 {
 	struct guest *g = arg_guest(c);
@@ -506,9 +578,16 @@ static void cmd_stats(const struct cmd_line *c)
 		return;
 	struct tdp_mmu_stats s;
 	tdp_mmu_get_stats(g->mmu, &s);
-	u64 reinjected = 0;
-	for (unsigned i = 0; i < g->nr_vcpus; i++)
+	u64 reinjected = 0, ran_on = 0;
+	/* Which host CPUs ran each vCPU: "vcpu_cpus=0x3/0x4" (masks). */
+	char vcpu_cpus[GUEST_MAX_VCPUS * 20] = "";
+	size_t vc_len = 0;
+	for (unsigned i = 0; i < g->nr_vcpus; i++) {
 		reinjected += g->vcpus[i].reinjected;
+		ran_on |= g->vcpus[i].ran_on;
+		vc_len += (size_t)snprintf(vcpu_cpus + vc_len, sizeof(vcpu_cpus) - vc_len, "%s0x%lx",
+					   i ? "/" : "", g->vcpus[i].ran_on);
+	}
 	if (exit_count_on()) {
 		char line[400];
 		exit_count_format(g, line, sizeof(line));
@@ -518,7 +597,7 @@ static void cmd_stats(const struct cmd_line *c)
 	      "tdp_mmio=%lu virt_insn=%lu exception=%lu reinjected=%lu tables=%lu leaves_4k=%lu "
 	      "leaves_2m=%lu leaves_1g=%lu "
 	      "faults=%lu retries=%lu splits=%lu dirty_faults=%lu mmio_entries=%lu "
-	      "backing_pages=%lu out_dropped=%lu",
+	      "backing_pages=%lu out_dropped=%lu cpus_used=%u vcpu_cpus=%s parallel_max=%u",
 	      g->name, guest_exits(g), guest_exits_of(g, VM_EXIT_IO),
 	      guest_exits_of(g, VM_EXIT_CPUID),
 	      guest_exits_of(g, VM_EXIT_MSR_READ) + guest_exits_of(g, VM_EXIT_MSR_WRITE),
@@ -526,7 +605,8 @@ static void cmd_stats(const struct cmd_line *c)
 	      guest_exits_of(g, VM_EXIT_TDP_MISCONFIG), guest_exits_of(g, VM_EXIT_VIRT_INSN),
 	      guest_exits_of(g, VM_EXIT_EXCEPTION), reinjected,
 	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.retries, s.splits,
-	      s.dirty_faults, s.mmio_entries, s.backing_pages, g->out_dropped);
+	      s.dirty_faults, s.mmio_entries, s.backing_pages, g->out_dropped,
+	      cpus_in(ran_on), vcpu_cpus, g->vcpus_running_max);
 }
 
 /*
@@ -732,7 +812,7 @@ static void cmd_input(const struct cmd_line *c)
 
 static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "huge", "reserve",
 					  "module", "initrd", "on_reboot", "on_poweroff",
-					  "on_crash", NULL};
+					  "on_crash", "cpus", NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", "console", "exitcount", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
@@ -750,7 +830,7 @@ static const struct console_cmd {
 	{"create", keys_create, 1,
 	 "create NAME mem=SIZE image=PATH|test [cmdline=\"...\"] [huge=0|1] [vcpus=1..4] "
 	 "[reserve=0|1] [module=FILE[,FILE...]] [initrd=FILE] [on_reboot=keep|destroy|restart] "
-	 "[on_poweroff=keep|destroy] [on_crash=keep|destroy|restart]",
+	 "[on_poweroff=keep|destroy] [on_crash=keep|destroy|restart] [cpus=LIST]",
 	 cmd_create},
 	{"start", NULL, 1, "start NAME", cmd_start},
 	{"stop", NULL, 1, "stop NAME", cmd_stop},

@@ -758,30 +758,47 @@ static int vmx_vcpu_create(struct hv_vcpu *hw, const struct vcpu_state *st, u64 
 
 /*
  * HW is about to run on CPU: make its VMCS current there (VMPTRLD when it
- * is not).  Coming from another CPU, its VPID and EPT translations on this
- * one may be stale: flush them before the entry.  (A VMCS may be active on
- * one CPU only, 24.11.1: the old CPU would have to VMCLEAR it first; with
- * the boot CPU as the only one that never happens yet.)  No state yet
- * (before create): nothing to load.
+ * is not).  Coming from another CPU (whose vcpu_put cleared the VMCS,
+ * 24.11.1: a VMCS is active on one CPU at a time), the host-state area
+ * names the other CPU's GDT, TSS and GS base: it is written again for this
+ * one; and its VPID and EPT translations here may be stale: they are
+ * flushed before the entry.  No state yet (before create): nothing.
  */
 static void vmx_vcpu_load(struct hv_vcpu *hw, unsigned cpu)
 {
 	struct vmx_vcpu *vx = hw->arch;
 	if (!vx)
 		return;
+	if (vmcs_load(vx))
+		return;
 	if (vx->cpu != cpu) {
 		vx->cpu = cpu;
 		vx->flush = true;
+		write_host_state();
 	}
-	vmcs_load(vx);
 }
 
-/* HW stops running here for now.  Its VMCS stays active and current on
- * this CPU (no VMCLEAR): the next VMPTRLD replaces it as current, and a
- * VMCLEAR is due only before it is freed (vmx_vcpu_destroy). */
+/*
+ * HW leaves this CPU (vmm/ may run it on another next): the guest-owned
+ * MSRs it left in the registers go back to its gmsr[], and VMCLEAR writes
+ * the VMCS back to memory and makes it inactive and "clear" (24.11.3), so
+ * another CPU may VMPTRLD it; its next entry is a VMLAUNCH.
+ */
 static void vmx_vcpu_put(struct hv_vcpu *hw)
 {
-	(void)hw;
+	struct vmx_vcpu *vx = hw->arch;
+	unsigned cpu = this_cpu();
+	if (!vx)
+		return;
+	if (msr_owner[cpu] == vx) {
+		for (unsigned i = 0; i < GMSR_PASSED; i++)
+			vx->gmsr[i] = rdmsr(guest_msrs[i]);
+		msr_owner[cpu] = NULL;
+	}
+	vmclear(vx->vmcs_pa);
+	if (current_vmcs[cpu] == vx->vmcs_pa)
+		current_vmcs[cpu] = 0;
+	vx->launched = false;
 }
 
 /* Load a whole new state (INIT/SIPI, reset); see write_guest_state().  A

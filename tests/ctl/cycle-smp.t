@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# create/start/wait/destroy cycles on every host CPU (QEMU -smp 4,
+# multi-threaded TCG) through one `pagoda-ctl run` session: each cycle's
+# guest has 4 vCPUs (cmdline "smp=4": vCPU 0 starts the others, each says
+# hello) and its stats before the destroy say which CPUs ran them.  Every
+# command answers ok, every guest exits with status 1, every destroy gives
+# the pages back, the free page count at the end equals the start, and the
+# cycles' vCPUs ran on every CPU.  CYCLES=N in the environment changes the
+# count (default 50).
+export PAGODA_QEMU_SMP=4
+source "$(dirname "$0")/lib.sh"
+n=${CYCLES:-50}
+plan 7
+
+boot_socket 600
+out=$(ctl --boot-timeout 180 mem 2>&1)
+rc=$?
+free0=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
+if [ $rc -eq 0 ] && [ -n "$free0" ]; then
+	pass "pagoda came up on 4 CPUs: $free0 free pages"
+else
+	fail "pagoda came up" "pagoda-ctl exit $rc: $out" "$(cat "$WORK/run-qemu.err")"
+	fail_rest "no console"
+fi
+
+{
+	echo "mem"
+	for i in $(seq 1 "$n"); do
+		echo "create cyc mem=16M image=test vcpus=4 cmdline=\"smp=4\""
+		echo "start cyc"
+		echo "wait cyc timeout=$(scaled 60)"
+		echo "stats cyc"
+		echo "destroy cyc"
+	done
+	echo "mem"
+} > "$WORK/cycles.txt"
+t0=$(date +%s.%N)
+ctl --timeout 120 run "$WORK/cycles.txt" > "$WORK/cycles.out" 2> "$WORK/cycles.err"
+rc=$?
+t1=$(date +%s.%N)
+secs=$(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }")
+echo "# $n cycles in $secs s ($(awk "BEGIN { printf \"%.0f\", ($t1 - $t0) * 1000 / $n }") ms per cycle)"
+ok_if "run of $n cycles: exit status 0 (got $rc)" [ $rc -eq 0 ]
+if [ $rc -ne 0 ]; then
+	tail -n 5 "$WORK/cycles.out" | sed 's/^/# /'
+	sed 's/^/# /' "$WORK/cycles.err" | tail -n 5
+fi
+nok=$(grep -c '^ok ' "$WORK/cycles.out")
+ok_if "all $((5 * n + 2)) commands answered ok (got $nok)" [ "$nok" -eq $((5 * n + 2)) ]
+nwait=$(grep -c '^ok wait name=cyc state=exited status=1$' "$WORK/cycles.out")
+ok_if "every guest exited with status 1 ($nwait of $n)" [ "$nwait" -eq "$n" ]
+bad=$(sed -n 's/^ok destroy name=cyc free_pages=\([0-9]*\)$/\1/p' "$WORK/cycles.out" | grep -vcx "$free0")
+ndes=$(grep -c '^ok destroy name=cyc free_pages=' "$WORK/cycles.out")
+f_end=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' "$WORK/cycles.out" | tail -n 1)
+ok_if "every destroy gave every page back ($ndes destroys, $bad with free_pages != $free0; at the end $f_end)" \
+	test "$ndes" -eq "$n" -a "$bad" -eq 0 -a "$f_end" = "$free0"
+# The union of the CPUs that ran each cycle's vCPUs, and how many cycles
+# had vCPUs running at once.
+masks=$(sed -n 's/^ok stats name=cyc .* vcpu_cpus=\([0-9a-fx/]*\) .*/\1/p' "$WORK/cycles.out" | tr '/' '\n')
+all=0
+for m in $masks; do all=$((all | m)); done
+par=$(grep -c '^ok stats name=cyc .* parallel_max=[2-4]$' "$WORK/cycles.out")
+echo "# CPUs that ran the cycles' vCPUs: mask $all; cycles with vCPUs at once: $par of $n"
+ok_if "the cycles' vCPUs ran on all 4 CPUs (mask $all)" [ "$all" -eq 15 ]
+ctl poweroff > /dev/null 2>&1
+finish_qemu 30
+ok_if "poweroff: QEMU ended by itself, run-qemu.sh status 0 (got $QRC)" [ "$QRC" -eq 0 ]
+tap_end
