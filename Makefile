@@ -5,6 +5,8 @@
 #   make guests     the C test guests alone (guest/tests/*.c -> build/guest/*.elf)
 #   make run        boot pagoda with its default guest in QEMU (installs what is missing)
 #   make test       run every test through prove (installs what is missing)
+#   make test-smp   guests on every host CPU (set smp=on, -smp 4): apart from make test
+#                   while the open bug in docs/design.md "Host CPUs" stands
 #   make kvm-unit-tests KVM_UNIT_TESTS=DIR [KUT_TESTS="name ..."]
 #                   the kvm-unit-tests x86 suite (built outside this tree) under pagoda
 #   make test-repeat N=10 [BUSY=1]
@@ -40,7 +42,7 @@ CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -DPAGODA_VMM
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
-.PHONY: all guests run debug test test-repeat kvm-unit-tests bench esp image deps deps-test clean check-layering host-tests
+.PHONY: all guests run debug test test-smp test-repeat kvm-unit-tests bench esp image deps deps-test clean check-layering host-tests
 all: $(B)/pagoda.efi $(B)/x2apic-chain.efi $(B)/madt-chain.efi $(B)/guest/testguest.bin guests
 
 deps:
@@ -217,6 +219,11 @@ test: deps-test all image $(HOST_TESTS)
 		$(sort $(wildcard tests/linux/*.t)) \
 		$(sort $(wildcard tests/vmx/*.t)) $(sort $(wildcard tests/platform/*.t)) \
 		tests/kvm-unit-tests/run.t
+
+# Guests on every host CPU (`set smp=on`, QEMU -smp 4 multi-threaded TCG):
+# not in `make test` while the open bug in docs/design.md ("Host CPUs") stands.
+test-smp: deps-test all image
+	prove --exec '' $(sort $(wildcard tests/smp/*.t))
 
 # The public kvm-unit-tests x86 suite, built outside this tree (README):
 #   make kvm-unit-tests KVM_UNIT_TESTS=/path/to/kvm-unit-tests [KUT_TESTS="name ..."]

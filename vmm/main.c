@@ -99,10 +99,12 @@ static void start_cpus(const struct boot_info *bi)
 	unsigned online = smp_start_aps(ids, n, bi->ap_start_page, ap_setup, what);
 	if (online > 1)
 		smp_ping_aps();
-	/* From now on the APs run guests too (vmm/sched.c): kick them out
-	 * of their idle HLT into the scheduler's loop. */
+	/* The APs wait in the scheduler's loop (vmm/sched.c).  They run
+	 * guests only after the console's `set smp=on`: under multi-threaded
+	 * TCG a guest VMCB was once found holding the host's state while
+	 * guests ran on several CPUs (docs/design.md, "Host CPUs", the open
+	 * bug), so guests stay on the boot CPU unless the operator asks. */
 	smp_set_ap_loop(sched_ap_loop);
-	sched_start_aps();
 	for (unsigned c = 1; c < smp_nr_cpu_ids(); c++)
 		ipi_send(c, IPI_KICK_VECTOR);
 	if (bi->madt_cpus)

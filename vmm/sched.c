@@ -227,4 +227,5 @@ void sched_ap_loop(void)
 	}
 }
 
-void sched_start_aps(void) { __atomic_store_n(&aps_run, true, __ATOMIC_RELEASE); }
+void sched_set_aps(bool on) { __atomic_store_n(&aps_run, on, __ATOMIC_RELEASE); }
+bool sched_aps_on(void) { return __atomic_load_n(&aps_run, __ATOMIC_ACQUIRE); }

@@ -19,8 +19,11 @@ bool sched_step(bool (*cut)(void));
 /* An AP's loop after start-up: slices while there is work, HLT (woken by
  * a kick) when there is none.  Guests run there after sched_start_aps. */
 void sched_ap_loop(void);
-/* Let the APs run guests from now on. */
-void sched_start_aps(void);
+/* Let the APs run guests from now on (ON), or only the boot CPU (slices
+ * already running on an AP end as usual). */
+void sched_set_aps(bool on);
+/* Whether the APs run guests. */
+bool sched_aps_on(void);
 void sched_set_slice_us(u64 us);
 u64 sched_slice_us(void);
 

@@ -164,7 +164,7 @@ on_screen one "the startup file's commands, results and guest output are on the 
 	'^ok wait name=scr state=exited status=1$' \
 	'^ok destroy name=scr '
 on_screen one "help's last rows and the lines after them are on the screen" \
-	'^  set \[teardown=noskip\|skip\|summary\] \[slice=MS\] \[console=serial\|screen\|both\] \[exitcount=on\|off\]$' \
+	'^  set \[teardown=noskip\|skip\|summary\] \[slice=MS\] \[console=serial\|screen\|both\] \[exitcount=on\|off\] \[smp=on\|off\]$' \
 	'^ok help$' '^pagoda> set console=both$' '^pagoda> mem$'
 ok_if "the screen scrolled: its first row is no longer the log's first line" \
 	test -s "$WORK/one.txt" -a -z "$(head -n 1 "$WORK/one.txt" | grep 'boot: pagoda starting')"

@@ -5,15 +5,16 @@
 # reports itself online with SVM enabled, answers the boot CPU's call IPI
 # with its own CPU number and APIC ID and calls the boot CPU back from its
 # handler (the boot CPU serves that call while it waits with interrupts
-# off), then joins the scheduler; guests (one with four vCPUs) run and
-# give all their pages back (tests/qemu/23-smp-guests.t checks where).  With
+# off), then waits in the scheduler's loop; guests (one with four vCPUs)
+# run on the boot CPU alone (no `set smp=on`: tests/smp/ runs them on every
+# CPU), a pin leaving CPU 0 out is refused, and every page comes back.  With
 # -smp 2,maxcpus=4 the MADT lists two CPUs that are not there: only the
 # present one is started.  With build/madt-chain.efi (a boot step that
 # makes the MADT's last CPU entry name APIC ID 0xFE, which no CPU has)
 # that CPU is reported as not starting and left out, and the boot goes on.
 source "$(dirname "$0")/lib.sh"
 [ -f "$TOP/build/madt-chain.efi" ] || { echo "Bail out! build/madt-chain.efi is missing (run make)"; exit 1; }
-plan 16
+plan 17
 
 guest_run() {
 	cat <<'CMDS'
@@ -25,7 +26,9 @@ destroy one
 create quad mem=32M image=test vcpus=4 cmdline="hello smp=4 exit=4"
 start quad
 wait quad timeout=60
+stats quad
 destroy quad
+create pin mem=8M image=test cpus=1
 mem
 poweroff
 CMDS
@@ -50,6 +53,10 @@ expect_seq "-smp 4: a guest runs and exits after the APs started" \
 	'smp: 4 CPUs online' 'ok create name=one' 'guest one: .*hello' 'ok wait name=one state=exited'
 expect_seq "-smp 4: a 4-vCPU guest runs and exits" \
 	'ok create name=quad' 'guest quad: smp: 4 vcpus ran' 'ok wait name=quad state=exited'
+# Until `set smp=on` (tests/smp/) guests run on the boot CPU alone.
+expect_seq "-smp 4: without set smp=on, guests run on CPU 0 only; a pin leaving it out is refused" \
+	'ok stats name=quad .* cpus_used=1 vcpu_cpus=0x1/0x1/0x1/0x1 ' \
+	'err create cpus=1 leaves out CPU 0, the only one running guests until set smp=on'
 expect_destroy_pages_back "-smp 4: destroy gives every page back"
 expect_pages_back
 

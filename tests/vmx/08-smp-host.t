@@ -15,7 +15,8 @@
 vmx_require
 plan 11
 
-vmx_boot corei7_skylake_x 240 'mem
+vmx_boot corei7_skylake_x 240 'set smp=on
+mem
 create one mem=32M image=test cmdline="hello exit=3"
 start one
 wait one timeout=60

@@ -6,6 +6,7 @@
  * decides what the command does and prints its one result line.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/ipi.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "lib/log.h"
@@ -269,6 +270,11 @@ static void cmd_create(const struct cmd_line *c)
 	u64 cpu_mask = ~0ULL;
 	if (cpus && !cpus_arg(cpus, &cpu_mask))
 		return;
+	if (!(cpu_mask & BIT(0)) && !sched_aps_on()) {
+		reply("err create cpus=%s leaves out CPU 0, the only one running guests until "
+		      "set smp=on", cpus);
+		return;
+	}
 	enum guest_policy on_reboot, on_poweroff, on_crash;
 	if (!policy_arg(c, "on_reboot", true, &on_reboot) ||
 	    !policy_arg(c, "on_poweroff", false, &on_poweroff) ||
@@ -670,6 +676,22 @@ static void cmd_set(const struct cmd_line *c)
 	const char *td = cmd_get(c, "teardown"), *sl = cmd_get(c, "slice");
 	const char *con = cmd_get(c, "console");
 	const char *ec = cmd_get(c, "exitcount"); /* exit-path counting (vmm/exit.h) */
+	const char *smp = cmd_get(c, "smp");      /* guests on the APs (vmm/sched.h) */
+	if (smp) {
+		if (strcmp(smp, "on") && strcmp(smp, "off")) {
+			reply("err set smp must be on or off");
+			return;
+		}
+		sched_set_aps(smp[1] == 'n');
+		/* Idle APs look again (and take guests, or not). */
+		for (unsigned cpu = 1; cpu < MAX_CPUS; cpu++)
+			if (percpu_online(cpu))
+				ipi_send(cpu, IPI_KICK_VECTOR);
+		if (!td && !sl && !con && !ec) {
+			reply("ok set smp=%s", smp);
+			return;
+		}
+	}
 	if (ec) {
 		if (strcmp(ec, "on") && strcmp(ec, "off")) {
 			reply("err set exitcount must be on or off");
@@ -814,7 +836,7 @@ static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "h
 					  "module", "initrd", "on_reboot", "on_poweroff",
 					  "on_crash", "cpus", NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
-static const char *const keys_set[] = {"teardown", "slice", "console", "exitcount", NULL};
+static const char *const keys_set[] = {"teardown", "slice", "console", "exitcount", "smp", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
 static const char *const keys_input[] = {"text", NULL};
 static const char *const keys_expect[] = {"text", "re", "timeout", NULL};
@@ -840,7 +862,7 @@ static const struct console_cmd {
 	{"list", NULL, 0, "list", cmd_list},
 	{"stats", NULL, 1, "stats NAME", cmd_stats},
 	{"mem", NULL, 0, "mem", cmd_mem},
-	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both] [exitcount=on|off]", cmd_set},
+	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both] [exitcount=on|off] [smp=on|off]", cmd_set},
 	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
 	{"input", keys_input, 1, "input NAME text=\"...\"", cmd_input},
 	{"expect", keys_expect, 1, "expect NAME text=\"...\"|re=\"REGEX\" [timeout=SECONDS]", cmd_expect},

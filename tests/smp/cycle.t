@@ -8,7 +8,7 @@
 # cycles' vCPUs ran on every CPU.  CYCLES=N in the environment changes the
 # count (default 50).
 export PAGODA_QEMU_SMP=4
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../ctl/lib.sh"
 n=${CYCLES:-50}
 plan 7
 
@@ -24,6 +24,7 @@ else
 fi
 
 {
+	echo "set smp=on"
 	echo "mem"
 	for i in $(seq 1 "$n"); do
 		echo "create cyc mem=16M image=test vcpus=4 cmdline=\"smp=4\""

@@ -15,10 +15,11 @@
 #    and is destroyed while they run (kick, wait, then free).
 #  - With a spinning guest on every CPU, the console still answers, and a
 #    4-vCPU spinning guest is destroyed among them (its time is reported).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../qemu/lib.sh"
 plan 15
 
 boot smpg 400 --smp 4 <<'CMDS'
+set smp=on
 mem
 create one mem=64M image=test vcpus=1 cpus=1 cmdline="ptouch=8M:1"
 start one
