@@ -29,25 +29,9 @@ fi
 	done
 	echo "mem"
 } > "$WORK/cycles.txt"
-t0=$(date +%s.%N)
-ctl --timeout 60 run "$WORK/cycles.txt" > "$WORK/cycles.out" 2> "$WORK/cycles.err"
-rc=$?
-t1=$(date +%s.%N)
-secs=$(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }")
-echo "# $n cycles in $secs s ($(awk "BEGIN { printf \"%.0f\", ($t1 - $t0) * 1000 / $n }") ms per cycle)"
-ok_if "run of $n cycles: exit status 0 (got $rc)" [ $rc -eq 0 ]
-if [ $rc -ne 0 ]; then
-	tail -n 5 "$WORK/cycles.out" | sed 's/^/# /'
-	sed 's/^/# /' "$WORK/cycles.err" | tail -n 5
-fi
-nok=$(grep -c '^ok ' "$WORK/cycles.out")
-ok_if "all $((4 * n + 2)) commands answered ok (got $nok)" [ "$nok" -eq $((4 * n + 2)) ]
-nwait=$(grep -c '^ok wait name=cyc state=exited status=1$' "$WORK/cycles.out")
-ok_if "every guest exited with status 1 ($nwait of $n)" [ "$nwait" -eq "$n" ]
-bad=$(sed -n 's/^ok destroy name=cyc free_pages=\([0-9]*\)$/\1/p' "$WORK/cycles.out" | grep -vcx "$free0")
-ndes=$(grep -c '^ok destroy name=cyc free_pages=' "$WORK/cycles.out")
+run_cycles "$n" 4 2 60
+bad=$BAD ndes=$NDES f_end=$F_END
 ok_if "every destroy gave every page back ($ndes destroys, $bad with free_pages != $free0)" test "$ndes" -eq "$n" -a "$bad" -eq 0
-f_end=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' "$WORK/cycles.out" | tail -n 1)
 ok_if "free pages at the end ($f_end) == at the start ($free0)" [ "$f_end" = "$free0" ]
 ctl poweroff > /dev/null 2>&1
 finish_qemu 30

@@ -61,6 +61,34 @@ console_up() {
 
 ctl() { "$CTL" --socket "$SOCK" "$@"; }
 
+# run_cycles N PER_CYCLE EXTRA TIMEOUT: run $WORK/cycles.txt (N cycles of
+# PER_CYCLE commands and EXTRA others) in one `pagoda-ctl run`, each
+# command within TIMEOUT seconds, into $WORK/cycles.out; three TAP lines
+# (exit status, every command ok, every guest "cyc" exited with status 1).
+# Then NDES (destroys seen), BAD (destroys whose free_pages is not $free0)
+# and F_END (free pages at the end) are set for the caller's checks.
+run_cycles() {
+	local n=$1 per=$2 extra=$3 timeout=$4 t0 t1 rc nok nwait secs
+	t0=$(date +%s.%N)
+	ctl --timeout "$timeout" run "$WORK/cycles.txt" > "$WORK/cycles.out" 2> "$WORK/cycles.err"
+	rc=$?
+	t1=$(date +%s.%N)
+	secs=$(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }")
+	echo "# $n cycles in $secs s ($(awk "BEGIN { printf \"%.0f\", ($t1 - $t0) * 1000 / $n }") ms per cycle)"
+	ok_if "run of $n cycles: exit status 0 (got $rc)" [ $rc -eq 0 ]
+	if [ $rc -ne 0 ]; then
+		tail -n 5 "$WORK/cycles.out" | sed 's/^/# /'
+		sed 's/^/# /' "$WORK/cycles.err" | tail -n 5
+	fi
+	nok=$(grep -c '^ok ' "$WORK/cycles.out")
+	ok_if "all $((per * n + extra)) commands answered ok (got $nok)" [ "$nok" -eq $((per * n + extra)) ]
+	nwait=$(grep -c '^ok wait name=cyc state=exited status=1$' "$WORK/cycles.out")
+	ok_if "every guest exited with status 1 ($nwait of $n)" [ "$nwait" -eq "$n" ]
+	BAD=$(sed -n 's/^ok destroy name=cyc free_pages=\([0-9]*\)$/\1/p' "$WORK/cycles.out" | grep -vcx "$free0")
+	NDES=$(grep -c '^ok destroy name=cyc free_pages=' "$WORK/cycles.out")
+	F_END=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' "$WORK/cycles.out" | tail -n 1)
+}
+
 finish_qemu() {
 	local limit i
 	limit=$(scaled "$1")
