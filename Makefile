@@ -32,7 +32,7 @@ EFI_INC  := /usr/include/efi
 EFI_LIB  := /usr/lib
 
 # Every C file of the VMM: vendor-neutral and both vendors, one image.
-VMM_C    := $(filter-out arch/x86/asm-offsets.c boot/x2apic_chain.c boot/madt_chain.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
+VMM_C    := $(filter-out arch/x86/asm-offsets.c boot/x2apic_chain.c boot/madt_chain.c boot/chain_start.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
 VMM_ASM  := $(wildcard arch/x86/*.asm arch/x86/svm/*.asm arch/x86/vmx/*.asm)
 VMM_OBJ  := $(VMM_C:%.c=$(B)/obj/%.o) $(VMM_ASM:%.asm=$(B)/obj/%.asm.o) $(B)/obj/testguest.o
 
@@ -103,27 +103,25 @@ $(B)/pagoda.efi: $(B)/pagoda.so
 # A test step, not part of pagoda: a separate EFI application that puts the
 # local APIC into x2APIC mode and then starts \EFI\pagoda\pagoda.efi
 # (tests/platform/09-x2apic.t).  Built like pagoda.efi; it links its own
-# object and GNU-EFI only.
-$(B)/x2apic-chain.so: $(B)/obj/boot/x2apic_chain.o linker.ld
-	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack -T linker.ld -o $@ \
-		$(EFI_LIB)/crt0-efi-x86_64.o $< -L$(EFI_LIB) -lgnuefi $(EFI_LIB)/libefi.a
-
-$(B)/x2apic-chain.efi: $(B)/x2apic-chain.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
-		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
-
--include $(B)/obj/boot/x2apic_chain.d
-
-# Another test step (tests/qemu/22-smp-host.t): rewrites one MADT entry to
-# name a CPU that is not there, then starts \EFI\pagoda\pagoda.efi.  Links
-# boot/acpi.c's table walk (which calls nothing else) and GNU-EFI.
-$(B)/madt-chain.so: $(B)/obj/boot/madt_chain.o $(B)/obj/boot/acpi.o linker.ld
+# object, boot/chain_start.c (which starts pagoda.efi) and GNU-EFI only.
+$(B)/x2apic-chain.so: $(B)/obj/boot/x2apic_chain.o $(B)/obj/boot/chain_start.o linker.ld
 	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack -T linker.ld -o $@ \
 		$(EFI_LIB)/crt0-efi-x86_64.o $(filter %.o,$^) -L$(EFI_LIB) -lgnuefi $(EFI_LIB)/libefi.a
 
-$(B)/madt-chain.efi: $(B)/madt-chain.so
+# Each test boot step's EFI application from its ELF, as pagoda.efi's.
+$(B)/%-chain.efi: $(B)/%-chain.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+-include $(B)/obj/boot/x2apic_chain.d $(B)/obj/boot/chain_start.d
+
+# Another test step (tests/qemu/22-smp-host.t): rewrites one MADT entry to
+# name a CPU that is not there, then starts \EFI\pagoda\pagoda.efi.  Links
+# boot/acpi.c's table walk (which calls nothing else), boot/chain_start.c
+# and GNU-EFI.
+$(B)/madt-chain.so: $(B)/obj/boot/madt_chain.o $(B)/obj/boot/acpi.o $(B)/obj/boot/chain_start.o linker.ld
+	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack -T linker.ld -o $@ \
+		$(EFI_LIB)/crt0-efi-x86_64.o $(filter %.o,$^) -L$(EFI_LIB) -lgnuefi $(EFI_LIB)/libefi.a
 
 -include $(B)/obj/boot/madt_chain.d
 

@@ -11,11 +11,12 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "boot/chain_start.h"
+
 #include "boot/acpi.h"
 
 #define FAKE_APIC_ID 0xfe
 
-static CHAR16 pagoda_path[] = L"\\EFI\\pagoda\\pagoda.efi";
 
 /* The ACPI RSDP from the UEFI configuration table (2.0 preferred), or NULL. */
 static const void *find_rsdp(EFI_SYSTEM_TABLE *st)
@@ -66,23 +67,5 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		Print(L"madt-chain: MADT entry of apic id %d now names apic id %d\r\n", old,
 		      FAKE_APIC_ID);
 
-	EFI_LOADED_IMAGE *li;
-	EFI_STATUS s = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li);
-	if (EFI_ERROR(s)) {
-		Print(L"madt-chain: no LoadedImage protocol: %r\r\n", s);
-		return s;
-	}
-	EFI_DEVICE_PATH *dp = FileDevicePath(li->DeviceHandle, pagoda_path);
-	if (!dp)
-		return EFI_OUT_OF_RESOURCES;
-	EFI_HANDLE child;
-	s = uefi_call_wrapper(BS->LoadImage, 6, FALSE, image, dp, NULL, 0, &child);
-	if (EFI_ERROR(s)) {
-		Print(L"madt-chain: cannot load %s: %r\r\n", pagoda_path, s);
-		return s;
-	}
-	Print(L"madt-chain: starting %s\r\n", pagoda_path);
-	s = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
-	Print(L"madt-chain: %s returned: %r\r\n", pagoda_path, s);
-	return s;
+	return chain_start_pagoda(image, L"madt-chain");
 }

@@ -9,13 +9,14 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "boot/chain_start.h"
+
 #include "arch/x86/cpu.h"
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_ENABLE BIT(11)
 #define APIC_BASE_X2APIC BIT(10)
 
-static CHAR16 pagoda_path[] = L"\\EFI\\pagoda\\pagoda.efi";
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
@@ -35,25 +36,5 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		      (after & APIC_BASE_X2APIC) ? L"x2APIC mode on" : L"x2APIC did not stick");
 	}
 
-	EFI_LOADED_IMAGE *li;
-	EFI_STATUS s = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li);
-	if (EFI_ERROR(s)) {
-		Print(L"x2apic-chain: no LoadedImage protocol: %r\r\n", s);
-		return s;
-	}
-	EFI_DEVICE_PATH *dp = FileDevicePath(li->DeviceHandle, pagoda_path);
-	if (!dp) {
-		Print(L"x2apic-chain: cannot build the device path of %s\r\n", pagoda_path);
-		return EFI_OUT_OF_RESOURCES;
-	}
-	EFI_HANDLE child;
-	s = uefi_call_wrapper(BS->LoadImage, 6, FALSE, image, dp, NULL, 0, &child);
-	if (EFI_ERROR(s)) {
-		Print(L"x2apic-chain: cannot load %s: %r\r\n", pagoda_path, s);
-		return s;
-	}
-	Print(L"x2apic-chain: starting %s\r\n", pagoda_path);
-	s = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
-	Print(L"x2apic-chain: %s returned: %r\r\n", pagoda_path, s);
-	return s;
+	return chain_start_pagoda(image, L"x2apic-chain");
 }
