@@ -9,15 +9,8 @@ n=${CYCLES:-100}
 plan 7
 
 boot_socket 300
-out=$(ctl --boot-timeout 120 mem 2>&1)
-rc=$?
-free0=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
-if [ $rc -eq 0 ] && [ -n "$free0" ]; then
-	pass "pagoda came up: $free0 free pages"
-else
-	fail "pagoda came up" "pagoda-ctl exit $rc: $out" "$(cat "$WORK/run-qemu.err")"
-	fail_rest "no console"
-fi
+console_up
+free0=$FREE0
 
 {
 	echo "mem"

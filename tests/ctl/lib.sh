@@ -8,7 +8,9 @@
 #                            boot pagoda in QEMU with its console on a UNIX
 #                            socket, in the background (e.g. --file F puts F
 #                            on the ESP); sets SOCK, LOG, QEMU_PID
-#   console_up               wait for the console (pagoda-ctl mem): a TAP
+#   console_up [BOOT_TIMEOUT]
+#                            wait for the console (pagoda-ctl mem, up to
+#                            BOOT_TIMEOUT s, default 120): a TAP
 #                            line; sets FREE0 (free pages), or fails the rest
 #   ctl ARGS...              scripts/pagoda-ctl --socket $SOCK ARGS...
 #   finish_qemu SECONDS      wait for QEMU to end; sets QRC (run-qemu.sh status,
@@ -49,7 +51,7 @@ boot_socket() {
 
 console_up() {
 	local out
-	out=$(ctl --boot-timeout 120 mem 2>&1)
+	out=$(ctl --boot-timeout "${1:-120}" mem 2>&1)
 	FREE0=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
 	if [ -n "$FREE0" ]; then
 		pass "pagoda came up ($FREE0 pages free)"

@@ -13,15 +13,8 @@ n=${CYCLES:-50}
 plan 7
 
 boot_socket 600
-out=$(ctl --boot-timeout 180 mem 2>&1)
-rc=$?
-free0=$(sed -n 's/^ok mem free_pages=\([0-9]*\).*/\1/p' <<<"$out")
-if [ $rc -eq 0 ] && [ -n "$free0" ]; then
-	pass "pagoda came up on 4 CPUs: $free0 free pages"
-else
-	fail "pagoda came up" "pagoda-ctl exit $rc: $out" "$(cat "$WORK/run-qemu.err")"
-	fail_rest "no console"
-fi
+console_up 180
+free0=$FREE0
 
 {
 	echo "set smp=on"
