@@ -92,3 +92,23 @@ int tdp_write_guest(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len)
 {
 	return access_guest(mmu, gpa, (void *)src, len, true);
 }
+
+/*
+ * Host address of the backing of guest frame GFN, for plain loads, or NULL
+ * when the frame has none yet or is not guest RAM (those bytes come from
+ * tdp_read_guest: prefill, zeros or -E_FAULT).  The read lock is held for
+ * the lookup only: memslot.c publishes a frame's backing once and frees it
+ * only with its slot, so the address stays good until that memslot is
+ * deleted (see tdp_mmu.h).  Nothing is allocated or marked dirty.
+ */
+const void *tdp_guest_page(struct tdp_mmu *mmu, u64 gfn)
+{
+	const void *page = NULL;
+	mm_read_lock(&mmu->lock);
+	struct memslot *s = memslots_find(&mmu->slots, gfn);
+	struct memslot_backing b;
+	if (s && !memslot_backing(&mmu->slots, s, gfn, false, &b))
+		page = phys_to_virt(b.hpa);
+	mm_read_unlock(&mmu->lock);
+	return page;
+}

@@ -82,6 +82,13 @@ int tdp_memslot_prefill(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len);
  */
 int tdp_read_guest(struct tdp_mmu *mmu, u64 gpa, void *dst, u64 len);
 int tdp_write_guest(struct tdp_mmu *mmu, u64 gpa, const void *src, u64 len);
+/*
+ * The host address of guest frame GFN's backing page, to read with plain
+ * loads, or NULL (no backing yet, or not RAM: use tdp_read_guest).  Valid
+ * until the memslot holding GFN is deleted: a caller that keeps it must
+ * know the slot outlives its use (vmm/ deletes slots only with the guest).
+ */
+const void *tdp_guest_page(struct tdp_mmu *mmu, u64 gfn);
 
 /* ---- Faults ---- */
 

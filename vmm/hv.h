@@ -14,8 +14,10 @@
  *  - Guest state lives in the VMCB/VMCS and in hv_vcpu.regs; vmm/ reads or
  *    changes it only through the get_ and set_ ops and regs, never by
  *    field name.
- *  - One upcall goes the other way: hv_read_guest(), for the few guest
- *    memory reads the hardware makes the VMM do (the PAE PDPTEs on VMX).
+ *  - Two upcalls go the other way: hv_read_guest(), for the few guest
+ *    memory reads the hardware makes the VMM do (the PAE PDPTEs on VMX),
+ *    and hv_guest_page(), its cheap form for the instruction fetch of
+ *    the SVM exit path (a page's host address, read with plain loads).
  */
 #ifndef PAGODA_HV_H
 #define PAGODA_HV_H
@@ -252,5 +254,11 @@ extern const struct hv_ops vmx_ops __attribute__((weak, visibility("hidden")));
 /* Upcall, provided by vmm/: copy LEN bytes of HW's guest-physical memory at
  * GPA into BUF.  0, or -E_FAULT when the range is not guest RAM. */
 int hv_read_guest(struct hv_vcpu *hw, u64 gpa, void *buf, size_t len);
+/* Upcall, provided by vmm/: the host address of the page of HW's guest
+ * memory holding GPA (page-aligned), for reads with plain loads, or NULL
+ * when it has no backing yet or is not RAM (then hv_read_guest).  The
+ * address stays good as long as the vCPU exists (the guest's RAM is
+ * deleted only with the guest), so a backend may keep it. */
+const void *hv_guest_page(struct hv_vcpu *hw, u64 gpa);
 
 #endif

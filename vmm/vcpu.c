@@ -151,6 +151,18 @@ int hv_read_guest(struct hv_vcpu *hw, u64 gpa, void *buf, size_t len)
 	return tdp_read_guest(v->guest->mmu, gpa, buf, len);
 }
 
+/*
+ * The upcall of vmm/hv.h: host address of the page of HW's guest memory
+ * holding GPA, or NULL (no backing yet, or not RAM).  It stays valid while
+ * the guest exists: vm.c adds its one memslot at create and deletes it only
+ * in guest_destroy, after every vCPU has been released.
+ */
+const void *hv_guest_page(struct hv_vcpu *hw, u64 gpa)
+{
+	struct vcpu *v = container_of(hw, struct vcpu, hw);
+	return tdp_guest_page(v->guest->mmu, gpa >> PAGE_SHIFT);
+}
+
 void vcpu_init(struct vcpu *v, struct guest *g, unsigned id)
 {
 	memset(v, 0, sizeof(*v));

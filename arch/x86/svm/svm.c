@@ -70,6 +70,11 @@
 #define SVM_MAX_ASID ((u32)(PAGE_SIZE / sizeof(void *)) - 1)
 
 /* Vendor state of one vCPU (hw->arch). */
+/* Host addresses of guest pages kept per vCPU for the instruction fetch
+ * of the exit path (its page tables and code pages): a direct-mapped
+ * cache, one entry per gfn mod this. */
+#define GPA_PAGES 16
+
 struct svm_vcpu {
 	struct vmcb *vmcb; /* guest VMCB (identity-mapped, so also its PA) */
 	bool flush;        /* flush this ASID's TLB entries at the next VMRUN */
@@ -88,6 +93,11 @@ struct svm_vcpu {
 	u32 dirty;         /* VMCB_CLEAN_* groups changed since the last VMRUN (all
 	                      when new, loaded with a new state or moved to a CPU) */
 	u64 tsc_aux;       /* the guest's IA32_TSC_AUX (not in the VMCB: switched here) */
+	struct gpa_page {
+		u64 gfn;          /* a guest frame the instruction fetch read ... */
+		const u8 *page;   /* ... and the host address of its backing (NULL: the
+				     entry is empty); valid while the vCPU exists */
+	} gpa_page[GPA_PAGES]; /* by gfn mod GPA_PAGES: see guest_ptr() */
 };
 
 /* Per-CPU state, indexed by the CPU number (arch/x86/percpu.h). */
@@ -548,38 +558,79 @@ static void svm_decode_interrupted(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 s
 }
 
 /*
+ * The host address of the byte at guest-physical GPA of HW (vCPU SV), to
+ * read with plain loads up to the end of its page, or NULL when the page
+ * has no backing yet or is not RAM (then hv_read_guest() gives its bytes).
+ * Addresses come from SV's small cache, filled through hv_guest_page(): a
+ * page's backing never changes while the guest exists, so an entry never
+ * goes stale, and the exit path's usual fetch (the same few page-table
+ * pages and code page every time) costs no call into vmm/ or mm/.
+ */
+static const u8 *guest_ptr(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 gpa)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct gpa_page *c = &sv->gpa_page[gfn % GPA_PAGES];
+	if (c->page && c->gfn == gfn)
+		return c->page + (gpa & (PAGE_SIZE - 1));
+	const u8 *page = hv_guest_page(hw, gpa);
+	if (!page)
+		return NULL;
+	c->gfn = gfn;
+	c->page = page;
+	return page + (gpa & (PAGE_SIZE - 1));
+}
+
+/*
+ * A guest page-table entry of SIZE bytes (4 or 8, naturally aligned, so
+ * within one page) at GPA into *E: one load from the backing page, or
+ * hv_read_guest() for a page without backing.  False when GPA is not RAM.
+ * The guest may be changing the entry on another vCPU: a single-copy
+ * atomic load sees the old or the new value, as the hardware walk would.
+ */
+static bool read_entry(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 gpa, unsigned size, u64 *e)
+{
+	const u8 *p = guest_ptr(sv, hw, gpa);
+	if (p) {
+		*e = size == 8 ? __atomic_load_n((const u64 *)p, __ATOMIC_RELAXED) :
+				 __atomic_load_n((const u32 *)p, __ATOMIC_RELAXED);
+		return true;
+	}
+	*e = 0;
+	return !hv_read_guest(hw, gpa, e, size);
+}
+
+/*
  * Guest linear address LA to guest-physical, walking the guest's own page
  * tables as the VMCB's CR0/CR3/CR4/EFER describe them (AMD APM Vol 2
  * 5.3-5.5): no paging, 32-bit (4 MiB pages with CR4.PSE), PAE (PDPTEs at
  * CR3) or 4-level long mode (2 MiB / 1 GiB pages).  Only what an
  * instruction fetch needs: presence, no permission checks.  Entries are
- * read through hv_read_guest().  Returns false when LA is not mapped (or
- * CR4.LA57 asks for a 5-level walk, not done here).
+ * read with read_entry().  Returns false when LA is not mapped (or CR4.LA57
+ * asks for a 5-level walk, not done here).
  */
-static bool guest_linear_to_phys(struct hv_vcpu *hw, u64 la, u64 *gpa)
+static bool guest_linear_to_phys(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la, u64 *gpa)
 {
-	const struct vmcb_save *s = &((struct svm_vcpu *)hw->arch)->vmcb->save;
+	const struct vmcb_save *s = &sv->vmcb->save;
 	const u64 addr = 0x000ffffffffff000ULL;
+	u64 e;
 	if (!(s->cr0 & CR0_PG)) {
 		*gpa = (u32)la;
 		return true;
 	}
 	if (!(s->cr4 & CR4_PAE)) {
-		u32 pde, pte;
-		if (hv_read_guest(hw, (s->cr3 & 0xfffff000) + ((la >> 22) & 0x3ff) * 4, &pde, 4) ||
-		    !(pde & 1))
+		if (!read_entry(sv, hw, (s->cr3 & 0xfffff000) + ((la >> 22) & 0x3ff) * 4, 4, &e) ||
+		    !(e & 1))
 			return false;
-		if ((pde & BIT(7)) && (s->cr4 & BIT(4))) { /* PSE: 4 MiB page */
-			*gpa = (pde & 0xffc00000) + (la & 0x3fffff);
+		if ((e & BIT(7)) && (s->cr4 & BIT(4))) { /* PSE: 4 MiB page */
+			*gpa = (e & 0xffc00000) + (la & 0x3fffff);
 			return true;
 		}
-		if (hv_read_guest(hw, (pde & 0xfffff000) + ((la >> 12) & 0x3ff) * 4, &pte, 4) ||
-		    !(pte & 1))
+		if (!read_entry(sv, hw, (e & 0xfffff000) + ((la >> 12) & 0x3ff) * 4, 4, &e) ||
+		    !(e & 1))
 			return false;
-		*gpa = (pte & 0xfffff000) + (la & 0xfff);
+		*gpa = (e & 0xfffff000) + (la & 0xfff);
 		return true;
 	}
-	u64 e;
 	int level;
 	if (s->efer & EFER_LMA) {
 		if (s->cr4 & BIT(12))
@@ -587,7 +638,7 @@ static bool guest_linear_to_phys(struct hv_vcpu *hw, u64 la, u64 *gpa)
 		e = s->cr3 | 1;
 		level = 4;
 	} else {
-		if (hv_read_guest(hw, (s->cr3 & 0xffffffe0) + ((la >> 30) & 3) * 8, &e, 8))
+		if (!read_entry(sv, hw, (s->cr3 & 0xffffffe0) + ((la >> 30) & 3) * 8, 8, &e))
 			return false;
 		level = 2;
 	}
@@ -596,7 +647,7 @@ static bool guest_linear_to_phys(struct hv_vcpu *hw, u64 la, u64 *gpa)
 			return false;
 		u64 table = e & addr;
 		unsigned idx = (la >> (12 + 9 * (level - 1))) & 0x1ff;
-		if (hv_read_guest(hw, table + idx * 8, &e, 8) || !(e & 1))
+		if (!read_entry(sv, hw, table + idx * 8, 8, &e) || !(e & 1))
 			return false;
 		if (level <= 3 && level >= 2 && (e & BIT(7))) { /* 1 GiB or 2 MiB page */
 			u64 size = 1ULL << (12 + 9 * (level - 1));
@@ -619,7 +670,7 @@ static bool guest_long64(const struct vmcb_save *s)
  * the guest's page tables, one walk per page they touch (linear addresses
  * wrap at 4 GiB outside 64-bit mode).  Returns how many could be fetched.
  */
-static unsigned fetch_insn(const struct svm_vcpu *sv, struct hv_vcpu *hw, u8 *buf, unsigned n)
+static unsigned fetch_insn(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 *buf, unsigned n)
 {
 	const struct vmcb_save *s = &sv->vmcb->save;
 	bool long64 = guest_long64(s);
@@ -628,7 +679,12 @@ static unsigned fetch_insn(const struct svm_vcpu *sv, struct hv_vcpu *hw, u8 *bu
 	while (have < n) {
 		u64 at = long64 ? la + have : (u32)(la + have), gpa;
 		unsigned chunk = (unsigned)MIN((u64)(n - have), PAGE_SIZE - (at & (PAGE_SIZE - 1)));
-		if (!guest_linear_to_phys(hw, at, &gpa) || hv_read_guest(hw, gpa, buf + have, chunk))
+		if (!guest_linear_to_phys(sv, hw, at, &gpa))
+			break;
+		const u8 *p = guest_ptr(sv, hw, gpa);
+		if (p)
+			memcpy(buf + have, p, chunk);
+		else if (hv_read_guest(hw, gpa, buf + have, chunk))
 			break;
 		have += chunk;
 	}
@@ -636,18 +692,14 @@ static unsigned fetch_insn(const struct svm_vcpu *sv, struct hv_vcpu *hw, u8 *bu
 }
 
 /*
- * How many prefix bytes precede the opcode at CS.base + RIP: legacy
+ * How many of the HAVE bytes at B are prefixes of one instruction: legacy
  * prefixes (operand and address size, LOCK, REP/REPNE, segment overrides;
- * AMD APM Vol 3 1.2) then, in 64-bit mode, one REX byte.  An instruction
- * is at most 15 bytes, so at most 14 prefixes count; bytes that cannot be
- * fetched end the count (the hardware fetched them to run the instruction,
- * so that happens only when the guest changed its tables meanwhile).
+ * AMD APM Vol 3 1.2) then, in 64-bit mode (LONG64), one REX byte.  An
+ * instruction is at most 15 bytes, so at most 14 prefixes count.
  */
-static unsigned prefix_bytes(struct svm_vcpu *sv, struct hv_vcpu *hw)
+static unsigned count_prefixes(const u8 *b, unsigned have, bool long64)
 {
-	bool long64 = guest_long64(&sv->vmcb->save);
-	u8 b[15];
-	unsigned have = fetch_insn(sv, hw, b, sizeof(b)), n;
+	unsigned n;
 	for (n = 0; n < have && n < 14; n++) {
 		u8 c = b[n];
 		if (c == 0x66 || c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 || c == 0x2e ||
@@ -658,6 +710,37 @@ static unsigned prefix_bytes(struct svm_vcpu *sv, struct hv_vcpu *hw)
 		break;
 	}
 	return n;
+}
+
+/*
+ * How many prefix bytes precede the opcode at CS.base + RIP (see
+ * count_prefixes).  The usual case reads the instruction's bytes in place,
+ * in its backing page, only as far as the first byte that is not a prefix
+ * (CPUID, `0f a2`, reads one byte).  When the prefixes may run on into the
+ * next page, or the page has no backing, the 15 bytes are copied through
+ * fetch_insn() instead.  Bytes that cannot be fetched end the count (the
+ * hardware fetched them to run the instruction, so that happens only when
+ * the guest changed its tables meanwhile).
+ */
+static unsigned prefix_bytes(struct svm_vcpu *sv, struct hv_vcpu *hw)
+{
+	const struct vmcb_save *s = &sv->vmcb->save;
+	bool long64 = guest_long64(s);
+	u64 la = s->cs.base + hw->regs.rip, gpa;
+	if (!long64)
+		la = (u32)la;
+	if (guest_linear_to_phys(sv, hw, la, &gpa)) {
+		const u8 *p = guest_ptr(sv, hw, gpa);
+		unsigned avail = (unsigned)MIN((u64)15, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+		if (p) {
+			unsigned n = count_prefixes(p, avail, long64);
+			if (n < avail || avail == 15)
+				return n; /* ended at an opcode byte of this page */
+		}
+	}
+	u8 b[15];
+	unsigned have = fetch_insn(sv, hw, b, sizeof(b));
+	return count_prefixes(b, have, long64);
 }
 
 /* Guest GPR number N (the ModRM / decode-assist numbering: RAX, RCX, RDX,
