@@ -566,16 +566,26 @@ static void svm_decode_interrupted(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 s
  * goes stale, and the exit path's usual fetch (the same few page-table
  * pages and code page every time) costs no call into vmm/ or mm/.
  */
-static const u8 *guest_ptr(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 gpa)
+static const u8 *guest_ptr_miss(struct gpa_page *c, struct hv_vcpu *hw, u64 gpa);
+
+static inline __attribute__((always_inline)) const u8 *guest_ptr(struct svm_vcpu *sv,
+								 struct hv_vcpu *hw, u64 gpa)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct gpa_page *c = &sv->gpa_page[gfn % GPA_PAGES];
-	if (c->page && c->gfn == gfn)
+	if (__builtin_expect(c->gfn == gfn && c->page != NULL, 1))
 		return c->page + (gpa & (PAGE_SIZE - 1));
+	return guest_ptr_miss(c, hw, gpa);
+}
+
+/* guest_ptr() when GPA's page is not in cache entry C: ask vmm/ and keep
+ * the answer in C (a page without backing is not kept: it gets one later). */
+static const u8 *guest_ptr_miss(struct gpa_page *c, struct hv_vcpu *hw, u64 gpa)
+{
 	const u8 *page = hv_guest_page(hw, gpa);
 	if (!page)
 		return NULL;
-	c->gfn = gfn;
+	c->gfn = gpa >> PAGE_SHIFT;
 	c->page = page;
 	return page + (gpa & (PAGE_SIZE - 1));
 }
@@ -587,7 +597,8 @@ static const u8 *guest_ptr(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 gpa)
  * The guest may be changing the entry on another vCPU: a single-copy
  * atomic load sees the old or the new value, as the hardware walk would.
  */
-static bool read_entry(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 gpa, unsigned size, u64 *e)
+static inline bool read_entry(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 gpa, unsigned size,
+			      u64 *e)
 {
 	const u8 *p = guest_ptr(sv, hw, gpa);
 	if (p) {
