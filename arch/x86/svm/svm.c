@@ -98,6 +98,14 @@ struct svm_vcpu {
 		const u8 *page;   /* ... and the host address of its backing (NULL: the
 				     entry is empty); valid while the vCPU exists */
 	} gpa_page[GPA_PAGES]; /* by gfn mod GPA_PAGES: see guest_ptr() */
+	struct fetch_walk {
+		u64 cr0, cr3, cr4, efer; /* the paging state of the last kept walk ... */
+		u64 la_page;       /* ... the linear page it translated (LA >> 12) ... */
+		u64 gpa_page;      /* ... to this guest-physical page address */
+		unsigned n;        /* 64-bit entries it read (0: no walk kept) ... */
+		const u64 *at[4];  /* ... where they are in their backing pages ... */
+		u64 val[4];        /* ... and what they held */
+	} walk; /* the fetch's last walk, replayed by guest_linear_to_phys() */
 };
 
 /* Per-CPU state, indexed by the CPU number (arch/x86/percpu.h). */
@@ -611,23 +619,80 @@ static inline bool read_entry(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 gpa, 
 }
 
 /*
+ * One 64-bit entry of a PAE or long-mode walk at GPA into *E, as
+ * read_entry(), and noted in W (when it was read in place) for the replay
+ * of guest_linear_to_phys(); an entry read otherwise makes the walk one
+ * that is not kept (W->n past the end).
+ */
+static inline bool walk_entry(struct svm_vcpu *sv, struct hv_vcpu *hw, struct fetch_walk *w,
+			      u64 gpa, u64 *e)
+{
+	const u8 *p = guest_ptr(sv, hw, gpa);
+	if (!p) {
+		w->n = ARRAY_SIZE(w->at) + 1;
+		*e = 0;
+		return !hv_read_guest(hw, gpa, e, 8);
+	}
+	*e = __atomic_load_n((const u64 *)p, __ATOMIC_RELAXED);
+	if (w->n < ARRAY_SIZE(w->at)) {
+		w->at[w->n] = (const u64 *)p;
+		w->val[w->n] = *e;
+	}
+	w->n++;
+	return true;
+}
+
+/*
  * Guest linear address LA to guest-physical, walking the guest's own page
  * tables as the VMCB's CR0/CR3/CR4/EFER describe them (AMD APM Vol 2
  * 5.3-5.5): no paging, 32-bit (4 MiB pages with CR4.PSE), PAE (PDPTEs at
  * CR3) or 4-level long mode (2 MiB / 1 GiB pages).  Only what an
  * instruction fetch needs: presence, no permission checks.  Entries are
- * read with read_entry().  Returns false when LA is not mapped (or CR4.LA57
- * asks for a 5-level walk, not done here).
+ * read with plain loads where they have backing (read_entry).  Returns
+ * false when LA is not mapped (or CR4.LA57 asks for a 5-level walk, not
+ * done here).
+ *
+ * A PAE or long-mode walk is kept in SV->walk with the address and value
+ * of every entry it read, and the next translation of the same linear
+ * page under the same CR0/CR3/CR4/EFER replays it: when each of those
+ * entries still holds its value, a walk now would read the same entries
+ * (each address comes from the one before) and reach the same page, so
+ * the kept result is the walk's, at one load and compare per level.  An
+ * entry the guest changed (or a new CR3) makes it walk again.
  */
-static bool guest_linear_to_phys(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la, u64 *gpa)
+static bool guest_walk(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la, u64 *gpa);
+
+static inline bool guest_linear_to_phys(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la,
+					u64 *gpa)
 {
 	const struct vmcb_save *s = &sv->vmcb->save;
-	const u64 addr = 0x000ffffffffff000ULL;
-	u64 e;
+	const struct fetch_walk *w = &sv->walk;
 	if (!(s->cr0 & CR0_PG)) {
 		*gpa = (u32)la;
 		return true;
 	}
+	if (w->n && w->la_page == la >> PAGE_SHIFT && w->cr3 == s->cr3 && w->cr0 == s->cr0 &&
+	    w->cr4 == s->cr4 && w->efer == s->efer) {
+		unsigned i = 0;
+		while (i < w->n && __atomic_load_n(w->at[i], __ATOMIC_RELAXED) == w->val[i])
+			i++;
+		if (i == w->n) {
+			*gpa = w->gpa_page + (la & (PAGE_SIZE - 1));
+			return true;
+		}
+	}
+	return guest_walk(sv, hw, la, gpa);
+}
+
+/* The walk itself, for guest_linear_to_phys() when paging is on and no kept
+ * walk replays; keeps it in SV->walk when it may be replayed. */
+static bool guest_walk(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la, u64 *gpa)
+{
+	const struct vmcb_save *s = &sv->vmcb->save;
+	const u64 addr = 0x000ffffffffff000ULL;
+	struct fetch_walk *w = &sv->walk;
+	u64 e;
+	w->n = 0;
 	if (!(s->cr4 & CR4_PAE)) {
 		if (!read_entry(sv, hw, (s->cr3 & 0xfffff000) + ((la >> 22) & 0x3ff) * 4, 4, &e) ||
 		    !(e & 1))
@@ -649,25 +714,39 @@ static bool guest_linear_to_phys(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la
 		e = s->cr3 | 1;
 		level = 4;
 	} else {
-		if (!read_entry(sv, hw, (s->cr3 & 0xffffffe0) + ((la >> 30) & 3) * 8, 8, &e))
-			return false;
+		if (!walk_entry(sv, hw, w, (s->cr3 & 0xffffffe0) + ((la >> 30) & 3) * 8, &e))
+			goto fail;
 		level = 2;
 	}
 	for (; level >= 1; level--) {
 		if (!(e & 1))
-			return false;
+			goto fail;
 		u64 table = e & addr;
 		unsigned idx = (la >> (12 + 9 * (level - 1))) & 0x1ff;
-		if (!read_entry(sv, hw, table + idx * 8, 8, &e) || !(e & 1))
-			return false;
+		if (!walk_entry(sv, hw, w, table + idx * 8, &e) || !(e & 1))
+			goto fail;
 		if (level <= 3 && level >= 2 && (e & BIT(7))) { /* 1 GiB or 2 MiB page */
 			u64 size = 1ULL << (12 + 9 * (level - 1));
 			*gpa = (e & addr & ~(size - 1)) + (la & (size - 1));
-			return true;
+			goto done;
 		}
 	}
 	*gpa = (e & addr) + (la & 0xfff);
+done:
+	if (w->n <= ARRAY_SIZE(w->at)) {
+		w->cr0 = s->cr0;
+		w->cr3 = s->cr3;
+		w->cr4 = s->cr4;
+		w->efer = s->efer;
+		w->la_page = la >> PAGE_SHIFT;
+		w->gpa_page = *gpa & ~(u64)(PAGE_SIZE - 1);
+	} else {
+		w->n = 0;
+	}
 	return true;
+fail:
+	w->n = 0;
+	return false;
 }
 
 /* Is the guest in 64-bit mode (EFER.LMA and CS.L)? */
