@@ -51,7 +51,55 @@
 #include "lib/time.h"
 #include "vmm/dev/lapic.h"
 
+/*
+ * The filtered answers of the leaves guests ask most (the highest basic and
+ * extended leaf, the feature leaves 1 and 0x80000001), kept once computed:
+ * they depend on nothing but the CPU model (leaf 1's APIC ID byte differs
+ * between CPUs, but intr_cpuid() replaces it with the vCPU's; its OSXSAVE
+ * bit follows the host's CR4 but is hidden), so the exit path copies them
+ * instead of running CPUID and the filters again.  The first CPU to claim
+ * an entry fills it; one that finds it being filled computes its own.
+ */
+#define CPUID_KEPT_EMPTY   0
+#define CPUID_KEPT_FILLING 1
+#define CPUID_KEPT_VALID   2
+static struct cpuid_kept {
+	u32 leaf;   /* the leaf (subleaf ignored: these have none) */
+	u32 out[4]; /* its answer, EAX EBX ECX EDX, once STATE is VALID */
+	u8 state;   /* CPUID_KEPT_*: claimed by compare-and-exchange, VALID
+		       published with a release store */
+} cpuid_kept[] = {{.leaf = 0}, {.leaf = 1}, {.leaf = 0x80000000}, {.leaf = 0x80000001}};
+
+static void cpuid_filtered(u32 leaf, u32 subleaf, u32 out[4]);
+
+/* CPUID leaf LEAF, subleaf SUBLEAF as guests see it (see above) into OUT. */
 void cpuid_guest(u32 leaf, u32 subleaf, u32 out[4])
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(cpuid_kept); i++) {
+		struct cpuid_kept *k = &cpuid_kept[i];
+		if (k->leaf != leaf)
+			continue;
+		if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) == CPUID_KEPT_VALID) {
+			out[0] = k->out[0];
+			out[1] = k->out[1];
+			out[2] = k->out[2];
+			out[3] = k->out[3];
+			return;
+		}
+		cpuid_filtered(leaf, 0, out);
+		u8 empty = CPUID_KEPT_EMPTY;
+		if (__atomic_compare_exchange_n(&k->state, &empty, CPUID_KEPT_FILLING, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			memcpy(k->out, out, sizeof(k->out));
+			__atomic_store_n(&k->state, CPUID_KEPT_VALID, __ATOMIC_RELEASE);
+		}
+		return;
+	}
+	cpuid_filtered(leaf, subleaf, out);
+}
+
+/* cpuid_guest() computed: the host's answer through the filters. */
+static void cpuid_filtered(u32 leaf, u32 subleaf, u32 out[4])
 {
 	if (leaf >= 0x40000000 && leaf < 0x40000100) {
 		memset(out, 0, 16);
