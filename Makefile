@@ -39,7 +39,7 @@ VMM_OBJ  := $(VMM_C:%.c=$(B)/obj/%.o) $(VMM_ASM:%.asm=$(B)/obj/%.asm.o) $(B)/obj
 CFLAGS_VMM := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-ffreestanding -fpic -fvisibility=hidden -fno-stack-protector -fno-stack-check \
 	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -mgeneral-regs-only \
-	-fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections -DPAGODA_VMM
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections -fdata-sections -DPAGODA_VMM
 CFLAGS_EFI := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI
 
 .PHONY: all guests run debug test test-smp test-repeat kvm-unit-tests bench esp image deps deps-test clean check-layering host-tests
