@@ -787,7 +787,7 @@ static unsigned fetch_insn(struct svm_vcpu *sv, struct hv_vcpu *hw, u8 *buf, uns
  * AMD APM Vol 3 1.2) then, in 64-bit mode (LONG64), one REX byte.  An
  * instruction is at most 15 bytes, so at most 14 prefixes count.
  */
-static unsigned count_prefixes(const u8 *b, unsigned have, bool long64)
+static inline unsigned count_prefixes(const u8 *b, unsigned have, bool long64)
 {
 	unsigned n;
 	for (n = 0; n < have && n < 14; n++) {
