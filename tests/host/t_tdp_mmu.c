@@ -76,6 +76,19 @@ static void test_fault(const struct tdp_fmt *f)
 	tdp_read_guest(mmu, MiB(5), back, sizeof(back));
 	tdp_mmu_get_stats(mmu, &st);
 	ok(back[0] == 0 && back[63] == 0 && st.backing_pages == 1, "%s: untouched page reads zero without backing", n);
+
+	/* The fetch's page lookup: the backing page itself, for a backed
+	 * frame; NULL (nothing allocated) for one without backing and for a
+	 * frame outside every slot. */
+	const u8 *page = tdp_guest_page(mmu, gpa >> PAGE_SHIFT);
+	ok(page && memcmp(page + (gpa & (PAGE_SIZE - 1)), msg, sizeof(msg)) == 0,
+	   "%s: guest_page of a backed frame shows its bytes", n);
+	ok(page && (uintptr_t)page == (hva & ~(u64)(PAGE_SIZE - 1)),
+	   "%s: guest_page is the page the tables map", n);
+	ok(!tdp_guest_page(mmu, MiB(5) >> PAGE_SHIFT), "%s: guest_page of an unbacked frame: NULL", n);
+	ok(!tdp_guest_page(mmu, MiB(16) >> PAGE_SHIFT), "%s: guest_page outside the slots: NULL", n);
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.backing_pages, 1, "%s: guest_page allocated nothing", n);
 	is_u64(tdp_read_guest(mmu, MiB(16) - 8, back, 16), -E_FAULT, "%s: read past the slot: -E_FAULT", n);
 
 	/* Prefill, crossing a page boundary. */
