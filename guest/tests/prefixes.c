@@ -4,7 +4,8 @@
  * over the whole instruction: without NRIP save (QEMU's TCG) it counts the
  * prefixes itself; stepping over only the opcode's 2 bytes would run the
  * last byte as the next instruction.  Each is followed by a marker the
- * guest checks it reached with the right results.  Also an intercepted
+ * guest checks it reached with the right results; and CPUID split across
+ * a page boundary, after its prefix and inside its opcode.  Also an intercepted
  * 32-bit IN, which like any 32-bit register write must zero RAX[63:32].
  */
 #include "guest/lib/guest.h"
@@ -23,6 +24,42 @@ const char guest_name[] = "prefixes";
 			 :                                                       \
 			 : "rbx", "rcx", "rdx", "r8", "memory")
 
+/*
+ * CPUID leaf 0 split across a page boundary, each entered at the start of
+ * its own page and running NOPs to the split: `66 | 48 0f a2` (operand
+ * size on the page's last byte, REX.W on the next: the VMM must read on
+ * into the next page to count both) and `0f | a2`.  Each returns EAX and stores 2 at *REACHED
+ * once the instruction after the CPUID ran (stepping over too few bytes
+ * would run A2 as an instruction).  RBX, which CPUID writes, is saved.
+ * Bytes before the split: push rbx (1), xor eax (2), xor ecx (2), and in
+ * the first one mov $1, r8d (6).
+ */
+u32 cpuid_prefix_split(u32 *reached);
+u32 cpuid_opcode_split(u32 *reached);
+__asm__(".pushsection .text.split, \"ax\"\n"
+	".balign 4096\n"
+	"cpuid_prefix_split:\n"
+	"	.skip 4096 - 12, 0x90\n"
+	"	push %rbx\n"
+	"	xor %eax, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	mov $1, %r8d\n"
+	"	.byte 0x66, 0x48, 0x0f, 0xa2\n"
+	"	movl $2, (%rdi)\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	".balign 4096\n"
+	"cpuid_opcode_split:\n"
+	"	.skip 4096 - 6, 0x90\n"
+	"	push %rbx\n"
+	"	xor %eax, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	.byte 0x0f, 0xa2\n"
+	"	movl $2, (%rdi)\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	".popsection");
+
 void main(const char *cmdline)
 {
 	(void)cmdline;
@@ -40,6 +77,13 @@ void main(const char *cmdline)
 		expect(eax == r[0] && reached == 2, "CPUID as %s: leaf 0 answered, the next "
 		       "instruction ran (eax %#x, marker %u)", names[i], eax, reached);
 	}
+	u32 split = 0, eax = cpuid_prefix_split(&split);
+	expect(eax == r[0] && split == 2, "CPUID as 66 | 48 0f a2 across a page boundary: "
+	       "leaf 0 answered, the next instruction ran (eax %#x, marker %u)", eax, split);
+	split = 0;
+	eax = cpuid_opcode_split(&split);
+	expect(eax == r[0] && split == 2, "CPUID as 0f | a2 across a page boundary: leaf 0 "
+	       "answered, the next instruction ran (eax %#x, marker %u)", eax, split);
 	u32 lo = 0, reached = 0;
 	__asm__ volatile("mov $0xc0000080, %%ecx\n\t"
 			 "mov $1, %%r8d\n\t"
