@@ -92,13 +92,14 @@ reinj=$(field '^ok stats name=r .*reinjected=([0-9]+) ' 1)
 ok_if "the #UD's delivery was cut by the nested fault and injected again (reinjected=$reinj)" \
 	test -n "$reinj" -a "${reinj:-0}" -ge 1
 # QEMU's TCG saves no NRIP: the VMM counts the prefixes itself.
-expect_seq "prefixes: CPUID and RDMSR with 66/F3/REX.W prefixes, and CPUID split across pages, are stepped over whole; IN zero-extends" \
+expect_seq "prefixes: CPUID and RDMSR with 66/F3/REX.W prefixes, and CPUID split across pages or remapped, are stepped over whole; IN zero-extends" \
 	'guest p: ok 1 - CPUID as 66 0f a2' 'guest p: ok 2 - CPUID as f3 0f a2' \
 	'guest p: ok 3 - CPUID as 48 0f a2' \
 	'guest p: ok 4 - CPUID as 66 . 48 0f a2 across a page boundary' \
 	'guest p: ok 5 - CPUID as 0f . a2 across a page boundary' \
-	'guest p: ok 6 - RDMSR EFER as 66 0f 32' \
-	'guest p: ok 7 - 32-bit IN from an unassigned port: EAX all ones, RAX.63:32. zero' \
+	'guest p: ok 6 - CPUID at the same address after its page was remapped' \
+	'guest p: ok 7 - RDMSR EFER as 66 0f 32' \
+	'guest p: ok 8 - 32-bit IN from an unassigned port: EAX all ones, RAX.63:32. zero' \
 	'ok wait name=p state=exited status=1'
 expect_pages_back
 tap_end

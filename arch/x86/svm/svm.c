@@ -642,6 +642,8 @@ static inline bool walk_entry(struct svm_vcpu *sv, struct hv_vcpu *hw, struct fe
 	return true;
 }
 
+static bool guest_walk(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la, u64 *gpa);
+
 /*
  * Guest linear address LA to guest-physical, walking the guest's own page
  * tables as the VMCB's CR0/CR3/CR4/EFER describe them (AMD APM Vol 2
@@ -660,8 +662,6 @@ static inline bool walk_entry(struct svm_vcpu *sv, struct hv_vcpu *hw, struct fe
  * the kept result is the walk's, at one load and compare per level.  An
  * entry the guest changed (or a new CR3) makes it walk again.
  */
-static bool guest_walk(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la, u64 *gpa);
-
 static inline bool guest_linear_to_phys(struct svm_vcpu *sv, struct hv_vcpu *hw, u64 la,
 					u64 *gpa)
 {
