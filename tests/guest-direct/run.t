@@ -192,7 +192,7 @@ status reinject 1
 # prefixes: CPUID and RDMSR with prefixes run and the next instruction is
 # reached (under pagoda: tests/qemu/11-cguests.t).
 IMAGE=$CG/prefixes.elf run prefixes ""
-line   prefixes '# prefixes: 5 passed, 0 failed, 0 skipped: PASS'
+line   prefixes '# prefixes: 8 passed, 0 failed, 0 skipped: PASS'
 status prefixes 1
 
 # hc_user without a hypervisor: from CPL 3 both hypercall instructions
