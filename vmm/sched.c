@@ -117,11 +117,11 @@ static void run_slice(struct vcpu *v, bool (*cut)(void))
 		if (!done)
 			exit_handle(v, &e);
 		now = time_ns();
-		/* Nothing is due before the deadline armed for this run (V's
-		 * local APIC timer, the PIT when V is vCPU 0) unless another
-		 * vCPU's timer or console input waits: then the tick is
-		 * skipped.  A timer the exit just reprogrammed is in the next
-		 * entry's deadline, and ticked once that has passed. */
+		/* Before the deadline armed for this run (V's local APIC
+		 * timer, the PIT when V is vCPU 0) no timer of V's is due: the
+		 * tick is skipped unless another vCPU's timer or console input
+		 * may be waiting.  A timer the exit just reprogrammed is in the
+		 * next entry's deadline, and ticked once that has passed. */
 		if (now >= armed || g->nr_vcpus > 1 || g->intr.input_len)
 			intr_tick(g, now);
 		if (now >= slice_end)

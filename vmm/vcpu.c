@@ -161,7 +161,7 @@ int hv_read_guest(struct hv_vcpu *hw, u64 gpa, void *buf, size_t len)
  * The upcall of vmm/hv.h: host address of the page of HW's guest memory
  * holding GPA, or NULL (no backing yet, or not RAM).  It stays valid while
  * the guest exists: vm.c adds its one memslot at create and deletes it only
- * in guest_destroy, after every vCPU has been released.
+ * in guest_release, after releasing every vCPU.
  */
 const void *hv_guest_page(struct hv_vcpu *hw, u64 gpa)
 {
