@@ -69,12 +69,12 @@
 /* ASIDs handed out at most: asid_owner is one page of pointers per CPU. */
 #define SVM_MAX_ASID ((u32)(PAGE_SIZE / sizeof(void *)) - 1)
 
-/* Vendor state of one vCPU (hw->arch). */
 /* Host addresses of guest pages kept per vCPU for the instruction fetch
  * of the exit path (its page tables and code pages): a direct-mapped
  * cache, one entry per gfn mod this. */
 #define GPA_PAGES 16
 
+/* Vendor state of one vCPU (hw->arch). */
 struct svm_vcpu {
 	struct vmcb *vmcb; /* guest VMCB (identity-mapped, so also its PA) */
 	bool flush;        /* flush this ASID's TLB entries at the next VMRUN */
