@@ -137,6 +137,7 @@ static u32 pause_feat;        /* EDX bits 10 and 12: PAUSE filter count / thresh
 static u64 cr4_valid;         /* CR4 bits this CPU implements (a guest setting others: #GP) */
 
 void svm_vmrun(struct vcpu_regs *regs, u64 guest_vmcb_pa, u64 host_vmcb_pa);
+extern const char svm_vmrun_resume[]; /* vmrun.asm: the instruction after VMRUN */
 
 /*
  * Is SVM usable?  CPUID 0x80000001 ECX bit 2 (SVM), nested paging (CPUID
@@ -1161,6 +1162,22 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * (#VMEXIT loads the RFLAGS of VMRUN time, 15.5.1), and #DB is not
 	 * held off by GIF=0. */
 	irq_step_begin();
+
+	/* A guest VMCB must never come back holding the VMM's own state: RIP
+	 * at svm_vmrun_resume and this CPU's CR3 is what VMRUN writes to the
+	 * host save area (15.5.1), not anything a guest can reach (its RIP
+	 * would have to be that host address with CR3 equal to the VMM's
+	 * page-table root).  Seen only under QEMU's multi-threaded TCG
+	 * (docs/design.md, Host CPUs); entering again would run VMM code as
+	 * the guest, so the exit is reported as a failed entry instead. */
+	if (unlikely(vmcb->save.rip == (u64)(uintptr_t)svm_vmrun_resume &&
+		     vmcb->save.cr3 == read_cr3())) {
+		pr_err("svm", "cpu %u: guest VMCB 0x%lx came back holding the VMM's state (exit code "
+		       "0x%lx, GDTR 0x%lx, RSP 0x%lx): the vCPU's state is lost",
+		       cpu, virt_to_phys(vmcb), vmcb->ctl.exit_code, vmcb->save.gdtr.base,
+		       vmcb->save.rsp);
+		vmcb->ctl.exit_code = SVM_EXIT_INVALID;
+	}
 
 	hw->regs.rax = vmcb->save.rax;
 	hw->regs.rsp = vmcb->save.rsp;

@@ -20,6 +20,7 @@ bits 64
 section .text
 
 global svm_vmrun:function hidden
+global svm_vmrun_resume:function hidden
 svm_vmrun:
     push rbx
     push rbp
@@ -40,6 +41,7 @@ svm_vmrun:
     mov rax, [rsp]              ; guest VMCB
     vmload
     vmrun
+svm_vmrun_resume:               ; where #VMEXIT returns (the host save area's RIP)
     vmsave                      ; RAX is the guest VMCB again after #VMEXIT
 
     push rdi                    ; guest RDI; regs is now at [rsp+24]
