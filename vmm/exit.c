@@ -194,6 +194,7 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e)
 	case VM_EXIT_EXCEPTION:
 		return reflect_exception(v, e);
 	case VM_EXIT_TRIPLE_FAULT:
+		dump_guest(v); /* the state it faulted in: what was being delivered, where */
 		guest_crash(g, "triple fault at rip=0x%lx", v->hw.regs.rip);
 		return false;
 	case VM_EXIT_INVALID:
