@@ -5,8 +5,7 @@
 #   make guests     the C test guests alone (guest/tests/*.c -> build/guest/*.elf)
 #   make run        boot pagoda with its default guest in QEMU (installs what is missing)
 #   make test       run every test through prove (installs what is missing)
-#   make test-smp   guests on every host CPU (set smp=on, -smp 4): apart from make test
-#                   while the open bug in docs/design.md "Host CPUs" stands
+#   make test-smp   the tests of guests on several host CPUs alone (-smp 4; in make test)
 #   make kvm-unit-tests KVM_UNIT_TESTS=DIR [KUT_TESTS="name ..."]
 #                   the kvm-unit-tests x86 suite (built outside this tree) under pagoda
 #   make test-repeat N=10 [BUSY=1]
@@ -214,12 +213,11 @@ test: deps-test all image $(HOST_TESTS)
 	PAGODA_REQUIRE_BOCHS=1 prove --exec '' $(HOST_TESTS) tests/layering.t tests/fuzz/run.t \
 		tests/guest-direct/run.t \
 		$(sort $(wildcard tests/qemu/*.t)) $(sort $(wildcard tests/ctl/*.t)) \
-		$(sort $(wildcard tests/linux/*.t)) \
+		$(sort $(wildcard tests/linux/*.t)) $(sort $(wildcard tests/smp/*.t)) \
 		$(sort $(wildcard tests/vmx/*.t)) $(sort $(wildcard tests/platform/*.t)) \
 		tests/kvm-unit-tests/run.t
 
-# Guests on every host CPU (`set smp=on`, QEMU -smp 4 multi-threaded TCG):
-# not in `make test` while the open bug in docs/design.md ("Host CPUs") stands.
+# Guests on several host CPUs (QEMU -smp 4, multi-threaded TCG), alone.
 test-smp: deps-test all image
 	prove --exec '' $(sort $(wildcard tests/smp/*.t))
 

@@ -8,8 +8,8 @@
 #   --mem SIZE            machine memory (QEMU syntax, default 1G)
 #   --machine TYPE        QEMU machine type (default q35; pc = i440fx + PIIX4)
 #   --smp N[,maxcpus=M]   CPUs (default $PAGODA_QEMU_SMP, else 1): pagoda starts
-#                         every CPU of the MADT (guests run on them after the
-#                         console's set smp=on); with maxcpus=M the MADT also lists M-N
+#                         every CPU of the MADT (under TCG guests run on the
+#                         APs, docs/design.md "Host CPUs"); with maxcpus=M the MADT also lists M-N
 #                         CPUs that are not there.  Above 1 CPU TCG runs one
 #                         host thread per CPU (-accel tcg,thread=multi)
 #   --ovmf CODE,VARS      firmware: the OVMF code and variable-store templates

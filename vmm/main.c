@@ -99,11 +99,8 @@ static void start_cpus(const struct boot_info *bi)
 	unsigned online = smp_start_aps(ids, n, bi->ap_start_page, ap_setup, what);
 	if (online > 1)
 		smp_ping_aps();
-	/* The APs wait in the scheduler's loop (vmm/sched.c).  They run
-	 * guests only after the console's `set smp=on`: under multi-threaded
-	 * TCG a guest VMCB was once found holding the host's state while
-	 * guests ran on several CPUs (docs/design.md, "Host CPUs", the open
-	 * bug), so guests stay on the boot CPU unless the operator asks. */
+	/* The APs wait in the scheduler's loop (vmm/sched.c), which decides
+	 * which CPUs take guests. */
 	smp_set_ap_loop(sched_ap_loop);
 	for (unsigned c = 1; c < smp_nr_cpu_ids(); c++)
 		ipi_send(c, IPI_KICK_VECTOR);
@@ -112,6 +109,7 @@ static void start_cpus(const struct boot_info *bi)
 	else
 		pr_info("smp", "%u CPUs online (of %u listed by the UEFI MP services)",
 			smp_nr_online(), MAX(bi->nr_cpus, 1u));
+	sched_cpus_init();
 }
 
 __noreturn void vmm_main(struct boot_info *bi)

@@ -10,7 +10,9 @@
  * destroy wait for.  The boot CPU also runs the console: its slices are
  * cut by a typed line (the caller's cut()), and it ticks every running
  * guest's timers between slices; the APs sleep in HLT when they find
- * nothing and are kicked when a vCPU they may run becomes runnable.
+ * nothing and are kicked when a vCPU they may run becomes runnable.  Which
+ * CPUs take guests at all is sched_cpus_init's choice (every one, or the
+ * APs alone under QEMU's TCG) and the console's `set smp=`.
  *
  * Within a slice the preemption timer (a local APIC timer interrupt on
  * AMD, the VMX preemption timer on Intel: both reach vmm/ as
@@ -30,13 +32,20 @@
 #include "vmm/sched.h"
 #include "vmm/vm.h"
 #include "vmm/xcpu.h"
+#include "lib/log.h"
+#include "lib/string.h"
 #include "lib/time.h"
 
 static u64 slice_us = 10000; /* 10 ms */
 /* Per CPU: where its walk of the guest table starts next. */
 static unsigned sched_rr[MAX_CPUS];
-/* The APs run guests only once this is set (sched_start_aps). */
-static bool aps_run;
+/* The host CPUs that run guests (bit N: CPU N), set by sched_cpus_init:
+ * every online CPU, or the APs alone where the boot CPU must stay out of
+ * guest mode (sched_cpus_init says when).  SMP_CPUS is the set of `set
+ * smp=on`, GUEST_CPUS the one in force: SMP_CPUS, or CPU 0 alone after
+ * `set smp=off`. */
+static u64 smp_cpus = BIT(0);
+static u64 guest_cpus = BIT(0);
 
 void sched_set_slice_us(u64 us) { slice_us = us; }
 u64 sched_slice_us(void) { return slice_us; }
@@ -160,9 +169,9 @@ bool sched_step(bool (*cut)(void))
 			vlock_give(&c->lock);
 			guest_put(c);
 		}
-	} else if (!__atomic_load_n(&aps_run, __ATOMIC_ACQUIRE)) {
-		return false;
 	}
+	if (!(sched_guest_cpus() & BIT(cpu)))
+		return false;
 	struct vcpu *v = NULL;
 	for (unsigned k = 0; k < GUEST_MAX && !v; k++) {
 		unsigned slot = (sched_rr[cpu] + k) % GUEST_MAX;
@@ -220,7 +229,7 @@ void sched_ap_loop(void)
 		if (sched_step(NULL))
 			continue;
 		guest_cpu_idle(cpu, true);
-		if (__atomic_load_n(&aps_run, __ATOMIC_ACQUIRE) && work_for(cpu)) {
+		if ((sched_guest_cpus() & BIT(cpu)) && work_for(cpu)) {
 			guest_cpu_idle(cpu, false);
 			continue;
 		}
@@ -233,5 +242,65 @@ void sched_ap_loop(void)
 	}
 }
 
-void sched_set_aps(bool on) { __atomic_store_n(&aps_run, on, __ATOMIC_RELEASE); }
-bool sched_aps_on(void) { return __atomic_load_n(&aps_run, __ATOMIC_ACQUIRE); }
+void sched_cpu_list(u64 mask, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = 0;
+	for (unsigned lo = 0; lo < 64 && len < size; lo++) {
+		if (!(mask & BIT(lo)))
+			continue;
+		unsigned hi = lo;
+		while (hi + 1 < 64 && (mask & BIT(hi + 1)))
+			hi++;
+		len += (size_t)snprintf(buf + len, size - len, hi == lo ? "%s%u" : "%s%u-%u",
+					len ? "," : "", lo, hi);
+		lo = hi;
+	}
+}
+
+void sched_cpus_init(void)
+{
+	u64 all = 0;
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (cpu == 0 || percpu_online(cpu))
+			all |= BIT(cpu);
+	const char *why = NULL;
+	/*
+	 * QEMU's TCG (7.2 and others, leaf 0x40000000 "TCGTCGTCGTCG") gives
+	 * each CPU a thread, and every x87 state load (FLDENV, FRSTOR,
+	 * FXRSTOR, XRSTOR) on any of them clears IGNNE in the *first* CPU's
+	 * hidden flags word, a plain read-modify-write from the wrong thread
+	 * (target/i386/tcg/sysemu/fpu_helper.c, cpu_clear_ignne).  The same
+	 * word holds that CPU's "nested paging on" and GIF bits: when the
+	 * boot CPU enters or leaves a guest at that moment, its change is
+	 * undone, and the guest runs without nested paging (its addresses
+	 * taken as the machine's) or the VMM after #VMEXIT with it (the VMCB
+	 * comes back holding the VMM's state).  Guests on the APs load x87
+	 * state all the time, so there the boot CPU runs none: it keeps the
+	 * console and the timers.  Alone, it runs them all.
+	 */
+	if (all != BIT(0) && cpu_host_is_qemu_tcg()) {
+		all &= ~BIT(0);
+		why = " (CPU 0 keeps the console: under QEMU's TCG another CPU's x87 state "
+		      "loads race with its guest entries, docs/design.md)";
+	}
+	__atomic_store_n(&smp_cpus, all, __ATOMIC_RELAXED);
+	__atomic_store_n(&guest_cpus, all, __ATOMIC_RELEASE);
+	char list[64];
+	sched_cpu_list(all, list, sizeof(list));
+	pr_info("sched", "guests run on cpus %s%s", list, why ? why : "");
+}
+
+u64 sched_guest_cpus(void) { return __atomic_load_n(&guest_cpus, __ATOMIC_ACQUIRE); }
+
+const char *sched_set_smp(bool on)
+{
+	u64 want = on ? smp_cpus : BIT(0);
+	for (unsigned k = 0; k < GUEST_MAX; k++) {
+		struct guest *c = guest_slot(k);
+		if (c->in_use && !(c->cpu_mask & want))
+			return c->name;
+	}
+	__atomic_store_n(&guest_cpus, want, __ATOMIC_RELEASE);
+	return NULL;
+}

@@ -1,5 +1,5 @@
 /*
- * The scheduler (vmm/sched.c): every host CPU runs the guests' runnable
+ * The scheduler (vmm/sched.c): the host CPUs run the guests' runnable
  * vCPUs round robin, one time slice each; a vCPU runs on one CPU at a
  * time, a guest's vCPUs on several at once.
  */
@@ -17,13 +17,28 @@
  */
 bool sched_step(bool (*cut)(void));
 /* An AP's loop after start-up: slices while there is work, HLT (woken by
- * a kick) when there is none.  Guests run there after sched_start_aps. */
+ * a kick) when there is none. */
 void sched_ap_loop(void);
-/* Let the APs run guests from now on (ON), or only the boot CPU (slices
- * already running on an AP end as usual). */
-void sched_set_aps(bool on);
-/* Whether the APs run guests. */
-bool sched_aps_on(void);
+/*
+ * Once the APs are up: choose the host CPUs that run guests among those
+ * online, and log them.  Every online CPU, except under QEMU's
+ * multi-threaded TCG with APs, where the boot CPU runs none (its guest
+ * entries race with the other CPUs' x87 state loads there, see the
+ * function).
+ */
+void sched_cpus_init(void);
+/* The host CPUs that run guests now (bit N: CPU N). */
+u64 sched_guest_cpus(void);
+/*
+ * `set smp=on` (ON): guests on the CPUs sched_cpus_init chose, the
+ * default; off: on the boot CPU alone (slices already running elsewhere
+ * end as usual).  Returns NULL, or the name of a guest whose cpus= list
+ * would leave it no CPU (nothing changes then).
+ */
+const char *sched_set_smp(bool on);
+/* MASK (bit N: CPU N) as a list such as "1-3" or "0,2" in BUF (SIZE
+ * bytes, cut short if it does not fit). */
+void sched_cpu_list(u64 mask, char *buf, size_t size);
 void sched_set_slice_us(u64 us);
 u64 sched_slice_us(void);
 

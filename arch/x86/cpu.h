@@ -68,6 +68,17 @@ static inline struct cpuid_regs cpuid_count(u32 leaf, u32 sub)
 
 static inline struct cpuid_regs cpuid(u32 leaf) { return cpuid_count(leaf, 0); }
 
+/* Whether this machine is QEMU's TCG emulator (a hypervisor, CPUID.1:ECX
+ * bit 31, whose leaf 0x40000000 signature is "TCGTCGTCGTCG"), for the
+ * scheduler's quirk (vmm/sched.c, sched_cpus_init). */
+static inline bool cpu_host_is_qemu_tcg(void)
+{
+	if (!(cpuid(1).ecx & BIT(31)))
+		return false;
+	struct cpuid_regs r = cpuid(0x40000000);
+	return r.ebx == 0x54474354 && r.ecx == 0x43544743 && r.edx == 0x47435447;
+}
+
 static inline bool cpu_has_tsc_aux(void)
 {
 	return (cpuid(0x80000000).eax >= 0x80000001 && (cpuid(0x80000001).edx & BIT(27))) ||

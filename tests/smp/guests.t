@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every host CPU runs guests (-smp 4, multi-threaded TCG: the four CPUs
-# run at once on the host's cores).
+# Guests on several host CPUs at once (-smp 4, multi-threaded TCG: the
+# CPUs run at once on the host's cores; the three APs run the guests, the
+# boot CPU the console, see docs/design.md "Host CPUs").
 #  - A 4-vCPU guest (ptouch=: after a barrier each vCPU writes and reads
 #    back its own 8 MiB, and all add to 64 shared pages with LOCK) runs its
 #    vCPUs on different CPUs at the same time (stats parallel_max, cpus_used,
@@ -19,7 +20,6 @@ source "$(dirname "$0")/../qemu/lib.sh"
 plan 15
 
 boot smpg 400 --smp 4 <<'CMDS'
-set smp=on
 mem
 create one mem=64M image=test vcpus=1 cpus=1 cmdline="ptouch=8M:1"
 start one

@@ -270,9 +270,10 @@ static void cmd_create(const struct cmd_line *c)
 	u64 cpu_mask = ~0ULL;
 	if (cpus && !cpus_arg(cpus, &cpu_mask))
 		return;
-	if (!(cpu_mask & BIT(0)) && !sched_aps_on()) {
-		reply("err create cpus=%s leaves out CPU 0, the only one running guests until "
-		      "set smp=on", cpus);
+	if (!(cpu_mask & sched_guest_cpus())) {
+		char list[64];
+		sched_cpu_list(sched_guest_cpus(), list, sizeof(list));
+		reply("err create cpus=%s names no CPU that runs guests (cpus %s do)", cpus, list);
 		return;
 	}
 	enum guest_policy on_reboot, on_poweroff, on_crash;
@@ -682,7 +683,11 @@ static void cmd_set(const struct cmd_line *c)
 			reply("err set smp must be on or off");
 			return;
 		}
-		sched_set_aps(smp[1] == 'n');
+		const char *pinned = sched_set_smp(smp[1] == 'n');
+		if (pinned) {
+			reply("err set smp=%s would leave guest %s (cpus=) no CPU", smp, pinned);
+			return;
+		}
 		/* Idle APs look again (and take guests, or not). */
 		for (unsigned cpu = 1; cpu < MAX_CPUS; cpu++)
 			if (percpu_online(cpu))

@@ -1167,9 +1167,11 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * at svm_vmrun_resume and this CPU's CR3 is what VMRUN writes to the
 	 * host save area (15.5.1), not anything a guest can reach (its RIP
 	 * would have to be that host address with CR3 equal to the VMM's
-	 * page-table root).  Seen only under QEMU's multi-threaded TCG
-	 * (docs/design.md, Host CPUs); entering again would run VMM code as
-	 * the guest, so the exit is reported as a failed entry instead. */
+	 * page-table root).  QEMU's multi-threaded TCG produced it on the
+	 * boot CPU, whose "nested paging on" bit other CPUs' x87 loads can
+	 * undo (docs/design.md, "Which CPUs run guests"; the scheduler keeps
+	 * that CPU out of guest mode there).  Entering again would run VMM
+	 * code as the guest, so the exit is reported as a failed entry. */
 	if (unlikely(vmcb->save.rip == (u64)(uintptr_t)svm_vmrun_resume &&
 		     vmcb->save.cr3 == read_cr3())) {
 		pr_err("svm", "cpu %u: guest VMCB 0x%lx came back holding the VMM's state (exit code "
