@@ -188,6 +188,6 @@ __noreturn void vmm_main(struct boot_info *bi)
 		if (console_poll())
 			console_run_ready();
 		else if (!sched_step(console_poll) && !pmm_zero_pool_refill(PMM_ZERO_IDLE_PAGES))
-			cpu_relax();
+			sched_idle();
 	}
 }

@@ -26,6 +26,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "vmm/exit.h"
 #include "vmm/intr.h"
@@ -73,6 +74,12 @@ static struct vcpu *claim_vcpu(struct guest *g)
 /* The shortest deadline worth arming: a timer already due fires at the
  * next tick anyway, so a guest is never entered for less than this. */
 #define SCHED_MIN_RUN_NS 20000
+/* The longest the boot CPU sleeps in sched_idle: the most a typed line
+ * (the UART raises no interrupt here) or a guest's output waits. */
+#define SCHED_IDLE_MAX_NS 1000000
+/* The earliest timer deadline (ns) of any running guest's vCPU at the
+ * boot CPU's last tick, 0 if none: where its idle sleep ends. */
+static u64 boot_next_deadline;
 /* How often a slice asks cut() (the console's UART poll: a port read,
  * costly under an emulator) at the most: a line typed waits this much
  * longer, at worst, than at the very next exit. */
@@ -159,16 +166,22 @@ bool sched_step(bool (*cut)(void))
 		 * timer or device has fired becomes runnable here (its own
 		 * CPU ticks it at each exit while it runs). */
 		guest_output_drain_all();
-		u64 now = time_ns();
+		u64 now = time_ns(), next = 0;
 		for (unsigned k = 0; k < GUEST_MAX; k++) {
 			struct guest *c = guest_slot(k);
 			if (!c->in_use || c->state != GUEST_RUNNING || !guest_get(c))
 				continue;
 			vlock_take(&c->lock);
 			intr_tick(c, now);
+			for (unsigned i = 0; i < c->nr_vcpus; i++) {
+				u64 dl = intr_next_deadline(&c->vcpus[i]);
+				if (dl && (!next || dl < next))
+					next = dl;
+			}
 			vlock_give(&c->lock);
 			guest_put(c);
 		}
+		boot_next_deadline = next;
 	}
 	if (!(sched_guest_cpus() & BIT(cpu)))
 		return false;
@@ -217,6 +230,31 @@ static bool work_for(unsigned cpu)
 				return true;
 	}
 	return false;
+}
+
+void sched_idle(void)
+{
+	u64 now = time_ns(), until = now + SCHED_IDLE_MAX_NS;
+	if (boot_next_deadline && boot_next_deadline < until)
+		until = boot_next_deadline;
+	if (until < now + SCHED_MIN_RUN_NS || !this_percpu()->lapic_timer_ok) {
+		cpu_relax();
+		return;
+	}
+	/* When it runs guests: idle before the last look, as on the APs, so
+	 * a vCPU made runnable after it kicks this CPU out of the HLT
+	 * (guest_wake_cpus).  When it runs none it must not look idle, or
+	 * that kick would go here instead of to an AP. */
+	bool runs_guests = sched_guest_cpus() & BIT(0);
+	if (runs_guests)
+		guest_cpu_idle(0, true);
+	if (!(runs_guests && work_for(0))) {
+		lapic_timer_oneshot(until - now);
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		lapic_timer_oneshot(0);
+	}
+	if (runs_guests)
+		guest_cpu_idle(0, false);
 }
 
 void sched_ap_loop(void)

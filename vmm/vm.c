@@ -97,7 +97,7 @@ void guest_cpu_idle(unsigned cpu, bool on) { xcpu_idle_set(&cpu_idle[cpu], on); 
 
 void guest_wake_cpus(struct guest *g)
 {
-	for (unsigned c = 1; c < MAX_CPUS; c++)
+	for (unsigned c = 0; c < MAX_CPUS; c++)
 		if ((g->cpu_mask & BIT(c)) && xcpu_idle_take(&cpu_idle[c])) {
 			ipi_send(c, IPI_KICK_VECTOR);
 			return;
@@ -560,16 +560,25 @@ static void guest_end(struct guest *g)
 	guest_output_drain(g, true);
 }
 
+/* The last step of a guest's end: its state, written after the log line
+ * and the event that say how it ended, so that whoever sees the state
+ * (the console's wait, on another CPU) finds them in the log before its
+ * own answer. */
+static void guest_set_ended(struct guest *g, enum guest_state st)
+{
+	__atomic_store_n(&g->state, st, __ATOMIC_SEQ_CST);
+}
+
 void guest_exit(struct guest *g, int status)
 {
 	if (g->state != GUEST_RUNNING)
 		return;
 	guest_end(g);
-	__atomic_store_n(&g->state, GUEST_EXITED, __ATOMIC_SEQ_CST);
 	g->exit_status = status;
 	pr_info("vmm", "guest %s exited: status=%d after %lu exits in %lu us", g->name, status,
 		guest_exits(g), time_tsc_to_us(g->end_tsc - g->start_tsc));
 	guest_event(g, GUEST_EVENT_EXITED);
+	guest_set_ended(g, GUEST_EXITED);
 }
 
 void guest_power_event(struct guest *g, enum guest_power what, const char *source)
@@ -577,7 +586,6 @@ void guest_power_event(struct guest *g, enum guest_power what, const char *sourc
 	if (g->state != GUEST_RUNNING)
 		return;
 	guest_end(g);
-	__atomic_store_n(&g->state, GUEST_EXITED, __ATOMIC_SEQ_CST);
 	g->exit_status = 0;
 	g->power = what;
 	g->power_source = source;
@@ -587,6 +595,7 @@ void guest_power_event(struct guest *g, enum guest_power what, const char *sourc
 		off ? "powered off" : "reset", source, guest_exits(g),
 		time_tsc_to_us(g->end_tsc - g->start_tsc));
 	guest_event(g, off ? GUEST_EVENT_POWEROFF : GUEST_EVENT_REBOOT);
+	guest_set_ended(g, GUEST_EXITED);
 }
 
 void guest_crash(struct guest *g, const char *fmt, ...)
@@ -595,7 +604,6 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 	if (g->state != GUEST_RUNNING)
 		return;
 	guest_end(g);
-	__atomic_store_n(&g->state, GUEST_CRASHED, __ATOMIC_SEQ_CST);
 	va_start(ap, fmt);
 	vsnprintf(g->crash_reason, sizeof(g->crash_reason), fmt, ap);
 	va_end(ap);
@@ -603,6 +611,7 @@ void guest_crash(struct guest *g, const char *fmt, ...)
 	       guest_exits(g));
 	g->policy_due = g->on_crash != GUEST_POLICY_KEEP;
 	guest_event(g, GUEST_EVENT_CRASHED);
+	guest_set_ended(g, GUEST_CRASHED);
 }
 
 void guest_destroy(struct guest *g)

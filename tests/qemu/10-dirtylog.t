@@ -2,8 +2,9 @@
 # The TDP MMU's dirty log through the console, on QEMU's nested paging: a
 # guest touches 4 MiB, then keeps writing its stack and line buffer while it
 # ticks.  Harvest after "on" reports every page written (the 1024 touched
-# ones and its own few), a second harvest at once reports none (nothing ran),
-# and after the guest ran again the pages it wrote come back through
+# ones and its own few), a second harvest at once reports none (the guest is
+# stopped between the two: on several host CPUs it would run meanwhile), and
+# after the guest ran again the pages it wrote come back through
 # write-protection faults on the real walker (dirty_faults in stats).
 source "$(dirname "$0")/lib.sh"
 plan 7
@@ -15,8 +16,10 @@ dirtylog d on
 dirtylog d on
 start d
 wait d timeout=3
+stop d
 dirtylog d harvest
 dirtylog d harvest
+resume d
 wait d timeout=2
 dirtylog d harvest
 stats d

@@ -69,7 +69,7 @@ else
 	RC=$?
 fi
 sed -i 's/\x1b\[[0-9;=]*[A-Za-z]//g; s/\r//g' "$LOG"
-if grep -q '^Breakpoint 1, cmd_mem (c=0x[0-9a-f]*) at vmm/console/commands.c:[0-9]*' "$WORK/gdb.out"; then
+if grep -qE '^(Thread [0-9]+ hit )?Breakpoint 1, cmd_mem \(c=0x[0-9a-f]*\) at vmm/console/commands.c:[0-9]*' "$WORK/gdb.out"; then
 	pass "typing mem hits the breakpoint in cmd_mem (vmm/console/commands.c)"
 else
 	fail "typing mem hits the breakpoint in cmd_mem (vmm/console/commands.c)" "$(gdb_tail)"
