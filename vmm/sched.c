@@ -167,13 +167,14 @@ bool sched_step(bool (*cut)(void))
 		 * CPU ticks it at each exit while it runs). */
 		guest_output_drain_all();
 		u64 now = time_ns(), next = 0;
+		bool idles = !(sched_guest_cpus() & BIT(0)); /* sched_idle halts */
 		for (unsigned k = 0; k < GUEST_MAX; k++) {
 			struct guest *c = guest_slot(k);
 			if (!c->in_use || c->state != GUEST_RUNNING || !guest_get(c))
 				continue;
 			vlock_take(&c->lock);
 			intr_tick(c, now);
-			for (unsigned i = 0; i < c->nr_vcpus; i++) {
+			for (unsigned i = 0; idles && i < c->nr_vcpus; i++) {
 				u64 dl = intr_next_deadline(&c->vcpus[i]);
 				if (dl && (!next || dl < next))
 					next = dl;
@@ -237,24 +238,18 @@ void sched_idle(void)
 	u64 now = time_ns(), until = now + SCHED_IDLE_MAX_NS;
 	if (boot_next_deadline && boot_next_deadline < until)
 		until = boot_next_deadline;
-	if (until < now + SCHED_MIN_RUN_NS || !this_percpu()->lapic_timer_ok) {
+	/* A boot CPU that runs guests keeps polling, as it always did: the
+	 * vCPU it may run next is found at once, and guests' timing on one
+	 * CPU stays what the tests measured.  It never marks itself idle, so
+	 * wake-up kicks go to the APs. */
+	if ((sched_guest_cpus() & BIT(0)) || until < now + SCHED_MIN_RUN_NS ||
+	    !this_percpu()->lapic_timer_ok) {
 		cpu_relax();
 		return;
 	}
-	/* When it runs guests: idle before the last look, as on the APs, so
-	 * a vCPU made runnable after it kicks this CPU out of the HLT
-	 * (guest_wake_cpus).  When it runs none it must not look idle, or
-	 * that kick would go here instead of to an AP. */
-	bool runs_guests = sched_guest_cpus() & BIT(0);
-	if (runs_guests)
-		guest_cpu_idle(0, true);
-	if (!(runs_guests && work_for(0))) {
-		lapic_timer_oneshot(until - now);
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-		lapic_timer_oneshot(0);
-	}
-	if (runs_guests)
-		guest_cpu_idle(0, false);
+	lapic_timer_oneshot(until - now);
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	lapic_timer_oneshot(0);
 }
 
 void sched_ap_loop(void)

@@ -17,11 +17,12 @@
  */
 bool sched_step(bool (*cut)(void));
 /*
- * The boot CPU's wait when sched_step found nothing to run: HLT until the
- * earliest timer of a running guest (as of the last sched_step), a kick
- * (a vCPU it may run woke), or SCHED_IDLE_MAX_NS (1 ms) at the most, so
- * console input and guest output wait no longer; a plain pause when that
- * is too close or its local APIC timer does not count.
+ * The boot CPU's wait when sched_step found nothing to run.  When it runs
+ * no guests (QEMU's TCG with APs): HLT until the earliest timer of a
+ * running guest (as of the last sched_step) or SCHED_IDLE_MAX_NS (1 ms)
+ * at the most, so console input and guest output wait no longer.  Else,
+ * or when that is too close or its local APIC timer does not count, a
+ * plain pause.
  */
 void sched_idle(void);
 /* An AP's loop after start-up: slices while there is work, HLT (woken by

@@ -97,7 +97,7 @@ void guest_cpu_idle(unsigned cpu, bool on) { xcpu_idle_set(&cpu_idle[cpu], on); 
 
 void guest_wake_cpus(struct guest *g)
 {
-	for (unsigned c = 0; c < MAX_CPUS; c++)
+	for (unsigned c = 1; c < MAX_CPUS; c++)
 		if ((g->cpu_mask & BIT(c)) && xcpu_idle_take(&cpu_idle[c])) {
 			ipi_send(c, IPI_KICK_VECTOR);
 			return;
