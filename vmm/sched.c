@@ -299,10 +299,11 @@ void sched_cpus_init(void)
 			all |= BIT(cpu);
 	const char *why = NULL;
 	/*
-	 * QEMU's TCG (7.2 and others, leaf 0x40000000 "TCGTCGTCGTCG") gives
-	 * each CPU a thread, and every x87 state load (FLDENV, FRSTOR,
-	 * FXRSTOR, XRSTOR) on any of them clears IGNNE in the *first* CPU's
-	 * hidden flags word, a plain read-modify-write from the wrong thread
+	 * QEMU's TCG (7.2, the version tried; CPUID leaf 0x40000000 says
+	 * "TCGTCGTCGTCG") gives each CPU a thread, and every x87 state load
+	 * (FLDENV, FRSTOR, FXRSTOR, XRSTOR) on any of them clears IGNNE in
+	 * the *first* CPU's hidden flags word, a plain read-modify-write from
+	 * the wrong thread
 	 * (target/i386/tcg/sysemu/fpu_helper.c, cpu_clear_ignne).  The same
 	 * word holds that CPU's "nested paging on" and GIF bits: when the
 	 * boot CPU enters or leaves a guest at that moment, its change is
