@@ -303,13 +303,13 @@ void sched_cpus_init(void)
 	 * "TCGTCGTCGTCG") gives each CPU a thread, and every x87 state load
 	 * (FLDENV, FRSTOR, FXRSTOR, XRSTOR) on any of them clears IGNNE in
 	 * the *first* CPU's hidden flags word, a plain read-modify-write from
-	 * the wrong thread
-	 * (target/i386/tcg/sysemu/fpu_helper.c, cpu_clear_ignne).  The same
-	 * word holds that CPU's "nested paging on" and GIF bits: when the
-	 * boot CPU enters or leaves a guest at that moment, its change is
-	 * undone, and the guest runs without nested paging (its addresses
-	 * taken as the machine's) or the VMM after #VMEXIT with it (the VMCB
-	 * comes back holding the VMM's state).  Guests on the APs load x87
+	 * the wrong thread (target/i386/tcg/sysemu/fpu_helper.c,
+	 * cpu_clear_ignne).  The same word holds that CPU's "nested paging
+	 * on" and GIF bits: when the boot CPU enters or leaves a guest at
+	 * that moment, its change is undone, and the guest runs without
+	 * nested paging (its addresses taken as the machine's) or the VMM
+	 * after #VMEXIT with it (the VMCB comes back holding the VMM's
+	 * state).  Guests on the APs load x87
 	 * state all the time, so there the boot CPU runs none: it keeps the
 	 * console and the timers.  Alone, it runs them all.
 	 */

@@ -31,6 +31,9 @@
 #                               each has free_pages equal to "(at create N)"
 #   field REGEX N               the Nth (1-based, -1 = last) match of REGEX's
 #                               first capture group in the log
+#   masks_outside LIST ALLOWED  of the `stats` vcpu_cpus= masks in LIST
+#                               ("0x2/0xe/..."), those that are 0 or name a
+#                               CPU not in the mask ALLOWED (empty: all in)
 #   scaled SECONDS              SECONDS times $PAGODA_TIMEOUT_SCALE (default 1,
 #                               may be fractional), rounded up: every timeout
 #                               of the boot tests goes through it, so a slow
@@ -148,6 +151,14 @@ expect_no_line() {
 	local hits
 	hits=$(grep -E -- "$2" "$LOG" | head -n 3)
 	if [ -z "$hits" ]; then pass "$1"; else fail "$1" "$hits"; fi
+}
+
+masks_outside() {
+	local m bad=""
+	for m in ${1//\// }; do
+		[ $((m)) -eq 0 -o $((m & ~$2)) -ne 0 ] && bad="$bad $m"
+	done
+	echo "$bad"
 }
 
 field() {

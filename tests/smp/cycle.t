@@ -6,8 +6,8 @@
 # command answers ok, every guest exits with status 1, every destroy gives
 # the pages back, the free page count at the end equals the start, and the
 # cycles' vCPUs ran on every CPU that runs guests (the boot line `sched:
-# guests run on cpus ...`: the three APs under TCG, docs/design.md).  CYCLES=N in the environment changes the
-# count (default 50).
+# guests run on cpus ...`: the three APs under TCG, docs/design.md).
+# CYCLES=N in the environment changes the count (default 50).
 export PAGODA_QEMU_SMP=4
 source "$(dirname "$0")/../ctl/lib.sh"
 n=${CYCLES:-50}

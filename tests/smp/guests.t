@@ -122,10 +122,7 @@ expect_seq "cpus=: an offline CPU and malformed lists are refused" \
 	'err create bad cpus list "2,x"'
 vc=$(field 'ok stats name=p .* vcpu_cpus=([0-9a-fx/]+) ' 1)
 pp=$(field 'ok stats name=p .* parallel_max=([0-9]+)' 1)
-bad=""
-for m in ${vc//\// }; do
-	[ $((m)) -eq 0 -o $((m & 1)) -ne 0 -o $((m)) -ge 16 ] && bad="$bad $m"
-done
+bad=$(masks_outside "$vc" 0xe) # CPUs 1-3
 ok_if "a guest pinned to CPUs 1-3 ran only there (vcpu_cpus=$vc), 3 vCPUs at once (parallel_max $pp)" \
 	test -n "$vc" -a -z "$bad" -a "${pp:-0}" -ge 3
 expect_seq "destroyed while its vCPUs spin on three other CPUs: pages back" \

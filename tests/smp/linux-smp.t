@@ -28,10 +28,7 @@ vc=$(field 'ok stats name=l .* vcpu_cpus=([0-9a-fx/]+) ' 1)
 pm=$(field 'ok stats name=l .* parallel_max=([0-9]+)' 1)
 cu=$(field 'ok stats name=l .* cpus_used=([0-9]+) ' 1)
 echo "# vcpu_cpus=$vc cpus_used=$cu parallel_max=$pm"
-bad=""
-for m in ${vc//\// }; do
-	[ $((m)) -eq 0 -o $((m & 1)) -ne 0 -o $((m)) -ge 16 ] && bad="$bad $m"
-done
+bad=$(masks_outside "$vc" 0xe) # CPUs 1-3
 ok_if "each vCPU ran, on CPUs 1-3 only (vcpu_cpus=$vc)" test -n "$vc" -a -z "$bad"
 expect_destroy_pages_back "destroy gave every page back"
 expect_pages_back
