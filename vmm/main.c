@@ -170,6 +170,14 @@ __noreturn void vmm_main(struct boot_info *bi)
 	 * machine when that is more (vCPU state, tables and bookkeeping of the
 	 * guests the operator creates next). */
 	pmm_set_guest_reserve(MAX(1024ULL, pmm_total_count() / 64));
+	/* Pages zeroed in idle time, ahead of guests' first touches: 1/8 of
+	 * the machine, 32 MiB at least.  They stay free pages (pmm drains the
+	 * pool before it fails a request), so the target costs only the idle
+	 * time that zeroes them. */
+	u64 zero_target = MAX((u64)PMM_ZERO_POOL_DEFAULT, pmm_total_count() / 8);
+	pmm_zero_pool_set_target(zero_target);
+	pr_info("pmm", "zeroing up to %lu MiB of free pages ahead of guests, in idle time",
+		zero_target >> 8);
 	pr_info("vmm", "ready: %lu pages free, %lu kept from guest demand", pmm_free_count(),
 		pmm_guest_reserve());
 
@@ -187,7 +195,7 @@ __noreturn void vmm_main(struct boot_info *bi)
 		console_run_policies();
 		if (console_poll())
 			console_run_ready();
-		else if (!sched_step(console_poll) && !pmm_zero_pool_refill(PMM_ZERO_IDLE_PAGES))
-			sched_idle();
+		else
+			sched_boot_turn(console_poll);
 	}
 }

@@ -28,6 +28,7 @@
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "mm/pmm.h"
 #include "vmm/exit.h"
 #include "vmm/intr.h"
 #include "vmm/sched.h"
@@ -250,6 +251,12 @@ void sched_idle(void)
 	lapic_timer_oneshot(until - now);
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 	lapic_timer_oneshot(0);
+}
+
+void sched_boot_turn(bool (*cut)(void))
+{
+	if (!sched_step(cut) && !pmm_zero_pool_refill(PMM_ZERO_IDLE_PAGES))
+		sched_idle();
 }
 
 void sched_ap_loop(void)

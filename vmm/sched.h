@@ -25,6 +25,13 @@ bool sched_step(bool (*cut)(void));
  * plain pause.
  */
 void sched_idle(void);
+/*
+ * One turn of the boot CPU's loops (the console's idle loop and its
+ * waits): a slice when a vCPU wants this CPU (sched_step with CUT), else
+ * a batch of free pages zeroed into the pre-zeroed pools (idle time is
+ * when they fill), else sched_idle.
+ */
+void sched_boot_turn(bool (*cut)(void));
 /* An AP's loop after start-up: slices while there is work, HLT (woken by
  * a kick) when there is none. */
 void sched_ap_loop(void);

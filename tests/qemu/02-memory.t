@@ -4,15 +4,20 @@
 # it touched (plus its image, boot page and own page tables), and free
 # pages before create == after destroy.  A 6 GiB guest on a 1 GiB machine
 # that touches one page every 64 MiB runs, and its teardown skips almost
-# every entry as not present.
+# every entry as not present.  Pages are zeroed ahead of need in idle time
+# (`pool wait` waits for that): the 64 MiB guest's first touches all take
+# pre-zeroed pages, none is zeroed on demand.
 source "$(dirname "$0")/lib.sh"
-plan 8
+plan 12
 boot memory 240 --mem 1G <<'CMDS'
 mem
+pool wait timeout=120
+pool nonsense
 create touch mem=128M image=test cmdline="touch=64M exit=0"
 start touch
 wait touch
 stats touch
+pool
 destroy touch
 mem
 create sparse mem=6G image=test cmdline="touch=5G@512M:64M exit=0"
@@ -52,4 +57,18 @@ echo "# sparse 6 GiB teardown: skipped $skipped of $visited entries"
 ok_if "the sparse teardown skipped more than 90% of the entries it visited" \
 	test -n "$visited" -a $(( ${skipped:-0} * 100 )) -gt $(( ${visited:-1} * 90 ))
 ok_if "free pages after the 6 GiB guest ($m2) == before ($m0)" test -n "$m2" -a "$m2" = "$m0"
+total=$(field 'ok mem .*total_pages=([0-9]+).*' 1)
+target=$(( ${total:-0} / 8 ))
+[ "$target" -ge 8192 ] || target=8192
+expect_seq "the boot log names the pool's target, and pool wait fills it" \
+	"pmm: zeroing up to $(( target / 256 )) MiB of free pages ahead of guests" \
+	"^ok pool pages=$target target=$target blocks=([0-9]+) block_target=\\1 hits=[0-9]+ misses=[0-9]+ block_hits=[0-9]+ zeroed=[0-9]+ us=[0-9]+"
+expect_seq "pool refuses an argument other than wait" '^err pool takes wait or nothing, not "nonsense"$'
+h0=$(field 'ok pool .* hits=([0-9]+) misses=.*' 1)
+h1=$(field 'ok pool .* hits=([0-9]+) misses=.*' 2)
+z0=$(field 'ok pool .* misses=([0-9]+) .*' 1)
+z1=$(field 'ok pool .* misses=([0-9]+) .*' 2)
+ok_if "the 64 MiB guest's 16384 first touches took pre-zeroed pages (hits $h0 -> $h1)" \
+	test -n "$h1" -a $(( ${h1:-0} - ${h0:-0} )) -ge 16384
+ok_if "none of them zeroed a page on demand (misses $z0 -> $z1)" test -n "$z1" -a "$z0" = "$z1"
 tap_end

@@ -389,8 +389,7 @@ static void cmd_wait(const struct cmd_line *c)
 			}
 			continue;
 		}
-		if (!sched_step(console_poll))
-			sched_idle();
+		sched_boot_turn(console_poll);
 		if (console_poll()) {
 			reply("err wait interrupted by input, guest %s still running", g->name);
 			return;
@@ -503,8 +502,7 @@ static void cmd_expect(const struct cmd_line *c)
 			vlock_give(&g->lock);
 			continue;
 		}
-		if (!sched_step(console_poll))
-			sched_idle();
+		sched_boot_turn(console_poll);
 		if (console_poll())
 			why = "interrupted by input";
 		else if (deadline && time_us() > deadline)
@@ -553,6 +551,53 @@ static void cmd_mem(const struct cmd_line *c __attribute__((unused)))
 	u64 f = pmm_free_count(), t = pmm_total_count();
 	reply("ok mem free_pages=%lu used_pages=%lu total_pages=%lu free_mib=%lu", f, t - f, t,
 	      f >> 8);
+}
+
+/*
+ * pool [wait] [timeout=S]: the pre-zeroed pools (mm/pmm.h): pages and
+ * table blocks zeroed ahead of need, their targets, and how many zeroed
+ * allocations they served (hits, block_hits) or left to be zeroed on
+ * demand (misses).  With wait, first zero free pages into them until both
+ * reach their targets or only the guest reserve is left (guests keep
+ * their slices meanwhile), then add how many pages that zeroed and how
+ * long it took; S seconds at most (default 60, 0: no limit).  A typed line
+ * ends the wait with an err line.
+ */
+static void cmd_pool(const struct cmd_line *c)
+{
+	const char *w = cmd_pos(c, 0);
+	if (w && strcmp(w, "wait") != 0) {
+		reply("err pool takes wait or nothing, not \"%s\"", w);
+		return;
+	}
+	u64 timeout_s = 60;
+	const char *t = cmd_get(c, "timeout");
+	if (t && (parse_u64(t, &timeout_s) || timeout_s > WAIT_MAX_S)) {
+		reply("err pool timeout must be 0..%d seconds (0: none), not \"%s\"", WAIT_MAX_S, t);
+		return;
+	}
+	u64 start = time_us(), zeroed = 0, n;
+	u64 deadline = timeout_s ? start + timeout_s * 1000000 : 0;
+	while (w && (n = pmm_zero_pool_refill(PMM_ZERO_IDLE_PAGES)) != 0) {
+		zeroed += n;
+		sched_step(console_poll);
+		if (console_poll()) {
+			reply("err pool wait interrupted by input, %lu pages zeroed", zeroed);
+			return;
+		}
+		if (deadline && time_us() > deadline) {
+			reply("err pool wait timeout after %lus, %lu pages zeroed", timeout_s, zeroed);
+			return;
+		}
+	}
+	struct pmm_zero_stats z;
+	pmm_zero_stats(&z);
+	char waited[64] = "";
+	if (w)
+		snprintf(waited, sizeof(waited), " zeroed=%lu us=%lu", zeroed, time_us() - start);
+	reply("ok pool pages=%lu target=%lu blocks=%lu block_target=%lu hits=%lu misses=%lu "
+	      "block_hits=%lu%s",
+	      z.pool, z.target, z.blocks, z.block_target, z.hits, z.misses, z.block_hits, waited);
 }
 
 static void cmd_list(const struct cmd_line *c __attribute__((unused)))
@@ -843,6 +888,7 @@ static const char *const keys_create[] = {"mem", "image", "cmdline", "vcpus", "h
 					  "module", "initrd", "on_reboot", "on_poweroff",
 					  "on_crash", "cpus", NULL};
 static const char *const keys_wait[] = {"timeout", NULL};
+static const char *const keys_pool[] = {"timeout", NULL};
 static const char *const keys_set[] = {"teardown", "slice", "console", "exitcount", "smp", NULL};
 static const char *const keys_log[] = {"level", "only", NULL};
 static const char *const keys_input[] = {"text", NULL};
@@ -869,6 +915,7 @@ static const struct console_cmd {
 	{"list", NULL, 0, "list", cmd_list},
 	{"stats", NULL, 1, "stats NAME", cmd_stats},
 	{"mem", NULL, 0, "mem", cmd_mem},
+	{"pool", keys_pool, 1, "pool [wait] [timeout=S]", cmd_pool},
 	{"set", keys_set, 0, "set [teardown=noskip|skip|summary] [slice=MS] [console=serial|screen|both] [exitcount=on|off] [smp=on|off]", cmd_set},
 	{"dirtylog", NULL, 2, "dirtylog NAME on|harvest|off", cmd_dirtylog},
 	{"input", keys_input, 1, "input NAME text=\"...\"", cmd_input},
