@@ -25,7 +25,8 @@
 #      a KVM segment -- that kernel booted in QEMU TCG -cpu max (AMD SVM
 #      with nested paging), its /init running the guest under KVM --runs
 #      times -- and a pagoda segment -- pagoda booted by scripts/run-qemu.sh,
-#      running the same guest (6 GiB each) --runs times;
+#      running the same guest (6 GiB each) --runs times, each run started
+#      once its pools of pages zeroed ahead are full (`pool wait`);
 #   4. prints bench/kvm/report.py's tables: per segment, per pair (the
 #      pagoda/KVM ratios, which are what this measures: TCG on a shared
 #      host runs in two speeds about 2x apart, so pooled times mean little),
@@ -142,7 +143,9 @@ cp build/guest/kvmbench.elf "$root/kvmbench.elf"
 	die "cpio/gzip of the initramfs failed"
 
 # The pagoda segment's console commands: runs guests, teardown mode
-# skip, summary, noskip in turn.
+# skip, summary, noskip in turn, each started once the pools of pages
+# zeroed ahead are full (`pool wait`: as after idle time; the report
+# gives how many first touches they served) and followed by `pool`.
 startup=$out/pagoda-startup.txt
 modes=(skip summary noskip)
 : >"$startup"
@@ -150,8 +153,10 @@ for ((k = 0; k < runs; k++)); do
 	cat >>"$startup" <<EOF
 set teardown=${modes[k % 3]}
 create b mem=6G image=kvmbench.elf
+pool wait timeout=120
 start b
 wait b timeout=$seg_timeout
+pool
 destroy b
 EOF
 done

@@ -7,7 +7,8 @@ Reads LOGDIR/kvm-P.log (the serial log of the KVM segment of pair P: the
 guest's "kvmbench: ..." lines and kvmrun's "kvmrun: exit=0 destroy_us=N
 unmap_us=N" lines) and LOGDIR/pagoda-P.log (pagoda's serial log: "guest b:
 kvmbench: ..." and "vmm: guest b destroyed: mode=M ... us=N ..." lines) for
-P = 1..PAIRS, and prints Markdown on stdout: one row per segment (medians of
+P = 1..PAIRS (and its "ok pool ... hits=N misses=N block_hits=N" lines,
+before and after each run), and prints Markdown on stdout: one row per segment (medians of
 its guest runs), one row per pair with the pagoda/KVM ratios and the median
 of those ratios, and which TCG speed mode each segment ran in.
 
@@ -28,6 +29,7 @@ GUEST_RE = re.compile(r"kvmbench: calib=(\d+) cpuid=(\d+) sparse=(\d+) sparse_pa
                       r"dense=(\d+) dense_pages=(\d+)")
 KVMRUN_RE = re.compile(r"kvmrun: exit=0 destroy_us=(\d+) unmap_us=(\d+)")
 DESTROY_RE = re.compile(r"guest b destroyed: mode=(\w+) .* us=(\d+) ")
+POOL_RE = re.compile(r"ok pool .* hits=(\d+) misses=(\d+) block_hits=(\d+)")
 
 
 def med(values):
@@ -66,6 +68,11 @@ def segment(logdir, side, pair):
             if not us:
                 sys.exit(f"report: no destroy line with mode={mode} in {path}")
             seg[mode] = med(us)
+        # "pool wait" before each run and "pool" after it: what the run's
+        # zeroed allocations took from the pools, and what they zeroed.
+        pools = [tuple(int(x) for x in m.groups()) for m in POOL_RE.finditer(text)]
+        seg["pool"] = tuple(sum(pools[i + 1][j] - pools[i][j] for i in range(0, len(pools) - 1, 2))
+                            for j in range(3))
     return seg
 
 
@@ -104,6 +111,11 @@ def main():
                 d = " / ".join(f"{m} {fmt(s[m])}" for m in MODES)
             print(f"| {p} | {'KVM' if side == 'kvm' else 'pagoda'} | {s['calib'] / 1e3:.0f} | {s['mode']} | "
                   f"{fmt(s['cpuid'])} | {fmt(s['sparse'])} | {fmt(s['dense'])} | {d} |")
+    print()
+    hits, misses, blocks = (sum(segs[("pagoda", p)]["pool"][j] for p in range(1, pairs + 1)) for j in range(3))
+    print(f"pagoda started each run with its pools of pages zeroed ahead full (`pool wait`); over all "
+          f"its runs, {hits:,} zeroed page allocations took a pre-zeroed page, {misses:,} zeroed one "
+          f"on demand, and {blocks:,} table blocks came pre-zeroed. KVM zeroes on demand.")
     print()
     print("Per pair: pagoda / KVM (below 1: pagoda takes less); destroy: pagoda's us= in "
           "each teardown mode over KVM's close().")
