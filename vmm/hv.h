@@ -69,6 +69,10 @@ struct vcpu_state {
 /* The vendor-facing part of a vCPU, embedded in vmm/'s struct vcpu. */
 struct hv_vcpu {
 	struct vcpu_regs regs; /* GPRs, RIP, RFLAGS: synced around every run */
+	u8 cr8;                /* the guest's CR8 (its local APIC's TPR[7:4]): vmm/
+	                          sets it before every run from the TPR it owns, the
+	                          backend loads it for the guest's MOV CR8 and stores
+	                          what the guest left in it at the exit */
 	void *arch;            /* vendor state (struct svm_vcpu / struct vmx_vcpu) */
 	u32 tag;               /* ASID (SVM) / VPID (VMX) chosen by vmm/, never 0 */
 	u32 id;                /* the vCPU's number in its guest (the initial TSC_AUX) */
@@ -230,11 +234,6 @@ struct hv_ops {
 	 * memory types).  false when MSR is not one of them. */
 	bool (*get_msr)(struct hv_vcpu *hw, u32 msr, u64 *val);
 	bool (*set_msr)(struct hv_vcpu *hw, u32 msr, u64 val);
-	/* The guest's CR8 (its local APIC's TPR[7:4]) as MOV CR8 left it, and
-	 * the value it reads next: vmm/'s local APIC owns the TPR, the
-	 * backend keeps the copy the hardware or its CR8 exits use. */
-	u8 (*get_cr8)(struct hv_vcpu *hw);
-	void (*set_cr8)(struct hv_vcpu *hw, u8 cr8);
 	/* The TSC offset of HW: the guest's RDTSC, RDTSCP and time stamp
 	 * read the host TSC plus it (AMD APM 15.30.5, SDM 25.3 with "use TSC
 	 * offsetting"); 0 at create.  set_tsc_offset returns false when the

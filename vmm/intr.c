@@ -249,7 +249,7 @@ void intr_inject(struct vcpu *v)
 			v->reinjected++;
 		v->interrupted.valid = false;
 	}
-	hv->set_cr8(&v->hw, vlapic_get_cr8(&v->lapic));
+	v->hw.cr8 = vlapic_get_cr8(&v->lapic);
 	/* Cheap checks first: with the guest's interrupts off, nothing to
 	 * re-inject, no NMI, and an interrupt window already asked for (it
 	 * stays open in the backend until it is reported as VM_EXIT_IRQ_WINDOW,
@@ -296,11 +296,6 @@ void intr_inject(struct vcpu *v)
 		v->window_irq = want_irq;
 		v->window_nmi = want_nmi;
 	}
-}
-
-void intr_after_exit(struct vcpu *v)
-{
-	vlapic_set_cr8(&v->lapic, hv->get_cr8(&v->hw));
 }
 
 bool intr_halt(struct vcpu *v)

@@ -19,6 +19,7 @@
 
 #include "lib/types.h"
 #include "vmm/dev/apic_msg.h"
+#include "vmm/vcpu.h"
 #include "vmm/intr_state.h"
 
 struct guest;
@@ -57,8 +58,14 @@ bool intr_pending(struct vcpu *v);
  * request for the window in which it could; the TPR synced into the
  * backend. */
 void intr_inject(struct vcpu *v);
-/* Right after V's exit: the TPR the guest may have changed (MOV CR8). */
-void intr_after_exit(struct vcpu *v);
+/* Right after V's exit: the TPR the guest may have changed (MOV CR8).
+ * Written only when it did, so TPR[3:0] (which a CR8 write zeroes) stays
+ * what an xAPIC or x2APIC write of the TPR left in it. */
+static inline void intr_after_exit(struct vcpu *v)
+{
+	if (v->hw.cr8 != vlapic_get_cr8(&v->lapic))
+		vlapic_set_cr8(&v->lapic, v->hw.cr8);
+}
 /* V executed HLT (already skipped): sleep until an event, unless one is
  * pending.  false when the whole guest can never wake again (ended). */
 bool intr_halt(struct vcpu *v);

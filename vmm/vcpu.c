@@ -16,11 +16,11 @@
 #include "vmm/xcpu.h"
 
 /*
- * Per host CPU: the vCPU whose vendor state is loaded there (hv->vcpu_load)
- * and the one whose x87/SSE and debug registers the CPU holds (they may
- * differ: a vCPU created or destroyed is loaded without running).
+ * Per host CPU: the vCPU whose vendor state is loaded there (hv->vcpu_load,
+ * vmm/vcpu.h) and the one whose x87/SSE and debug registers the CPU holds
+ * (they may differ: a vCPU created or destroyed is loaded without running).
  */
-static struct vcpu *loaded_vcpu[MAX_CPUS];
+struct vcpu *vcpu_loaded_on[MAX_CPUS];
 static struct vcpu *fpu_owner[MAX_CPUS];
 /* The guest whose vCPU ran last on each CPU: running another one is a
  * switch between guests, which gets an IBPB when spec.c chose it (one
@@ -63,23 +63,13 @@ static void tag_free(u32 tag)
 		tag_users[tag]--;
 }
 
-/* vcpu_make_loaded() when another vCPU (or none) is loaded on CPU: out of
- * line, so that the usual case (twice per exit) saves no registers. */
-static __attribute__((noinline)) void vcpu_switch_loaded(struct vcpu *v, unsigned cpu)
+/* vcpu_make_loaded() when another vCPU (or none) is loaded on CPU. */
+void vcpu_switch_loaded(struct vcpu *v, unsigned cpu)
 {
-	if (loaded_vcpu[cpu])
-		hv->vcpu_put(&loaded_vcpu[cpu]->hw);
+	if (vcpu_loaded_on[cpu])
+		hv->vcpu_put(&vcpu_loaded_on[cpu]->hw);
 	hv->vcpu_load(&v->hw, cpu);
-	loaded_vcpu[cpu] = v;
-}
-
-/* Make V the vCPU loaded on this CPU: hv->vcpu_put of the one loaded
- * before, hv->vcpu_load of V (which may have no vendor state yet). */
-void vcpu_make_loaded(struct vcpu *v)
-{
-	unsigned cpu = this_cpu();
-	if (loaded_vcpu[cpu] != v)
-		vcpu_switch_loaded(v, cpu);
+	vcpu_loaded_on[cpu] = v;
 }
 
 void vcpu_unload(struct vcpu *v)
@@ -90,9 +80,9 @@ void vcpu_unload(struct vcpu *v)
 		debug_regs_save(&v->dbg);
 		fpu_owner[cpu] = NULL;
 	}
-	if (loaded_vcpu[cpu] == v) {
+	if (vcpu_loaded_on[cpu] == v) {
 		hv->vcpu_put(&v->hw);
-		loaded_vcpu[cpu] = NULL;
+		vcpu_loaded_on[cpu] = NULL;
 	}
 }
 
@@ -220,9 +210,9 @@ void vcpu_release(struct vcpu *v)
 		vcpu_make_loaded(v);
 		hv->vcpu_destroy(&v->hw);
 	}
-	if (loaded_vcpu[cpu] == v) {
+	if (vcpu_loaded_on[cpu] == v) {
 		hv->vcpu_put(&v->hw);
-		loaded_vcpu[cpu] = NULL;
+		vcpu_loaded_on[cpu] = NULL;
 	}
 	tag_free(v->hw.tag);
 	v->hw.tag = 0;

@@ -9,6 +9,7 @@
 #define PAGODA_VCPU_H
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "lib/types.h"
 #include "mm/tdp_mmu.h"
 #include "vmm/dev/lapic.h"
@@ -84,9 +85,19 @@ void vcpu_release(struct vcpu *v);
  * V must be claimed by this CPU (vcpu_claim).
  */
 int vcpu_enter(struct vcpu *v, struct vm_exit *e);
+/* Per host CPU: the vCPU whose vendor state is loaded there (hv->vcpu_load),
+ * or NULL.  Written by vmm/vcpu.c alone, on that CPU. */
+extern struct vcpu *vcpu_loaded_on[MAX_CPUS];
+void vcpu_switch_loaded(struct vcpu *v, unsigned cpu);
 /* Make V the vCPU loaded on this CPU (hv_ops want it so): the one
- * loaded before is put. */
-void vcpu_make_loaded(struct vcpu *v);
+ * loaded before is put.  Inline: the usual case (twice per exit) is one
+ * compare. */
+static inline void vcpu_make_loaded(struct vcpu *v)
+{
+	unsigned cpu = this_cpu();
+	if (vcpu_loaded_on[cpu] != v)
+		vcpu_switch_loaded(v, cpu);
+}
 /*
  * V leaves this CPU for good (end of a slice, after create): its x87/SSE
  * and debug registers are saved if this CPU holds them, and its vendor

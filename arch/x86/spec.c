@@ -21,6 +21,7 @@
 #define FLUSH_CMD_L1D BIT(0)
 
 u8 spec_rsb_fill;
+u8 spec_entry_work;
 static struct spec_choice choice;
 static u64 host_spec_ctrl; /* the VMM's own SPEC_CTRL, back after every exit */
 static const u16 verw_sel = GDT_KERNEL_DS; /* VERW's operand: a writable data segment */
@@ -56,6 +57,8 @@ void spec_init(void)
 	if (in.spec_ctrl_bits)
 		host_spec_ctrl = rdmsr(MSR_SPEC_CTRL);
 	spec_rsb_fill = choice.rsb_fill_on_exit;
+	spec_entry_work = (choice.l1d == SPEC_L1D_FLUSH || choice.mds == SPEC_MDS_VERW ? SPEC_WORK_FLUSH : 0) |
+			  (choice.guest_spec_ctrl ? SPEC_WORK_CTRL : 0);
 	char line[128];
 	pr_info("spec", "%s", spec_describe(&choice, line, sizeof(line)));
 }
@@ -66,7 +69,7 @@ void spec_guest_switch(void)
 		wrmsr(MSR_PRED_CMD, PRED_CMD_IBPB);
 }
 
-void spec_before_entry(void)
+void spec_before_entry_slow(void)
 {
 	if (choice.l1d == SPEC_L1D_FLUSH)
 		wrmsr(MSR_FLUSH_CMD, FLUSH_CMD_L1D);
@@ -78,15 +81,15 @@ u64 spec_guest_spec_ctrl_bits(void) { return choice.guest_spec_ctrl; }
 
 bool spec_guest_ibpb(void) { return choice.guest_ibpb; }
 
-void spec_ctrl_enter(u64 guest)
+void spec_ctrl_enter_slow(u64 guest)
 {
-	if (choice.guest_spec_ctrl && guest != host_spec_ctrl)
+	if (guest != host_spec_ctrl)
 		wrmsr(MSR_SPEC_CTRL, guest);
 }
 
-void spec_ctrl_exit(u64 guest)
+void spec_ctrl_exit_slow(u64 guest)
 {
-	if (choice.guest_spec_ctrl && guest != host_spec_ctrl)
+	if (guest != host_spec_ctrl)
 		wrmsr(MSR_SPEC_CTRL, host_spec_ctrl);
 }
 

@@ -790,13 +790,3 @@ bool vlapic_accepts_pic_intr(const struct vlapic *l)
 	return !(lint0 & LVT_MASKED) && LVT_DELIVERY(lint0) == APIC_DM_EXTINT;
 }
 
-/* CR8[3:0] is TPR[7:4]; writing CR8 zeroes TPR[3:0] (11.8.6.1). */
-u8 vlapic_get_cr8(const struct vlapic *l)
-{
-	return (u8)((l->tpr >> 4) & 0xf);
-}
-
-void vlapic_set_cr8(struct vlapic *l, u8 cr8)
-{
-	l->tpr = (u32)(cr8 & 0xf) << 4;
-}

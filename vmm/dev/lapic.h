@@ -140,8 +140,9 @@ void vlapic_lint_edge(struct vlapic *l, unsigned pin);
 bool vlapic_accepts_pic_intr(const struct vlapic *l);
 
 /* CR8, the TPR's priority class (SDM 11.8.6.1). */
-u8 vlapic_get_cr8(const struct vlapic *l);
-void vlapic_set_cr8(struct vlapic *l, u8 cr8);
+/* CR8[3:0] is TPR[7:4]; writing CR8 zeroes TPR[3:0] (11.8.6.1). */
+static inline u8 vlapic_get_cr8(const struct vlapic *l) { return (u8)((l->tpr >> 4) & 0xf); }
+static inline void vlapic_set_cr8(struct vlapic *l, u8 cr8) { l->tpr = (u32)(cr8 & 0xf) << 4; }
 
 /* Fire the timer if it is due by NOW_NS. */
 void vlapic_timer_update(struct vlapic *l, u64 now_ns);

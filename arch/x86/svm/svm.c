@@ -1120,6 +1120,13 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	vmcb->save.rflags = hw->regs.rflags;
 	if (sv->nmi_step)
 		vmcb->save.rflags |= RFLAGS_TF;
+	/* V_TPR, int_ctl bits 3:0 (APM vol 2 15.21.4): with V_INTR_MASKING
+	 * the guest's MOV to/from CR8 reads and writes it, not the host's
+	 * TPR.  Mostly unchanged from the last run. */
+	if ((vmcb->ctl.int_ctl & 0xf) != hw->cr8) {
+		vmcb->ctl.int_ctl = (vmcb->ctl.int_ctl & ~0xfULL) | (hw->cr8 & 0xf);
+		sv->dirty |= VMCB_CLEAN_TPR;
+	}
 	if (asid_owner[cpu][hw->tag] != sv) {
 		asid_owner[cpu][hw->tag] = sv;
 		sv->flush = true;
@@ -1185,6 +1192,7 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	hw->regs.rsp = vmcb->save.rsp;
 	hw->regs.rip = vmcb->save.rip;
 	hw->regs.rflags = vmcb->save.rflags;
+	hw->cr8 = (u8)(vmcb->ctl.int_ctl & 0xf);
 	/* An event not delivered is in EXITINTINFO now (15.7.2): vmm/ decides
 	 * whether it goes in again. */
 	vmcb->ctl.event_inj = 0;
@@ -1305,24 +1313,6 @@ static void svm_set_cr2(struct hv_vcpu *hw, u64 cr2)
 	struct svm_vcpu *sv = hw->arch;
 	sv->vmcb->save.cr2 = cr2;
 	sv->dirty |= VMCB_CLEAN_CR2;
-}
-
-/* V_TPR, int_ctl bits 3:0 (APM vol 2 15.21.4): with V_INTR_MASKING the
- * guest's MOV to/from CR8 reads and writes it, not the host's TPR. */
-static u8 svm_get_cr8(struct hv_vcpu *hw)
-{
-	struct svm_vcpu *sv = hw->arch;
-	return (u8)(sv->vmcb->ctl.int_ctl & 0xf);
-}
-
-static void svm_set_cr8(struct hv_vcpu *hw, u8 cr8)
-{
-	struct svm_vcpu *sv = hw->arch;
-	u64 ctl = (sv->vmcb->ctl.int_ctl & ~0xfULL) | (cr8 & 0xf);
-	if (ctl != sv->vmcb->ctl.int_ctl) { /* called before every entry: mostly no change */
-		sv->vmcb->ctl.int_ctl = ctl;
-		sv->dirty |= VMCB_CLEAN_TPR;
-	}
 }
 
 /* Segment register S as the VMCB save area holds it (attrib is the
@@ -1528,8 +1518,6 @@ const struct hv_ops svm_ops = {
 	.set_efer = svm_set_guest_efer,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
-	.get_cr8 = svm_get_cr8,
-	.set_cr8 = svm_set_cr8,
 	.get_tsc_offset = svm_get_tsc_offset,
 	.set_tsc_offset = svm_set_tsc_offset,
 };

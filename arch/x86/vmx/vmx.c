@@ -81,7 +81,6 @@ struct vmx_vcpu {
 	u64 cr0_guest;      /* CR0 as the guest last wrote it through an exit (the read
 	                       shadow's source; bits it owns may have changed since) */
 	u64 cr4_guest;      /* likewise for CR4 */
-	u64 cr8;            /* the guest's TPR[7:4] as MOV CR8 sees it (get_cr8/set_cr8) */
 	u64 cr2;            /* the guest's CR2: not in the VMCS (SDM 27.3), switched by hand */
 	u64 gmsr[6];        /* guest-owned MSRs (guest_msrs[] order) while not loaded */
 	u64 pat;            /* the guest's IA32_PAT: kept, never loaded, since every EPT
@@ -663,7 +662,7 @@ static int write_guest_state(struct vmx_vcpu *vx, struct hv_vcpu *hw, const stru
 	vmw(VMCS_ENTRY_INTR_INFO, 0);
 	vx->inject_info = vx->inject_error = vx->inject_len = 0;
 	vx->cr2 = 0;
-	vx->cr8 = 0;
+	hw->cr8 = 0;
 	vx->want_nmi = false;
 	hw->regs = st->regs;
 
@@ -920,12 +919,13 @@ static bool handle_cr(struct vmx_vcpu *vx, struct hv_vcpu *hw, u64 qual, struct 
 		*reg = vmread(VMCS_GUEST_CR3);
 	} else if (type == 0 && cr == 8) {
 		/* CR8 is the local APIC TPR (10.8.6.1): a guest must not raise the
-		 * host's; it is kept here and synced with vmm/'s local APIC. */
+		 * host's; it is kept in hw->cr8, which vmm/ syncs with its local
+		 * APIC around every run. */
 		if (val & ~0xfULL)
 			return inject_gp(vx, e);
-		vx->cr8 = val;
+		hw->cr8 = (u8)val;
 	} else if (type == 1 && cr == 8) {
-		*reg = vx->cr8;
+		*reg = hw->cr8;
 	} else {
 		return false;
 	}
@@ -1438,19 +1438,6 @@ static void vmx_set_cr2(struct hv_vcpu *hw, u64 cr2)
 	vx->cr2 = cr2;
 }
 
-/* CR8 exits both ways (no TPR shadow): the value lives here. */
-static u8 vmx_get_cr8(struct hv_vcpu *hw)
-{
-	struct vmx_vcpu *vx = hw->arch;
-	return (u8)vx->cr8;
-}
-
-static void vmx_set_cr8(struct hv_vcpu *hw, u8 cr8)
-{
-	struct vmx_vcpu *vx = hw->arch;
-	vx->cr8 = cr8 & 0xf;
-}
-
 /* Segment register S from the guest-state area, access rights turned into
  * the neutral attrib (an unusable segment has P clear). */
 static void vmx_get_segment(struct hv_vcpu *hw, enum hv_seg s, struct hv_segment *out)
@@ -1697,8 +1684,6 @@ const struct hv_ops vmx_ops = {
 	.set_efer = vmx_set_efer,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
-	.get_cr8 = vmx_get_cr8,
-	.set_cr8 = vmx_set_cr8,
 	.get_tsc_offset = vmx_get_tsc_offset,
 	.set_tsc_offset = vmx_set_tsc_offset,
 };
