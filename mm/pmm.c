@@ -37,10 +37,14 @@
  *
  * Pre-zeroed pages.  A guest's first touch of a page costs a 4 KiB zeroing
  * on the fault path.  pmm_zero_pool_refill(), which the VMM's idle loop
- * calls, zeroes free frames ahead of need into a pool (a singly linked
- * list through word 0 of each page, which is cleared again when the page
- * is taken), up to a target; the per-CPU caches take from it a batch at a
- * time into a second stack of theirs.  pmm_alloc_page_zeroed() and its
+ * calls, zeroes free frames ahead of need into a pool, up to a target;
+ * the per-CPU caches take from it a magazine at a time into a second
+ * stack of theirs.  A magazine is up to PCP_ZBATCH zeroed frames whose
+ * first holds the list: word 0 links the next magazine, word 1 counts the
+ * other frames, words 2.. name them; the words are cleared again when the
+ * magazine is taken.  So taking 16 pages touches one of them, in one
+ * short hold of the pool's lock (a list through every page made each
+ * taker walk 16 cold pages under it).  pmm_alloc_page_zeroed() and its
  * guest variant take a pre-zeroed page when there is one (a hit) and zero
  * one on demand otherwise (a miss); struct pmm_zero_stats counts both and
  * the pages the pool was refilled with.  Pool pages are free pages too.
@@ -268,7 +272,8 @@ static void buddy_free_locked(u64 pa, unsigned order)
 #define PCP_MAX   64 /* frames a per-CPU cache holds at most */
 #define PCP_BATCH 32 /* frames moved between a cache and the buddy lists at once */
 #define PCP_ZMAX  32 /* pre-zeroed frames a per-CPU cache holds at most */
-#define PCP_ZBATCH 16 /* pre-zeroed frames taken from the pool at once */
+#define PCP_ZBATCH 16 /* pre-zeroed frames taken from the pool at once: one magazine */
+_Static_assert(PCP_ZBATCH <= PCP_ZMAX && PCP_ZBATCH + 2 <= 4096 / 8, "a magazine fits a cache and its page");
 
 /* The cache of one per-CPU slot, alone on its cache lines. */
 struct pmm_pcp {
@@ -286,8 +291,8 @@ static struct pmm_pcp pcps[MM_NSLOTS];
 /* The pool of pre-zeroed frames (see the top). */
 static struct {
 	struct mm_spinlock lock; /* guards head and n */
-	u64 head;                /* first frame; word 0 of each links the next, 0 ends */
-	u64 n;                   /* frames in the pool (atomic stores) */
+	u64 head;                /* first magazine (see the top), 0 when empty */
+	u64 n;                   /* frames in the pool, magazines' own included (atomic stores) */
 	u64 target;              /* refill up to this many (atomic) */
 	u64 refilled;            /* frames ever zeroed into the pool (atomic) */
 } zpool = { .target = PMM_ZERO_POOL_DEFAULT };
@@ -349,16 +354,19 @@ static u64 zpool_take_all(void)
 void pmm_drain_caches(void)
 {
 	pcp_drain_all();
-	u64 p = zpool_take_all();
-	while (p) {
-		u64 next = *(u64 *)phys_to_virt(p);
+	u64 m = zpool_take_all();
+	while (m) {
+		const u64 *w = phys_to_virt(m);
+		u64 next = w[0], k = w[1];
 		mm_spin_lock(&pmm.lock);
-		buddy_free_locked(p, 0);
+		for (u64 i = 0; i < k; i++)
+			buddy_free_locked(w[2 + i], 0);
+		buddy_free_locked(m, 0); /* last: it holds the list */
 		mm_spin_unlock(&pmm.lock);
-		p = next;
+		m = next;
 	}
 	mm_spin_lock(&zbpool.lock);
-	p = zbpool.head;
+	u64 p = zbpool.head;
 	zbpool.head = 0;
 	__atomic_store_n(&zbpool.n, 0, __ATOMIC_RELAXED);
 	mm_spin_unlock(&zbpool.lock);
@@ -458,18 +466,25 @@ static u64 pcp_alloc_prezeroed(void)
 	u64 pa = 0;
 	mm_spin_lock(&c->lock);
 	if (!c->nzero && __atomic_load_n(&zpool.n, __ATOMIC_RELAXED)) {
+		/* One magazine: unlinked under the pool's lock, unpacked after. */
 		mm_spin_lock(&zpool.lock);
-		u32 n = 0;
-		while (n < PCP_ZBATCH && zpool.head) {
-			u64 p = zpool.head;
-			zpool.head = *(u64 *)phys_to_virt(p);
-			c->zero[n++] = p;
+		u64 m = zpool.head, k = 0;
+		if (m) {
+			const u64 *w = phys_to_virt(m);
+			zpool.head = w[0];
+			k = w[1];
+			__atomic_store_n(&zpool.n, zpool.n - (k + 1), __ATOMIC_RELAXED);
 		}
-		__atomic_store_n(&zpool.n, zpool.n - n, __ATOMIC_RELAXED);
 		mm_spin_unlock(&zpool.lock);
-		for (u32 i = 0; i < n; i++)
-			*(u64 *)phys_to_virt(c->zero[i]) = 0; /* the link: zero again */
-		set_u32(&c->nzero, n);
+		if (m) {
+			u64 *w = phys_to_virt(m);
+			MM_ASSERT(k < PCP_ZBATCH);
+			for (u64 i = 0; i < k; i++)
+				c->zero[i] = w[2 + i];
+			c->zero[k] = m; /* the magazine's own page, its words cleared here: */
+			memset(w, 0, (k + 2) * sizeof(u64));
+			set_u32(&c->nzero, (u32)(k + 1));
+		}
 	}
 	if (c->nzero) {
 		pa = c->zero[c->nzero - 1];
@@ -583,10 +598,20 @@ u64 pmm_zero_pool_refill(u64 max)
 			break;
 		for (u32 i = 0; i < n; i++)
 			memset(phys_to_virt(batch[i]), 0, PAGE_SIZE);
-		for (u32 i = 0; i + 1 < n; i++)
-			*(u64 *)phys_to_virt(batch[i]) = batch[i + 1];
+		/* Pack the batch into magazines of PCP_ZBATCH, linked in order;
+		 * the last one links to the pool's head once under its lock. */
+		u64 *last = NULL;
+		for (u32 i = 0; i < n; i += PCP_ZBATCH) {
+			u32 k = MIN(n - i, (u32)PCP_ZBATCH) - 1;
+			u64 *w = phys_to_virt(batch[i]);
+			w[1] = k;
+			for (u32 j = 0; j < k; j++)
+				w[2 + j] = batch[i + 1 + j];
+			w[0] = i + PCP_ZBATCH < n ? batch[i + PCP_ZBATCH] : 0;
+			last = w;
+		}
 		mm_spin_lock(&zpool.lock);
-		*(u64 *)phys_to_virt(batch[n - 1]) = zpool.head;
+		last[0] = zpool.head;
 		zpool.head = batch[0];
 		__atomic_store_n(&zpool.n, zpool.n + n, __ATOMIC_RELAXED);
 		mm_spin_unlock(&zpool.lock);

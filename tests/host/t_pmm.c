@@ -246,7 +246,7 @@ static void test_zero_pool(void)
 		zero &= pages[n] && page_is_zero(pages[n]);
 	}
 	pmm_zero_stats(&z);
-	ok(zero, "zero pool: 100 zeroed allocations, every page zero (link words cleared)");
+	ok(zero, "zero pool: 100 zeroed allocations, every page zero (the magazines' words cleared)");
 	ok(z.hits - z0.hits == 100 && z.misses == z0.misses && z.pool == 0,
 	   "zero pool: 100 hits, no miss, pool empty (hits %llu misses %llu pool %llu)",
 	   (unsigned long long)(z.hits - z0.hits), (unsigned long long)(z.misses - z0.misses),
