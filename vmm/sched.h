@@ -26,10 +26,13 @@ bool sched_step(bool (*cut)(void));
  */
 void sched_idle(void);
 /*
- * One turn of the boot CPU's loops (the console's idle loop and its
- * waits): a slice when a vCPU wants this CPU (sched_step with CUT), else
- * a batch of free pages zeroed into the pre-zeroed pools (idle time is
- * when they fill), else sched_idle.
+ * One turn of the console's idle loop: a slice when a vCPU wants this CPU
+ * (sched_step with CUT), else a batch of free pages zeroed into the
+ * pre-zeroed pools (idle time is when they fill), else sched_idle.  The
+ * console's waits call sched_step and sched_idle alone: under an emulator
+ * a batch can take milliseconds (the first zeroing of a page that held
+ * firmware code), and a guest waited for that sleeps until its timer
+ * would see that much lateness; `pool wait` fills the pools on purpose.
  */
 void sched_boot_turn(bool (*cut)(void));
 /* An AP's loop after start-up: slices while there is work, HLT (woken by

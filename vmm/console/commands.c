@@ -389,7 +389,8 @@ static void cmd_wait(const struct cmd_line *c)
 			}
 			continue;
 		}
-		sched_boot_turn(console_poll);
+		if (!sched_step(console_poll))
+			sched_idle();
 		if (console_poll()) {
 			reply("err wait interrupted by input, guest %s still running", g->name);
 			return;
@@ -502,7 +503,8 @@ static void cmd_expect(const struct cmd_line *c)
 			vlock_give(&g->lock);
 			continue;
 		}
-		sched_boot_turn(console_poll);
+		if (!sched_step(console_poll))
+			sched_idle();
 		if (console_poll())
 			why = "interrupted by input";
 		else if (deadline && time_us() > deadline)
