@@ -114,10 +114,9 @@ static bool handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 	return emulate_mmio(v, e->tdp.gpa);
 }
 
-bool exit_handle_unlocked(struct vcpu *v, struct vm_exit *e)
+/* exit_handle_unlocked (vmm/exit.h) for a TDP exit E. */
+bool exit_handle_tdp_unlocked(struct vcpu *v, struct vm_exit *e)
 {
-	if (e->kind != VM_EXIT_TDP_FAULT && e->kind != VM_EXIT_TDP_MISCONFIG)
-		return false;
 	if (tdp_mmu_cache_topup(&v->mmu_cache))
 		return false;
 	enum tdp_fault_result r =

@@ -15,8 +15,14 @@ bool exit_handle(struct vcpu *v, struct vm_exit *e);
 /* The part of exit handling that needs no guest lock: a nested page fault
  * that maps memory (mm/ locks for itself).  true when E is handled;
  * false when exit_handle must see it (any other exit, MMIO, an error,
- * which it then meets again and reports). */
-bool exit_handle_unlocked(struct vcpu *v, struct vm_exit *e);
+ * which it then meets again and reports).  Inline, so that the other
+ * exits (most of them) make no call. */
+bool exit_handle_tdp_unlocked(struct vcpu *v, struct vm_exit *e);
+static inline bool exit_handle_unlocked(struct vcpu *v, struct vm_exit *e)
+{
+	return (e->kind == VM_EXIT_TDP_FAULT || e->kind == VM_EXIT_TDP_MISCONFIG) &&
+	       exit_handle_tdp_unlocked(v, e);
+}
 
 /* The debug mode that counts the VMM's instructions from each exit to the
  * next entry (arch/x86/irq.h): on or off, and whether it is on. */

@@ -123,8 +123,7 @@ static void run_slice(struct vcpu *v, bool (*cut)(void))
 		intr_inject(v);
 		vlock_give(&g->lock);
 		int r = vcpu_enter(v, &e);
-		bool done = !r && (e.kind == VM_EXIT_TDP_FAULT || e.kind == VM_EXIT_TDP_MISCONFIG) &&
-			    exit_handle_unlocked(v, &e);
+		bool done = !r && exit_handle_unlocked(v, &e);
 		vlock_take(&g->lock);
 		if (r) {
 			guest_crash(g, "world switch failed (%d)", r);

@@ -352,6 +352,19 @@ static void cmd_resume(const struct cmd_line *c) { cmd_stop_resume(c, false); }
 /* Longest wait timeout: a day (and no overflow in microseconds). */
 #define WAIT_MAX_S 86400
 
+/* C's timeout=S into *TIMEOUT_S (left as the caller's default when not
+ * given): false, after an err line, when S is not 0..WAIT_MAX_S. */
+static bool arg_timeout(const struct cmd_line *c, u64 *timeout_s)
+{
+	const char *t = cmd_get(c, "timeout");
+	if (t && (parse_u64(t, timeout_s) || *timeout_s > WAIT_MAX_S)) {
+		reply("err %s timeout must be 0..%d seconds (0: none), not \"%s\"", c->cmd,
+		      WAIT_MAX_S, t);
+		return false;
+	}
+	return true;
+}
+
 /*
  * wait NAME [timeout=S]: run guests until NAME ends, or S seconds pass.
  * The console stays responsive: a typed line (or Ctrl-C) ends the wait with
@@ -363,11 +376,8 @@ static void cmd_wait(const struct cmd_line *c)
 	if (!g)
 		return;
 	u64 timeout_s = 0;
-	const char *t = cmd_get(c, "timeout");
-	if (t && (parse_u64(t, &timeout_s) || timeout_s > WAIT_MAX_S)) {
-		reply("err wait timeout must be 0..%d seconds (0: none), not \"%s\"", WAIT_MAX_S, t);
+	if (!arg_timeout(c, &timeout_s))
 		return;
-	}
 	if (g->state == GUEST_CREATED || g->state == GUEST_STOPPED) {
 		reply("err wait guest %s is %s", g->name, guest_state_name(g->state));
 		return;
@@ -444,7 +454,7 @@ static void cmd_expect(const struct cmd_line *c)
 	struct guest *g = arg_guest(c);
 	if (!g)
 		return;
-	const char *text = cmd_get(c, "text"), *pat = cmd_get(c, "re"), *t = cmd_get(c, "timeout");
+	const char *text = cmd_get(c, "text"), *pat = cmd_get(c, "re");
 	const struct regex *re = NULL;
 	u64 timeout_s = 0;
 	if (!text == !pat) {
@@ -464,10 +474,8 @@ static void cmd_expect(const struct cmd_line *c)
 		re = &expect_regex;
 		text = "";
 	}
-	if (t && (parse_u64(t, &timeout_s) || timeout_s > WAIT_MAX_S)) {
-		reply("err expect timeout must be 0..%d seconds (0: none), not \"%s\"", WAIT_MAX_S, t);
+	if (!arg_timeout(c, &timeout_s))
 		return;
-	}
 	g->expect_seen = guest_recent_match(g, text, re);
 	/* Under the guest's lock: a CPU that ends the guest writes its last
 	 * lines (and looks for the text) on its own. */
@@ -573,11 +581,8 @@ static void cmd_pool(const struct cmd_line *c)
 		return;
 	}
 	u64 timeout_s = 60;
-	const char *t = cmd_get(c, "timeout");
-	if (t && (parse_u64(t, &timeout_s) || timeout_s > WAIT_MAX_S)) {
-		reply("err pool timeout must be 0..%d seconds (0: none), not \"%s\"", WAIT_MAX_S, t);
+	if (!arg_timeout(c, &timeout_s))
 		return;
-	}
 	u64 start = time_us(), zeroed = 0, n;
 	u64 deadline = timeout_s ? start + timeout_s * 1000000 : 0;
 	while (w && (n = pmm_zero_pool_refill(PMM_ZERO_IDLE_PAGES)) != 0) {
