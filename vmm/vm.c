@@ -637,7 +637,7 @@ void guest_destroy(struct guest *g)
 	enum tdp_teardown_mode mode = tdp_get_teardown_mode();
 	guest_release(g, &st);
 	pr_info("vmm", "guest %s destroyed: mode=%s tables=%lu visited=%lu skipped=%lu changed=%lu "
-		"tables_freed=%lu pages_freed=%lu us=%lu%s free_pages=%lu (at create %lu)",
+		"tables_freed=%lu pages_freed=%lu us=%lu tables_us=%lu%s free_pages=%lu (at create %lu)",
 		name, tdp_teardown_mode_name(mode), st.tables, st.visited, st.skipped, st.changed,
-		st.tables_freed, st.pages_freed, st.time_us, waited, pmm_free_count(), at_create);
+		st.tables_freed, st.pages_freed, st.time_us, st.tables_time_us, waited, pmm_free_count(), at_create);
 }
