@@ -142,10 +142,34 @@ static void batch_flush(struct free_batch *b)
 	b->nnodes = 0;
 }
 
+/*
+ * Give back all of a full batch but the run of adjacent frames (ascending
+ * or descending) it ends with, which moves to the front: the frames that
+ * follow may continue that run, and pmm_free_batch returns a run that is
+ * an aligned block as that block (a block cut in two at a batch boundary
+ * went back as up to eight pieces, to be merged one list operation each).
+ */
+static void batch_flush_full(struct free_batch *b)
+{
+	u64 n = b->n, t = 1;
+	if (n >= 2) {
+		u64 step = b->pa[n - 1] - b->pa[n - 2];
+		if (step == PAGE_SIZE || step == -PAGE_SIZE)
+			while (t < n && b->pa[n - t] - b->pa[n - t - 1] == step)
+				t++;
+	}
+	if (t == n) /* one run all through: nothing to wait for */
+		t = 0;
+	pmm_free_batch(b->pa, n - t, 0);
+	for (u64 i = 0; i < t; i++)
+		b->pa[i] = b->pa[n - t + i];
+	b->n = t;
+}
+
 static void batch_add(struct free_batch *b, u64 pa)
 {
 	if (b->n == ARRAY_SIZE(b->pa))
-		batch_flush(b);
+		batch_flush_full(b);
 	b->pa[b->n++] = pa;
 }
 

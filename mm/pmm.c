@@ -44,7 +44,11 @@
  * other frames, words 2.. name them; the words are cleared again when the
  * magazine is taken.  So taking 16 pages touches one of them, in one
  * short hold of the pool's lock (a list through every page made each
- * taker walk 16 cold pages under it).  pmm_alloc_page_zeroed() and its
+ * taker walk 16 cold pages under it).  A refill takes its frames as
+ * aligned blocks of 16 while the lists have them, so a magazine is
+ * usually one block, and a cache hands it out highest frame first: a
+ * guest's teardown then finds the block again as a run of frames and
+ * frees it in one piece (pmm_free_batch).  pmm_alloc_page_zeroed() and its
  * guest variant take a pre-zeroed page when there is one (a hit) and zero
  * one on demand otherwise (a miss); struct pmm_zero_stats counts both and
  * the pages the pool was refilled with.  Pool pages are free pages too.
@@ -272,7 +276,8 @@ static void buddy_free_locked(u64 pa, unsigned order)
 #define PCP_MAX   64 /* frames a per-CPU cache holds at most */
 #define PCP_BATCH 32 /* frames moved between a cache and the buddy lists at once */
 #define PCP_ZMAX  32 /* pre-zeroed frames a per-CPU cache holds at most */
-#define PCP_ZBATCH 16 /* pre-zeroed frames taken from the pool at once: one magazine */
+#define PCP_ZBATCH_ORDER 4 /* a magazine's size, as a block order */
+#define PCP_ZBATCH (1u << PCP_ZBATCH_ORDER) /* pre-zeroed frames taken from the pool at once: one magazine */
 _Static_assert(PCP_ZBATCH <= PCP_ZMAX && PCP_ZBATCH + 2 <= 4096 / 8, "a magazine fits a cache and its page");
 
 /* The cache of one per-CPU slot, alone on its cache lines. */
@@ -477,11 +482,21 @@ static u64 pcp_alloc_prezeroed(void)
 		}
 		mm_spin_unlock(&zpool.lock);
 		if (m) {
+			/*
+			 * Stacked so that the magazine's own page goes last and
+			 * the others from the highest down: a magazine made of
+			 * one aligned block (the refill's usual case) is handed
+			 * out as a descending run of frames, which a guest
+			 * touching ascending addresses stores in that order in
+			 * its radix, and which teardown's pmm_free_batch gives
+			 * back as the one block again, not as the pieces of a
+			 * broken run to be merged one list operation at a time.
+			 */
 			u64 *w = phys_to_virt(m);
 			MM_ASSERT(k < PCP_ZBATCH);
+			c->zero[0] = m; /* its words cleared here: */
 			for (u64 i = 0; i < k; i++)
-				c->zero[i] = w[2 + i];
-			c->zero[k] = m; /* the magazine's own page, its words cleared here: */
+				c->zero[1 + i] = w[2 + i];
 			memset(w, 0, (k + 2) * sizeof(u64));
 			set_u32(&c->nzero, (u32)(k + 1));
 		}
@@ -585,8 +600,18 @@ u64 pmm_zero_pool_refill(u64 max)
 		u64 want = MIN(MIN(target - have, max - done), (u64)PCP_BATCH), batch[PCP_BATCH];
 		u32 n = 0;
 		mm_spin_lock(&pmm.lock);
-		/* Keep the guest reserve's worth in the buddy lists: it is what
-		 * the VMM allocates from, and zeroing it would be wasted. */
+		/* Whole aligned blocks of a magazine's size where the lists have
+		 * them, so that a magazine is one block (see pcp_alloc_prezeroed
+		 * for why), then single frames.  Keep the guest reserve's worth
+		 * in the buddy lists: it is what the VMM allocates from, and
+		 * zeroing it would be wasted. */
+		while (want - n >= PCP_ZBATCH && pmm.free_pages >= pmm_guest_reserve() + PCP_ZBATCH) {
+			u64 p = buddy_alloc_locked(PCP_ZBATCH_ORDER);
+			if (!p)
+				break;
+			for (u32 i = 0; i < PCP_ZBATCH; i++)
+				batch[n++] = p + ((u64)i << PAGE_SHIFT);
+		}
 		while (n < want && pmm.free_pages > pmm_guest_reserve()) {
 			u64 p = buddy_alloc_locked(0);
 			if (!p)

@@ -281,6 +281,38 @@ static void test_zero_pool(void)
 }
 
 /*
+ * The pool's magazines are whole aligned blocks of 16 frames when the
+ * buddy lists have them, and a cache hands each out highest frame first:
+ * 16 zeroed allocations in a row are one descending run that ends on a
+ * 64 KiB boundary, the order teardown's pmm_free_batch gives back as one
+ * block.
+ */
+static void test_zero_pool_magazines(void)
+{
+	host_pmm_setup(MiB(4));
+	u64 total = pmm_free_count();
+	pmm_zero_block_pool_set_target(0);
+	pmm_zero_pool_set_target(48);
+	is_u64(pmm_zero_pool_refill(1000), 48, "magazines: 48 pages pooled");
+	u64 pages[48];
+	bool runs = true, aligned = true;
+	for (unsigned i = 0; i < 48; i++) {
+		pages[i] = pmm_alloc_page_zeroed();
+		if (i % 16)
+			runs &= pages[i] == pages[i - 1] - PAGE_SIZE;
+		else
+			aligned &= IS_ALIGNED(pages[i] + PAGE_SIZE, PAGE_SIZE << 4);
+	}
+	ok(runs, "magazines: each 16 allocations in a row are one descending run of frames");
+	ok(aligned, "magazines: ... each the whole aligned 64 KiB block");
+	pmm_free_batch(pages, 48, 0);
+	is_u64(pmm_free_count(), total, "magazines: every page back");
+	pmm_zero_pool_set_target(PMM_ZERO_POOL_DEFAULT);
+	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
+	pmm_drain_caches();
+}
+
+/*
  * The pool of pre-zeroed blocks: refilled by the same call once the page
  * pool is at its target, whole blocks only, up to its own target; a taken
  * block is all zero (link word cleared); empty pool or guest reserve: 0;
@@ -402,6 +434,7 @@ int main(void)
 	test_gib();
 	test_guest_reserve();
 	test_zero_pool();
+	test_zero_pool_magazines();
 	test_zero_block_pool();
 	test_free_batch_runs();
 	return tap_done();
