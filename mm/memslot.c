@@ -51,6 +51,26 @@ static bool radix_publish(u64 *e, u64 v, u64 *cur)
 }
 
 /*
+ * Replace the entry E, which held OLD, with V.  True when we won; otherwise
+ * *CUR gets what E holds now.  Ordered like radix_publish().
+ */
+static bool radix_replace(u64 *e, u64 old, u64 v, u64 *cur)
+{
+	u64 expected = old;
+	if (__atomic_compare_exchange_n(e, &expected, v, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return true;
+	*cur = expected;
+	return false;
+}
+
+/* A level-2 entry holding the one frame PA of its 2 MiB, at level-1 index I (memslot.h). */
+static u64 radix_single(u64 pa, u64 i) { return pa | RADIX_SINGLE | (i << RADIX_SINGLE_SHIFT); }
+
+/* The level-1 index of the frame a RADIX_SINGLE entry V holds. */
+static u64 radix_single_index(u64 v) { return (v & ~PAGE_MASK) >> RADIX_SINGLE_SHIFT; }
+
+/*
  * Entry E of the radix node NODE was just published: set its bit in the
  * node's presence map (radix nodes are tdp_pt.c pages, which have one), so
  * that teardown visits the entries in use and not all 512.  Atomic OR:
@@ -195,8 +215,9 @@ static u64 radix_free(struct memslot *s, u64 node_pa, int level, struct free_bat
 			unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
 			u64 v = node[i];
 			MM_ASSERT(v); /* a bit is set only over a published entry */
-			if (level == 1) {
-				batch_add(batch, v);
+			if (level == 1 || (v & RADIX_SINGLE)) {
+				MM_ASSERT(level == 1 || level == 2);
+				batch_add(batch, v & PAGE_MASK);
 				freed++;
 			} else if (v & RADIX_BLOCK) {
 				MM_ASSERT(level == 2 || level == 3);
@@ -373,7 +394,35 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 			out->order = 0;
 			return 0;
 		}
-		if (v & RADIX_BLOCK) {
+		if (v & RADIX_SINGLE) {
+			MM_ASSERT(level == 2);
+			u64 i1 = idx & (RADIX_ENTRIES - 1), held = radix_single_index(v);
+			if (held == i1) {
+				out->hpa = out->block_hpa = v & PAGE_MASK;
+				out->order = 0;
+				return 0;
+			}
+			if (!alloc)
+				return -E_NOENT;
+			/*
+			 * A second frame of this 2 MiB: the entry becomes a
+			 * level-1 node holding the first one, filled before it is
+			 * published, then the walk goes on into it.  A loser
+			 * frees its node and looks again at the winner's.
+			 */
+			u64 n = tdp_pt_alloc_guest(); /* zeroed, with a zeroed presence map */
+			if (!n)
+				return -E_NOMEM;
+			u64 *nn = phys_to_virt(n);
+			nn[held] = v & PAGE_MASK;
+			radix_mark(nn, &nn[held]);
+			if (!radix_replace(e, v, n, &v)) {
+				tdp_pt_free(n); /* never published */
+				goto again;
+			}
+			__atomic_fetch_add(&s->radix_nodes, 1, __ATOMIC_RELAXED);
+			v = n;
+		} else if (v & RADIX_BLOCK) {
 			MM_ASSERT(level == 2 || level == 3);
 			out->order = level == 2 ? BLOCK_2M_ORDER : BLOCK_1G_ORDER;
 			out->block_hpa = v & PAGE_MASK;
@@ -404,6 +453,22 @@ int memslot_backing_locked(struct memslots *ms, struct memslot *s, u64 gfn, bool
 					goto again;
 				}
 				/* No block of that size left: fall back to smaller frames. */
+			}
+			if (level == 2) {
+				/* The first frame of this 2 MiB: held in the entry itself. */
+				u64 pa = new_backing(s, gfn << PAGE_SHIFT, 0);
+				if (!pa)
+					return -E_NOMEM;
+				u64 single = radix_single(pa, idx & (RADIX_ENTRIES - 1));
+				if (radix_publish(e, single, &v)) {
+					radix_mark(node, e);
+					account(ms, s, 1);
+					out->hpa = out->block_hpa = pa;
+					out->order = 0;
+					return 0;
+				}
+				pmm_free_page(pa);
+				goto again;
 			}
 			u64 n = tdp_pt_alloc_guest(); /* zeroed, with a zeroed presence map */
 			if (!n)

@@ -15,7 +15,12 @@
  *     presence map, bit i set once entry i was published: deleting a slot
  *     visits only the entries in use;
  *   - a level-1 entry holds the physical address of one 4 KiB frame;
- *   - a level-2 entry holds a level-1 node, or (MEMSLOT_HUGE) a 2 MiB block
+ *   - a level-2 entry holds a level-1 node; or, while its guest 2 MiB frame
+ *     has only one backed page, that page's frame itself, tagged with
+ *     RADIX_SINGLE and the page's level-1 index (the second page of that
+ *     2 MiB replaces it with a node holding both): a guest that touches one
+ *     page per 2 MiB then costs no node page per touch, neither to fault
+ *     nor to tear down; or (MEMSLOT_HUGE) a 2 MiB block
  *     (pmm order 9) tagged with RADIX_BLOCK, used when the whole aligned
  *     guest 2 MiB frame lies inside the slot; a level-3 entry likewise holds
  *     a 1 GiB block (order 18) when the whole aligned guest 1 GiB frame lies
@@ -43,7 +48,9 @@
 #include "mm/tdp_types.h"
 #include "lib/types.h"
 
-#define RADIX_BLOCK 0x1ULL /* level >= 2 radix entry: a block, not a node */
+#define RADIX_BLOCK 0x1ULL  /* level >= 2 radix entry: a block, not a node */
+#define RADIX_SINGLE 0x2ULL /* level-2 radix entry: the only frame of its 2 MiB, not a node */
+#define RADIX_SINGLE_SHIFT 3 /* ... whose level-1 index sits in bits 3..11 */
 
 struct memslot {
 	bool used;          /* slot in use */

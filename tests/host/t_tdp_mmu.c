@@ -195,6 +195,56 @@ static void test_nomem(void)
 	is_u64(pmm_free_count(), free0, "nomem: no page leaked");
 }
 
+/*
+ * The first backed page of a 2 MiB lives in the radix entry itself
+ * (RADIX_SINGLE); the second turns it into a node holding both.  What the
+ * first page holds, and where, must survive that, a page of the same 2 MiB
+ * never backed must still read as zero without being backed, and a zap and
+ * refault must find the same frames again.
+ */
+static void test_single_frame(void)
+{
+	u64 free0 = pmm_free_count();
+	struct tdp_mmu *mmu = tdp_mmu_create(&tdp_fmt_test_npt);
+	struct tdp_mmu_cache c = { 0 };
+	struct tdp_mmu_stats st;
+	tdp_memslot_add(mmu, 0, MiB(8), 0);
+	const u64 first = MiB(2) + 5 * PAGE_SIZE, second = MiB(2) + 7 * PAGE_SIZE;
+	const u64 never = MiB(2) + 9 * PAGE_SIZE;
+	static const char msg[] = "first page of its 2 MiB";
+	char back[sizeof(msg)], zero[64] = { 0 }, buf[64];
+	is_u64(tdp_write_guest(mmu, first, msg, sizeof(msg)), 0, "single: write the first page");
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, first, TDP_ACC_WRITE);
+	u64 leaf, hpa1 = hw_walk(mmu, first, &leaf);
+	memset(buf, 0x5a, sizeof(buf));
+	ok(tdp_read_guest(mmu, never, buf, sizeof(buf)) == 0 && !memcmp(buf, zero, sizeof(buf)),
+	   "single: another page of the 2 MiB reads as zero");
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.backing_pages, 1, "single: ... and is not backed by reading it");
+	tdp_mmu_cache_topup(&c);
+	is_u64(tdp_mmu_page_fault(mmu, &c, second, TDP_ACC_WRITE), TDP_FAULT_MAPPED,
+	       "single: a second page of the 2 MiB maps");
+	u64 hpa2 = hw_walk(mmu, second, &leaf);
+	tdp_mmu_get_stats(mmu, &st);
+	ok(st.backing_pages == 2 && hpa1 && hpa2 && hpa1 != hpa2,
+	   "single: two frames, distinct (backing %llu)", (unsigned long long)st.backing_pages);
+	tdp_mmu_zap_gpa_range(mmu, 0, MiB(8), false, NULL);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, first, TDP_ACC_READ);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, second, TDP_ACC_READ);
+	ok(hw_walk(mmu, first, &leaf) == hpa1 && hw_walk(mmu, second, &leaf) == hpa2,
+	   "single: after a zap, both refault onto the same frames");
+	ok(tdp_read_guest(mmu, first, back, sizeof(back)) == 0 && !memcmp(back, msg, sizeof(msg)),
+	   "single: the first page kept its bytes");
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.backing_pages, 2, "single: nothing else backed");
+	tdp_mmu_cache_free(&c);
+	tdp_mmu_destroy(mmu, NULL);
+	is_u64(pmm_free_count(), free0, "single: all freed");
+}
+
 static void test_huge_backing(void)
 {
 	u64 free0 = pmm_free_count();
@@ -276,6 +326,7 @@ int main(void)
 	test_fault(&tdp_fmt_test_npt);
 	test_fault(&tdp_fmt_test_ept);
 	test_nomem();
+	test_single_frame();
 	test_huge_backing();
 	test_shared_zap();
 	is_u64(pmm_free_count(), free0, "pmm back to its initial free count");

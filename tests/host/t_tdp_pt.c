@@ -130,9 +130,10 @@ static void test_mmu(void)
 	}
 	tdp_mmu_get_stats(a, &st);
 	is_u64(st.tables, 35, "mmu: 35 tables for one page per 2 MiB of 64 MiB");
-	/* The slot's radix (depth 2 for 64 MiB) lives in chunks too: its root and
-	 * one level-1 node per touched 2 MiB. */
-	const u64 radix = 1 + 32, held = st.tables + (u64)c.nr + radix;
+	/* The slot's radix (depth 2 for 64 MiB) lives in chunks too: only its
+	 * root, whose entries hold each 2 MiB's one frame themselves
+	 * (RADIX_SINGLE, memslot.h). */
+	const u64 radix = 1, held = st.tables + (u64)c.nr + radix;
 	is_u64(tdp_pt_chunks(), chunks_for(held),
 	       "mmu: %llu tables + %d cached + %llu radix nodes in %llu chunks (%llu pages; were %llu)",
 	       (unsigned long long)st.tables, c.nr, (unsigned long long)radix,
