@@ -293,6 +293,12 @@ void memslot_dirty_log_stop(struct memslots *ms, struct memslot *s)
 	s->dirty_log = false;
 }
 
+/* Whether [gpa, gpa + len) holds part of a prefill blob of S (maybe: the blobs' span). */
+static bool prefill_overlaps(const struct memslot *s, u64 gpa, u64 len)
+{
+	return s->prefill && gpa < s->prefill_hi && gpa + len > s->prefill_lo;
+}
+
 /* Copy the parts of every prefill blob that fall in [gpa, gpa + len) to DST. */
 static void apply_prefill(struct memslot *s, u64 gpa, void *dst, u64 len)
 {
@@ -317,7 +323,8 @@ void memslot_read_unbacked(struct memslots *ms, struct memslot *s, u64 gpa, void
 {
 	MM_ASSERT_HELD(ms->lock);
 	memset(dst, 0, len);
-	apply_prefill(s, gpa, dst, len);
+	if (prefill_overlaps(s, gpa, len))
+		apply_prefill(s, gpa, dst, len);
 }
 
 /* Fresh backing for [gpa, gpa + 4K << order): zeroed and prefilled.  0 if none. */
@@ -334,7 +341,9 @@ static u64 new_backing(struct memslot *s, u64 gpa, unsigned order)
 			return 0;
 		memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
 	}
-	if (s->prefill) /* most slots have none: no call */
+	/* Most pages are outside every blob (a guest image is loaded low): no
+	 * call, and the record pages stay untouched. */
+	if (prefill_overlaps(s, gpa, PAGE_SIZE << order))
 		apply_prefill(s, gpa, phys_to_virt(pa), PAGE_SIZE << order);
 	return pa;
 }
@@ -515,6 +524,13 @@ int memslot_add_prefill(struct memslots *ms, struct memslot *s, u64 gpa, const v
 		pp = fresh;
 	}
 	pp->rec[pp->n++] = (struct prefill_rec){ .gpa = gpa, .len = len, .src = src };
+	if (s->prefill_lo == s->prefill_hi) { /* the first blob */
+		s->prefill_lo = gpa;
+		s->prefill_hi = gpa + len;
+	} else {
+		s->prefill_lo = MIN(s->prefill_lo, gpa);
+		s->prefill_hi = MAX(s->prefill_hi, gpa + len);
+	}
 
 	/* Pages already backed get the bytes now. */
 	for (u64 a = ALIGN_DOWN(gpa, PAGE_SIZE); a < gpa + len; a += PAGE_SIZE) {

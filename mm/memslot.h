@@ -61,6 +61,8 @@ struct memslot {
 	int radix_depth;    /* levels of the radix tree (>= 2) */
 	u64 radix_base;     /* gfn of radix index 0 (base_gfn rounded down to 1 GiB) */
 	u64 prefill;        /* physical address of the first prefill record page, or 0 */
+	u64 prefill_lo;     /* [prefill_lo, prefill_hi): GPAs holding every prefill blob, so */
+	u64 prefill_hi;     /* that a page outside them is backed without reading the records */
 	u64 radix_nodes;    /* radix node pages (atomic) */
 	bool dirty_log;     /* dirty logging on: 4 KiB leaves only, writes recorded */
 	u64 dirty_bitmap;   /* physical address of npages bits (pmm block), or 0 */

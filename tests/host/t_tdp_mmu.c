@@ -104,6 +104,22 @@ static void test_fault(const struct tdp_fmt *f)
 	hva = hw_walk(mmu, pg + 12, &leaf);
 	ok(hva && memcmp((void *)(uintptr_t)hva, blob + 12, sizeof(blob) - 12) == 0,
 	   "%s: prefill copied into the page on its first fault", n);
+	/* A second blob far above: the blobs' span widens to hold it, and a page
+	 * between the two (inside the span, in no blob) still comes up zero. */
+	static const char far[] = "far-blob";
+	is_u64(tdp_memslot_prefill(mmu, MiB(12) + 100, far, sizeof(far)), 0, "%s: second prefill", n);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(12), TDP_ACC_READ);
+	hva = hw_walk(mmu, MiB(12), &leaf);
+	ok(hva && memcmp((void *)(uintptr_t)(hva + 100), far, sizeof(far)) == 0,
+	   "%s: the far blob is in its page at the first fault", n);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(9), TDP_ACC_READ);
+	hva = hw_walk(mmu, MiB(9), &leaf);
+	bool zero = hva != 0;
+	for (unsigned i = 0; zero && i < PAGE_SIZE; i++)
+		zero = ((const u8 *)(uintptr_t)hva)[i] == 0;
+	ok(zero, "%s: a page between the blobs is all zero", n);
 
 	/* MMIO: outside every slot. */
 	u64 mmio = GiB(3) + 0x40;
