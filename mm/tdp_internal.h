@@ -41,6 +41,7 @@ enum tdp_stat {
 	TS_SPLITS,       /* huge leaves split */
 	TS_MMIO_ZAPPED,  /* MMIO entries removed on generation wrap */
 	TS_DIRTY_FAULTS, /* dirty-logging write faults */
+	TS_HINTED,       /* faults whose walk began at the vCPU's leaf-table hint */
 	TS_NR
 };
 
@@ -60,6 +61,11 @@ struct tdp_mmu {
 	u64 root_pa;                /* root table */
 	int root_level;             /* fmt->levels */
 	u64 max_gpa;                /* first GPA the tables cannot map */
+	u64 id;                     /* unique among the MMUs ever created, never 0 (what a
+				       vCPU's leaf-table hint names: an address may come back) */
+	u64 tables_unlinked;        /* table links ever removed (atomic, sequentially
+				       consistent: a fault's leaf-table hint is good only
+				       while this has not moved, see map_walk) */
 	struct mm_rwlock lock;      /* the MMU lock: read for faults, guest-memory access,
 				       shared zaps and harvests; write for teardown, memslot
 				       and dirty-log changes (see tdp_mmu.c) */

@@ -189,6 +189,20 @@ handle_changed_spte(struct tdp_mmu *mmu, struct zap_ctx *ctx, u64 *sptep, u64 gf
 		ctx->need_flush = true;
 	if (was_p && !was_leaf && !same_table) {
 		MM_ASSERT(level > 1);
+		/*
+		 * Before the table can be queued for freeing: a leaf-table hint
+		 * taken before this (map_walk) is never used after it.  Under
+		 * the write lock the lock orders it for the next reader; under
+		 * the read lock it must precede, in the one order of
+		 * sequentially consistent operations, the close of the grace
+		 * period list the table goes on (see map_walk).  Destroy (a
+		 * free queue: nobody faults any more) skips it.
+		 */
+		if (ctx->shared)
+			__atomic_fetch_add(&mmu->tables_unlinked, 1, __ATOMIC_SEQ_CST);
+		else if (!ctx->freeq)
+			__atomic_store_n(&mmu->tables_unlinked, mmu->tables_unlinked + 1,
+					 __ATOMIC_RELAXED);
 		handle_removed_pt(mmu, ctx, spte_addr(fmt, old), level - 1, gfn);
 	}
 }
@@ -566,7 +580,9 @@ struct tdp_mmu *tdp_mmu_create(const struct tdp_fmt *fmt)
 		pmm_free_pages(self, TDP_MMU_ORDER);
 		return NULL;
 	}
+	static u64 last_id;
 	struct tdp_mmu *mmu = phys_to_virt(self);
+	mmu->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
 	mmu->fmt = fmt;
 	mmu->root_pa = root;
 	mmu->root_level = fmt->levels;
@@ -938,6 +954,7 @@ void tdp_mmu_cache_free(struct tdp_mmu_cache *cache)
 {
 	while (cache->nr > 0)
 		tdp_pt_free(cache->pages[--cache->nr]);
+	cache->hint_mmu = 0;
 }
 
 /* ---------------------------------------------------------------- faults */
@@ -983,13 +1000,47 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 	struct tdp_iter it;
 	MM_ASSERT(ctx->shared);
 	ASSERT_CTX_HOLDS(mmu, ctx);
-	tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, gfn, gfn + 1);
+	/*
+	 * The leaf-table hint (struct tdp_mmu_cache): a 4 KiB fault in the 2 MiB
+	 * of this vCPU's last one starts in the level-1 table that one ended
+	 * in, skipping the levels above (under an emulator, a page each).  The
+	 * table is still linked where it was if no table link was removed
+	 * since the hint's walk began, which tables_unlinked tells: every
+	 * removal bumps it before the table can be queued for freeing.  It
+	 * cannot have been freed meanwhile either: after a removal under the
+	 * write lock, our read lock sees the bump; after one under the read
+	 * lock the table is freed only once every CPU has passed a quiescent
+	 * point that read the sequence of the grace period list it went on
+	 * (tdp_gp.c), and the bump, that sequence's increment, our quiescent
+	 * point's read of it and our load below are all sequentially
+	 * consistent, so a quiescent point of ours that lets it be freed comes
+	 * before a load that sees the bump.  A removal that begins after the
+	 * load is the race every walk has: the table's entries get frozen
+	 * (then the walk starts again from the root) or, if we win, the
+	 * remover freezes and accounts what we installed.
+	 */
+	u64 unlinks = __atomic_load_n(&mmu->tables_unlinked, __ATOMIC_SEQ_CST);
+	bool hinted = !p->mmio && p->max_level == 1 && cache->hint_mmu == mmu->id &&
+		      cache->hint_gfn2m == gfn >> 9 && cache->hint_unlinks == unlinks;
+	if (hinted) {
+		stat_add(mmu, ctx->me, TS_HINTED, 1);
+		tdp_iter_start(&it, fmt, pt_of(cache->hint_pt), 1, 1, gfn, gfn + 1);
+	} else
+		tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, gfn, gfn + 1);
 	while (it.valid) {
 		u64 old = it.old_spte, new;
 		if (spte_is_frozen(old)) {
-			/* The table holding this entry is being torn down: go round. */
+			/* The table holding this entry is being torn down: go round,
+			 * from the root (the hinted table is the one going). */
 			cpu_relax();
-			tdp_iter_restart(&it);
+			if (hinted) {
+				hinted = false;
+				cache->hint_mmu = 0;
+				tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, gfn,
+					       gfn + 1);
+			} else {
+				tdp_iter_restart(&it);
+			}
 			continue;
 		}
 		if (spte_is_mmu_present(old)) {
@@ -1036,6 +1087,12 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 		}
 		if (!tdp_mmu_set_spte_atomic(mmu, ctx, &it, new))
 			continue;
+		if (!p->mmio && it.level == 1) {
+			cache->hint_mmu = mmu->id;
+			cache->hint_pt = ALIGN_DOWN(virt_to_phys(it.sptep), PAGE_SIZE);
+			cache->hint_gfn2m = gfn >> 9;
+			cache->hint_unlinks = unlinks;
+		}
 		return p->mmio ? TDP_FAULT_MMIO : TDP_FAULT_MAPPED;
 	}
 	MM_BUG("fault walk ended without reaching its level");
@@ -1197,6 +1254,7 @@ void tdp_mmu_get_stats(struct tdp_mmu *mmu, struct tdp_mmu_stats *out)
 	out->splits = stat_sum(mmu, TS_SPLITS);
 	out->mmio_zapped = stat_sum(mmu, TS_MMIO_ZAPPED);
 	out->dirty_faults = stat_sum(mmu, TS_DIRTY_FAULTS);
+	out->hinted = stat_sum(mmu, TS_HINTED);
 }
 
 /* Set the mode of every teardown that starts from now on (any context). */

@@ -35,6 +35,13 @@ struct tdp_mmu_cache {
 	u64 pages[TDP_CACHE_PAGES]; /* physical addresses of zeroed tables, each with its
 				       zeroed presence summary bound (mm/tdp_pt.h) */
 	int nr;                     /* how many of pages[] are valid */
+	/* Where this vCPU's last 4 KiB fault ended (tdp_mmu.c, map_walk): a
+	 * fault in the same 2 MiB starts in that leaf table, not at the root,
+	 * while no table has been unlinked from that MMU since. */
+	u64 hint_mmu;               /* id of the MMU the hint is about (tdp_mmu.c), 0: none */
+	u64 hint_pt;                /* physical address of the level-1 table */
+	u64 hint_gfn2m;             /* gfn >> 9 of the 2 MiB it maps */
+	u64 hint_unlinks;           /* the MMU's tables_unlinked when the walk began */
 };
 
 enum tdp_fault_result {
@@ -66,6 +73,8 @@ struct tdp_mmu_stats {
 	u64 splits;        /* huge leaves split into a table of smaller leaves */
 	u64 mmio_zapped;   /* MMIO entries removed when the generation wrapped */
 	u64 dirty_faults;  /* write faults that re-opened a page in a dirty-logged slot */
+	u64 hinted;        /* faults whose walk began in the vCPU's last leaf table, not at
+			      the root (struct tdp_mmu_cache) */
 };
 
 /* Figures of one teardown (tdp_mmu_destroy or memslot deletion). */

@@ -16,7 +16,7 @@
 #     (for the second guest, its tdp_fault line only).
 #  3. mm/'s instruction counts on the host ("icount", not in "all": it needs
 #     valgrind): bench_tdp icount under valgrind --tool=callgrind; per dense
-#     first-touch fault, sparse first-touch fault (new leaf table, radix node
+#     first-touch fault, sparse first-touch fault (new leaf table
 #     and backing each), refault, and per page freed by the destroy of each
 #     guest in summary and skip mode.  Deterministic: a change in mm/ shows
 #     as a count.  A few seconds.
@@ -88,7 +88,7 @@ if grep -q '^exitpath name=b ' "$work/serial.log"; then
 	grep '^exitpath name=b ' "$work/serial.log" | tr -d '\r' | tr ' ' '\n' | sed -n '3,$p' |
 		awk -F'[=:]' '{ printf "  %-10s %8s paths %6s mean %6s max %4s pages\n", $1, $2, $3, $4, $5 }'
 	echo "Sparse first touch (guest s: one page per 2 MiB over 704 MiB, each fault a new"
-	echo "leaf table, radix node and backing page):"
+	echo "leaf table and backing page; the frame sits in the memslot radix's level-2 entry):"
 	grep '^exitpath name=s ' "$work/serial.log" | tr -d '\r' | tr ' ' '\n' | grep '^tdp_fault=' |
 		awk -F'[=:]' '{ printf "  %-10s %8s paths %6s mean %6s max %4s pages\n", $1, $2, $3, $4, $5 }'
 else

@@ -13,7 +13,7 @@
  *    ratios against NOSKIP measured in this run.
  *    Host RAM: backing is 4 KiB per touched page, tables 64 KiB per 15 (a
  *    chunk of 16 pages: tables + their summaries, mm/tdp_pt.h), plus the
- *    memslot's radix nodes; a case whose estimate exceeds MEM_BUDGET is
+ *    memslot's radix nodes (at most); a case whose estimate exceeds MEM_BUDGET is
  *    capped to fewer touched pages, and the table says so ("cap").
  *
  * 2. Fault throughput: pages installed per second in a 1 GiB slot with 1
@@ -30,7 +30,8 @@
  *    it under valgrind --tool=callgrind: counts are repeatable where times
  *    on a shared machine are not).  IC_N dense first-touch faults (every
  *    page of a region), IC_N sparse ones (one page per 2 MiB: each needs a
- *    new leaf table, a new radix node and a backing page), IC_N refaults
+ *    new leaf table and a backing page, kept in the radix's level-2 entry:
+ *    RADIX_SINGLE, mm/memslot.h), IC_N refaults
  *    of the dense region after a zap of its leaves, and the destroy of each
  *    guest in summary and skip mode, each in a function of its own
  *    (ic_*) whose inclusive cost callgrind reports; the script divides by
@@ -393,7 +394,7 @@ static void fault_bench(void)
 
 /*
  * The issue's destroy case: a 6 GiB guest that touched one page per 2 MiB
- * (3072 pages, each with its own radix node and leaf table), destroyed in
+ * (3072 pages, each with its own leaf table), destroyed in
  * each teardown mode; the whole destroy is timed (tables, backing, radix),
  * best of 5.
  */
@@ -479,7 +480,7 @@ static void icount_bench(void)
 	printf("icount: IC_N=%d\n", IC_N);
 	for (int round = 0; round < 2; round++) {
 		pmm_zero_pool_set_target(4 * IC_N + 4096);
-		/* Two tables (leaf table, radix node) per sparse fault. */
+		/* A leaf table per sparse fault, with room to spare. */
 		pmm_zero_block_pool_set_target(2 * IC_N / TDP_PT_PER_CHUNK + 64);
 		pmm_zero_pool_refill(~0ULL);
 		tdp_set_teardown_mode(round ? TDP_TEARDOWN_SKIP : TDP_TEARDOWN_SUMMARY);

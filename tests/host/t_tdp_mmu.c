@@ -261,6 +261,64 @@ static void test_single_frame(void)
 	is_u64(pmm_free_count(), free0, "single: all freed");
 }
 
+/*
+ * The leaf-table hint: a second 4 KiB fault in the 2 MiB of the vCPU's last
+ * one starts in that fault's leaf table (counted as hinted) and maps what
+ * a walk from the root would.  Once a zap has unlinked and freed that
+ * table, a fault in the same 2 MiB must not touch the freed page: it walks
+ * from the root and links a new table.  (The freed page is zeroed here,
+ * the state in which a wrongly trusted hint would install into it.)
+ */
+static void test_leaf_hint(void)
+{
+	u64 free0 = pmm_free_count();
+	struct tdp_mmu *mmu = tdp_mmu_create(&tdp_fmt_test_ept);
+	struct tdp_mmu_cache c = { 0 };
+	struct tdp_mmu_stats st;
+	u64 leaf;
+	tdp_memslot_add(mmu, 0, MiB(8), 0);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(4), TDP_ACC_WRITE);
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.hinted, 0, "hint: the first fault walks from the root");
+	tdp_mmu_cache_topup(&c);
+	is_u64(tdp_mmu_page_fault(mmu, &c, MiB(4) + 3 * PAGE_SIZE, TDP_ACC_WRITE), TDP_FAULT_MAPPED,
+	       "hint: a second fault in the 2 MiB maps");
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.hinted, 1, "hint: ... starting at the last leaf table");
+	ok(hw_walk(mmu, MiB(4) + 3 * PAGE_SIZE, &leaf) != 0 && st.tables == 4 && st.leaves_4k == 2,
+	   "hint: the page is reachable from the root, in the same table (tables %llu)",
+	   (unsigned long long)st.tables);
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(6), TDP_ACC_WRITE);
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.hinted, 1, "hint: another 2 MiB walks from the root");
+
+	/* The table of [4 MiB, 6 MiB) is unlinked and freed by a zap. */
+	u64 old_pt = tdp_mmu_root_pa(mmu);
+	const struct tdp_fmt *f = tdp_mmu_fmt(mmu);
+	for (int level = f->levels; level > 1; level--)
+		old_pt = ((u64 *)(uintptr_t)old_pt)[spte_index(MiB(4) >> PAGE_SHIFT, level)] & f->addr_mask;
+	tdp_mmu_cache_topup(&c);
+	tdp_mmu_page_fault(mmu, &c, MiB(4) + 5 * PAGE_SIZE, TDP_ACC_WRITE); /* the hint: old_pt */
+	tdp_mmu_zap_gpa_range(mmu, MiB(4), MiB(2), false, NULL);
+	memset((void *)(uintptr_t)old_pt, 0, PAGE_SIZE);
+	tdp_mmu_get_stats(mmu, &st);
+	u64 hinted = st.hinted;
+	is_u64(tdp_mmu_page_fault(mmu, &c, MiB(4) + 7 * PAGE_SIZE, TDP_ACC_WRITE), TDP_FAULT_MAPPED,
+	       "hint: after a zap of its table, a fault in the 2 MiB maps");
+	tdp_mmu_get_stats(mmu, &st);
+	is_u64(st.hinted, hinted, "hint: ... walking from the root");
+	bool untouched = true;
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+		untouched &= ((u64 *)(uintptr_t)old_pt)[i] == 0;
+	ok(untouched, "hint: the freed table was not written");
+	ok(hw_walk(mmu, MiB(4) + 7 * PAGE_SIZE, &leaf) != 0, "hint: the page is reachable");
+	tdp_mmu_cache_free(&c);
+	tdp_mmu_destroy(mmu, NULL);
+	is_u64(pmm_free_count(), free0, "hint: all freed");
+}
+
 static void test_huge_backing(void)
 {
 	u64 free0 = pmm_free_count();
@@ -343,6 +401,7 @@ int main(void)
 	test_fault(&tdp_fmt_test_ept);
 	test_nomem();
 	test_single_frame();
+	test_leaf_hint();
 	test_huge_backing();
 	test_shared_zap();
 	is_u64(pmm_free_count(), free0, "pmm back to its initial free count");

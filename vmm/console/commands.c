@@ -657,7 +657,7 @@ static void cmd_stats(const struct cmd_line *c)
 	reply("ok stats name=%s exits=%lu io=%lu cpuid=%lu msr=%lu hypercall=%lu tdp_fault=%lu "
 	      "tdp_mmio=%lu virt_insn=%lu exception=%lu reinjected=%lu tables=%lu leaves_4k=%lu "
 	      "leaves_2m=%lu leaves_1g=%lu "
-	      "faults=%lu retries=%lu splits=%lu dirty_faults=%lu mmio_entries=%lu "
+	      "faults=%lu hinted=%lu retries=%lu splits=%lu dirty_faults=%lu mmio_entries=%lu "
 	      "backing_pages=%lu out_dropped=%lu cpus_used=%u vcpu_cpus=%s parallel_max=%u",
 	      g->name, guest_exits(g), guest_exits_of(g, VM_EXIT_IO),
 	      guest_exits_of(g, VM_EXIT_CPUID),
@@ -665,7 +665,7 @@ static void cmd_stats(const struct cmd_line *c)
 	      guest_exits_of(g, VM_EXIT_HYPERCALL), guest_exits_of(g, VM_EXIT_TDP_FAULT),
 	      guest_exits_of(g, VM_EXIT_TDP_MISCONFIG), guest_exits_of(g, VM_EXIT_VIRT_INSN),
 	      guest_exits_of(g, VM_EXIT_EXCEPTION), reinjected,
-	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.retries, s.splits,
+	      s.tables, s.leaves_4k, s.leaves_2m, s.leaves_1g, s.faults, s.hinted, s.retries, s.splits,
 	      s.dirty_faults, s.mmio_entries, s.backing_pages, g->out_dropped,
 	      cpus_in(ran_on), vcpu_cpus, g->vcpus_running_max);
 }
