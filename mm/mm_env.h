@@ -30,12 +30,14 @@ static inline u64 virt_to_phys(const void *va) { return (u64)(uintptr_t)va; }
  * lock is held" says nothing useful when another CPU may be the holder.
  *
  * The environment gives every context its own record, zeroed before the
- * context first enters mm/, and mm_ctx_self() returns the caller's: the VMM
- * in arch/x86/mm_ctx.c (one per CPU), the host tests in
- * tests/host/host_env.c (a thread-local).  The result never changes while a
- * context runs, hence __attribute__((const)): the compiler may keep it in a
- * register across a function instead of calling again (glibc declares
- * __errno_location the same way for the same reason).
+ * context first enters mm/, and mm_ctx_self() returns the caller's: in the
+ * VMM inline, below, from the running CPU's per-CPU area, which holds it
+ * (arch/x86/percpu.h; a call there cost every fault several lookups under
+ * an emulator); in the host tests from tests/host/host_env.c (a
+ * thread-local).  The result never changes while a context runs, hence
+ * __attribute__((const)): the compiler may keep it in a register across a
+ * function instead of asking again (glibc declares __errno_location the
+ * same way for the same reason).
  */
 struct mm_rwlock;
 
@@ -46,7 +48,15 @@ struct mm_ctx {
 	u32 slot1;      /* 1 + the context's per-CPU slot (below), 0 until first asked */
 };
 
+#ifdef PAGODA_VMM
+#include "lib/cpu_local.h"
+static inline __attribute__((const)) struct mm_ctx *mm_ctx_self(void)
+{
+	return (struct mm_ctx *)(cpu_local_area() + CPU_LOCAL_MM_CTX);
+}
+#else
 struct mm_ctx *mm_ctx_self(void) __attribute__((const));
+#endif
 
 /*
  * Per-CPU slots.  What many CPUs would otherwise write in one place on

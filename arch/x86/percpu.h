@@ -4,15 +4,18 @@
  * nothing needs to know which CPU it runs on by other means.
  *
  * struct percpu holds what arch/x86 keeps per CPU (descriptor tables, the
- * IST stack, the local APIC timer).  Layers above keep their own per-CPU
- * state in arrays of MAX_CPUS indexed by this_cpu() (the vendor backends'
- * host save areas and VMXON regions, vmm/'s FPU owner), so arch/x86 never
- * names their types.
+ * IST stack, the local APIC timer), and mm/'s context record, which mm/
+ * reads inline on every fault (mm/mm_env.h, lib/cpu_local.h).  Other
+ * layers keep their own per-CPU state in arrays of MAX_CPUS indexed by
+ * this_cpu() (the vendor backends' host save areas and VMXON regions,
+ * vmm/'s FPU owner), so arch/x86 never names their types.
  */
 #ifndef PAGODA_PERCPU_H
 #define PAGODA_PERCPU_H
 
+#include "lib/cpu_local.h"
 #include "lib/types.h"
+#include "mm/mm_env.h"
 
 #define MAX_CPUS 64
 
@@ -31,6 +34,10 @@ struct tss64 {
 
 struct percpu {
 	struct percpu *self;    /* %gs:0: this struct's own address */
+	struct mm_ctx mm_ctx;   /* mm/'s record for this CPU (mm/mm_env.h): mm/ is never
+				   entered from an interrupt handler and VMM code is never
+				   preempted, so a CPU is one context; read at
+				   CPU_LOCAL_MM_CTX (lib/cpu_local.h) */
 	unsigned cpu;           /* 0 for the boot CPU, then in start-up order */
 	u64 gdt[5] __aligned(16); /* null, code 0x08, data 0x10, TSS 0x18 (16 bytes) */
 	struct tss64 tss __aligned(16); /* IST1 for NMI, #DF, #MC */
@@ -47,6 +54,9 @@ struct percpu {
 	u64 lapic_ticks_per_ms; /* its rate at divide-by-1 */
 	u8 ist_stack[PERCPU_IST_STACK] __aligned(16); /* IST1's stack */
 };
+
+_Static_assert(__builtin_offsetof(struct percpu, mm_ctx) == CPU_LOCAL_MM_CTX,
+	       "mm_ctx_self() finds the record at CPU_LOCAL_MM_CTX");
 
 /*
  * The per-CPU area of CPU number CPU (0 = the boot CPU), not yet attached
