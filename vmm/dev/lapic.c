@@ -52,7 +52,7 @@
 #define SVR_WRITABLE 0x3ffu /* vector, enable, focus-processor checking */
 
 /* LVT bits (11.5.1, figure 11-8). */
-#define LVT_MASKED BIT(16)
+#define LVT_MASKED VLAPIC_LVT_MASKED
 #define LVT_VECTOR(x) ((u8)((x) & 0xff))
 #define LVT_DELIVERY(x) (((x) >> 8) & 7)
 #define LVT_LEVEL BIT(15)
@@ -363,13 +363,6 @@ void vlapic_timer_update(struct vlapic *l, u64 now_ns)
 		l->timer_armed = false;
 		break;
 	}
-}
-
-u64 vlapic_timer_deadline(const struct vlapic *l)
-{
-	if (!l->timer_armed || (l->lvt[VLAPIC_LVT_TIMER] & LVT_MASKED))
-		return 0;
-	return l->timer_next_ns ? l->timer_next_ns : 1;
 }
 
 /* A write of the initial count starts counting from it at NOW (a 0 stops

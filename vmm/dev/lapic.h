@@ -146,8 +146,15 @@ static inline void vlapic_set_cr8(struct vlapic *l, u8 cr8) { l->tpr = (u32)(cr8
 
 /* Fire the timer if it is due by NOW_NS. */
 void vlapic_timer_update(struct vlapic *l, u64 now_ns);
-/* Absolute time of the next expiry that would raise an interrupt, or 0. */
-u64 vlapic_timer_deadline(const struct vlapic *l);
+/* Absolute time of the next expiry that would raise an interrupt, or 0.
+ * Inline: the scheduler asks at every exit. */
+#define VLAPIC_LVT_MASKED BIT(16) /* the mask bit of every LVT entry */
+static inline u64 vlapic_timer_deadline(const struct vlapic *l)
+{
+	if (!l->timer_armed || (l->lvt[VLAPIC_LVT_TIMER] & VLAPIC_LVT_MASKED))
+		return 0;
+	return l->timer_next_ns ? l->timer_next_ns : 1;
+}
 /* IA32_TSC_DEADLINE: TSC_VALUE as the guest wrote it, DEADLINE_NS the
  * same moment on the VMM clock.  Ignored unless the LVT timer is in
  * TSC-deadline mode; 0 disarms.  Reads 0 once fired or in other modes. */

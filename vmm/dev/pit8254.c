@@ -39,13 +39,6 @@ u64 pit_ns_to_ticks(u64 ns)
 	return q * PIT_HZ + r * PIT_HZ / NS_PER_SEC;
 }
 
-u64 pit_ticks_to_ns(u64 ticks)
-{
-	/* ceil((a * HZ + b) * 1e9 / HZ) = a * 1e9 + ceil(b * 1e9 / HZ). */
-	u64 a = ticks / PIT_HZ, b = ticks % PIT_HZ;
-	return a * NS_PER_SEC + (b * NS_PER_SEC + PIT_HZ - 1) / PIT_HZ;
-}
-
 /* True when counter C's clock runs while its gate is low (modes 1 and 5
  * use the gate only as a trigger). */
 static bool ch_gate_is_trigger(const struct pit_channel *c)
@@ -313,15 +306,6 @@ void pit_update(struct pit8254 *p, u64 now_ns)
 		p->ops->irq0(p->ctx, true);
 		p->ops->irq0(p->ctx, false);
 	}
-}
-
-u64 pit_next_deadline(const struct pit8254 *p)
-{
-	const struct pit_channel *c = &p->ch[0];
-	if (!c->next_edge)
-		return 0;
-	u64 t = c->start_ns + pit_ticks_to_ns(c->next_edge - c->ticks_before);
-	return t ? t : 1;
 }
 
 /* Bus handler: byte accesses of any vCPU to the PIT at OPAQUE. */

@@ -61,13 +61,27 @@ void pit_io(struct pit8254 *p, u64 now_ns, u16 port, bool in, u32 *val);
 /* Raise the IRQ0 edge that is due at NOW_NS: periods missed since the last
  * call are coalesced into one pulse. */
 void pit_update(struct pit8254 *p, u64 now_ns);
-/* Absolute time (ns) of the next IRQ0 edge, 0 when none is coming. */
-u64 pit_next_deadline(const struct pit8254 *p);
 /* Clocks of the 1.193182 MHz input in NS nanoseconds (rounded down), and
  * the first time (ns, rounded up) at which TICKS clocks have elapsed; both
  * exact for any u64 argument. */
 u64 pit_ns_to_ticks(u64 ns);
-u64 pit_ticks_to_ns(u64 ticks);
+static inline u64 pit_ticks_to_ns(u64 ticks)
+{
+	/* ceil((a * HZ + b) * 1e9 / HZ) = a * 1e9 + ceil(b * 1e9 / HZ). */
+	const u64 ns_per_sec = 1000000000ULL;
+	u64 a = ticks / PIT_HZ, b = ticks % PIT_HZ;
+	return a * ns_per_sec + (b * ns_per_sec + PIT_HZ - 1) / PIT_HZ;
+}
+/* Absolute time (ns) of the next IRQ0 edge, 0 when none is coming.
+ * Inline: the scheduler asks at every exit of vCPU 0. */
+static inline u64 pit_next_deadline(const struct pit8254 *p)
+{
+	const struct pit_channel *c = &p->ch[0];
+	if (!c->next_edge)
+		return 0;
+	u64 t = c->start_ns + pit_ticks_to_ns(c->next_edge - c->ticks_before);
+	return t ? t : 1;
+}
 /* Put P's ports (0x40-0x43, 0x61) on bus B; the handler reads time_ns().
  * 0, or negative from bus_add_io. */
 int pit_add(struct bus *b, struct pit8254 *p);
