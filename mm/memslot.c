@@ -36,23 +36,10 @@ _Static_assert(sizeof(struct prefill_page) <= PAGE_SIZE, "prefill page");
 static u64 radix_load(u64 *e) { return __atomic_load_n(e, __ATOMIC_ACQUIRE); }
 
 /*
- * Publish V in the empty radix entry E.  True when we won; otherwise *CUR
- * gets the winner's value.  Release ordering makes the contents of the
- * page/node we publish (zeroes, prefill) visible before its address.
- */
-static bool radix_publish(u64 *e, u64 v, u64 *cur)
-{
-	u64 expected = 0;
-	if (__atomic_compare_exchange_n(e, &expected, v, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
-		return true;
-	*cur = expected;
-	return false;
-}
-
-/*
- * Replace the entry E, which held OLD, with V.  True when we won; otherwise
- * *CUR gets what E holds now.  Ordered like radix_publish().
+ * Replace the radix entry E, which held OLD, with V.  True when we won;
+ * otherwise *CUR gets what E holds now.  Release ordering makes the
+ * contents of the page/node we publish (zeroes, prefill, a first frame)
+ * visible before its address.
  */
 static bool radix_replace(u64 *e, u64 old, u64 v, u64 *cur)
 {
@@ -63,6 +50,9 @@ static bool radix_replace(u64 *e, u64 old, u64 v, u64 *cur)
 	*cur = expected;
 	return false;
 }
+
+/* Publish V in the empty radix entry E (radix_replace from 0). */
+static bool radix_publish(u64 *e, u64 v, u64 *cur) { return radix_replace(e, 0, v, cur); }
 
 /* A level-2 entry holding the one frame PA of its 2 MiB, at level-1 index I (memslot.h). */
 static u64 radix_single(u64 pa, u64 i) { return pa | RADIX_SINGLE | (i << RADIX_SINGLE_SHIFT); }
