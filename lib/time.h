@@ -4,6 +4,8 @@
 
 #include "lib/types.h"
 
+#define NS_PER_SEC 1000000000ULL
+
 /* Record the TSC at VMM start and its frequency (0 until calibrated). */
 void time_init(u64 tsc_start, u64 tsc_khz);
 void time_set_khz(u64 tsc_khz);

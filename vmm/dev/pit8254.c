@@ -29,8 +29,6 @@
 #include "vmm/dev/bus.h"
 #include "lib/time.h"
 
-#define NS_PER_SEC 1000000000ULL
-
 u64 pit_ns_to_ticks(u64 ns)
 {
 	/* floor((q * 1e9 + r) * HZ / 1e9) = q * HZ + floor(r * HZ / 1e9),

@@ -12,6 +12,7 @@
 #ifndef PAGODA_DEV_PIT8254_H
 #define PAGODA_DEV_PIT8254_H
 
+#include "lib/time.h"
 #include "lib/types.h"
 
 struct bus;
@@ -68,9 +69,8 @@ u64 pit_ns_to_ticks(u64 ns);
 static inline u64 pit_ticks_to_ns(u64 ticks)
 {
 	/* ceil((a * HZ + b) * 1e9 / HZ) = a * 1e9 + ceil(b * 1e9 / HZ). */
-	const u64 ns_per_sec = 1000000000ULL;
 	u64 a = ticks / PIT_HZ, b = ticks % PIT_HZ;
-	return a * ns_per_sec + (b * ns_per_sec + PIT_HZ - 1) / PIT_HZ;
+	return a * NS_PER_SEC + (b * NS_PER_SEC + PIT_HZ - 1) / PIT_HZ;
 }
 /* Absolute time (ns) of the next IRQ0 edge, 0 when none is coming.
  * Inline: the scheduler asks at every exit of vCPU 0. */

@@ -21,7 +21,6 @@
 #include "vmm/dev/bus.h"
 #include "lib/time.h"
 
-#define NS_PER_SEC 1000000000ULL
 #define SECS_PER_DAY 86400ULL
 #define RTC_UIP_NS 244000ULL /* UIP is set this long before each update */
 
