@@ -90,6 +90,15 @@ u64 host_pmm_setup(u64 bytes)
 	return base;
 }
 
+bool host_page_is_zero(u64 pa)
+{
+	const u8 *p = (const u8 *)(uintptr_t)pa;
+	for (unsigned i = 0; i < PAGE_SIZE; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 u8 *host_read_file(const char *path, size_t *size)
 {
 	FILE *f = fopen(path, "rb");

@@ -20,5 +20,7 @@ void *host_map(u64 bytes, u64 align);
 u8 *host_read_file(const char *path, size_t *size);
 /* pmm_init() and hand it BYTES of fresh memory aligned to 2 MiB; returns its base. */
 u64 host_pmm_setup(u64 bytes);
+/* Whether the 4 KiB page at PA (a host address standing in for a frame) is all zero. */
+bool host_page_is_zero(u64 pa);
 
 #endif

@@ -200,16 +200,6 @@ static void test_guest_reserve(void)
 	is_u64(pmm_free_count(), total, "every page back");
 }
 
-/* Whether the page at PA is all zero. */
-static bool page_is_zero(u64 pa)
-{
-	const u8 *p = (const u8 *)(uintptr_t)pa;
-	for (unsigned i = 0; i < PAGE_SIZE; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /*
  * The pre-zeroed pool: refills stop at the target and at the guest
  * reserve, zeroed allocations take pool pages (hits, link word cleared)
@@ -243,7 +233,7 @@ static void test_zero_pool(void)
 	bool zero = true;
 	for (n = 0; n < 100; n++) {
 		pages[n] = pmm_alloc_page_zeroed();
-		zero &= pages[n] && page_is_zero(pages[n]);
+		zero &= pages[n] && host_page_is_zero(pages[n]);
 	}
 	pmm_zero_stats(&z);
 	ok(zero, "zero pool: 100 zeroed allocations, every page zero (the magazines' words cleared)");
@@ -253,7 +243,7 @@ static void test_zero_pool(void)
 	   (unsigned long long)z.pool);
 	pages[100] = pmm_alloc_page_zeroed();
 	pmm_zero_stats(&z);
-	ok(page_is_zero(pages[100]) && z.misses - z0.misses == 1,
+	ok(host_page_is_zero(pages[100]) && z.misses - z0.misses == 1,
 	   "zero pool: empty: zeroed on demand, counted as a miss");
 	for (n = 0; n <= 100; n++)
 		pmm_free_page(pages[n]);
@@ -350,7 +340,7 @@ static void test_zero_block_pool(void)
 		b[i] = pmm_take_zeroed_block(true);
 		aligned &= b[i] && IS_ALIGNED(b[i], PAGE_SIZE << PMM_ZERO_BLOCK_ORDER);
 		for (u64 p = 0; b[i] && p < bpages; p++)
-			zero &= page_is_zero(b[i] + p * PAGE_SIZE);
+			zero &= host_page_is_zero(b[i] + p * PAGE_SIZE);
 	}
 	ok(aligned && zero, "zero blocks: 3 taken, aligned, every byte zero (link words cleared)");
 	is_u64(pmm_take_zeroed_block(false), 0, "zero blocks: empty pool: 0, never zeroed on demand");

@@ -12,6 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A fault at GPA for ACC after topping C up, as the VMM's exit path does. */
+static enum tdp_fault_result fault(struct tdp_mmu *mmu, struct tdp_mmu_cache *c, u64 gpa,
+				   unsigned acc)
+{
+	tdp_mmu_cache_topup(c);
+	return tdp_mmu_page_fault(mmu, c, gpa, acc);
+}
+
 static int flushes;
 static void count_flush(void *arg) { (void)arg; flushes++; }
 
@@ -99,8 +107,7 @@ static void test_fault(const struct tdp_fmt *f)
 	char pb[sizeof(blob)];
 	tdp_read_guest(mmu, pg, pb, sizeof(pb));
 	ok(memcmp(pb, blob, sizeof(blob)) == 0, "%s: prefill visible before any backing", n);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, pg + 12, TDP_ACC_READ);
+	fault(mmu, &c, pg + 12, TDP_ACC_READ);
 	hva = hw_walk(mmu, pg + 12, &leaf);
 	ok(hva && memcmp((void *)(uintptr_t)hva, blob + 12, sizeof(blob) - 12) == 0,
 	   "%s: prefill copied into the page on its first fault", n);
@@ -108,23 +115,17 @@ static void test_fault(const struct tdp_fmt *f)
 	 * between the two (inside the span, in no blob) still comes up zero. */
 	static const char far[] = "far-blob";
 	is_u64(tdp_memslot_prefill(mmu, MiB(12) + 100, far, sizeof(far)), 0, "%s: second prefill", n);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(12), TDP_ACC_READ);
+	fault(mmu, &c, MiB(12), TDP_ACC_READ);
 	hva = hw_walk(mmu, MiB(12), &leaf);
 	ok(hva && memcmp((void *)(uintptr_t)(hva + 100), far, sizeof(far)) == 0,
 	   "%s: the far blob is in its page at the first fault", n);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(9), TDP_ACC_READ);
+	fault(mmu, &c, MiB(9), TDP_ACC_READ);
 	hva = hw_walk(mmu, MiB(9), &leaf);
-	bool zero = hva != 0;
-	for (unsigned i = 0; zero && i < PAGE_SIZE; i++)
-		zero = ((const u8 *)(uintptr_t)hva)[i] == 0;
-	ok(zero, "%s: a page between the blobs is all zero", n);
+	ok(hva && host_page_is_zero(hva), "%s: a page between the blobs is all zero", n);
 
 	/* MMIO: outside every slot. */
 	u64 mmio = GiB(3) + 0x40;
-	tdp_mmu_cache_topup(&c);
-	is_u64(tdp_mmu_page_fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MMIO, "%s: MMIO fault", n);
+	is_u64(fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MMIO, "%s: MMIO fault", n);
 	tdp_mmu_lookup(mmu, mmio, &sp);
 	ok(spte_is_mmio(f, sp) && !spte_is_mmu_present(sp), "%s: MMIO entry installed", n);
 	is_u64(tdp_mmu_page_fault(mmu, &c, mmio, TDP_ACC_WRITE), TDP_FAULT_MMIO, "%s: MMIO again", n);
@@ -136,8 +137,7 @@ static void test_fault(const struct tdp_fmt *f)
 	tdp_mmu_lookup(mmu, mmio, &sp2);
 	ok(sp2 == sp, "%s: entry untouched by the slot change", n);
 	/* The entry's generation is now stale: the next fault maps RAM. */
-	tdp_mmu_cache_topup(&c);
-	is_u64(tdp_mmu_page_fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MAPPED, "%s: stale MMIO replaced by RAM", n);
+	is_u64(fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MAPPED, "%s: stale MMIO replaced by RAM", n);
 	tdp_mmu_lookup(mmu, mmio, &sp);
 	ok(spte_is_mmu_present(sp), "%s: now a present leaf", n);
 
@@ -154,13 +154,11 @@ static void test_fault(const struct tdp_fmt *f)
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.tables, tables_before - 1, "%s: table count follows", n);
 	is_u64(tdp_memslot_delete(mmu, s1, NULL), -E_NOENT, "%s: deleting again: -E_NOENT", n);
-	tdp_mmu_cache_topup(&c);
-	is_u64(tdp_mmu_page_fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MMIO, "%s: MMIO again after delete", n);
+	is_u64(fault(mmu, &c, mmio, TDP_ACC_READ), TDP_FAULT_MMIO, "%s: MMIO again after delete", n);
 
 	/* Read-only slot. */
 	int s2 = tdp_memslot_add(mmu, GiB(1), MiB(1), MEMSLOT_READONLY);
-	tdp_mmu_cache_topup(&c);
-	is_u64(tdp_mmu_page_fault(mmu, &c, GiB(1), TDP_ACC_WRITE), TDP_FAULT_WRITE_PROT, "%s: write to RO slot", n);
+	is_u64(fault(mmu, &c, GiB(1), TDP_ACC_WRITE), TDP_FAULT_WRITE_PROT, "%s: write to RO slot", n);
 	is_u64(tdp_mmu_page_fault(mmu, &c, GiB(1), TDP_ACC_READ), TDP_FAULT_MAPPED, "%s: read of RO slot maps", n);
 	tdp_mmu_lookup(mmu, GiB(1), &sp);
 	ok(!(sp & f->writable_mask), "%s: RO leaf not writable", n);
@@ -230,26 +228,22 @@ static void test_single_frame(void)
 	static const char msg[] = "first page of its 2 MiB";
 	char back[sizeof(msg)], zero[64] = { 0 }, buf[64];
 	is_u64(tdp_write_guest(mmu, first, msg, sizeof(msg)), 0, "single: write the first page");
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, first, TDP_ACC_WRITE);
+	fault(mmu, &c, first, TDP_ACC_WRITE);
 	u64 leaf, hpa1 = hw_walk(mmu, first, &leaf);
 	memset(buf, 0x5a, sizeof(buf));
 	ok(tdp_read_guest(mmu, never, buf, sizeof(buf)) == 0 && !memcmp(buf, zero, sizeof(buf)),
 	   "single: another page of the 2 MiB reads as zero");
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.backing_pages, 1, "single: ... and is not backed by reading it");
-	tdp_mmu_cache_topup(&c);
-	is_u64(tdp_mmu_page_fault(mmu, &c, second, TDP_ACC_WRITE), TDP_FAULT_MAPPED,
+	is_u64(fault(mmu, &c, second, TDP_ACC_WRITE), TDP_FAULT_MAPPED,
 	       "single: a second page of the 2 MiB maps");
 	u64 hpa2 = hw_walk(mmu, second, &leaf);
 	tdp_mmu_get_stats(mmu, &st);
 	ok(st.backing_pages == 2 && hpa1 && hpa2 && hpa1 != hpa2,
 	   "single: two frames, distinct (backing %llu)", (unsigned long long)st.backing_pages);
 	tdp_mmu_zap_gpa_range(mmu, 0, MiB(8), false, NULL);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, first, TDP_ACC_READ);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, second, TDP_ACC_READ);
+	fault(mmu, &c, first, TDP_ACC_READ);
+	fault(mmu, &c, second, TDP_ACC_READ);
 	ok(hw_walk(mmu, first, &leaf) == hpa1 && hw_walk(mmu, second, &leaf) == hpa2,
 	   "single: after a zap, both refault onto the same frames");
 	ok(tdp_read_guest(mmu, first, back, sizeof(back)) == 0 && !memcmp(back, msg, sizeof(msg)),
@@ -277,20 +271,17 @@ static void test_leaf_hint(void)
 	struct tdp_mmu_stats st;
 	u64 leaf;
 	tdp_memslot_add(mmu, 0, MiB(8), 0);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(4), TDP_ACC_WRITE);
+	fault(mmu, &c, MiB(4), TDP_ACC_WRITE);
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.hinted, 0, "hint: the first fault walks from the root");
-	tdp_mmu_cache_topup(&c);
-	is_u64(tdp_mmu_page_fault(mmu, &c, MiB(4) + 3 * PAGE_SIZE, TDP_ACC_WRITE), TDP_FAULT_MAPPED,
+	is_u64(fault(mmu, &c, MiB(4) + 3 * PAGE_SIZE, TDP_ACC_WRITE), TDP_FAULT_MAPPED,
 	       "hint: a second fault in the 2 MiB maps");
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.hinted, 1, "hint: ... starting at the last leaf table");
 	ok(hw_walk(mmu, MiB(4) + 3 * PAGE_SIZE, &leaf) != 0 && st.tables == 4 && st.leaves_4k == 2,
 	   "hint: the page is reachable from the root, in the same table (tables %llu)",
 	   (unsigned long long)st.tables);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(6), TDP_ACC_WRITE);
+	fault(mmu, &c, MiB(6), TDP_ACC_WRITE);
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.hinted, 1, "hint: another 2 MiB walks from the root");
 
@@ -299,8 +290,7 @@ static void test_leaf_hint(void)
 	const struct tdp_fmt *f = tdp_mmu_fmt(mmu);
 	for (int level = f->levels; level > 1; level--)
 		old_pt = ((u64 *)(uintptr_t)old_pt)[spte_index(MiB(4) >> PAGE_SHIFT, level)] & f->addr_mask;
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(4) + 5 * PAGE_SIZE, TDP_ACC_WRITE); /* the hint: old_pt */
+	fault(mmu, &c, MiB(4) + 5 * PAGE_SIZE, TDP_ACC_WRITE); /* the hint: old_pt */
 	tdp_mmu_zap_gpa_range(mmu, MiB(4), MiB(2), false, NULL);
 	memset((void *)(uintptr_t)old_pt, 0, PAGE_SIZE);
 	tdp_mmu_get_stats(mmu, &st);
@@ -309,10 +299,7 @@ static void test_leaf_hint(void)
 	       "hint: after a zap of its table, a fault in the 2 MiB maps");
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.hinted, hinted, "hint: ... walking from the root");
-	bool untouched = true;
-	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
-		untouched &= ((u64 *)(uintptr_t)old_pt)[i] == 0;
-	ok(untouched, "hint: the freed table was not written");
+	ok(host_page_is_zero(old_pt), "hint: the freed table was not written");
 	ok(hw_walk(mmu, MiB(4) + 7 * PAGE_SIZE, &leaf) != 0, "hint: the page is reachable");
 	tdp_mmu_cache_free(&c);
 	tdp_mmu_destroy(mmu, NULL);
@@ -327,14 +314,12 @@ static void test_huge_backing(void)
 	struct tdp_mmu_stats st;
 	/* [1 MiB, 7 MiB): 2 MiB frames [2,4) and [4,6) inside; [0,2) and [6,8) partial. */
 	tdp_memslot_add(mmu, MiB(1), MiB(6), MEMSLOT_HUGE);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(2) + PAGE_SIZE, TDP_ACC_WRITE);
+	fault(mmu, &c, MiB(2) + PAGE_SIZE, TDP_ACC_WRITE);
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.backing_pages, 512, "huge: aligned 2 MiB frame backed by one block");
 	u64 a, b;
 	tdp_mmu_lookup(mmu, MiB(2) + PAGE_SIZE, &a);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(2) + 9 * PAGE_SIZE, TDP_ACC_READ);
+	fault(mmu, &c, MiB(2) + 9 * PAGE_SIZE, TDP_ACC_READ);
 	tdp_mmu_lookup(mmu, MiB(2) + 9 * PAGE_SIZE, &b);
 	const struct tdp_fmt *f = &tdp_fmt_test_ept;
 	/* Phase 2: the frame is mapped by one 2 MiB leaf onto the aligned block. */
@@ -343,10 +328,8 @@ static void test_huge_backing(void)
 	   "huge: the frame is one 2 MiB leaf onto an aligned block");
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.backing_pages, 512, "huge: second page of the frame allocates nothing");
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(1), TDP_ACC_READ);
-	tdp_mmu_cache_topup(&c);
-	tdp_mmu_page_fault(mmu, &c, MiB(6) + PAGE_SIZE, TDP_ACC_READ);
+	fault(mmu, &c, MiB(1), TDP_ACC_READ);
+	fault(mmu, &c, MiB(6) + PAGE_SIZE, TDP_ACC_READ);
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.backing_pages, 514, "huge: partial frames at the edges get 4 KiB pages");
 	tdp_mmu_cache_free(&c);
@@ -363,8 +346,7 @@ static void test_shared_zap(void)
 	struct tdp_teardown_stats ts;
 	tdp_memslot_add(mmu, 0, MiB(64), 0);
 	for (u64 g = 0; g < MiB(8); g += MiB(1)) {
-		tdp_mmu_cache_topup(&c);
-		tdp_mmu_page_fault(mmu, &c, g, TDP_ACC_READ);
+		fault(mmu, &c, g, TDP_ACC_READ);
 	}
 	tdp_mmu_get_stats(mmu, &st);
 	is_u64(st.tables, 1 + 1 + 1 + 4, "zap: 4 PTs for 8 MiB");
@@ -383,8 +365,7 @@ static void test_shared_zap(void)
 	tdp_write_guest(mmu, MiB(1), &x, 1);
 	tdp_read_guest(mmu, MiB(1), &y, 1);
 	is_u64(y, 7, "zap: backing survives a zap");
-	tdp_mmu_cache_topup(&c);
-	is_u64(tdp_mmu_page_fault(mmu, &c, MiB(1), TDP_ACC_READ), TDP_FAULT_MAPPED, "zap: refault maps again");
+	is_u64(fault(mmu, &c, MiB(1), TDP_ACC_READ), TDP_FAULT_MAPPED, "zap: refault maps again");
 	tdp_mmu_zap_gpa_range(mmu, 0, MiB(64), false, &ts);
 	tdp_mmu_get_stats(mmu, &st);
 	ok(st.tables == 3 && st.leaves_4k == 0, "zap: exclusive zap of the whole slot leaves root, PDPT, PD");
