@@ -1030,17 +1030,12 @@ static enum tdp_fault_result map_walk(struct tdp_mmu *mmu, struct zap_ctx *ctx,
 	while (it.valid) {
 		u64 old = it.old_spte, new;
 		if (spte_is_frozen(old)) {
-			/* The table holding this entry is being torn down: go round,
-			 * from the root (the hinted table is the one going). */
+			/* The table holding this entry is being torn down (the
+			 * hinted one, perhaps: its removal bumped tables_unlinked,
+			 * so the hint is stale from now on): go round, from the
+			 * root. */
 			cpu_relax();
-			if (hinted) {
-				hinted = false;
-				cache->hint_mmu = 0;
-				tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, gfn,
-					       gfn + 1);
-			} else {
-				tdp_iter_restart(&it);
-			}
+			tdp_iter_start(&it, fmt, pt_of(mmu->root_pa), mmu->root_level, 1, gfn, gfn + 1);
 			continue;
 		}
 		if (spte_is_mmu_present(old)) {
