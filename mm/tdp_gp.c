@@ -61,12 +61,15 @@ static struct {
 				      points peek at it without the lock) */
 	u64 leaked;                /* table pages leaked for want of a list page */
 	u64 seq;                   /* atomic: lists closed so far */
+	u64 running;               /* atomic: CPUs taking part (read at every
+				      quiescent point: beside seq, not after the
+				      per-CPU lines, so that a CPU's points read
+				      the page of its own line only) */
 	struct {
 		u64 seq;           /* atomic: gp.seq seen at the CPU's last quiescent point */
 	} __attribute__((aligned(64))) qs_seq[GP_MAX_CPUS]; /* per CPU, each on its own cache
 				      line: CPUs record their quiescent points without
 				      bouncing a line between them */
-	u64 running;               /* atomic: CPUs taking part */
 } gp;
 
 static struct gp_batch *B(u64 pa) { return phys_to_virt(pa); }

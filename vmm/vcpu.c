@@ -15,25 +15,6 @@
 #include "vmm/vm.h"
 #include "vmm/xcpu.h"
 
-/*
- * Per host CPU: the vCPU whose vendor state is loaded there (hv->vcpu_load,
- * vmm/vcpu.h) and the one whose x87/SSE and debug registers the CPU holds
- * (they may differ: a vCPU created or destroyed is loaded without running).
- */
-struct vcpu *vcpu_loaded_on[MAX_CPUS];
-static struct vcpu *fpu_owner[MAX_CPUS];
-/* The guest whose vCPU ran last on each CPU: running another one is a
- * switch between guests, which gets an IBPB when spec.c chose it (one
- * guest's indirect-branch training must not steer another's).  Cleared
- * when that guest's vCPUs go, so a new guest in the same slot counts as
- * another. */
-static struct guest *last_guest[MAX_CPUS];
-/* Per host CPU: its guest-mode counter, odd while it is in guest mode
- * (raised right before the world switch, sequentially consistent, and
- * again right after the exit).  A shootdown that saw it odd waits for it
- * to move (vcpu_flush_all). */
-static u64 guest_seq[MAX_CPUS];
-
 /* ASID/VPID tags (hv_vcpu.tag): the users of each tag 1..N, N the smaller
  * of hv->max_tags() and the table.  A vCPU takes a free tag, or when none
  * is free the least shared one (the backend flushes a tag's TLB entries
@@ -66,23 +47,24 @@ static void tag_free(u32 tag)
 /* vcpu_make_loaded() when another vCPU (or none) is loaded on CPU. */
 void vcpu_switch_loaded(struct vcpu *v, unsigned cpu)
 {
-	if (vcpu_loaded_on[cpu])
-		hv->vcpu_put(&vcpu_loaded_on[cpu]->hw);
+	struct vcpu_cpu *vc = vcpu_cpu_here();
+	if (vc->loaded)
+		hv->vcpu_put(&vc->loaded->hw);
 	hv->vcpu_load(&v->hw, cpu);
-	vcpu_loaded_on[cpu] = v;
+	vc->loaded = v;
 }
 
 void vcpu_unload(struct vcpu *v)
 {
-	unsigned cpu = this_cpu();
-	if (fpu_owner[cpu] == v) {
+	struct vcpu_cpu *vc = vcpu_cpu_here();
+	if (vc->fpu_owner == v) {
 		fxsave(&v->fpu);
 		debug_regs_save(&v->dbg);
-		fpu_owner[cpu] = NULL;
+		vc->fpu_owner = NULL;
 	}
-	if (vcpu_loaded_on[cpu] == v) {
+	if (vc->loaded == v) {
 		hv->vcpu_put(&v->hw);
-		vcpu_loaded_on[cpu] = NULL;
+		vc->loaded = NULL;
 	}
 }
 
@@ -125,14 +107,15 @@ void vcpu_flush_all(struct vcpu *vs, unsigned n)
 		u32 on = xcpu_owner(&vs[i].running_on);
 		if (!on || on - 1 == me || (wait_mask & BIT(on - 1)))
 			continue;
-		if (!xcpu_in_guest(&guest_seq[on - 1], &seen[on - 1]))
+		if (!xcpu_in_guest(&vcpu_cpu_of(percpu_area(on - 1))->guest_seq, &seen[on - 1]))
 			continue; /* out of guest mode: it takes the flag before entering */
 		wait_mask |= BIT(on - 1);
 		ipi_send(on - 1, IPI_KICK_VECTOR);
 	}
 	for (unsigned c = 0; c < MAX_CPUS; c++)
 		if (wait_mask & BIT(c))
-			while (!xcpu_left_guest(&guest_seq[c], seen[c]) && percpu_online(c))
+			while (!xcpu_left_guest(&vcpu_cpu_of(percpu_area(c))->guest_seq, seen[c]) &&
+			       percpu_online(c))
 				cpu_relax();
 }
 
@@ -200,19 +183,21 @@ int vcpu_create(struct vcpu *v, const struct vcpu_state *st, u64 tdp_root)
 
 void vcpu_release(struct vcpu *v)
 {
-	unsigned cpu = this_cpu();
-	if (fpu_owner[cpu] == v)
-		fpu_owner[cpu] = NULL;
-	for (unsigned c = 0; c < MAX_CPUS; c++)
-		if (last_guest[c] == v->guest)
-			last_guest[c] = NULL;
+	struct vcpu_cpu *vc = vcpu_cpu_here();
+	if (vc->fpu_owner == v)
+		vc->fpu_owner = NULL;
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		struct vcpu_cpu *other = vcpu_cpu_of(percpu_area(c));
+		if (other->last_guest == v->guest)
+			other->last_guest = NULL;
+	}
 	if (v->hw.arch) {
 		vcpu_make_loaded(v);
 		hv->vcpu_destroy(&v->hw);
 	}
-	if (vcpu_loaded_on[cpu] == v) {
+	if (vc->loaded == v) {
 		hv->vcpu_put(&v->hw);
-		vcpu_loaded_on[cpu] = NULL;
+		vc->loaded = NULL;
 	}
 	tag_free(v->hw.tag);
 	v->hw.tag = 0;
@@ -221,7 +206,7 @@ void vcpu_release(struct vcpu *v)
 
 int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 {
-	unsigned cpu = this_cpu();
+	struct vcpu_cpu *vc = vcpu_cpu_here();
 	vcpu_make_loaded(v);
 	/*
 	 * VM entry and exit switch neither x87/SSE state nor DR0-3 (nor DR6
@@ -230,7 +215,7 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 	 * the state of the vCPU that ran last here: switch it lazily when
 	 * another vCPU runs, so no guest sees or changes another's.
 	 */
-	struct vcpu *owner = fpu_owner[cpu];
+	struct vcpu *owner = vc->fpu_owner;
 	if (owner != v) {
 		if (owner) {
 			fxsave(&owner->fpu);
@@ -238,23 +223,23 @@ int vcpu_enter(struct vcpu *v, struct vm_exit *e)
 		}
 		fxrstor(&v->fpu);
 		debug_regs_load(&v->dbg);
-		fpu_owner[cpu] = v;
+		vc->fpu_owner = v;
 	}
 	/* In guest mode from here on for vcpu_flush_all (the counter goes
 	 * odd before the flag is read). */
-	if (xcpu_enter_guest(&guest_seq[cpu], &v->flush_pending))
+	if (xcpu_enter_guest(&vc->guest_seq, &v->flush_pending))
 		hv->flush_tlb(&v->hw);
-	if (last_guest[cpu] != v->guest) {
+	if (vc->last_guest != v->guest) {
 		spec_guest_switch();
-		last_guest[cpu] = v->guest;
+		vc->last_guest = v->guest;
 	}
 	v->guest->cur = v;
 	spec_ctrl_enter(v->spec_ctrl);
 	int r = hv->vcpu_run(&v->hw, e);
 	spec_ctrl_exit(v->spec_ctrl);
-	xcpu_leave_guest(&guest_seq[cpu]);
+	xcpu_leave_guest(&vc->guest_seq);
 	v->event_queued = false;
-	tdp_mmu_quiescent(cpu);
+	tdp_mmu_quiescent(this_cpu());
 	if (r)
 		return r;
 	v->exits++;

@@ -85,18 +85,45 @@ void vcpu_release(struct vcpu *v);
  * V must be claimed by this CPU (vcpu_claim).
  */
 int vcpu_enter(struct vcpu *v, struct vm_exit *e);
-/* Per host CPU: the vCPU whose vendor state is loaded there (hv->vcpu_load),
- * or NULL.  Written by vmm/vcpu.c alone, on that CPU. */
-extern struct vcpu *vcpu_loaded_on[MAX_CPUS];
+/*
+ * vmm/'s record of one host CPU, in that CPU's struct percpu (its
+ * vmm_slot).  Written by vmm/vcpu.c alone, on that CPU, except that
+ * vcpu_release() clears last_guest on every CPU and a shootdown reads
+ * guest_seq of every CPU.
+ */
+struct vcpu_cpu {
+	struct vcpu *loaded;      /* the vCPU whose vendor state is loaded here
+				     (hv->vcpu_load), or NULL */
+	struct vcpu *fpu_owner;   /* the one whose x87/SSE and debug registers this
+				     CPU holds (it may differ from loaded: a vCPU
+				     created or destroyed is loaded without running) */
+	struct guest *last_guest; /* the guest whose vCPU ran last here: running
+				     another one is a switch between guests, which
+				     gets an IBPB when spec.c chose it.  Cleared when
+				     that guest's vCPUs go, so a new guest in the same
+				     slot counts as another */
+	u64 guest_seq;            /* guest-mode counter, odd while this CPU is in
+				     guest mode (raised right before the world switch,
+				     sequentially consistent, and again right after the
+				     exit); a shootdown that saw it odd waits for it to
+				     move (vcpu_flush_all) */
+};
+
+/* The record of the CPU whose area is PC / of this CPU. */
+static inline struct vcpu_cpu *vcpu_cpu_of(struct percpu *pc)
+{
+	return PERCPU_SLOT(pc, vmm_slot, struct vcpu_cpu);
+}
+static inline struct vcpu_cpu *vcpu_cpu_here(void) { return vcpu_cpu_of(this_percpu()); }
+
 void vcpu_switch_loaded(struct vcpu *v, unsigned cpu);
 /* Make V the vCPU loaded on this CPU (hv_ops want it so): the one
  * loaded before is put.  Inline: the usual case (twice per exit) is one
  * compare. */
 static inline void vcpu_make_loaded(struct vcpu *v)
 {
-	unsigned cpu = this_cpu();
-	if (vcpu_loaded_on[cpu] != v)
-		vcpu_switch_loaded(v, cpu);
+	if (vcpu_cpu_here()->loaded != v)
+		vcpu_switch_loaded(v, this_cpu());
 }
 /*
  * V leaves this CPU for good (end of a slice, after create): its x87/SSE

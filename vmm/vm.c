@@ -16,7 +16,9 @@
 #include "mm/pmm.h"
 #include "vmm/xcpu.h"
 
-static struct guest guests[GUEST_MAX];
+/* From a page boundary: slot 0's head and vCPU 0 (what an exit reads of
+ * struct guest, vmm/vm.h) then share one page. */
+static struct guest guests[GUEST_MAX] __aligned(4096);
 static guest_event_fn event_sink; /* the console's, once it subscribed */
 static guest_raw_fn raw_sink;     /* where attached output goes (the console's) */
 /* CPUs holding a reference to the guest in each slot (guest_get).  Kept

@@ -74,14 +74,17 @@ struct guest {
 	char name[GUEST_NAME_MAX]; /* console name, also the UART line prefix */
 	enum guest_state state;
 	u64 mem_size;              /* bytes of guest RAM from GPA 0 */
-	char cmdline[GUEST_CMDLINE_MAX];
 	struct tdp_mmu *mmu;       /* nested page tables and memslots */
-	struct vcpu vcpus[GUEST_MAX_VCPUS]; /* vCPU 0 boots; the others start by SIPI or hypercall */
+	/* What every exit reads, then vCPU 0, before the rest: the fields an
+	 * exit touches stay on as few pages as they can (under an emulator
+	 * each costs a software-TLB refill per world switch). */
 	unsigned nr_vcpus;         /* vCPUs in use */
 	struct vcpu *cur;          /* the vCPU whose exit is being handled */
 	unsigned rr;               /* round-robin position among the vCPUs */
-	struct bus bus;            /* its devices: port and MMIO rows (vmm/dev/) */
 	struct guest_intr intr;    /* its interrupt controllers and timers (vmm/intr.c) */
+	struct vcpu vcpus[GUEST_MAX_VCPUS]; /* vCPU 0 boots; the others start by SIPI or hypercall */
+	struct bus bus;            /* its devices: port and MMIO rows (vmm/dev/) */
+	char cmdline[GUEST_CMDLINE_MAX];
 	u64 boot_pages[GUEST_MAX_BOOT_PAGES]; /* host pages the guest's boot structures are
 					   copied in from at first touch (freed at destroy) */
 	unsigned nr_boot_pages;

@@ -4,11 +4,12 @@
  * nothing needs to know which CPU it runs on by other means.
  *
  * struct percpu holds what arch/x86 keeps per CPU (descriptor tables, the
- * IST stack, the local APIC timer), and mm/'s context record, which mm/
- * reads inline on every fault (mm/mm_env.h, lib/cpu_local.h).  Other
- * layers keep their own per-CPU state in arrays of MAX_CPUS indexed by
- * this_cpu() (the vendor backends' host save areas and VMXON regions,
- * vmm/'s FPU owner), so arch/x86 never names their types.
+ * IST stack, the local APIC timer), mm/'s context record, which mm/ reads
+ * inline on every fault (mm/mm_env.h, lib/cpu_local.h), and one slot each
+ * for vmm/'s and the vendor backend's per-CPU records (struct vcpu_cpu in
+ * vmm/vcpu.h, struct svm_cpu and struct vmx_cpu in the backends): arch/x86
+ * never names their types; each owner reads its slot as its own record
+ * and asserts that the record fits.
  */
 #ifndef PAGODA_PERCPU_H
 #define PAGODA_PERCPU_H
@@ -31,6 +32,13 @@ struct tss64 {
 } __packed;
 
 #define PERCPU_IST_STACK 16384
+/* Bytes of each layer's slot: one cache line. */
+#define PERCPU_SLOT_BYTES 64
+/* The record of type TYPE its owner keeps in SLOT (vmm_slot or hv_slot) of
+ * the per-CPU area PC; fails to compile if TYPE does not fit the slot. */
+#define PERCPU_SLOT(pc, slot, type) \
+	((void)sizeof(char[sizeof(type) <= PERCPU_SLOT_BYTES ? 1 : -1]), \
+	 (type *)(void *)(pc)->slot)
 
 struct percpu {
 	struct percpu *self;    /* %gs:0: this struct's own address */
@@ -39,6 +47,13 @@ struct percpu {
 				   preempted, so a CPU is one context; read at
 				   CPU_LOCAL_MM_CTX (lib/cpu_local.h) */
 	unsigned cpu;           /* 0 for the boot CPU, then in start-up order */
+	/* vmm/'s and the vendor backend's per-CPU records, beside the fields
+	 * above: every exit reads and writes them, so this CPU's lines of
+	 * them are its own (arrays of MAX_CPUS words put eight CPUs in one
+	 * line) and sit on the page an exit reads anyway (under an emulator
+	 * each page costs a software-TLB refill per world switch). */
+	unsigned char vmm_slot[PERCPU_SLOT_BYTES] __aligned(64);
+	unsigned char hv_slot[PERCPU_SLOT_BYTES] __aligned(64);
 	u64 gdt[5] __aligned(16); /* null, code 0x08, data 0x10, TSS 0x18 (16 bytes) */
 	struct tss64 tss __aligned(16); /* IST1 for NMI, #DF, #MC */
 	u32 apic_id;            /* its local APIC ID */

@@ -108,21 +108,36 @@ struct svm_vcpu {
 	} walk; /* the fetch's last walk, replayed by guest_linear_to_phys() */
 };
 
-/* Per-CPU state, indexed by the CPU number (arch/x86/percpu.h). */
-static u64 host_save_area_pa[MAX_CPUS]; /* VM_HSAVE_PA: where VMRUN keeps host state */
-static u64 host_vmcb_pa[MAX_CPUS];      /* VMSAVE/VMLOAD of host FS/GS/TR/LDTR/MSRs */
-/* Which vCPU last ran with each ASID on each CPU (one page per CPU,
- * indexed by ASID): vCPUs share ASIDs when there are more vCPUs than
- * ASIDs, and a switch between two of them must flush that ASID's TLB
- * entries on that CPU. */
-static struct svm_vcpu **asid_owner[MAX_CPUS];
-/* IA32_TSC_AUX as last written on each CPU (~0: unknown; a real value has
- * bits 63:32 clear). */
-static u64 cur_tsc_aux[MAX_CPUS];
-/* The VMCB run last on each CPU: clean bits are used only for a VMCB run
- * again right after itself on the same CPU (APM 15.15.3 asks for no more
- * than "same CPU"; this is the conservative reading). */
-static struct svm_vcpu *last_run[MAX_CPUS];
+/* This backend's record of one host CPU, in that CPU's struct percpu (its
+ * hv_slot, arch/x86/percpu.h). */
+struct svm_cpu {
+	u64 host_save_area_pa;   /* VM_HSAVE_PA: where VMRUN keeps host state */
+	u64 host_vmcb_pa;        /* the host's VMSAVE/VMLOAD share (FS/GS/TR/LDTR and
+				    the SYSCALL/SYSENTER MSRs), saved once: the VMM
+				    never changes it after svm_cpu_enable */
+	struct svm_vcpu **asid_owner; /* which vCPU last ran with each ASID here (a
+				    page of pointers, indexed by ASID): vCPUs share
+				    ASIDs when there are more vCPUs than ASIDs, and a
+				    switch between two of them must flush that ASID's
+				    TLB entries on this CPU */
+	struct svm_vcpu *last_run; /* the VMCB run last here (NULL: none, or one
+				    gone): one run again right after itself needs no
+				    look at asid_owner, and only it may use clean bits
+				    (APM 15.15.3 asks for no more than "same CPU";
+				    this is the conservative reading) */
+	u64 cur_tsc_aux;         /* IA32_TSC_AUX as last written here (~0: unknown; a
+				    real value has bits 63:32 clear) */
+};
+
+/* The record of CPU number CPU / of this CPU. */
+static inline struct svm_cpu *svm_cpu_of(unsigned cpu)
+{
+	return PERCPU_SLOT(percpu_area(cpu), hv_slot, struct svm_cpu);
+}
+static inline struct svm_cpu *svm_cpu_here(void)
+{
+	return PERCPU_SLOT(this_percpu(), hv_slot, struct svm_cpu);
+}
 static bool has_tsc_aux;      /* the CPU has IA32_TSC_AUX (RDTSCP or RDPID) */
 
 /* Shared by every CPU and every guest. */
@@ -224,15 +239,22 @@ static int svm_cpu_enable(unsigned cpu)
 			msrpm_open_guest_owned(phys_to_virt(msrpm_pa));
 		has_tsc_aux = cpu_has_tsc_aux();
 	}
-	host_save_area_pa[cpu] = pmm_alloc_pages_filled(0, 0);
-	host_vmcb_pa[cpu] = pmm_alloc_pages_filled(0, 0);
+	struct svm_cpu *sc = svm_cpu_of(cpu);
+	sc->host_save_area_pa = pmm_alloc_pages_filled(0, 0);
+	sc->host_vmcb_pa = pmm_alloc_pages_filled(0, 0);
 	u64 owners = pmm_alloc_pages_filled(0, 0);
-	if (!host_save_area_pa[cpu] || !host_vmcb_pa[cpu] || !owners || !iopm_pa || !msrpm_pa)
+	if (!sc->host_save_area_pa || !sc->host_vmcb_pa || !owners || !iopm_pa || !msrpm_pa)
 		return -E_NOMEM;
-	asid_owner[cpu] = phys_to_virt(owners);
-	cur_tsc_aux[cpu] = ~0ULL;
-	wrmsr(MSR_VM_HSAVE_PA, host_save_area_pa[cpu]);
-	pr_info("svm", "SVM enabled: EFER.SVME=1, host save area at 0x%lx", host_save_area_pa[cpu]);
+	sc->asid_owner = phys_to_virt(owners);
+	sc->last_run = NULL;
+	sc->cur_tsc_aux = ~0ULL;
+	wrmsr(MSR_VM_HSAVE_PA, sc->host_save_area_pa);
+	/* The host's VMSAVE share, once (15.5.2): FS, GS (the per-CPU area's
+	 * base), TR, LDTR, KernelGSBase and the SYSCALL/SYSENTER MSRs are set
+	 * up before this and never written again by the VMM, so each #VMEXIT
+	 * VMLOADs this copy back (svm_vmrun) without a VMSAVE per entry. */
+	__asm__ volatile("vmsave %%rax" ::"a"(sc->host_vmcb_pa) : "memory");
+	pr_info("svm", "SVM enabled: EFER.SVME=1, host save area at 0x%lx", sc->host_save_area_pa);
 	return 0;
 }
 
@@ -429,10 +451,11 @@ static void svm_vcpu_destroy(struct hv_vcpu *hw)
 	if (!sv)
 		return;
 	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
-		if (last_run[cpu] == sv)
-			last_run[cpu] = NULL; /* a new VMCB here later is not this one */
-		if (asid_owner[cpu] && hw->tag <= SVM_MAX_ASID && asid_owner[cpu][hw->tag] == sv)
-			asid_owner[cpu][hw->tag] = NULL;
+		struct svm_cpu *sc = svm_cpu_of(cpu);
+		if (sc->last_run == sv)
+			sc->last_run = NULL; /* a new VMCB here later is not this one */
+		if (sc->asid_owner && hw->tag <= SVM_MAX_ASID && sc->asid_owner[hw->tag] == sv)
+			sc->asid_owner[hw->tag] = NULL;
 	}
 	pmm_free_pages(virt_to_phys(sv), 1);
 	hw->arch = NULL;
@@ -1099,7 +1122,7 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 {
 	struct svm_vcpu *sv = hw->arch;
 	struct vmcb *vmcb = sv->vmcb;
-	unsigned cpu = this_cpu();
+	struct svm_cpu *sc = svm_cpu_here();
 
 	if (sv->iret_pending && hw->regs.rip != sv->iret_rip) {
 		sv->iret_pending = false;
@@ -1127,8 +1150,12 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		vmcb->ctl.int_ctl = (vmcb->ctl.int_ctl & ~0xfULL) | (hw->cr8 & 0xf);
 		sv->dirty |= VMCB_CLEAN_TPR;
 	}
-	if (asid_owner[cpu][hw->tag] != sv) {
-		asid_owner[cpu][hw->tag] = sv;
+	/* A VMCB run again right after itself here still owns its ASID on
+	 * this CPU (nothing else ran here since), so only a switch looks at
+	 * the owner table. */
+	bool again = sc->last_run == sv;
+	if (!again && sc->asid_owner[hw->tag] != sv) {
+		sc->asid_owner[hw->tag] = sv;
 		sv->flush = true;
 	}
 	/* 15.16.2: TLB_CONTROL 3 flushes this guest's ASID only, which needs
@@ -1140,16 +1167,16 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	 * CPU (with no other VMCB run here in between) is marked clean; the
 	 * rest, and everything for a VMCB new here, is loaded. */
 	if (has_vmcb_clean) {
-		vmcb->ctl.clean_bits = last_run[cpu] == sv ? VMCB_CLEAN_ALL & ~sv->dirty : 0;
+		vmcb->ctl.clean_bits = again ? VMCB_CLEAN_ALL & ~sv->dirty : 0;
 		sv->dirty = 0;
-		last_run[cpu] = sv;
 	}
+	sc->last_run = sv;
 
 	/* IA32_TSC_AUX is not part of the VMCB: each vCPU's own goes into the
 	 * register before it runs (RDTSCP and RDPID read it without exits). */
-	if (has_tsc_aux && cur_tsc_aux[cpu] != sv->tsc_aux) {
+	if (has_tsc_aux && sc->cur_tsc_aux != sv->tsc_aux) {
 		wrmsr(MSR_TSC_AUX, sv->tsc_aux);
-		cur_tsc_aux[cpu] = sv->tsc_aux;
+		sc->cur_tsc_aux = sv->tsc_aux;
 	}
 
 	/*
@@ -1162,7 +1189,7 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 	spec_before_entry(); /* arch/x86/spec.c: nothing on AMD parts today */
 	irq_step_end(); /* exit-path counting: TF clear for VMRUN */
 	__asm__ volatile("clgi; sti" ::: "memory");
-	svm_vmrun(&hw->regs, virt_to_phys(vmcb), host_vmcb_pa[cpu]);
+	svm_vmrun(&hw->regs, virt_to_phys(vmcb), sc->host_vmcb_pa);
 	__asm__ volatile("stgi; cli" ::: "memory");
 	/* Counting (debug mode) starts once the preemption interrupt, if
 	 * any, has been taken: TF set now would be VMRUN-restored anyway
@@ -1183,7 +1210,7 @@ static int svm_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 		     vmcb->save.cr3 == read_cr3())) {
 		pr_err("svm", "cpu %u: guest VMCB 0x%lx came back holding the VMM's state (exit code "
 		       "0x%lx, GDTR 0x%lx, RSP 0x%lx): the vCPU's state is lost",
-		       cpu, virt_to_phys(vmcb), vmcb->ctl.exit_code, vmcb->save.gdtr.base,
+		       this_cpu(), virt_to_phys(vmcb), vmcb->ctl.exit_code, vmcb->save.gdtr.base,
 		       vmcb->save.rsp);
 		vmcb->ctl.exit_code = SVM_EXIT_INVALID;
 	}

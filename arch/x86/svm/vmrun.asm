@@ -4,10 +4,11 @@
 ;
 ; VMRUN loads and #VMEXIT saves only part of the state (APM Vol 2 15.5.1):
 ; RAX, RSP, RIP and RFLAGS go through the VMCB, and FS, GS, TR, LDTR,
-; KernelGSBase and the SYSCALL/SYSENTER MSRs need VMLOAD/VMSAVE.  So: VMSAVE
-; the host's share into its own VMCB, load every other guest general
-; register from REGS, VMLOAD + VMRUN + VMSAVE on the guest VMCB, store the
-; guest registers back into REGS and VMLOAD the host's share again.
+; KernelGSBase and the SYSCALL/SYSENTER MSRs need VMLOAD/VMSAVE.  So: load
+; every other guest general register from REGS, VMLOAD + VMRUN + VMSAVE on
+; the guest VMCB, store the guest registers back into REGS and VMLOAD the
+; host's share from the host VMCB.  That share was VMSAVEd once, when SVM
+; was enabled on this CPU (svm_cpu_enable): the VMM never changes it.
 ; The caller runs with GIF cleared (CLGI) around this call.
 ; Offsets into struct vcpu_regs come from build/asm-offsets.inc.
 
@@ -31,9 +32,6 @@ svm_vmrun:
     push rdi                    ; [rsp+16] after the next two pushes: regs
     push rdx                    ; [rsp+8]: host VMCB
     push rsi                    ; [rsp]:   guest VMCB
-
-    mov rax, rdx
-    vmsave                      ; host FS/GS/TR/LDTR/MSRs -> host VMCB
 
     LOAD_GUEST_GPRS
     mov rdi, [rdi + REGS_RDI]

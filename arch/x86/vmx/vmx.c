@@ -108,15 +108,29 @@ static struct {
 	u32 cpu_may;        /* primary processor-based controls that may be 1 */
 } vmx;
 
-/* Per-CPU state, indexed by the CPU number (arch/x86/percpu.h). */
-static u64 vmxon_pa[MAX_CPUS];     /* VMXON region */
-static u64 current_vmcs[MAX_CPUS]; /* VMCS made current by the last VMPTRLD, 0 = none */
+/* This backend's record of one host CPU, in that CPU's struct percpu (its
+ * hv_slot, arch/x86/percpu.h). */
+struct vmx_cpu {
+	u64 vmxon_pa;               /* VMXON region */
+	u64 current_vmcs;           /* VMCS made current by the last VMPTRLD, 0 = none */
+	struct vmx_vcpu *msr_owner; /* whose guest-owned MSRs the registers hold (below) */
+};
+
+/* The record of CPU number CPU / of this CPU. */
+static inline struct vmx_cpu *vmx_cpu_of(unsigned cpu)
+{
+	return PERCPU_SLOT(percpu_area(cpu), hv_slot, struct vmx_cpu);
+}
+static inline struct vmx_cpu *vmx_cpu_here(void)
+{
+	return PERCPU_SLOT(this_percpu(), hv_slot, struct vmx_cpu);
+}
 
 /*
  * Guest-owned MSRs.  VMX switches none of them (unlike VMLOAD/VMSAVE on
  * SVM), and the first five are passed through by the MSR bitmap: each
  * CPU's registers hold the values of the vCPU that ran there last
- * (msr_owner), saved into its gmsr[] and replaced when another vCPU
+ * (struct vmx_cpu's msr_owner), saved into its gmsr[] and replaced when another vCPU
  * enters (vmx_vcpu_run).  The VMM itself never executes SYSCALL, SWAPGS,
  * RDTSCP or RDPID, so the host needs none of them back.  TSC_AUX writes
  * exit (the bitmap keeps them), so its loaded value is always gmsr[5].
@@ -124,7 +138,6 @@ static u64 current_vmcs[MAX_CPUS]; /* VMCS made current by the last VMPTRLD, 0 =
 static const u32 guest_msrs[6] = {MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
 				  MSR_SFMASK, MSR_TSC_AUX};
 #define GMSR_PASSED 5               /* guest_msrs[0..4] pass through the bitmap */
-static struct vmx_vcpu *msr_owner[MAX_CPUS];
 static bool has_tsc_aux;            /* the CPU has IA32_TSC_AUX (RDTSCP or RDPID) */
 
 /* Shared by every CPU and every guest. */
@@ -191,15 +204,15 @@ static const char *insn_error_name(u64 n)
  * already is.  0, or -E_INVAL (logged) when VMPTRLD fails. */
 static int vmcs_load(struct vmx_vcpu *vx)
 {
-	unsigned cpu = this_cpu();
-	if (current_vmcs[cpu] == vx->vmcs_pa)
+	struct vmx_cpu *xc = vmx_cpu_here();
+	if (xc->current_vmcs == vx->vmcs_pa)
 		return 0;
 	if (!vmptrld(vx->vmcs_pa)) {
 		pr_err("vmx", "VMPTRLD 0x%lx failed", vx->vmcs_pa);
-		current_vmcs[cpu] = 0;
+		xc->current_vmcs = 0;
 		return -E_INVAL;
 	}
-	current_vmcs[cpu] = vx->vmcs_pa;
+	xc->current_vmcs = vx->vmcs_pa;
 	return 0;
 }
 
@@ -408,16 +421,17 @@ static int vmx_cpu_enable(unsigned cpu)
 		}
 		has_tsc_aux = cpu_has_tsc_aux();
 	}
-	vmxon_pa[cpu] = pmm_alloc_pages_filled(0, 0);
-	if (!vmxon_pa[cpu] || !io_bitmap_pa || !msr_bitmap_pa)
+	struct vmx_cpu *xc = vmx_cpu_of(cpu);
+	xc->vmxon_pa = pmm_alloc_pages_filled(0, 0);
+	if (!xc->vmxon_pa || !io_bitmap_pa || !msr_bitmap_pa)
 		return -E_NOMEM;
-	*(u32 *)phys_to_virt(vmxon_pa[cpu]) = vmx.revision;
-	if (!vmxon(vmxon_pa[cpu])) {
+	*(u32 *)phys_to_virt(xc->vmxon_pa) = vmx.revision;
+	if (!vmxon(xc->vmxon_pa)) {
 		pr_err("vmx", "VMXON failed (cr0=0x%lx cr4=0x%lx feature_control=0x%lx)", read_cr0(),
 		       read_cr4(), rdmsr(MSR_FEATURE_CONTROL));
 		return -E_INVAL;
 	}
-	pr_info("vmx", "VMX enabled: VMXON region at 0x%lx, cr0=0x%lx cr4=0x%lx", vmxon_pa[cpu],
+	pr_info("vmx", "VMX enabled: VMXON region at 0x%lx, cr0=0x%lx cr4=0x%lx", xc->vmxon_pa,
 		read_cr0(), read_cr4());
 	return 0;
 }
@@ -681,14 +695,17 @@ static void vmx_vcpu_destroy(struct hv_vcpu *hw)
 	struct vmx_vcpu *vx = hw->arch;
 	if (!vx)
 		return;
-	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (msr_owner[cpu] == vx)
-			msr_owner[cpu] = NULL;
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+		struct vmx_cpu *xc = vmx_cpu_of(cpu);
+		if (xc->msr_owner == vx)
+			xc->msr_owner = NULL;
+	}
 	/* VMCLEAR writes any cached VMCS data back and makes it inactive
 	 * (24.11.3) before its page goes back to pmm. */
 	vmclear(vx->vmcs_pa);
-	if (current_vmcs[this_cpu()] == vx->vmcs_pa)
-		current_vmcs[this_cpu()] = 0;
+	struct vmx_cpu *here = vmx_cpu_here();
+	if (here->current_vmcs == vx->vmcs_pa)
+		here->current_vmcs = 0;
 	pmm_free_pages(virt_to_phys(vx), 1);
 	hw->arch = NULL;
 }
@@ -786,17 +803,17 @@ static void vmx_vcpu_load(struct hv_vcpu *hw, unsigned cpu)
 static void vmx_vcpu_put(struct hv_vcpu *hw)
 {
 	struct vmx_vcpu *vx = hw->arch;
-	unsigned cpu = this_cpu();
+	struct vmx_cpu *xc = vmx_cpu_here();
 	if (!vx)
 		return;
-	if (msr_owner[cpu] == vx) {
+	if (xc->msr_owner == vx) {
 		for (unsigned i = 0; i < GMSR_PASSED; i++)
 			vx->gmsr[i] = rdmsr(guest_msrs[i]);
-		msr_owner[cpu] = NULL;
+		xc->msr_owner = NULL;
 	}
 	vmclear(vx->vmcs_pa);
-	if (current_vmcs[cpu] == vx->vmcs_pa)
-		current_vmcs[cpu] = 0;
+	if (xc->current_vmcs == vx->vmcs_pa)
+		xc->current_vmcs = 0;
 	vx->launched = false;
 }
 
@@ -1254,15 +1271,15 @@ static int vmx_vcpu_run(struct hv_vcpu *hw, struct vm_exit *e)
 
 	/* The guest-owned MSRs of the vCPU that ran here last go back to it,
 	 * VX's go in (see guest_msrs). */
-	unsigned cpu = this_cpu();
-	if (msr_owner[cpu] != vx) {
-		struct vmx_vcpu *old = msr_owner[cpu];
+	struct vmx_cpu *xc = vmx_cpu_here();
+	if (xc->msr_owner != vx) {
+		struct vmx_vcpu *old = xc->msr_owner;
 		for (unsigned i = 0; old && i < GMSR_PASSED; i++)
 			old->gmsr[i] = rdmsr(guest_msrs[i]);
 		for (unsigned i = 0; i < ARRAY_SIZE(guest_msrs); i++)
 			if (guest_msrs[i] != MSR_TSC_AUX || has_tsc_aux)
 				wrmsr(guest_msrs[i], vx->gmsr[i]);
-		msr_owner[cpu] = vx;
+		xc->msr_owner = vx;
 	}
 
 	/* CR2 is neither loaded at entry nor saved at exit: the guest's value
@@ -1610,7 +1627,7 @@ static bool vmx_get_msr(struct hv_vcpu *hw, u32 msr, u64 *val)
 	int i = gmsr_index(msr);
 	if (i < 0)
 		return false;
-	*val = msr_owner[this_cpu()] == vx ? rdmsr(msr) : vx->gmsr[i];
+	*val = vmx_cpu_here()->msr_owner == vx ? rdmsr(msr) : vx->gmsr[i];
 	return true;
 }
 
@@ -1634,7 +1651,7 @@ static bool vmx_set_msr(struct hv_vcpu *hw, u32 msr, u64 val)
 	if (i < 0)
 		return false;
 	vx->gmsr[i] = val;
-	if (msr_owner[this_cpu()] == vx)
+	if (vmx_cpu_here()->msr_owner == vx)
 		wrmsr(msr, val);
 	return true;
 }
