@@ -274,7 +274,9 @@ static void buddy_free_locked(u64 pa, unsigned order)
 /* ---------------------------------------------------------------- per-CPU caches */
 
 #define PCP_MAX   64 /* frames a per-CPU cache holds at most */
-#define PCP_BATCH 32 /* frames moved between a cache and the buddy lists at once */
+#define PCP_BATCH_ORDER 5 /* PCP_BATCH as a block order */
+#define PCP_BATCH (1u << PCP_BATCH_ORDER) /* frames moved between a cache and the buddy
+					     lists at once */
 #define PCP_ZMAX  32 /* pre-zeroed frames a per-CPU cache holds at most */
 #define PCP_ZBATCH_ORDER 4 /* a magazine's size, as a block order */
 #define PCP_ZBATCH (1u << PCP_ZBATCH_ORDER) /* pre-zeroed frames taken from the pool at once: one magazine */
@@ -403,9 +405,17 @@ static u64 buddy_alloc(unsigned order)
 }
 
 /*
- * One frame from the calling context's cache, refilled with PCP_BATCH
- * frames from the buddy lists (one hold of pmm's lock) when empty; 0 when
- * no frame is left anywhere.
+ * One frame from the calling context's cache, refilled with up to
+ * PCP_BATCH frames from the buddy lists (one hold of pmm's lock) when
+ * empty; 0 when no frame is left anywhere.  The refill takes whole blocks
+ * off the lists: the free blocks smaller than PCP_BATCH first, largest
+ * first, as many as fit (the small blocks go before any big one is split,
+ * as a frame-by-frame best fit would have it, which keeps big blocks whole
+ * for 2 MiB backing), and only when there is none, one block of PCP_BATCH
+ * split from a bigger one.  Each block is one list operation, and each
+ * list operation writes the headers of free frames (cache misses, with the
+ * lock held); taking PCP_BATCH frames one by one made the lock's hold time
+ * what a second faulting CPU waited for.
  */
 static u64 pcp_alloc(void)
 {
@@ -413,16 +423,21 @@ static u64 pcp_alloc(void)
 	u64 pa = 0;
 	mm_spin_lock(&c->lock);
 	if (!c->n) {
-		mm_spin_lock(&pmm.lock);
 		u32 n = 0;
-		while (n < PCP_BATCH) {
-			u64 p = buddy_alloc_locked(0);
-			if (!p)
-				break;
-			c->pages[n++] = p;
+		mm_spin_lock(&pmm.lock);
+		for (int o = PCP_BATCH_ORDER - 1; o >= 0; o--)
+			while (pmm.nfree[o] && n + (1u << o) <= PCP_BATCH) {
+				u64 blk = buddy_alloc_locked((unsigned)o);
+				for (u32 k = 0; k < 1u << o; k++)
+					c->pages[n++] = blk + ((u64)k << PAGE_SHIFT);
+			}
+		if (!n) {
+			u64 blk = buddy_alloc_locked(PCP_BATCH_ORDER);
+			for (u32 k = 0; blk && k < PCP_BATCH; k++)
+				c->pages[n++] = blk + ((u64)k << PAGE_SHIFT);
 		}
 		mm_spin_unlock(&pmm.lock);
-		/* Stacked so that the lowest frame goes first. */
+		/* Stacked so that the lowest frame of each block goes first. */
 		for (u32 i = 0; i < n / 2; i++) {
 			u64 t = c->pages[i];
 			c->pages[i] = c->pages[n - 1 - i];

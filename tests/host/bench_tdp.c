@@ -20,8 +20,8 @@
  *    and 2 threads (each its own half, interleaved by 2 MiB), first touch
  *    (backing allocated and zeroed) and refault after a zap (backing kept:
  *    only the tables are built), alternating, three rounds, with the ratios
- *    of each round; then first touch once more with the pre-zeroed pool
- *    filled beforehand, and the pool's hit / miss counts.
+ *    of each round; then the same rounds with the pre-zeroed pool filled
+ *    before each run, and the pool's hit / miss counts of each.
  *
  * 3. Destroy of the issue's case: a 6 GiB guest that touched 1 page per
  *    2 MiB, the whole destroy timed in each mode.
@@ -328,13 +328,47 @@ static void tp_pair(int threads, double *first, double *again, double *cfirst, d
 	tdp_mmu_destroy(tp_mmu, NULL);
 }
 
-static void zero_stats_line(const char *what, const struct pmm_zero_stats *a,
-			    const struct pmm_zero_stats *b)
+/*
+ * Three rounds of one 1-thread and one 2-thread pair, printed as a row
+ * each and a mean; with POOL, the pre-zeroed pool is filled before every
+ * run (as idle time would), so first touch takes pre-zeroed pages.
+ */
+static void tp_rounds(bool pool)
 {
-	printf("  %s: pre-zeroed hits %llu, zeroed on demand (misses) %llu, pool refilled with %llu\n",
-	       what, (unsigned long long)(b->hits - a->hits),
-	       (unsigned long long)(b->misses - a->misses),
-	       (unsigned long long)(b->refilled - a->refilled));
+	printf("%-6s %12s %12s %12s %12s %7s %7s %8s %8s\n", "round", "1t first", "1t refault",
+	       "2t first", "2t refault", "first x", "ref x", "eff 1st", "eff ref");
+	struct pmm_zero_stats z0, z1;
+	pmm_zero_stats(&z0);
+	double m[4] = { 0 }, refill_ms = 0;
+	u64 refilled = 0;
+	for (int round = 1; round <= 3; round++) {
+		double f[2], a[2], cf[2], ca[2];
+		for (int threads = 1; threads <= 2; threads++) {
+			if (pool) {
+				double t0 = now_s();
+				refilled += pmm_zero_pool_refill(~0ULL);
+				refill_ms += (now_s() - t0) * 1e3;
+			}
+			tp_pair(threads, &f[threads - 1], &a[threads - 1], &cf[threads - 1],
+				&ca[threads - 1]);
+		}
+		printf("%-6d %12.0f %12.0f %12.0f %12.0f %7.2f %7.2f %8.2f %8.2f\n", round, f[0], a[0],
+		       f[1], a[1], f[1] / f[0], a[1] / a[0], cf[1] / cf[0], ca[1] / ca[0]);
+		fflush(stdout);
+		m[0] += f[1] / f[0];
+		m[1] += a[1] / a[0];
+		m[2] += cf[1] / cf[0];
+		m[3] += ca[1] / ca[0];
+	}
+	printf("%-6s %12s %12s %12s %12s %7.2f %7.2f %8.2f %8.2f\n", "mean", "", "", "", "",
+	       m[0] / 3, m[1] / 3, m[2] / 3, m[3] / 3);
+	pmm_zero_stats(&z1);
+	printf("  pre-zeroed hits %llu, zeroed on demand (misses) %llu",
+	       (unsigned long long)(z1.hits - z0.hits), (unsigned long long)(z1.misses - z0.misses));
+	if (pool)
+		printf("; refills zeroed %llu pages in %.0f ms (untimed)", (unsigned long long)refilled,
+		       refill_ms);
+	printf("\n");
 }
 
 static void fault_bench(void)
@@ -344,49 +378,23 @@ static void fault_bench(void)
 	       "pages per second of wall time; \"cpu eff\": pages per CPU-second of the workers,\n"
 	       "2 threads / 1 thread (1.00: a second thread costs each fault nothing; a shared\n"
 	       "machine lowers x but hardly eff).\n");
-	printf("%-6s %12s %12s %12s %12s %7s %7s %8s %8s\n", "round", "1t first", "1t refault",
-	       "2t first", "2t refault", "first x", "ref x", "eff 1st", "eff ref");
-	/* Warm-up: the host kernel's own first touch of the pmm memory is not ours to measure. */
-	tp_mmu = tdp_mmu_create(&tdp_fmt_test_npt);
-	tdp_memslot_add(tp_mmu, 0, TP_SLOT, 0);
-	tp_run(2);
-	tdp_mmu_destroy(tp_mmu, NULL);
-	struct pmm_zero_stats z0, z1, z2, z3;
-	pmm_zero_stats(&z0);
-	double m[4] = { 0 };
-	for (int round = 1; round <= 3; round++) {
-		double f1, a1, f2, a2, cf1, ca1, cf2, ca2;
-		tp_pair(1, &f1, &a1, &cf1, &ca1);
-		tp_pair(2, &f2, &a2, &cf2, &ca2);
-		printf("%-6d %12.0f %12.0f %12.0f %12.0f %7.2f %7.2f %8.2f %8.2f\n", round, f1, a1, f2,
-		       a2, f2 / f1, a2 / a1, cf2 / cf1, ca2 / ca1);
-		fflush(stdout);
-		m[0] += f2 / f1;
-		m[1] += a2 / a1;
-		m[2] += cf2 / cf1;
-		m[3] += ca2 / ca1;
+	/* Warm-up, one run of each width: the host kernel's first touch of the
+	 * pmm memory, and the first refill of each context's caches, are not
+	 * ours to measure (without it, round 1's 1-thread first touch ran at
+	 * a fifth of the others' rate and inflated its "x"). */
+	for (int threads = 2; threads >= 1; threads--) {
+		tp_mmu = tdp_mmu_create(&tdp_fmt_test_npt);
+		tdp_memslot_add(tp_mmu, 0, TP_SLOT, 0);
+		tp_run(threads);
+		tdp_mmu_destroy(tp_mmu, NULL);
 	}
-	printf("%-6s %12s %12s %12s %12s %7.2f %7.2f %8.2f %8.2f\n", "mean", "", "", "", "",
-	       m[0] / 3, m[1] / 3, m[2] / 3, m[3] / 3);
-	pmm_zero_stats(&z1);
-	zero_stats_line("pool never refilled", &z0, &z1);
+	printf("\nZeroing on demand (the pool never refilled):\n");
+	tp_rounds(false);
 
-	/* The same first touch after idle time filled the pre-zeroed pool. */
-	printf("\nFirst touch with the pre-zeroed pool filled beforehand (as idle time would):\n");
-	printf("%-8s %16s %16s\n", "threads", "first touch", "refault");
+	printf("\nFrom the pre-zeroed pool, filled before each run:\n");
 	pmm_zero_pool_set_target((TP_SLOT >> PAGE_SHIFT) + 4096);
 	pmm_zero_block_pool_set_target((TP_SLOT >> 21) * 2 / TDP_PT_PER_CHUNK + 64);
-	for (int threads = 1; threads <= 2; threads++) {
-		double f, a, cf, ca, t0 = now_s();
-		u64 n = pmm_zero_pool_refill(~0ULL);
-		double dt = now_s() - t0;
-		pmm_zero_stats(&z2);
-		tp_pair(threads, &f, &a, &cf, &ca);
-		pmm_zero_stats(&z3);
-		printf("%-8d %16.0f %16.0f   (refill: %llu pages zeroed in %.0f ms)\n", threads, f, a,
-		       (unsigned long long)n, dt * 1e3);
-		zero_stats_line("run", &z2, &z3);
-	}
+	tp_rounds(true);
 	pmm_zero_pool_set_target(0);
 	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
 	pmm_drain_caches();

@@ -416,6 +416,41 @@ static void test_free_batch_runs(void)
 	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
 }
 
+/*
+ * A per-CPU cache's refill takes whole blocks, the small ones before any
+ * big one is split: 4 MiB is 1023 managed frames (one page of metadata),
+ * carved into blocks of 512, 256, ..., 2 and 1 frames.  The first 31
+ * single-frame allocations are the 31 frames of the blocks below 32
+ * (the top of the range), the next 32 one aligned block of 32, and the
+ * 512-frame block stays whole.
+ */
+static void test_cache_refill_blocks(void)
+{
+	u64 base = host_pmm_setup(MiB(4));
+	pmm_zero_pool_set_target(0);
+	pmm_zero_block_pool_set_target(0);
+	is_u64(pmm_free_count(), 1023, "refill: 1023 frames managed in 4 MiB");
+	static u64 got[63];
+	for (unsigned i = 0; i < 63; i++)
+		got[i] = pmm_alloc_page();
+	qsort(got, 31, sizeof(u64), cmp_pa);
+	bool small = true;
+	for (unsigned i = 0; i < 31; i++)
+		small &= got[i] == base + ((u64)(992 + i) << PAGE_SHIFT);
+	ok(small, "refill: the first 31 frames are those of the blocks below 32 frames");
+	qsort(got + 31, 32, sizeof(u64), cmp_pa);
+	bool one_block = IS_ALIGNED(got[31] - base, 32 * PAGE_SIZE);
+	for (unsigned i = 0; i < 32; i++)
+		one_block &= got[31 + i] == got[31] + ((u64)i << PAGE_SHIFT);
+	ok(one_block, "refill: the next 32 frames are one aligned block of 32");
+	is_u64(pmm_free_blocks(9), 1, "refill: the 512-frame block was not split");
+	for (unsigned i = 0; i < 63; i++)
+		pmm_free_page(got[i]);
+	is_u64(pmm_free_count(), 1023, "refill: every frame back");
+	pmm_zero_pool_set_target(PMM_ZERO_POOL_DEFAULT);
+	pmm_zero_block_pool_set_target(PMM_ZERO_BLOCKS_DEFAULT);
+}
+
 int main(void)
 {
 	test_basic();
@@ -427,5 +462,6 @@ int main(void)
 	test_zero_pool_magazines();
 	test_zero_block_pool();
 	test_free_batch_runs();
+	test_cache_refill_blocks();
 	return tap_done();
 }
