@@ -10,6 +10,12 @@
 #                 in turn)
 #   --timeout S   wall-time limit of each segment's QEMU (default 900)
 #   --out DIR     work and log directory (default build/bench-kvm)
+#   --floor       pagoda's segments run the EXIT_FLOOR image instead
+#                 (build/floor/pagoda.efi, make EXIT_FLOOR=1), whose world
+#                 switch answers CPUID leaf 0 itself: the CPUID column then
+#                 measures the emulator's floor for an exit, what no
+#                 hypervisor's exit path can go below (README, "Where the
+#                 floor is"); the other columns stay pagoda's own
 #
 # What it does:
 #   1. builds pagoda and the timed guest build/guest/kvmbench.elf
@@ -39,13 +45,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-pairs=3 runs=3 seg_timeout=900 out=build/bench-kvm
+pairs=3 runs=3 seg_timeout=900 out=build/bench-kvm floor=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--pairs) pairs=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--timeout) seg_timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--floor) floor=1; shift ;;
 	-h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-kvm: unknown option $1 (see --help)" >&2; exit 64 ;;
 	esac
@@ -84,6 +91,13 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (
 command -v python3 >/dev/null || die "python3 is missing"
 say "building pagoda and the timed guest"
 make -s build/pagoda.efi build/guest/kvmbench.elf >&2 || die "make build/pagoda.efi build/guest/kvmbench.elf failed"
+efi=$top/build/pagoda.efi
+if [ "$floor" = 1 ]; then
+	say "building the EXIT_FLOOR image (build/floor/pagoda.efi)"
+	make -s B=build/floor EXIT_FLOOR=1 build/floor/pagoda.efi >&2 ||
+		die "make B=build/floor EXIT_FLOOR=1 build/floor/pagoda.efi failed"
+	efi=$top/build/floor/pagoda.efi
+fi
 libc_a=$(gcc -print-file-name=libc.a)
 [ -f "$libc_a" ] || die "no static libc (libc.a): install libc6-dev"
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$out/kvmrun" bench/kvm/kvmrun.c ||
@@ -196,8 +210,9 @@ kvm_segment() { # PAIR
 pagoda_segment() { # PAIR
 	local log=$logs/pagoda-$1.log
 	say "pair $1: pagoda segment (scripts/run-qemu.sh, TCG, $runs runs)"
-	run_segment scripts/run-qemu.sh --accel tcg --startup "$startup" --file build/guest/kvmbench.elf \
-		--timeout "$seg_timeout" --log "$log" >/dev/null 2>"$logs/pagoda-$1.err"
+	run_segment scripts/run-qemu.sh --accel tcg --efi "$efi" --startup "$startup" \
+		--file build/guest/kvmbench.elf --timeout "$seg_timeout" --log "$log" \
+		>/dev/null 2>"$logs/pagoda-$1.err"
 	local rc=$?
 	sed -i 's/\x1b\[[0-9;=]*[A-Za-z]//g; s/\r//g' "$log"
 	[ $rc -eq 124 ] && seg_fail "pagoda segment $1 timed out after ${seg_timeout}s" "$log"
@@ -206,6 +221,12 @@ pagoda_segment() { # PAIR
 		seg_fail "pagoda segment $1: not all $runs guest runs passed" "$log"
 	[ "$(grep -c 'guest b destroyed: mode=' "$log")" -eq "$runs" ] ||
 		seg_fail "pagoda segment $1: not all $runs destroy lines" "$log"
+	if [ "$floor" = 1 ]; then
+		grep -q 'svm: EXIT_FLOOR image' "$log" ||
+			seg_fail "pagoda segment $1: --floor, but the image did not say it is the EXIT_FLOOR one" "$log"
+	elif grep -q 'EXIT_FLOOR image' "$log"; then
+		seg_fail "pagoda segment $1: an EXIT_FLOOR image ran where pagoda's own should" "$log"
+	fi
 }
 start=$(date +%s)
 for ((p = 1; p <= pairs; p++)); do
@@ -215,5 +236,7 @@ done
 say "all segments done in $(( $(date +%s) - start )) s"
 
 # --- 4. the report -----------------------------------------------------------
-python3 bench/kvm/report.py "$logs" "$pairs" "$(uname -n), load average $(cut -d' ' -f1-3 /proc/loadavg), $(qemu-system-x86_64 --version | head -n1)" |
+side=""
+[ "$floor" = 1 ] && side=" pagoda's segments ran the EXIT_FLOOR image (--floor): its CPUID column is the emulator's floor for an exit, its other columns pagoda's own"
+python3 bench/kvm/report.py "$logs" "$pairs" "$(uname -n), load average $(cut -d' ' -f1-3 /proc/loadavg), $(qemu-system-x86_64 --version | head -n1).$side" |
 	tee "$out/report.md" || die "bench/kvm/report.py failed"

@@ -6,7 +6,7 @@
 # the info page, CS 0x08, DS 0x10).  Bad console input gets clear err lines
 # and changes nothing.
 source "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 printf 'not a multiboot image\n' > "$WORK/garbage.bin"
 long=a123456789b123456789c123456789d123456789e123456789f123456789g123456789.bin
 printf 'x' > "$WORK/$long"
@@ -85,4 +85,5 @@ td_tables=$(field 'guest demo destroyed: .* tables=([0-9]+) .*' 1)
 td_freed=$(field 'guest demo destroyed: .* tables_freed=([0-9]+) .*' 1)
 ok_if "teardown freed every table ($td_freed of $td_tables)" test -n "$td_tables" -a "$td_tables" = "$td_freed"
 expect_no_line "no VMM exception in the log" 'VMM exception'
+expect_no_line "the image is pagoda's own, not the EXIT_FLOOR measurement image" 'EXIT_FLOOR image'
 tap_end

@@ -255,6 +255,10 @@ static int svm_cpu_enable(unsigned cpu)
 	 * VMLOADs this copy back (svm_vmrun) without a VMSAVE per entry. */
 	__asm__ volatile("vmsave %%rax" ::"a"(sc->host_vmcb_pa) : "memory");
 	pr_info("svm", "SVM enabled: EFER.SVME=1, host save area at 0x%lx", sc->host_save_area_pa);
+#ifdef EXIT_FLOOR
+	pr_warn("svm", "EXIT_FLOOR image (scripts/bench-kvm.sh --floor): CPUID leaf 0 is answered "
+		"in the world switch; not an image to run guests with");
+#endif
 	return 0;
 }
 
