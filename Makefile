@@ -31,7 +31,7 @@ EFI_INC  := /usr/include/efi
 EFI_LIB  := /usr/lib
 
 # Every C file of the VMM: vendor-neutral and both vendors, one image.
-VMM_C    := $(filter-out arch/x86/asm-offsets.c boot/x2apic_chain.c boot/madt_chain.c boot/chain_start.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
+VMM_C    := $(filter-out arch/x86/asm-offsets.c arch/x86/svm/vmcb-offsets.c boot/x2apic_chain.c boot/madt_chain.c boot/chain_start.c,$(wildcard lib/*.c boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c vmm/*.c vmm/*/*.c))
 VMM_ASM  := $(wildcard arch/x86/*.asm arch/x86/svm/*.asm arch/x86/vmx/*.asm)
 VMM_OBJ  := $(VMM_C:%.c=$(B)/obj/%.o) $(VMM_ASM:%.asm=$(B)/obj/%.asm.o) $(B)/obj/testguest.o
 
@@ -70,13 +70,21 @@ $(B)/obj/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_VMM) -MMD -MP -c $< -o $@
 
-# Struct offsets the assembly needs are generated from C, never typed by hand.
-$(B)/asm-offsets.inc: arch/x86/asm-offsets.c arch/x86/regs.h
+# Struct offsets the assembly needs are generated from C, never typed by
+# hand: each "@@OFFSET NAME value" line of the compiled file becomes
+# "%define NAME value".  asm-offsets.inc for arch/x86, vmcb-offsets.inc for
+# the SVM backend's VMCB (vendor code stays in its directory).
+define gen_offsets
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS_VMM) -S $< -o $(B)/asm-offsets.s
-	sed -n 's/.*@@OFFSET \([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' $(B)/asm-offsets.s > $@
+	$(CC) $(CFLAGS_VMM) -S $< -o $(@:.inc=.s)
+	sed -n 's/.*@@OFFSET \([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' $(@:.inc=.s) > $@
+endef
+$(B)/asm-offsets.inc: arch/x86/asm-offsets.c arch/x86/regs.h
+	$(gen_offsets)
+$(B)/vmcb-offsets.inc: arch/x86/svm/vmcb-offsets.c arch/x86/svm/vmcb.h
+	$(gen_offsets)
 
-$(B)/obj/%.asm.o: %.asm $(B)/asm-offsets.inc arch/x86/guest_regs.inc arch/x86/spec.inc
+$(B)/obj/%.asm.o: %.asm $(B)/asm-offsets.inc $(B)/vmcb-offsets.inc arch/x86/guest_regs.inc arch/x86/spec.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -Werror $(NASM_DEFS) -I$(B)/ -Iarch/x86/ -I$(dir $<) $< -o $@
 

@@ -13,6 +13,9 @@
 ; Offsets into struct vcpu_regs come from build/asm-offsets.inc.
 
 %include "asm-offsets.inc"
+%ifdef EXIT_FLOOR
+%include "vmcb-offsets.inc"
+%endif
 %include "guest_regs.inc"
 %include "spec.inc"
 
@@ -48,21 +51,20 @@ svm_vmrun_resume:               ; where #VMEXIT returns (the host save area's RI
     ; EXIT_FLOOR=1): a CPUID exit of leaf 0 is answered here and the guest
     ; entered again, with no VMSAVE, VMLOAD or C code in between, so the
     ; guest's timed CPUID costs what the world switch alone costs.  RAX
-    ; is the VMCB's physical address, which the VMM maps 1:1.  VMCB
-    ; offsets (APM Vol 2 Tables B-1, B-2): EXITCODE 0x070 (0x72 = CPUID),
-    ; TLB_CONTROL 0x05C, EVENTINJ 0x0A8, RIP 0x578, RAX 0x5F8.  The guest's
-    ; RBX, RCX and RDX are still in their registers.
-    cmp qword [rax + 0x70], 0x72
+    ; is the VMCB's physical address, which the VMM maps 1:1; the VMCB
+    ; offsets come from struct vmcb (vmcb-offsets.inc).  The guest's RBX,
+    ; RCX and RDX are still in their registers.
+    cmp qword [rax + VMCB_EXIT_CODE], VMCB_EXIT_CPUID
     jne floor_out
-    cmp dword [rax + 0x5f8], 0
+    cmp dword [rax + VMCB_RAX], 0
     jne floor_out
-    mov qword [rax + 0x5f8], 0x10 ; highest leaf, then "AuthenticAMD"
+    mov qword [rax + VMCB_RAX], 0x10 ; highest leaf, then "AuthenticAMD"
     mov ebx, 0x68747541
     mov edx, 0x69746e65
     mov ecx, 0x444d4163
-    mov byte [rax + 0x5c], 0
-    mov qword [rax + 0xa8], 0
-    add qword [rax + 0x578], 2  ; CPUID is 0F A2 (the timed guest uses no prefix)
+    mov byte [rax + VMCB_TLB_CONTROL], 0
+    mov qword [rax + VMCB_EVENT_INJ], 0
+    add qword [rax + VMCB_RIP], 2 ; CPUID is 0F A2 (the timed guest uses no prefix)
     jmp floor_again
 floor_out:
 %endif
