@@ -107,15 +107,14 @@ void vcpu_flush_all(struct vcpu *vs, unsigned n)
 		u32 on = xcpu_owner(&vs[i].running_on);
 		if (!on || on - 1 == me || (wait_mask & BIT(on - 1)))
 			continue;
-		if (!xcpu_in_guest(&vcpu_cpu_of(percpu_area(on - 1))->guest_seq, &seen[on - 1]))
+		if (!xcpu_in_guest(&vcpu_cpu_of(on - 1)->guest_seq, &seen[on - 1]))
 			continue; /* out of guest mode: it takes the flag before entering */
 		wait_mask |= BIT(on - 1);
 		ipi_send(on - 1, IPI_KICK_VECTOR);
 	}
 	for (unsigned c = 0; c < MAX_CPUS; c++)
 		if (wait_mask & BIT(c))
-			while (!xcpu_left_guest(&vcpu_cpu_of(percpu_area(c))->guest_seq, seen[c]) &&
-			       percpu_online(c))
+			while (!xcpu_left_guest(&vcpu_cpu_of(c)->guest_seq, seen[c]) && percpu_online(c))
 				cpu_relax();
 }
 
@@ -187,7 +186,7 @@ void vcpu_release(struct vcpu *v)
 	if (vc->fpu_owner == v)
 		vc->fpu_owner = NULL;
 	for (unsigned c = 0; c < MAX_CPUS; c++) {
-		struct vcpu_cpu *other = vcpu_cpu_of(percpu_area(c));
+		struct vcpu_cpu *other = vcpu_cpu_of(c);
 		if (other->last_guest == v->guest)
 			other->last_guest = NULL;
 	}

@@ -109,12 +109,15 @@ struct vcpu_cpu {
 				     move (vcpu_flush_all) */
 };
 
-/* The record of the CPU whose area is PC / of this CPU. */
-static inline struct vcpu_cpu *vcpu_cpu_of(struct percpu *pc)
+/* The record of CPU number CPU / of this CPU (as the backends' are read). */
+static inline struct vcpu_cpu *vcpu_cpu_of(unsigned cpu)
 {
-	return PERCPU_SLOT(pc, vmm_slot, struct vcpu_cpu);
+	return PERCPU_SLOT(percpu_area(cpu), vmm_slot, struct vcpu_cpu);
 }
-static inline struct vcpu_cpu *vcpu_cpu_here(void) { return vcpu_cpu_of(this_percpu()); }
+static inline struct vcpu_cpu *vcpu_cpu_here(void)
+{
+	return PERCPU_SLOT(this_percpu(), vmm_slot, struct vcpu_cpu);
+}
 
 void vcpu_switch_loaded(struct vcpu *v, unsigned cpu);
 /* Make V the vCPU loaded on this CPU (hv_ops want it so): the one
