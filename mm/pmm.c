@@ -404,6 +404,15 @@ static u64 buddy_alloc(unsigned order)
 	return 0;
 }
 
+/* Append the frames of block BLK of ORDER (none when BLK is 0) to C's
+ * stack of N frames, lowest first; returns the new count. */
+static u32 pcp_put_block(struct pmm_pcp *c, u32 n, u64 blk, unsigned order)
+{
+	for (u32 k = 0; blk && k < 1u << order; k++)
+		c->pages[n++] = blk + ((u64)k << PAGE_SHIFT);
+	return n;
+}
+
 /*
  * One frame from the calling context's cache, refilled with up to
  * PCP_BATCH frames from the buddy lists (one hold of pmm's lock) when
@@ -426,16 +435,10 @@ static u64 pcp_alloc(void)
 		u32 n = 0;
 		mm_spin_lock(&pmm.lock);
 		for (int o = PCP_BATCH_ORDER - 1; o >= 0; o--)
-			while (pmm.nfree[o] && n + (1u << o) <= PCP_BATCH) {
-				u64 blk = buddy_alloc_locked((unsigned)o);
-				for (u32 k = 0; k < 1u << o; k++)
-					c->pages[n++] = blk + ((u64)k << PAGE_SHIFT);
-			}
-		if (!n) {
-			u64 blk = buddy_alloc_locked(PCP_BATCH_ORDER);
-			for (u32 k = 0; blk && k < PCP_BATCH; k++)
-				c->pages[n++] = blk + ((u64)k << PAGE_SHIFT);
-		}
+			while (pmm.nfree[o] && n + (1u << o) <= PCP_BATCH)
+				n = pcp_put_block(c, n, buddy_alloc_locked((unsigned)o), (unsigned)o);
+		if (!n)
+			n = pcp_put_block(c, 0, buddy_alloc_locked(PCP_BATCH_ORDER), PCP_BATCH_ORDER);
 		mm_spin_unlock(&pmm.lock);
 		/* Stacked so that the lowest frame of each block goes first. */
 		for (u32 i = 0; i < n / 2; i++) {
