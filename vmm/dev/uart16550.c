@@ -270,6 +270,9 @@ struct uart_port {
 	struct uart16550 uart;        /* the model (first: uart16550_add returns it) */
 	u16 base;                     /* first port */
 	struct vcpu *writer;          /* the vCPU whose access is being handled */
+	struct vcpu *line_vcpu;       /* the vCPU whose console line the bytes sent with
+					 THRE interrupts enabled go to until a newline
+					 (NULL: the next such byte begins a line) */
 	const struct uart_ops *owner_ops; /* the ops given to uart16550_add */
 	void *owner_ctx;              /* and their ctx */
 };
@@ -282,15 +285,33 @@ static void port_irq(void *ctx, bool level)
 		p->owner_ops->irq(p->owner_ctx, level);
 }
 
-/* A byte the guest sent through the port at CTX: the owner's tx, else the
- * console of the vCPU that wrote it. */
+/*
+ * A byte the guest sent through the port at CTX: the owner's tx, else a
+ * vCPU's console line.  A guest that polls LSR (THRE interrupts off) may
+ * write from several vCPUs at once without a lock, so each byte goes to
+ * the line of the vCPU that wrote it.  A guest that sends with THRE
+ * interrupts on has one driver feeding one stream, from whichever CPU
+ * takes the interrupt: Linux's 8250 driver fills the FIFO (16 bytes) from
+ * the writer's CPU and sends the rest from the interrupt handler, which
+ * may run on another.  Those bytes stay on the line of the vCPU that
+ * began it, up to its newline, so one line of the guest is one line of
+ * the log.
+ */
 static void port_tx(void *ctx, u8 byte)
 {
 	struct uart_port *p = ctx;
-	if (p->owner_ops && p->owner_ops->tx)
+	if (p->owner_ops && p->owner_ops->tx) {
 		p->owner_ops->tx(p->owner_ctx, byte);
-	else if (p->writer)
-		vcpu_console_write(p->writer, (const char *)&byte, 1);
+		return;
+	}
+	struct vcpu *to = p->writer;
+	if (p->uart.ier & IER_ETBEI) {
+		if (p->line_vcpu)
+			to = p->line_vcpu;
+		p->line_vcpu = byte == '\n' ? NULL : to;
+	}
+	if (to)
+		vcpu_console_write(to, (const char *)&byte, 1);
 }
 
 static const struct uart_ops port_ops = {.irq = port_irq, .tx = port_tx};
